@@ -1,0 +1,25 @@
+# delivery_crm — the two commands of the quick start are `make run` and `make test`.
+# Each does its own set-up (tools/dev.sh): Python 3.12 venv, Odoo 19, requirements,
+# PostgreSQL, database. Variables: see README.md.
+.PHONY: run test test-odoo lint setup shell clean
+
+run:            ## serve Odoo with delivery_crm and demo data on http://localhost:8069
+	@tools/dev.sh run
+
+test:           ## fresh database, install the module, run the whole suite with pytest-odoo
+	@tools/dev.sh test $(PYTEST_ARGS)
+
+test-odoo:      ## the module's tests under Odoo's own runner (--test-enable)
+	@tools/dev.sh test-odoo
+
+lint:           ## ruff + pylint-odoo, zero findings
+	@tools/dev.sh lint
+
+setup:          ## only the set-up steps
+	@tools/dev.sh setup
+
+shell:          ## odoo shell on the run database
+	@tools/dev.sh odoo shell -d $${DB:-delivery_crm}
+
+clean:          ## remove the venv and local state (databases are kept)
+	rm -rf .venv .local

@@ -1,0 +1,39 @@
+from odoo import fields, models
+
+
+class DeliveryServiceTeam(models.Model):
+    """The customer-service team that looks after a group of customers (专属客服团队,
+    000 §三(二).1)."""
+
+    _name = "delivery.service.team"
+    _description = "Customer service team"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
+    leader_id = fields.Many2one(
+        "res.users", string="Team leader", domain=[("share", "=", False)], check_company=True
+    )
+    member_ids = fields.Many2many(
+        "res.users",
+        "delivery_service_team_member_rel",
+        "team_id",
+        "user_id",
+        string="Members",
+        domain=[("share", "=", False)],
+    )
+    color = fields.Integer()
+    partner_ids = fields.One2many("res.partner", "service_team_id", string="Customers")
+    partner_count = fields.Integer(compute="_compute_partner_count", string="Customers count")
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("service_team_id", "in", self.ids)], ["service_team_id"], ["__count"]
+            )
+        )
+        for team in self:
+            team.partner_count = counts.get(team, 0)

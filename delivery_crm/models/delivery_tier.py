@@ -1,0 +1,205 @@
+from itertools import pairwise
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class DeliveryTier(models.Model):
+    """One rung of a tier ladder (R2): entry rule, benefits, visit cadence, complaint SLA."""
+
+    _name = "delivery.tier"
+    _description = "Customer tier"
+    _order = "ladder_id, level desc, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(help="Short code used in imports and reports, e.g. DIAMOND.")
+    ladder_id = fields.Many2one(
+        "delivery.tier.ladder",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(related="ladder_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    level = fields.Integer(
+        required=True,
+        default=1,
+        help="Rank of the tier in its ladder: the higher, the better. A customer gets "
+        "the highest tier whose entry rule it meets.",
+    )
+    color = fields.Integer()
+    active = fields.Boolean(default=True)
+    description = fields.Text(translate=True)
+    # entry rule
+    min_score = fields.Float(
+        string="Minimum evaluation score",
+        digits=(5, 2),
+        help="Minimum total score (0-100) of the customer's latest evaluation.",
+    )
+    min_revenue = fields.Monetary(
+        string="Minimum revenue",
+        currency_field="currency_id",
+        help="Minimum business volume (revenue) over the evaluation period.",
+    )
+    rule_logic = fields.Selection(
+        [("and", "Score and revenue"), ("or", "Score or revenue")],
+        string="Entry rule",
+        required=True,
+        default="and",
+        help="With 'and' the customer needs both minimums; with 'or' either one is "
+        "enough (a minimum left at 0 is then ignored).",
+    )
+    # benefits
+    benefit_ids = fields.Many2many(
+        "delivery.tier.benefit",
+        string="Own benefits",
+        help="Benefits this tier adds to those of the tiers below it.",
+    )
+    all_benefit_ids = fields.Many2many(
+        "delivery.tier.benefit",
+        compute="_compute_all_benefit_ids",
+        string="Benefits",
+        help="This tier's benefits and those of every lower tier of the ladder (004 门店§四).",
+    )
+    # service levels
+    visit_interval_days = fields.Integer(
+        string="Visit every (days)",
+        default=90,
+        help="Visit cadence: a visit is due this many days after the last one "
+        "(0: no planned visits).",
+    )
+    first_response_hours = fields.Float(
+        string="First response (hours)",
+        default=2.0,
+        help="Complaint SLA: first response within this many hours (003 §1.2).",
+    )
+    resolution_hours = fields.Float(
+        string="Resolution (hours)",
+        default=24.0,
+        help="Complaint SLA: solution within this many hours (003 §1.2).",
+    )
+    partner_count = fields.Integer(compute="_compute_partner_count", string="Customers")
+
+    _level_unique = models.Constraint(
+        "UNIQUE(ladder_id, level)",
+        "Two tiers of the same ladder cannot have the same level.",
+    )
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for tier in self:
+            tier.currency_id = (tier.company_id or self.env.company).currency_id
+
+    @api.depends("level", "benefit_ids", "ladder_id.tier_ids.benefit_ids")
+    def _compute_all_benefit_ids(self):
+        for tier in self:
+            lower = tier.ladder_id.tier_ids.filtered(lambda t, tier=tier: t.level <= tier.level)
+            tier.all_benefit_ids = (lower | tier).benefit_ids
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("tier_id", "in", self.ids)], ["tier_id"], ["__count"]
+            )
+        )
+        for tier in self:
+            tier.partner_count = counts.get(tier, 0)
+
+    @api.constrains(
+        "min_score",
+        "min_revenue",
+        "visit_interval_days",
+        "first_response_hours",
+        "resolution_hours",
+    )
+    def _check_values(self):
+        for tier in self:
+            if not 0 <= tier.min_score <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the minimum score must be between 0 and 100.",
+                        tier=tier.name,
+                    )
+                )
+            if tier.min_revenue < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the minimum revenue cannot be negative.",
+                        tier=tier.name,
+                    )
+                )
+            if tier.visit_interval_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the visit interval cannot be negative.",
+                        tier=tier.name,
+                    )
+                )
+            if tier.first_response_hours <= 0 or tier.resolution_hours <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the complaint response and resolution times "
+                        "must be positive.",
+                        tier=tier.name,
+                    )
+                )
+            if tier.resolution_hours < tier.first_response_hours:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the resolution time cannot be shorter than the "
+                        "first-response time.",
+                        tier=tier.name,
+                    )
+                )
+
+    @api.constrains("level", "min_score", "min_revenue", "rule_logic", "ladder_id", "active")
+    def _check_ladder_rules(self):
+        """The entry rules of a ladder must not overlap: a higher tier asks at least as
+        much as every lower tier, and strictly more in score or revenue."""
+        for ladder in self.ladder_id:
+            tiers = ladder.tier_ids.sorted("level")
+            for lower, higher in pairwise(tiers):
+                if (
+                    higher.min_score < lower.min_score
+                    or higher.min_revenue < lower.min_revenue
+                    or (
+                        higher.min_score == lower.min_score
+                        and higher.min_revenue == lower.min_revenue
+                    )
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "The entry rules of tiers %(higher)s and %(lower)s overlap: "
+                            "in ladder %(ladder)s a higher tier must require more "
+                            "(score or revenue) than the tier below it, and never less.",
+                            higher=higher.name,
+                            lower=lower.name,
+                            ladder=ladder.name,
+                        )
+                    )
+
+    def _rule_met(self, score, revenue):
+        """Whether the entry rule of this tier is met by ``score`` (0-100, or None when
+        the customer has no evaluation yet) and ``revenue``."""
+        self.ensure_one()
+        score_ok = score is not None and score >= self.min_score
+        revenue_ok = (revenue or 0.0) >= self.min_revenue
+        if self.rule_logic == "and":
+            return (score_ok or not self.min_score) and revenue_ok
+        checks = []
+        if self.min_score:
+            checks.append(score_ok)
+        if self.min_revenue:
+            checks.append(revenue_ok)
+        return any(checks) if checks else True
+
+    @api.model
+    def _match_tier(self, ladder, score, revenue):
+        """The highest tier of ``ladder`` whose entry rule ``score``/``revenue`` meet
+        (an empty recordset when none does)."""
+        for tier in ladder.tier_ids.sorted("level", reverse=True):
+            if tier._rule_met(score, revenue):
+                return tier
+        return self.browse()

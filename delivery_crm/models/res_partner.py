@@ -1,0 +1,576 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+CRM_USER = "delivery_crm.group_delivery_crm_user"
+CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+
+CUSTOMER_STATES = [
+    ("potential", "Potential"),
+    ("active", "Active"),
+    ("suspended", "Suspended"),
+    ("terminated", "Terminated"),
+]
+# lifecycle: which state may follow which (R1)
+STATE_TRANSITIONS = {
+    "potential": {"active", "terminated"},
+    "active": {"suspended", "terminated"},
+    "suspended": {"active", "terminated"},
+    "terminated": {"potential"},
+}
+STATES_NEEDING_REASON = {"suspended", "terminated"}
+# the context key that lets the module's own tier API write tier_id
+TIER_WRITE_KEY = "delivery_crm_tier_write"
+
+
+class ResPartner(models.Model):
+    """The delivery-customer profile (R1) and its tier (R2) on the partner.
+
+    Every field is restricted to the Delivery CRM groups, so other apps, the portal and
+    mail keep their partner access untouched; the sensitive part (credit and risk,
+    decision chain, NDA, contract figures) is for managers only (R9).
+    """
+
+    _name = "res.partner"
+    _inherit = ["res.partner", "delivery.cron.mixin"]
+
+    is_delivery_customer = fields.Boolean(
+        string="Delivery customer", index=True, groups=CRM_USER, copy=False
+    )
+    # lifecycle
+    customer_state = fields.Selection(
+        CUSTOMER_STATES,
+        string="Customer status",
+        default="potential",
+        tracking=True,
+        index=True,
+        groups=CRM_USER,
+        copy=False,
+    )
+    state_date = fields.Date(string="Status since", tracking=True, groups=CRM_USER, copy=False)
+    state_reason = fields.Text(
+        string="Status reason",
+        tracking=True,
+        groups=CRM_USER,
+        copy=False,
+        help="Why the customer was suspended or terminated.",
+    )
+    # classification (000 §三(一), 001 §二.2)
+    customer_class = fields.Selection(
+        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        string="Classification",
+        default="potential",
+        tracking=True,
+        index=True,
+        groups=CRM_USER,
+    )
+    strategic_value = fields.Selection(
+        [("core", "Core"), ("important", "Important"), ("general", "General")],
+        tracking=True,
+        groups=CRM_USER,
+    )
+    acquisition_channel = fields.Selection(
+        [
+            ("website", "Website"),
+            ("social_media", "Social media"),
+            ("forum", "Online forum / community"),
+            ("exhibition", "Exhibition / business event"),
+            ("association", "Association referral"),
+            ("customer_referral", "Customer referral"),
+            ("visit", "Visit"),
+            ("cold_visit", "Cold visit"),
+            ("other", "Other"),
+        ],
+        groups=CRM_USER,
+        help="How the customer was found (000 §二(三)).",
+    )
+    # tier (R2)
+    tier_ladder_id = fields.Many2one(
+        "delivery.tier.ladder", string="Tier ladder", tracking=True, groups=CRM_USER
+    )
+    tier_id = fields.Many2one(
+        "delivery.tier",
+        tracking=True,
+        index=True,
+        readonly=True,
+        groups=CRM_USER,
+        copy=False,
+        domain="[('ladder_id', '=', tier_ladder_id)]",
+    )
+    evaluated_tier_id = fields.Many2one(
+        "delivery.tier",
+        string="Evaluated tier",
+        readonly=True,
+        groups=CRM_USER,
+        copy=False,
+        help="The tier the rules give the customer; the effective tier differs only "
+        "while a manual override runs.",
+    )
+    tier_override_tier_id = fields.Many2one(
+        "delivery.tier", string="Override tier", readonly=True, groups=CRM_USER, copy=False
+    )
+    tier_override_reason = fields.Text(
+        string="Override reason", readonly=True, groups=CRM_USER, copy=False
+    )
+    tier_override_expiry = fields.Date(
+        string="Override until", readonly=True, groups=CRM_USER, copy=False
+    )
+    tier_override_user_id = fields.Many2one(
+        "res.users", string="Overridden by", readonly=True, groups=CRM_USER, copy=False
+    )
+    tier_benefit_ids = fields.Many2many(
+        "delivery.tier.benefit",
+        compute="_compute_tier_benefit_ids",
+        string="Tier benefits",
+        groups=CRM_USER,
+    )
+    tier_change_ids = fields.One2many(
+        "delivery.tier.change", "partner_id", string="Tier history", groups=CRM_USER
+    )
+    tier_change_count = fields.Integer(compute="_compute_tier_change_count", groups=CRM_USER)
+    # service
+    account_manager_id = fields.Many2one(
+        "res.users",
+        string="Account manager",
+        tracking=True,
+        index=True,
+        domain=[("share", "=", False)],
+        groups=CRM_USER,
+        help="The dedicated person who looks after the customer (专人负责).",
+    )
+    service_team_id = fields.Many2one(
+        "delivery.service.team",
+        string="Service team",
+        tracking=True,
+        index=True,
+        groups=CRM_USER,
+    )
+    cooperation_start_date = fields.Date(string="Cooperation since", tracking=True, groups=CRM_USER)
+    cooperation_months = fields.Integer(
+        string="Cooperation (months)",
+        compute="_compute_cooperation_months",
+        groups=CRM_USER,
+    )
+    # business profile (000 §二(四))
+    business_scope = fields.Text(string="Business scope", groups=CRM_USER)
+    delivery_requirements = fields.Text(string="Delivery requirements", groups=CRM_USER)
+    special_preferences = fields.Text(string="Special preferences", groups=CRM_USER)
+    birthday = fields.Date(groups=CRM_USER, help="Used for birthday greetings.")
+    # key-account intelligence (001 §四): sensitive
+    organisation_notes = fields.Text(string="Organisation", groups=CRM_MANAGER)
+    decision_chain = fields.Text(string="Decision chain", groups=CRM_MANAGER)
+    nda_signed = fields.Boolean(string="NDA signed", tracking=True, groups=CRM_MANAGER)
+    nda_date = fields.Date(string="NDA date", tracking=True, groups=CRM_MANAGER)
+    # credit and risk for billed customers (004 顾客管理制度 §5): sensitive
+    credit_level = fields.Selection(
+        [
+            ("a", "A - Excellent"),
+            ("b", "B - Good"),
+            ("c", "C - Watch"),
+            ("d", "D - High risk"),
+        ],
+        tracking=True,
+        groups=CRM_MANAGER,
+    )
+    risk_notes = fields.Text(string="Risk notes", groups=CRM_MANAGER)
+    credit_review_date = fields.Date(string="Next credit review", tracking=True, groups=CRM_MANAGER)
+    credit_review_reminded = fields.Boolean(groups=CRM_MANAGER, copy=False)
+    contract_amount = fields.Monetary(
+        string="Contract amount",
+        currency_field="delivery_currency_id",
+        tracking=True,
+        groups=CRM_MANAGER,
+    )
+    delivery_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_delivery_currency_id", groups=CRM_USER
+    )
+    # prospect development (000 §二(五), §三(四).3)
+    developer_id = fields.Many2one(
+        "res.users",
+        string="Developed by",
+        tracking=True,
+        domain=[("share", "=", False)],
+        groups=CRM_USER,
+        help="Who develops the prospect; credited with the conversion.",
+    )
+    referred_by_id = fields.Many2one(
+        "res.partner", string="Referred by", groups=CRM_USER, index="btree_not_null"
+    )
+    conversion_date = fields.Date(readonly=True, groups=CRM_USER, copy=False)
+    converted_by_id = fields.Many2one(
+        "res.users", string="Converted by", readonly=True, groups=CRM_USER, copy=False
+    )
+    # latest KPIs, written by the cooperation evaluation (R4)
+    kpi_date = fields.Date(string="KPIs of", readonly=True, groups=CRM_USER, copy=False)
+    kpi_score = fields.Float(
+        string="Evaluation score", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+    )
+    kpi_satisfaction = fields.Float(
+        string="Satisfaction (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+    )
+    kpi_complaint_rate = fields.Float(
+        string="Complaint rate (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+    )
+    kpi_on_time_rate = fields.Float(
+        string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+    )
+    kpi_volume = fields.Monetary(
+        string="Revenue (period)",
+        readonly=True,
+        currency_field="delivery_currency_id",
+        groups=CRM_USER,
+        copy=False,
+    )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("tier_id")
+    def _compute_tier_benefit_ids(self):
+        for partner in self:
+            partner.tier_benefit_ids = partner.tier_id.all_benefit_ids
+
+    def _compute_tier_change_count(self):
+        counts = dict(
+            self.env["delivery.tier.change"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.tier_change_count = counts.get(partner, 0)
+
+    @api.depends("company_id")
+    def _compute_delivery_currency_id(self):
+        for partner in self:
+            partner.delivery_currency_id = (partner.company_id or self.env.company).currency_id
+
+    @api.depends("cooperation_start_date", "customer_state", "state_date")
+    @api.depends_context("tz")
+    def _compute_cooperation_months(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            start = partner.cooperation_start_date
+            end = today
+            if partner.customer_state == "terminated" and partner.state_date:
+                end = partner.state_date
+            if not start or end <= start:
+                partner.cooperation_months = 0
+                continue
+            delta = relativedelta(end, start)
+            partner.cooperation_months = delta.years * 12 + delta.months
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("is_delivery_customer"):
+                self._check_new_state(vals)
+                vals.setdefault("state_date", fields.Date.context_today(self))
+        partners = super().create(vals_list)
+        partners.filtered("is_delivery_customer")._init_delivery_profile()
+        return partners
+
+    def write(self, vals):
+        if "tier_id" in vals and not self.env.context.get(TIER_WRITE_KEY):
+            raise UserError(
+                self.env._(
+                    "The tier follows the evaluation rules. To set it by hand, a manager "
+                    "uses 'Override tier' with a reason and an end date."
+                )
+            )
+        if vals.get("customer_state"):
+            self._check_state_change(vals)
+        if "credit_review_date" in vals:
+            vals = dict(vals, credit_review_reminded=False)
+        converting = self.browse()
+        if vals.get("customer_state") == "active":
+            converting = self.filtered(lambda p: p.customer_state == "potential")
+        if vals.get("customer_state"):
+            vals = dict(vals)
+            vals.setdefault("state_date", fields.Date.context_today(self))
+            if vals["customer_state"] not in STATES_NEEDING_REASON:
+                vals.setdefault("state_reason", False)
+        becoming = self.browse()
+        if vals.get("is_delivery_customer"):
+            becoming = self.filtered(lambda p: not p.is_delivery_customer)
+        res = super().write(vals)
+        if converting:
+            converting._register_conversion()
+        if becoming:
+            becoming._init_delivery_profile()
+        if "tier_ladder_id" in vals:
+            self._reset_tier_to_ladder()
+        return res
+
+    # ------------------------------------------------------------------ lifecycle
+    def _check_new_state(self, vals):
+        state = vals.get("customer_state") or "potential"
+        if state in STATES_NEEDING_REASON and not (vals.get("state_reason") or "").strip():
+            raise UserError(self.env._("A suspended or terminated customer needs a reason."))
+
+    def _check_state_change(self, vals):
+        new_state = vals["customer_state"]
+        labels = dict(self._fields["customer_state"]._description_selection(self.env))
+        for partner in self:
+            old_state = partner.customer_state or "potential"
+            if old_state == new_state:
+                continue
+            if new_state not in STATE_TRANSITIONS[old_state]:
+                raise UserError(
+                    self.env._(
+                        "%(customer)s is %(old)s and cannot become %(new)s directly.",
+                        customer=partner.display_name,
+                        old=labels[old_state],
+                        new=labels[new_state],
+                    )
+                )
+            if new_state in STATES_NEEDING_REASON and not (vals.get("state_reason") or "").strip():
+                raise UserError(
+                    self.env._(
+                        "Give the reason why %(customer)s is %(new)s.",
+                        customer=partner.display_name,
+                        new=labels[new_state],
+                    )
+                )
+            if new_state == "active" and not (
+                vals.get("account_manager_id") or partner.account_manager_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "Assign an account manager to %(customer)s before activating it: "
+                        "every active customer has a dedicated person (专人负责).",
+                        customer=partner.display_name,
+                    )
+                )
+
+    def _register_conversion(self):
+        """A prospect became a customer: date the conversion and credit its developer."""
+        today = fields.Date.context_today(self)
+        for partner in self.filtered(lambda p: not p.conversion_date):
+            partner.write(
+                {
+                    "conversion_date": today,
+                    "converted_by_id": (partner.developer_id or self.env.user).id,
+                    "cooperation_start_date": partner.cooperation_start_date or today,
+                }
+            )
+
+    def _init_delivery_profile(self):
+        """Defaults of a new delivery customer: ladder, entry tier, developer."""
+        default_ladder = self.env["delivery.tier.ladder"]._get_default_ladder()
+        today = fields.Date.context_today(self)
+        for partner in self:
+            vals = {}
+            if not partner.tier_ladder_id:
+                ladder = partner.tier_id.ladder_id or default_ladder
+                if ladder:
+                    vals["tier_ladder_id"] = ladder.id
+            if not partner.developer_id and partner.customer_state == "potential":
+                vals["developer_id"] = self.env.user.id
+            if not partner.state_date:
+                vals["state_date"] = today
+            if vals:
+                # a new ladder gives the customer its tier there (see write)
+                partner.write(vals)
+            if not partner.tier_id:
+                partner._reset_tier_to_ladder()
+            elif not partner.evaluated_tier_id:
+                # a tier given at creation (an import of existing customers): log it
+                partner.write({"evaluated_tier_id": partner.tier_id.id})
+                partner._set_tier(
+                    partner.tier_id, "manual", self.env._("Initial tier"), force_log=True
+                )
+
+    def _reset_tier_to_ladder(self):
+        """Give each customer whose tier is not in its ladder the tier its latest KPIs
+        earn there, or the ladder's entry (lowest) tier when they earn none."""
+        Tier = self.env["delivery.tier"]
+        for partner in self.filtered("is_delivery_customer"):
+            if partner.tier_id and partner.tier_id.ladder_id == partner.tier_ladder_id:
+                continue
+            score = partner.kpi_score if partner.kpi_date else None
+            tier = Tier._match_tier(partner.tier_ladder_id, score, partner.kpi_volume)
+            tier = tier or partner.tier_ladder_id.tier_ids.sorted("level")[:1]
+            partner._clear_tier_override()
+            partner.write({"evaluated_tier_id": tier.id})
+            partner._set_tier(tier, "manual", self.env._("Initial tier of the ladder"))
+
+    def action_make_delivery_customer(self):
+        self.write({"is_delivery_customer": True})
+
+    def action_activate(self):
+        self.write({"customer_state": "active"})
+
+    def action_reopen(self):
+        self.write({"customer_state": "potential"})
+
+    def action_suspend(self):
+        return self._open_state_wizard("suspended")
+
+    def action_terminate(self):
+        return self._open_state_wizard("terminated")
+
+    def _open_state_wizard(self, new_state):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "delivery.customer.state.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": self.ids,
+                "default_new_state": new_state,
+            },
+        }
+
+    # ------------------------------------------------------------------ tiers
+    def _tier_override_running(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        return bool(self.tier_override_tier_id) and (
+            not self.tier_override_expiry or self.tier_override_expiry >= today
+        )
+
+    def _set_tier(self, tier, origin, reason=False, force_log=False, **log_vals):
+        """Make ``tier`` the effective tier of these customers and log each change.
+
+        ``log_vals`` are extra values of the ``delivery.tier.change`` rows (e.g. the
+        evaluation that caused them). Returns the change records written.
+        """
+        changed = self if force_log else self.filtered(lambda p: p.tier_id != tier)
+        if not changed:
+            return self.env["delivery.tier.change"]
+        log = [
+            {
+                "partner_id": partner.id,
+                "old_tier_id": partner.tier_id.id,
+                "new_tier_id": tier.id,
+                "origin": origin,
+                "reason": reason,
+                **log_vals,
+            }
+            for partner in changed
+        ]
+        changed.with_context(**{TIER_WRITE_KEY: True}).write({"tier_id": tier.id})
+        # sudo: the log is append-only for everyone; writing it is part of the tier
+        # change the caller was allowed to make.
+        return self.env["delivery.tier.change"].sudo().create(log)
+
+    def _apply_evaluated_tier(self, tier, reason=False, **log_vals):
+        """Record ``tier`` as the tier the rules give each customer, and make it the
+        effective tier unless a manual override still runs (R2: overrides survive
+        automatic runs until they expire)."""
+        self.write({"evaluated_tier_id": tier.id})
+        free = self.filtered(lambda p: not p._tier_override_running())
+        free.filtered("tier_override_tier_id")._clear_tier_override()
+        return free._set_tier(tier, "evaluation", reason, **log_vals)
+
+    def _override_tier(self, tier, reason, expiry):
+        """A manager sets the tier by hand, with a reason, until ``expiry``."""
+        if not self.env.user.has_group(CRM_MANAGER):
+            raise AccessError(self.env._("Only Delivery CRM managers can override a tier."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("A tier override needs a reason."))
+        if not expiry or expiry <= fields.Date.context_today(self):
+            raise UserError(self.env._("A tier override needs an end date in the future."))
+        for partner in self:
+            if tier.ladder_id != partner.tier_ladder_id:
+                raise UserError(
+                    self.env._(
+                        "Tier %(tier)s is not in the ladder of %(customer)s.",
+                        tier=tier.display_name,
+                        customer=partner.display_name,
+                    )
+                )
+        self.write(
+            {
+                "tier_override_tier_id": tier.id,
+                "tier_override_reason": reason,
+                "tier_override_expiry": expiry,
+                "tier_override_user_id": self.env.user.id,
+            }
+        )
+        return self._set_tier(tier, "override", reason, force_log=True, override_expiry=expiry)
+
+    def _clear_tier_override(self):
+        self.write(
+            {
+                "tier_override_tier_id": False,
+                "tier_override_reason": False,
+                "tier_override_expiry": False,
+                "tier_override_user_id": False,
+            }
+        )
+
+    def _end_tier_override(self, reason):
+        """Stop the override: the customer goes back to its evaluated tier."""
+        for partner in self.filtered("tier_override_tier_id"):
+            partner._clear_tier_override()
+            tier = partner.evaluated_tier_id or partner.tier_id
+            partner._set_tier(tier, "override_end", reason, force_log=True)
+
+    def action_end_tier_override(self):
+        if not self.env.user.has_group(CRM_MANAGER):
+            raise AccessError(self.env._("Only Delivery CRM managers can end a tier override."))
+        self._end_tier_override(self.env._("Override ended by %s", self.env.user.name))
+
+    def action_open_tier_override(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "delivery.tier.override.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    def action_view_tier_changes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "delivery_crm.delivery_tier_change_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------ crons
+    @api.model
+    def _cron_expire_tier_overrides(self):
+        """Daily: overrides past their end date give way to the evaluated tier."""
+        today = fields.Date.context_today(self)
+        domain = [
+            ("tier_override_tier_id", "!=", False),
+            ("tier_override_expiry", "<", today),
+        ]
+        return self._cron_process_batches(
+            domain, lambda partners: partners._end_tier_override(self.env._("Override expired"))
+        )
+
+    @api.model
+    def _cron_credit_review_reminder(self):
+        """Daily: one reminder activity per credit review that falls due (idempotent:
+        the reminder is remembered until the review date moves)."""
+        today = fields.Date.context_today(self)
+        domain = [
+            ("is_delivery_customer", "=", True),
+            ("customer_state", "!=", "terminated"),
+            ("credit_review_date", "<=", today),
+            ("credit_review_reminded", "=", False),
+        ]
+        return self._cron_process_batches(domain, lambda partners: partners._remind_credit_review())
+
+    def _remind_credit_review(self):
+        for partner in self:
+            user = (
+                partner.account_manager_id
+                or partner.service_team_id.leader_id
+                or self.env.ref("base.user_admin")
+            )
+            partner.activity_schedule(
+                "delivery_crm.mail_activity_type_credit_review",
+                date_deadline=partner.credit_review_date,
+                user_id=user.id,
+                note=self.env._(
+                    "The credit and risk review of %(customer)s is due.",
+                    customer=partner.display_name,
+                ),
+            )
+        self.write({"credit_review_reminded": True})

@@ -1,0 +1,5 @@
+from . import test_delivery_tier
+from . import test_res_partner
+from . import test_delivery_tier_change
+from . import test_credit_review
+from . import test_demo_data

@@ -1,0 +1,79 @@
+from odoo import Command, api
+from odoo.tests import TransactionCase
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+class DeliveryCrmCommon(TransactionCase):
+    """Users of each role and the shipped standard tier ladder."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.user_crm = mail_new_test_user(
+            cls.env,
+            login="dcrm_user",
+            name="Service Staff",
+            groups="delivery_crm.group_delivery_crm_user",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_manager = mail_new_test_user(
+            cls.env,
+            login="dcrm_manager",
+            name="CRM Manager",
+            groups="delivery_crm.group_delivery_crm_manager",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_employee = mail_new_test_user(
+            cls.env,
+            login="dcrm_employee",
+            name="Other Employee",
+            groups="base.group_user",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.ladder = cls.env.ref("delivery_crm.delivery_tier_ladder_standard")
+        cls.ladder_key = cls.env.ref("delivery_crm.delivery_tier_ladder_key_account")
+        cls.tier_new = cls.env.ref("delivery_crm.delivery_tier_new")
+        cls.tier_regular = cls.env.ref("delivery_crm.delivery_tier_regular")
+        cls.tier_silver = cls.env.ref("delivery_crm.delivery_tier_silver")
+        cls.tier_gold = cls.env.ref("delivery_crm.delivery_tier_gold")
+        cls.tier_diamond = cls.env.ref("delivery_crm.delivery_tier_diamond")
+        cls.tier_ka2 = cls.env.ref("delivery_crm.delivery_tier_ka2")
+
+    @classmethod
+    def _new_customer(cls, name="Test Customer 测试客户", user=None, **vals):
+        """A delivery customer created by ``user`` (the service staff by default)."""
+        return (
+            cls.env["res.partner"]
+            .with_user(user or cls.user_crm)
+            .create(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "is_delivery_customer": True,
+                    "email": "customer@example.com",
+                    **vals,
+                }
+            )
+            .with_env(cls.env)
+        )
+
+    def _run_cron(self, xmlid):
+        """Run a shipped ``ir.cron`` record the way the scheduler does: on a cursor of
+        its own, since the module's crons commit their progress after each batch."""
+        self.env.flush_all()
+        with self.enter_registry_test_mode(), self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env.ref(xmlid).method_direct_trigger()
+        self.env.invalidate_all()
+
+    def _cron_progress(self, xmlid):
+        """What the last run of the cron reported as done."""
+        cron = self.env.ref(xmlid)
+        return self.env["ir.cron.progress"].search(
+            [("cron_id", "=", cron.id)], order="id desc", limit=1
+        )
+
+    def _last_change(self, partner):
+        return self.env["delivery.tier.change"].search([("partner_id", "=", partner.id)], limit=1)

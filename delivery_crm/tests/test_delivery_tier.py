@@ -1,0 +1,142 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import DeliveryCrmCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryTier(DeliveryCrmCommon):
+    def test_match_tier_on_given_values(self):
+        Tier = self.env["delivery.tier"]
+        cases = [
+            # (score, revenue) -> expected tier of the standard ladder
+            ((None, 0.0), self.tier_new),
+            ((None, 1_000_000.0), self.tier_new),  # no evaluation yet: only the entry tier
+            ((39.99, 10_000.0), self.tier_new),
+            ((40.0, 10_000.0), self.tier_regular),  # both minimums exactly met
+            ((95.0, 100_000.0), self.tier_silver),  # score for Diamond, revenue for Silver
+            ((80.0, 250_000.0), self.tier_gold),
+            ((90.0, 500_000.0), self.tier_diamond),
+            ((100.0, 9_999_999.0), self.tier_diamond),
+        ]
+        for (score, revenue), expected in cases:
+            with self.subTest(score=score, revenue=revenue):
+                self.assertEqual(Tier._match_tier(self.ladder, score, revenue), expected)
+
+    def test_match_tier_or_logic(self):
+        self.tier_gold.rule_logic = "or"
+        Tier = self.env["delivery.tier"]
+        # Gold by revenue alone, and by score alone, once its rule is "or"
+        self.assertEqual(Tier._match_tier(self.ladder, 10.0, 250_000.0), self.tier_gold)
+        self.assertEqual(Tier._match_tier(self.ladder, 80.0, 0.0), self.tier_gold)
+        self.assertEqual(Tier._match_tier(self.ladder, 10.0, 60_000.0), self.tier_new)
+
+    def test_match_tier_ignores_archived_and_empty_ladder(self):
+        self.tier_diamond.action_archive()
+        Tier = self.env["delivery.tier"]
+        self.assertEqual(Tier._match_tier(self.ladder, 99.0, 9_999_999.0), self.tier_gold)
+        empty = self.env["delivery.tier.ladder"].create({"name": "Empty"})
+        self.assertFalse(Tier._match_tier(empty, 99.0, 9_999_999.0))
+
+    def test_benefits_include_lower_tiers(self):
+        gold_benefits = self.tier_gold.all_benefit_ids
+        for tier in (self.tier_new, self.tier_regular, self.tier_silver, self.tier_gold):
+            self.assertLessEqual(tier.benefit_ids, gold_benefits, tier.name)
+        self.assertFalse(self.tier_diamond.benefit_ids & gold_benefits)
+        self.assertEqual(self.tier_new.all_benefit_ids, self.tier_new.benefit_ids)
+        self.assertEqual(
+            self.tier_diamond.all_benefit_ids,
+            self.ladder.tier_ids.benefit_ids,
+        )
+        # other ladders' benefits never leak in
+        self.assertFalse(
+            self.env.ref("delivery_crm.delivery_tier_benefit_executive_review")
+            & self.tier_diamond.all_benefit_ids
+        )
+
+    def test_negative_minimum_refused(self):
+        for field, value in (("min_score", -1.0), ("min_score", 100.5), ("min_revenue", -5.0)):
+            with self.subTest(field=field), self.assertRaises(ValidationError):
+                self.env["delivery.tier"].create(
+                    {"name": "Bad", "ladder_id": self.ladder.id, "level": 99, field: value}
+                )
+        self.assertFalse(self.env["delivery.tier"].search([("name", "=", "Bad")]))
+
+    def test_invalid_service_levels_refused(self):
+        bad_values = [
+            {"visit_interval_days": -7},
+            {"first_response_hours": 0.0},
+            {"first_response_hours": 10.0, "resolution_hours": 4.0},
+        ]
+        for vals in bad_values:
+            with self.subTest(vals=vals), self.assertRaises(ValidationError):
+                self.tier_silver.write(vals)
+        self.tier_silver.invalidate_recordset()
+        self.assertEqual(self.tier_silver.visit_interval_days, 60)
+        self.assertEqual(self.tier_silver.first_response_hours, 2.0)
+
+    def test_overlapping_rules_refused(self):
+        overlaps = [
+            # a higher tier asking less score than the tier below
+            {"name": "Platinum", "level": 6, "min_score": 80.0, "min_revenue": 900_000.0},
+            # the same rule as Diamond
+            {"name": "Platinum", "level": 6, "min_score": 90.0, "min_revenue": 500_000.0},
+            # a tier squeezed below New asking more than New
+            {"name": "Trial", "level": 0, "min_score": 10.0, "min_revenue": 0.0},
+        ]
+        for vals in overlaps:
+            with self.subTest(vals=vals), self.assertRaises(ValidationError) as err:
+                self.env["delivery.tier"].create({"ladder_id": self.ladder.id, **vals})
+            self.assertIn("overlap", str(err.exception))
+        with self.assertRaises(ValidationError):
+            self.tier_gold.min_score = 95.0  # above Diamond's 90
+        self.assertFalse(self.env["delivery.tier"].search([("name", "in", ("Platinum", "Trial"))]))
+        # a consistent new top tier is accepted
+        platinum = self.env["delivery.tier"].create(
+            {
+                "name": "Platinum",
+                "ladder_id": self.ladder.id,
+                "level": 6,
+                "min_score": 95.0,
+                "min_revenue": 2_000_000.0,
+            }
+        )
+        self.assertEqual(
+            self.env["delivery.tier"]._match_tier(self.ladder, 96.0, 3_000_000.0), platinum
+        )
+
+    @mute_logger("odoo.sql_db")
+    def test_duplicate_level_refused(self):
+        with self.assertRaises(IntegrityError), self.cr.savepoint():
+            self.env["delivery.tier"].create(
+                {
+                    "name": "Gold bis",
+                    "ladder_id": self.ladder.id,
+                    "level": self.tier_gold.level,
+                    "min_score": 76.0,
+                    "min_revenue": 210_000.0,
+                }
+            )
+
+    def test_configuration_is_managers_only(self):
+        tier_as_user = self.tier_gold.with_user(self.user_crm)
+        self.assertEqual(tier_as_user.name, "Gold")  # staff read the ladder
+        with self.assertRaises(AccessError):
+            tier_as_user.write({"min_score": 70.0})
+        with self.assertRaises(AccessError):
+            self.env["delivery.tier.benefit"].with_user(self.user_crm).create({"name": "X"})
+        with self.assertRaises(AccessError):
+            self.env["delivery.tier"].with_user(self.user_employee).search([])
+        self.tier_gold.with_user(self.user_manager).write({"visit_interval_days": 21})
+        self.assertEqual(self.tier_gold.visit_interval_days, 21)
+
+    def test_partner_count(self):
+        customer = self._new_customer()
+        self.assertEqual(customer.tier_id, self.tier_new)
+        before = self.tier_new.partner_count
+        self._new_customer("Second")
+        self.tier_new.invalidate_recordset(["partner_count"])
+        self.assertEqual(self.tier_new.partner_count, before + 1)

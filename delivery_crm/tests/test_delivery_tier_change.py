@@ -1,0 +1,174 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import DeliveryCrmCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryTierChange(DeliveryCrmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls._new_customer(
+            customer_state="active", account_manager_id=cls.user_crm.id
+        )
+
+    def _tier_mails(self, change):
+        return self.env["mail.mail"].search(
+            [("model", "=", "delivery.tier.change"), ("res_id", "in", change.ids)]
+        )
+
+    def _override(self, user, tier, reason="Strategic account", expiry=None):
+        expiry = expiry or date.today() + timedelta(days=30)
+        wizard = (
+            self.env["delivery.tier.override.wizard"]
+            .with_user(user)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "tier_id": tier.id,
+                    "reason": reason,
+                    "expiry": expiry,
+                }
+            )
+        )
+        return wizard.action_confirm()
+
+    def test_evaluation_changes_tier_logs_and_notifies(self):
+        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        self.assertEqual(self.customer.tier_id, self.tier_gold)
+        self.assertEqual(self.customer.evaluated_tier_id, self.tier_gold)
+        self.assertEqual(len(changes), 1)
+        self.assertRecordValues(
+            changes,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "old_tier_id": self.tier_new.id,
+                    "new_tier_id": self.tier_gold.id,
+                    "origin": "evaluation",
+                    "direction": "up",
+                    "reason": "Q3 evaluation: 82 points",
+                }
+            ],
+        )
+        mail = self._tier_mails(changes)
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Gold", mail.subject)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn("Free delivery", mail.body_html)  # its own benefit
+        self.assertIn("Member prices", mail.body_html)  # a lower tier's benefit
+        # the same tier again changes nothing and notifies nobody
+        self.assertFalse(self.customer._apply_evaluated_tier(self.tier_gold))
+        self.assertEqual(len(self.customer.tier_change_ids), 2)
+
+    def test_downgrade_direction_and_ladder_opt_out(self):
+        self.customer._apply_evaluated_tier(self.tier_gold)
+        self.ladder.notify_customer = False
+        change = self.customer._apply_evaluated_tier(self.tier_silver)
+        self.assertEqual(change.direction, "down")
+        self.assertFalse(self._tier_mails(change))
+
+    def test_override_refused_to_staff(self):
+        with self.assertRaises(AccessError):
+            self._override(self.user_crm, self.tier_diamond)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.user_crm)._override_tier(
+                self.tier_diamond, "x", date.today() + timedelta(days=5)
+            )
+        self.assertEqual(self.customer.tier_id, self.tier_new)
+        self.assertFalse(self.customer.tier_override_tier_id)
+
+    def test_override_bad_input_refused(self):
+        bad = [
+            {"reason": "   "},
+            {"expiry": date.today()},
+            {"expiry": date.today() - timedelta(days=1)},
+            {"tier": self.tier_ka2},
+        ]
+        for kwargs in bad:
+            with self.subTest(kwargs=kwargs), self.assertRaises(UserError):
+                self._override(self.user_manager, kwargs.pop("tier", self.tier_diamond), **kwargs)
+        self.assertEqual(self.customer.tier_id, self.tier_new)
+        self.assertFalse(self.customer.tier_override_tier_id)
+        self.assertEqual(len(self.customer.tier_change_ids), 1)
+
+    def test_override_survives_evaluation_until_expiry(self):
+        today = date.today()
+        self._override(self.user_manager, self.tier_diamond, expiry=today + timedelta(days=10))
+        self.assertEqual(self.customer.tier_id, self.tier_diamond)
+        self.assertEqual(self.customer.tier_override_user_id, self.user_manager)
+        log = self._last_change(self.customer)
+        self.assertEqual(
+            (log.origin, log.override_expiry), ("override", today + timedelta(days=10))
+        )
+        self.assertEqual(log.user_id, self.user_manager)
+
+        # the automatic run records its own result but keeps the override
+        self.assertFalse(self.customer._apply_evaluated_tier(self.tier_silver))
+        self.assertEqual(self.customer.tier_id, self.tier_diamond)
+        self.assertEqual(self.customer.evaluated_tier_id, self.tier_silver)
+
+        cron = "delivery_crm.ir_cron_tier_override_expiry"
+        with freeze_time(today + timedelta(days=10)):  # last day of the override
+            self._run_cron(cron)
+        self.assertEqual(self.customer.tier_id, self.tier_diamond)
+        with freeze_time(today + timedelta(days=11)):
+            self._run_cron(cron)
+            self.assertEqual(self._cron_progress(cron).done, 1)
+            self._run_cron(cron)
+            self.assertEqual(self._cron_progress(cron).done, 0, "idempotent")
+        self.assertEqual(self.customer.tier_id, self.tier_silver)
+        self.assertFalse(self.customer.tier_override_tier_id)
+        self.assertFalse(self.customer.tier_override_reason)
+        end = self._last_change(self.customer)
+        self.assertEqual(
+            (end.origin, end.old_tier_id, end.new_tier_id),
+            ("override_end", self.tier_diamond, self.tier_silver),
+        )
+        self.assertEqual(
+            len(self.customer.tier_change_ids.filtered(lambda c: c.origin == "override_end")), 1
+        )
+
+    def test_expired_override_yields_to_evaluation(self):
+        today = date.today()
+        self._override(self.user_manager, self.tier_gold, expiry=today + timedelta(days=2))
+        with freeze_time(today + timedelta(days=5)):  # expired, cron not run yet
+            self.customer._apply_evaluated_tier(self.tier_regular)
+        self.assertEqual(self.customer.tier_id, self.tier_regular)
+        self.assertFalse(self.customer.tier_override_tier_id)
+
+    def test_manager_ends_override(self):
+        self.customer._apply_evaluated_tier(self.tier_silver)
+        self._override(self.user_manager, self.tier_gold)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.user_crm).action_end_tier_override()
+        self.customer.with_user(self.user_manager).action_end_tier_override()
+        self.assertEqual(self.customer.tier_id, self.tier_silver)
+        self.assertEqual(self._last_change(self.customer).origin, "override_end")
+
+    def test_log_is_append_only(self):
+        log = self.customer.tier_change_ids
+        for user in (self.user_crm, self.user_manager):
+            with self.subTest(user=user.login):
+                self.assertEqual(log.with_user(user).new_tier_id, self.tier_new)
+                with self.assertRaises(AccessError):
+                    log.with_user(user).write({"reason": "rewritten"})
+                with self.assertRaises(AccessError):
+                    log.with_user(user).unlink()
+                with self.assertRaises(AccessError):
+                    self.env["delivery.tier.change"].with_user(user).create(
+                        {"partner_id": self.customer.id, "origin": "manual"}
+                    )
+        with self.assertRaises(AccessError):
+            log.with_user(self.user_employee).read(["reason"])
+
+    def test_view_tier_changes_action(self):
+        action = self.customer.action_view_tier_changes()
+        self.assertEqual(action["res_model"], "delivery.tier.change")
+        found = self.env["delivery.tier.change"].search(action["domain"])
+        self.assertEqual(found, self.customer.tier_change_ids)

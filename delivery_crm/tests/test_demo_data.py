@@ -1,0 +1,52 @@
+from odoo.tests import tagged
+
+from .common import DeliveryCrmCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(DeliveryCrmCommon):
+    """The demo data is coherent. `make run`, `make test` and `make test-odoo` all
+    install the module with its demo data."""
+
+    def test_demo_customers(self):
+        customers = self.env["res.partner"].search(
+            [("is_delivery_customer", "=", True), ("id", "in", self._demo_ids())]
+        )
+        self.assertEqual(len(customers), 30)
+        self.assertEqual(
+            set(customers.mapped("customer_state")),
+            {"potential", "active", "suspended", "terminated"},
+        )
+        self.assertEqual(set(customers.mapped("customer_class")), {"key", "general", "potential"})
+        self.assertGreaterEqual(len(customers.tier_id), 6)
+        self.assertEqual(customers.tier_ladder_id, self.ladder | self.ladder_key)
+        self.assertGreaterEqual(len(customers.industry_id), 6)
+        for customer in customers:
+            with self.subTest(customer=customer.name):
+                self.assertEqual(customer.tier_id.ladder_id, customer.tier_ladder_id)
+                self.assertTrue(customer.account_manager_id)
+                self.assertEqual(customer.tier_change_ids.new_tier_id, customer.tier_id)
+                if customer.customer_state in ("suspended", "terminated"):
+                    self.assertTrue(customer.state_reason)
+        # Chinese and English names
+        self.assertTrue(any("\u4e00" <= ch <= "\u9fff" for ch in "".join(customers.mapped("name"))))
+        self.assertTrue(
+            all(any(c.isascii() and c.isalpha() for c in n) for n in customers.mapped("name"))
+        )
+
+    def test_demo_users_and_teams(self):
+        manager = self.env.ref("delivery_crm.user_wang_demo")
+        self.assertTrue(manager.has_group("delivery_crm.group_delivery_crm_manager"))
+        staff = self.env.ref("delivery_crm.user_li_demo")
+        self.assertTrue(staff.has_group("delivery_crm.group_delivery_crm_user"))
+        self.assertFalse(staff.has_group("delivery_crm.group_delivery_crm_manager"))
+        team = self.env.ref("delivery_crm.delivery_service_team_key_demo")
+        self.assertIn(staff, team.member_ids)
+        self.assertGreater(team.partner_count, 0)
+
+    def _demo_ids(self):
+        return (
+            self.env["ir.model.data"]
+            .search([("module", "=", "delivery_crm"), ("model", "=", "res.partner")])
+            .mapped("res_id")
+        )

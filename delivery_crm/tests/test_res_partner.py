@@ -1,0 +1,229 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import DeliveryCrmCommon
+
+
+@tagged("post_install", "-at_install")
+class TestResPartner(DeliveryCrmCommon):
+    def test_new_customer_defaults(self):
+        customer = self._new_customer()
+        self.assertEqual(customer.customer_state, "potential")
+        self.assertEqual(customer.customer_class, "potential")
+        self.assertEqual(customer.tier_ladder_id, self.ladder)
+        self.assertEqual(customer.tier_id, self.tier_new)
+        self.assertEqual(customer.evaluated_tier_id, self.tier_new)
+        self.assertEqual(customer.developer_id, self.user_crm)
+        self.assertEqual(customer.state_date, date.today())
+        self.assertEqual(customer.tier_benefit_ids, self.tier_new.all_benefit_ids)
+        log = customer.tier_change_ids
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.origin, log.new_tier_id, log.direction), ("manual", self.tier_new, "new")
+        )
+        self.assertEqual(customer.tier_change_count, 1)
+        # an initial tier is not announced to the customer
+        mails = self.env["mail.mail"].search([("model", "=", "delivery.tier.change")])
+        self.assertFalse(mails.filtered(lambda m: m.res_id in log.ids))
+
+    def test_existing_contact_becomes_customer(self):
+        contact = self.env["res.partner"].create({"name": "Plain company", "is_company": True})
+        self.assertFalse(contact.is_delivery_customer)
+        self.assertFalse(contact.tier_id)
+        contact.with_user(self.user_crm).action_make_delivery_customer()
+        self.assertTrue(contact.is_delivery_customer)
+        self.assertEqual(contact.tier_id, self.tier_new)
+        self.assertEqual(contact.tier_ladder_id, self.ladder)
+
+    def test_imported_customer_keeps_given_tier(self):
+        customer = self._new_customer(
+            customer_state="active",
+            account_manager_id=self.user_crm.id,
+            tier_id=self.tier_ka2.id,
+        )
+        self.assertEqual(customer.tier_ladder_id, self.ladder_key)
+        self.assertEqual(customer.tier_id, self.tier_ka2)
+        self.assertEqual(customer.evaluated_tier_id, self.tier_ka2)
+        self.assertEqual(customer.tier_change_ids.origin, "manual")
+
+    def test_activate_requires_account_manager(self):
+        customer = self._new_customer()
+        with self.assertRaises(UserError):
+            customer.with_user(self.user_crm).action_activate()
+        self.assertEqual(customer.customer_state, "potential")
+        self.assertFalse(customer.conversion_date)
+
+    def test_activate_registers_conversion(self):
+        customer = self._new_customer(account_manager_id=self.user_manager.id)
+        with freeze_time("2026-03-15"):
+            customer.with_user(self.user_manager).action_activate()
+        self.assertEqual(customer.customer_state, "active")
+        self.assertEqual(customer.conversion_date, date(2026, 3, 15))
+        # credited to who developed the prospect, not to who pressed the button
+        self.assertEqual(customer.converted_by_id, self.user_crm)
+        self.assertEqual(customer.cooperation_start_date, date(2026, 3, 15))
+        self.assertEqual(customer.state_date, date(2026, 3, 15))
+        # a second conversion (after a termination) keeps the first date
+        customer.write({"customer_state": "terminated", "state_reason": "Moved away"})
+        customer.action_reopen()
+        customer.action_activate()
+        self.assertEqual(customer.conversion_date, date(2026, 3, 15))
+
+    def test_suspend_and_terminate_need_reason(self):
+        customer = self._new_customer(customer_state="active", account_manager_id=self.user_crm.id)
+        partner_as_user = customer.with_user(self.user_crm)
+        for state in ("suspended", "terminated"):
+            for reason in (False, "", "   "):
+                with self.subTest(state=state, reason=reason), self.assertRaises(UserError):
+                    partner_as_user.write({"customer_state": state, "state_reason": reason})
+        self.assertEqual(customer.customer_state, "active")
+        self.assertFalse(customer.state_reason)
+        # the wizard refuses a blank reason too, and writes nothing
+        wizard = (
+            self.env["delivery.customer.state.wizard"]
+            .with_user(self.user_crm)
+            .create({"partner_ids": customer.ids, "new_state": "terminated", "reason": " "})
+        )
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertEqual(customer.customer_state, "active")
+
+    def test_suspend_reactivate_terminate_flow(self):
+        customer = self._new_customer(customer_state="active", account_manager_id=self.user_crm.id)
+        action = customer.with_user(self.user_crm).action_suspend()
+        self.assertEqual(action["res_model"], "delivery.customer.state.wizard")
+        wizard = (
+            self.env["delivery.customer.state.wizard"]
+            .with_user(self.user_crm)
+            .with_context(action["context"])
+            .create({"reason": "Unpaid invoices"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(customer.customer_state, "suspended")
+        self.assertEqual(customer.state_reason, "Unpaid invoices")
+        customer.with_user(self.user_crm).action_activate()
+        self.assertEqual(customer.customer_state, "active")
+        self.assertFalse(customer.state_reason, "the suspension reason no longer applies")
+        with freeze_time("2026-06-30"):
+            self.env["delivery.customer.state.wizard"].with_user(self.user_crm).create(
+                {"partner_ids": customer.ids, "new_state": "terminated", "reason": "Bankrupt"}
+            ).action_confirm()
+        self.assertEqual(customer.customer_state, "terminated")
+        self.assertEqual(customer.state_reason, "Bankrupt")
+        self.assertEqual(customer.state_date, date(2026, 6, 30))
+
+    def test_illegal_transitions_refused(self):
+        customer = self._new_customer(account_manager_id=self.user_crm.id)
+        with self.assertRaises(UserError):  # potential -> suspended
+            customer.write({"customer_state": "suspended", "state_reason": "x"})
+        customer.write({"customer_state": "terminated", "state_reason": "Not interested"})
+        with self.assertRaises(UserError):  # terminated -> active
+            customer.action_activate()
+        self.assertEqual(customer.customer_state, "terminated")
+        customer.action_reopen()
+        self.assertEqual(customer.customer_state, "potential")
+
+    def test_create_terminated_needs_reason(self):
+        with self.assertRaises(UserError):
+            self._new_customer(customer_state="terminated")
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Test Customer 测试客户")]))
+
+    def test_tier_not_writable_directly(self):
+        customer = self._new_customer()
+        for user in (self.user_crm, self.user_manager):
+            with self.subTest(user=user.login), self.assertRaises(UserError):
+                customer.with_user(user).write({"tier_id": self.tier_diamond.id})
+        self.assertEqual(customer.tier_id, self.tier_new)
+
+    def test_ladder_change_resets_tier(self):
+        customer = self._new_customer()
+        customer.with_user(self.user_crm).tier_ladder_id = self.ladder_key
+        self.assertEqual(customer.tier_id, self.tier_ka2)
+        self.assertEqual(self._last_change(customer).new_tier_id, self.tier_ka2)
+        self.assertEqual(self._last_change(customer).old_tier_id, self.tier_new)
+
+    def test_important_fields_tracked(self):
+        customer = self._new_customer(account_manager_id=self.user_crm.id)
+        self.cr.flush()  # a record is not tracked in the transaction that creates it
+        customer.with_user(self.user_manager).write(
+            {
+                "account_manager_id": self.user_manager.id,
+                "customer_class": "key",
+                "credit_level": "c",
+            }
+        )
+        customer.with_user(self.user_manager).action_activate()
+        self.env.flush_all()
+        self.cr.flush()  # tracking values are written when the cursor flushes
+        tracked = customer.message_ids.tracking_value_ids.field_id.mapped("name")
+        for field in ("account_manager_id", "customer_class", "credit_level", "customer_state"):
+            self.assertIn(field, tracked)
+        state_value = customer.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "customer_state"
+        )
+        self.assertEqual(state_value.old_value_char, "Potential")
+        self.assertEqual(state_value.new_value_char, "Active")
+
+    @freeze_time("2026-11-25")
+    def test_cooperation_months(self):
+        customer = self._new_customer(cooperation_start_date="2024-02-10")
+        self.assertEqual(customer.cooperation_months, 33)
+        customer.cooperation_start_date = "2026-12-01"  # not yet started
+        self.assertEqual(customer.cooperation_months, 0)
+        customer.write(
+            {
+                "cooperation_start_date": "2025-01-01",
+                "customer_state": "terminated",
+                "state_reason": "Closed",
+                "state_date": "2025-07-15",
+            }
+        )
+        self.assertEqual(customer.cooperation_months, 6, "counted until the termination")
+
+    def test_field_access_by_role(self):
+        customer = self._new_customer(
+            user=self.user_manager,
+            credit_level="b",
+            decision_chain="CEO decides",
+            contract_amount=12000,
+        )
+        # any employee still reads the partner itself (other apps keep working)
+        self.assertEqual(customer.with_user(self.user_employee).name, "Test Customer 测试客户")
+        with self.assertRaises(AccessError):
+            customer.with_user(self.user_employee).read(["tier_id"])
+        # staff read the profile but not its sensitive part
+        data = customer.with_user(self.user_crm).read(["tier_id", "customer_state"])[0]
+        self.assertEqual(data["tier_id"][0], self.tier_new.id)
+        for field in ("credit_level", "decision_chain", "contract_amount", "nda_signed"):
+            with self.subTest(field=field), self.assertRaises(AccessError):
+                customer.with_user(self.user_crm).read([field])
+        with self.assertRaises(AccessError):
+            customer.with_user(self.user_crm).write({"credit_level": "d"})
+        data = customer.with_user(self.user_manager).read(["credit_level", "decision_chain"])[0]
+        self.assertEqual((data["credit_level"], data["decision_chain"]), ("b", "CEO decides"))
+        # the views and exports of staff never offer the sensitive fields
+        staff_fields = customer.with_user(self.user_crm).fields_get()
+        self.assertIn("tier_id", staff_fields)
+        self.assertNotIn("credit_level", staff_fields)
+        self.assertNotIn("tier_id", customer.with_user(self.user_employee).fields_get())
+
+    def test_portal_user_unaffected(self):
+        portal = self.env["res.users"].create(
+            {
+                "name": "Portal Person",
+                "login": "dcrm_portal",
+                "email": "portal@example.com",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        partner = portal.partner_id.with_user(portal)
+        # the portal reads its own partner as before, and never the CRM fields
+        self.assertEqual(partner.read(["email"])[0]["email"], "portal@example.com")
+        self.assertNotIn("customer_state", partner.fields_get())
+        with self.assertRaises(AccessError):
+            partner.read(["customer_state"])
+        self.assertFalse(portal.partner_id.is_delivery_customer)

@@ -1,0 +1,2 @@
+from . import delivery_customer_state_wizard
+from . import delivery_tier_override_wizard

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# delivery_crm developer set-up, called by the Makefile (`make run`, `make test`, ...).
+#
+# Every step is idempotent: it checks what is already there and skips it, so a second
+# `make run` starts in seconds. Nothing here depends on the caller's shell variables;
+# the optional ones are documented in README.md (ODOO_SRC, PYTHON, PGHOST/PGPORT/PGUSER,
+# DB, HTTP_PORT).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+STATE="$ROOT/.local"                       # git-ignored: odoo.conf, filestore, stamps, logs
+CONF="$STATE/odoo.conf"
+ODOO_DEFAULT=/opt/odoo/19.0                # documented default location of the Odoo 19 source
+ODOO_URL=https://nightly.odoo.com/19.0/nightly/src/odoo_19.0.latest.tar.gz
+PTH_NAME=delivery_crm_odoo.pth
+DB=${DB:-delivery_crm}
+TEST_DB=${TEST_DB:-delivery_crm_test}
+HTTP_PORT=${HTTP_PORT:-8069}
+MODULE=delivery_crm
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { printf '\n[setup] ERROR: %s\n\n' "$*" >&2; exit 1; }
+
+# --------------------------------------------------------------------------- Python 3.12
+is_py312() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
+
+find_python() {
+    local candidates=() c roots=()
+    [ -n "${PYTHON:-}" ] && candidates+=("$PYTHON")
+    candidates+=(python3.12)
+    [ -n "${PYENV_ROOT:-}" ] && roots+=("$PYENV_ROOT")
+    command -v pyenv >/dev/null 2>&1 && roots+=("$(pyenv root 2>/dev/null || true)")
+    roots+=("${HOME:-/root}/.pyenv" /root/.pyenv /usr/local/pyenv /opt/pyenv)
+    for r in "${roots[@]}"; do
+        [ -n "$r" ] || continue
+        for c in "$r"/versions/3.12*/bin/python3.12; do [ -x "$c" ] && candidates+=("$c"); done
+    done
+    candidates+=(/usr/local/bin/python3.12 /usr/bin/python3.12)
+    for c in "${candidates[@]}"; do
+        if is_py312 "$c"; then command -v "$c" 2>/dev/null || echo "$c"; return 0; fi
+    done
+    return 1
+}
+
+ensure_venv() {
+    if [ -x "$VENV/bin/python" ] && is_py312 "$VENV/bin/python"; then return; fi
+    local py
+    py=$(find_python) || die "no Python 3.12 found. Install one (e.g. 'pyenv install 3.12') or set PYTHON=/path/to/python3.12."
+    say "creating virtual environment .venv with $py"
+    rm -rf "$VENV"
+    "$py" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+}
+
+# --------------------------------------------------------------------------- Odoo 19
+# Prints the directory that holds the `odoo` package (a source checkout or site-packages).
+is_odoo19() { [ -f "$1/odoo/release.py" ] && grep -q '^version_info = (19, 0' "$1/odoo/release.py"; }
+
+importable_odoo() {  # $1: a python; prints the root that holds its `odoo` package
+    "$1" - <<'EOF' 2>/dev/null
+import os, odoo.release
+assert odoo.release.version_info[:2] == (19, 0)
+print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__))))
+EOF
+}
+
+download_odoo() {
+    command -v curl >/dev/null 2>&1 || return 1
+    local parent tmp
+    parent=$(dirname "$ODOO_DEFAULT")
+    mkdir -p "$parent" 2>/dev/null || return 1
+    tmp=$(mktemp -d "$parent/.odoo-download.XXXXXX") || return 1
+    say "downloading the Odoo 19 source from $ODOO_URL"
+    if curl -fsSL --connect-timeout 20 "$ODOO_URL" | tar -xz -C "$tmp" --strip-components=1 \
+            && is_odoo19 "$tmp"; then
+        mv "$tmp" "$ODOO_DEFAULT"
+        return 0
+    fi
+    rm -rf "$tmp"
+    return 1
+}
+
+locate_odoo() {
+    local root
+    rm -f "$VENV"/lib/python3.12/site-packages/$PTH_NAME
+    if [ -n "${ODOO_SRC:-}" ]; then
+        is_odoo19 "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 19 source tree (no odoo/release.py of 19.0)."
+        (cd "$ODOO_SRC" && pwd); return
+    fi
+    if root=$(importable_odoo "$VENV/bin/python"); then echo "$root"; return; fi
+    local py; py=$(find_python || true)
+    if [ -n "$py" ] && root=$(importable_odoo "$py"); then echo "$root"; return; fi
+    if is_odoo19 "$ODOO_DEFAULT"; then echo "$ODOO_DEFAULT"; return; fi
+    if download_odoo; then echo "$ODOO_DEFAULT"; return; fi
+    die "Odoo 19 was not found. Provide it in one of these ways:
+  1. ODOO_SRC=/path/to/odoo make ...   (a checkout of odoo/odoo, branch 19.0)
+  2. unpack the Odoo 19 source into $ODOO_DEFAULT (the default location), e.g.
+       git clone --depth 1 -b 19.0 https://github.com/odoo/odoo $ODOO_DEFAULT
+  3. make 'import odoo' (19.0) work in .venv or in your Python 3.12.
+The official source download ($ODOO_URL) was tried and failed."
+}
+
+ensure_odoo() {
+    ODOO_ROOT=$(locate_odoo)
+    local site; site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    if ! importable_odoo "$VENV/bin/python" >/dev/null || [ -n "${ODOO_SRC:-}" ] || [ "$ODOO_ROOT" = "$ODOO_DEFAULT" ]; then
+        echo "$ODOO_ROOT" > "$site/$PTH_NAME"
+    fi
+    ADDONS="$ODOO_ROOT/odoo/addons"
+    [ -d "$ODOO_ROOT/addons" ] && ADDONS="$ODOO_ROOT/addons,$ADDONS"
+    ADDONS="$ADDONS,$ROOT"
+}
+
+ensure_requirements() {
+    mkdir -p "$STATE"
+    local odoo_req="$ODOO_ROOT/requirements.txt" stamp="$VENV/.requirements-stamp" want
+    want=$(cat "$ROOT/requirements.txt" "$ROOT/constraints.txt" "$odoo_req" 2>/dev/null | sha1sum | cut -d' ' -f1)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
+    say "installing Python requirements (pinned by constraints.txt)"
+    local args=(-r "$ROOT/requirements.txt")
+    if [ -f "$odoo_req" ]; then
+        # python-ldap only serves auth_ldap and needs libldap2-dev to build: left out.
+        grep -viE '^\s*python-ldap' "$odoo_req" > "$STATE/odoo-requirements.txt"
+        args+=(-r "$STATE/odoo-requirements.txt")
+    fi
+    "$VENV/bin/python" -m pip install -q -c "$ROOT/constraints.txt" "${args[@]}"
+    echo "$want" > "$stamp"
+}
+
+# --------------------------------------------------------------------------- PostgreSQL
+pg_up() { pg_isready -q >/dev/null 2>&1; }
+
+ensure_postgres() {
+    command -v pg_isready >/dev/null 2>&1 || die "PostgreSQL client tools not found (Debian: apt-get install postgresql)."
+    if ! pg_up && command -v pg_lsclusters >/dev/null 2>&1; then
+        local ver name port status rest
+        while read -r ver name port status rest; do
+            [ "$status" = online ] && continue
+            say "starting PostgreSQL cluster $ver/$name"
+            pg_ctlcluster "$ver" "$name" start || true
+        done < <(pg_lsclusters --no-header)
+    fi
+    for _ in $(seq 30); do pg_up && break; sleep 1; done
+    pg_up || die "PostgreSQL is not reachable (pg_isready fails). Start it, or set PGHOST/PGPORT."
+    local user=${PGUSER:-$(id -un)}
+    if ! psql -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1; then
+            say "creating PostgreSQL role $user"
+            runuser -u postgres -- psql -q -d postgres -c "CREATE ROLE \"$user\" LOGIN CREATEDB" \
+                || die "could not create the PostgreSQL role $user"
+        else
+            die "PostgreSQL refuses role $user. Create it: sudo -u postgres createuser --createdb $user"
+        fi
+    fi
+}
+
+# --------------------------------------------------------------------------- Odoo config
+write_config() {
+    mkdir -p "$STATE/data"
+    cat > "$CONF.new" <<EOF
+; written by tools/dev.sh: do not edit, set the variables documented in README.md instead
+[options]
+addons_path = $ADDONS
+data_dir = $STATE/data
+http_port = $HTTP_PORT
+admin_passwd = admin
+list_db = True
+without_demo = False
+log_level = info
+EOF
+    mv "$CONF.new" "$CONF"
+}
+
+setup() {
+    ensure_venv
+    ensure_odoo
+    ensure_requirements
+    ensure_postgres
+    write_config
+}
+
+odoo() { "$VENV/bin/python" -m odoo -c "$CONF" "$@"; }
+
+db_exists() { [ "$(psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
+
+module_hash() {
+    (cd "$ROOT" && find "$MODULE" -type f ! -name '*.pyc' -print0 | sort -z | xargs -0 sha1sum) | sha1sum | cut -d' ' -f1
+}
+
+cmd_run() {
+    setup
+    local stamp="$STATE/$DB.module-stamp" hash; hash=$(module_hash)
+    if ! db_exists "$DB"; then
+        say "creating database $DB with $MODULE and its demo data (login admin / admin)"
+        odoo -d "$DB" -i "$MODULE" --with-demo --stop-after-init --log-level=warn
+        echo "$hash" > "$stamp"
+    elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+        say "module changed since the last run: updating $MODULE in $DB"
+        odoo -d "$DB" -u "$MODULE" --stop-after-init --log-level=warn
+        echo "$hash" > "$stamp"
+    fi
+    say "serving http://localhost:$HTTP_PORT (database $DB, login admin / admin)"
+    exec "$VENV/bin/python" -m odoo -c "$CONF" -d "$DB" --db-filter="^$DB\$" "$@"
+}
+
+cmd_testdb() {  # a fresh database with the module installed (and its demo data)
+    setup
+    dropdb --if-exists --force "$TEST_DB"
+    say "creating test database $TEST_DB with $MODULE"
+    odoo -d "$TEST_DB" -i "$MODULE" --with-demo --stop-after-init --log-level=warn
+}
+
+cmd_test() {
+    cmd_testdb
+    local rc=0
+    "$VENV/bin/python" -m pytest -p no:cacheprovider --odoo-config "$CONF" --odoo-database "$TEST_DB" \
+        "$MODULE/tests" tests "$@" || rc=$?
+    return $rc
+}
+
+cmd_test_odoo() {  # the same module suite under Odoo's own test runner
+    setup
+    dropdb --if-exists --force "${TEST_DB}_odoo"
+    odoo -d "${TEST_DB}_odoo" -i "$MODULE" --with-demo --test-enable --test-tags "/$MODULE" \
+        --stop-after-init --log-level=test "$@"
+}
+
+cmd_lint() {
+    ensure_venv
+    ensure_odoo
+    ensure_requirements
+    cd "$ROOT"
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE" tests
+}
+
+case "${1:-}" in
+    setup) setup; say "ready: $("$VENV/bin/python" -V), Odoo in $ODOO_ROOT, config $CONF" ;;
+    run) shift; cmd_run "$@" ;;
+    testdb) cmd_testdb ;;
+    test) shift; cmd_test "$@" ;;
+    test-odoo) shift; cmd_test_odoo "$@" ;;
+    lint) cmd_lint ;;
+    odoo) shift; setup; odoo "$@" ;;
+    *) die "usage: tools/dev.sh setup|run|test|test-odoo|lint|odoo [args]" ;;
+esac
