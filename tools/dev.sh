@@ -17,6 +17,7 @@ PTH_NAME=delivery_crm_odoo.pth
 DB=${DB:-delivery_crm}
 TEST_DB=${TEST_DB:-delivery_crm_test}
 HTTP_PORT=${HTTP_PORT:-8069}
+HTTP_INTERFACE=${HTTP_INTERFACE:-127.0.0.1}
 MODULE=delivery_crm
 
 say() { printf '[setup] %s\n' "$*" >&2; }
@@ -164,6 +165,7 @@ write_config() {
 addons_path = $ADDONS
 data_dir = $STATE/data
 http_port = $HTTP_PORT
+http_interface = $HTTP_INTERFACE
 admin_passwd = admin
 list_db = True
 without_demo = False
@@ -180,7 +182,11 @@ setup() {
     write_config
 }
 
-odoo() { "$VENV/bin/python" -m odoo -c "$CONF" "$@"; }
+odoo() {  # odoo-bin with our configuration; a sub-command (shell, i18n...) goes first
+    local sub=()
+    if [ $# -gt 0 ] && [[ "$1" != -* ]]; then sub=("$1"); shift; fi
+    "$VENV/bin/python" -m odoo "${sub[@]}" -c "$CONF" "$@"
+}
 
 db_exists() { [ "$(psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = '$1'")" = 1 ]; }
 
@@ -214,16 +220,25 @@ cmd_testdb() {  # a fresh database with the module installed (and its demo data)
 cmd_test() {
     cmd_testdb
     local rc=0
-    "$VENV/bin/python" -m pytest -p no:cacheprovider --odoo-config "$CONF" --odoo-database "$TEST_DB" \
+    "$VENV/bin/python" -m pytest --odoo-log-level=warn --odoo-config "$CONF" --odoo-database "$TEST_DB" \
         "$MODULE/tests" tests "$@" || rc=$?
     return $rc
 }
 
 cmd_test_odoo() {  # the same module suite under Odoo's own test runner
     setup
-    dropdb --if-exists --force "${TEST_DB}_odoo"
-    odoo -d "${TEST_DB}_odoo" -i "$MODULE" --with-demo --test-enable --test-tags "/$MODULE" \
-        --stop-after-init --log-level=test "$@"
+    local db="${TEST_DB}_odoo" log="$STATE/test-odoo.log" rc=0
+    dropdb --if-exists --force "$db"
+    odoo -d "$db" -i "$MODULE" --with-demo --test-enable --test-tags "/$MODULE" \
+        --stop-after-init --log-level=test "$@" 2>&1 | tee "$log" || rc=$?
+    dropdb --if-exists --force "$db"
+    [ "$rc" = 0 ] || return "$rc"
+    # like OCA's checklog: a warning or an error in the log fails the run
+    if grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" >/dev/null; then
+        say "the test log has warnings or errors:"; grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" >&2
+        return 1
+    fi
+    grep -E 'odoo.tests.result' "$log" >&2
 }
 
 cmd_lint() {
@@ -233,7 +248,7 @@ cmd_lint() {
     cd "$ROOT"
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
-    "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE" tests
+    "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE"
 }
 
 case "${1:-}" in

@@ -10,7 +10,7 @@ class DeliveryServiceTeam(models.Model):
     _order = "sequence, name, id"
     _check_company_auto = True
 
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)

@@ -3,3 +3,4 @@ from . import test_res_partner
 from . import test_delivery_tier_change
 from . import test_credit_review
 from . import test_demo_data
+from . import test_i18n

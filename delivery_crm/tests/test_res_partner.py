@@ -99,7 +99,7 @@ class TestResPartner(DeliveryCrmCommon):
         wizard = (
             self.env["delivery.customer.state.wizard"]
             .with_user(self.user_crm)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"reason": "Unpaid invoices"})
         )
         wizard.action_confirm()

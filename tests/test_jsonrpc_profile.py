@@ -1,0 +1,87 @@
+"""The customer profile and tiers over JSON-RPC, as the demo users of each role,
+against a real Odoo server on the test database (module + demo data)."""
+
+import pytest
+import requests
+from conftest import RpcError
+
+CUSTOMERS = [("is_delivery_customer", "=", True)]
+
+
+def test_login_page_and_app_menu(server):
+    page = requests.get(f"{server.url}/web/login", timeout=30)
+    assert page.status_code == 200
+    assert 'name="login"' in page.text
+    staff = server.session("li.wei", "li.wei")
+    menus = staff.call("ir.ui.menu", "search_read", [("name", "=", "Delivery CRM")], ["name"])
+    assert [m["name"] for m in menus] == ["Delivery CRM"]
+
+
+def test_staff_reads_profiles_not_sensitive_fields(server):
+    staff = server.session("li.wei", "li.wei")
+    rows = staff.call(
+        "res.partner",
+        "search_read",
+        CUSTOMERS,
+        ["name", "customer_state", "tier_id", "account_manager_id"],
+    )
+    assert len(rows) >= 30
+    assert all(row["tier_id"] for row in rows)
+    assert {row["customer_state"] for row in rows} >= {"potential", "active"}
+    with pytest.raises(RpcError) as err:
+        staff.call("res.partner", "search_read", CUSTOMERS, ["credit_level"], limit=1)
+    assert err.value.name == "odoo.exceptions.AccessError"
+    fields = staff.call("res.partner", "fields_get", [], attributes=["string"])
+    assert "tier_id" in fields and "decision_chain" not in fields
+
+
+def test_manager_reads_sensitive_fields(server):
+    manager = server.session("wang.fang", "wang.fang")
+    rows = manager.call(
+        "res.partner",
+        "search_read",
+        CUSTOMERS + [("customer_class", "=", "key")],
+        ["credit_level", "decision_chain", "nda_signed"],
+    )
+    assert rows and all(row["decision_chain"] for row in rows)
+
+
+def test_bad_input_refused_and_nothing_written(server):
+    staff = server.session("li.wei", "li.wei")
+    [customer] = staff.call(
+        "res.partner",
+        "search_read",
+        CUSTOMERS + [("customer_state", "=", "active")],
+        ["tier_id", "customer_state"],
+        limit=1,
+    )
+    diamond = staff.call("delivery.tier", "search", [("code", "=", "DIAMOND")])
+    cases = [
+        ("write", [[customer["id"]], {"tier_id": diamond[0]}], "odoo.exceptions.UserError"),
+        (
+            "write",
+            [[customer["id"]], {"customer_state": "terminated", "state_reason": ""}],
+            "odoo.exceptions.UserError",
+        ),
+        (
+            "write",
+            [[customer["id"]], {"customer_state": "potential"}],
+            "odoo.exceptions.UserError",
+        ),
+    ]
+    for method, args, error in cases:
+        with pytest.raises(RpcError) as err:
+            staff.call("res.partner", method, *args)
+        assert err.value.name == error, err.value
+        assert err.value.message
+    [after] = staff.call("res.partner", "read", [customer["id"]], ["tier_id", "customer_state"])
+    assert after == {**customer, "id": customer["id"]}
+    # configuration is for managers
+    with pytest.raises(RpcError) as err:
+        staff.call("delivery.tier", "write", diamond, {"min_score": 10})
+    assert err.value.name == "odoo.exceptions.AccessError"
+    manager = server.session("wang.fang", "wang.fang")
+    with pytest.raises(RpcError) as err:
+        manager.call("delivery.tier", "write", diamond, {"min_score": -5})
+    assert err.value.name == "odoo.exceptions.ValidationError"
+    assert staff.call("delivery.tier", "read", diamond, ["min_score"])[0]["min_score"] == 90
