@@ -8,7 +8,7 @@ CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
 
 CUSTOMER_STATES = [
     ("potential", "Potential"),
-    ("active", "Active"),
+    ("active", "In cooperation"),
     ("suspended", "Suspended"),
     ("terminated", "Terminated"),
 ]

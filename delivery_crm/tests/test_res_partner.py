@@ -166,7 +166,7 @@ class TestResPartner(DeliveryCrmCommon):
             lambda t: t.field_id.name == "customer_state"
         )
         self.assertEqual(state_value.old_value_char, "Potential")
-        self.assertEqual(state_value.new_value_char, "Active")
+        self.assertEqual(state_value.new_value_char, "In cooperation")
 
     @freeze_time("2026-11-25")
     def test_cooperation_months(self):
