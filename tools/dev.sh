@@ -229,8 +229,10 @@ cmd_test_odoo() {  # the same module suite under Odoo's own test runner
     setup
     local db="${TEST_DB}_odoo" log="$STATE/test-odoo.log" rc=0
     dropdb --if-exists --force "$db"
+    # HttpCase tests need the HTTP server: on a free port, not the one `make run` uses
+    local port; port=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     odoo -d "$db" -i "$MODULE" --with-demo --test-enable --test-tags "/$MODULE" \
-        --stop-after-init --log-level=test "$@" 2>&1 | tee "$log" || rc=$?
+        --http-port="$port" --stop-after-init --log-level=test "$@" 2>&1 | tee "$log" || rc=$?
     dropdb --if-exists --force "$db"
     [ "$rc" = 0 ] || return "$rc"
     # like OCA's checklog: a warning or an error in the log fails the run

@@ -4,4 +4,8 @@ from . import delivery_tier_ladder
 from . import delivery_tier
 from . import delivery_tier_change
 from . import delivery_service_team
+from . import delivery_shipment
+from . import delivery_evaluation_scheme
+from . import delivery_evaluation
+from . import delivery_evaluation_run
 from . import res_partner

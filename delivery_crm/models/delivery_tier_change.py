@@ -30,6 +30,9 @@ class DeliveryTierChange(models.Model):
         required=True,
     )
     reason = fields.Text()
+    evaluation_id = fields.Many2one(
+        "delivery.evaluation", string="Evaluation", ondelete="set null", index="btree_not_null"
+    )
     override_expiry = fields.Date(string="Override until")
     direction = fields.Selection(
         [("up", "Upgrade"), ("down", "Downgrade"), ("same", "Same level"), ("new", "First tier")],
@@ -62,15 +65,15 @@ class DeliveryTierChange(models.Model):
         template = self.env.ref("delivery_crm.mail_template_tier_change", raise_if_not_found=False)
         if not template:
             return
-        for change in self:
-            ladder = change.new_tier_id.ladder_id
-            if (
+        to_notify = self.filtered(
+            lambda change: (
                 change.origin != "manual"
-                and change.new_tier_id
-                and ladder.notify_customer
+                and change.new_tier_id.ladder_id.notify_customer
                 and change.partner_id.customer_state == "active"
                 and change.partner_id.email
-            ):
-                # sudo: the change was just written by a user allowed to change the tier;
-                # sending its notice only needs the template, which users may not edit.
-                template.sudo().send_mail(change.id)
+            )
+        )
+        if to_notify:
+            # sudo: the changes were just written by a user allowed to change the tier;
+            # sending their notices only needs the template, which users may not edit.
+            template.sudo().send_mail_batch(to_notify.ids)

@@ -222,6 +222,19 @@ class ResPartner(models.Model):
         groups=CRM_USER,
         copy=False,
     )
+    evaluation_ids = fields.One2many(
+        "delivery.evaluation", "partner_id", string="Evaluations", groups=CRM_USER
+    )
+    evaluation_count = fields.Integer(compute="_compute_evaluation_count", groups=CRM_USER)
+    shipment_count = fields.Integer(compute="_compute_shipment_count", groups=CRM_USER)
+    reward_candidate = fields.Boolean(
+        string="Reward candidate",
+        tracking=True,
+        groups=CRM_USER,
+        copy=False,
+        help="Set by an excellent evaluation result: the customer is due a reward "
+        "(000 §六(三).2, 002 §四.4).",
+    )
 
     # ------------------------------------------------------------------ computes
     @api.depends("tier_id")
@@ -237,6 +250,24 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.tier_change_count = counts.get(partner, 0)
+
+    def _compute_evaluation_count(self):
+        counts = dict(
+            self.env["delivery.evaluation"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.evaluation_count = counts.get(partner, 0)
+
+    def _compute_shipment_count(self):
+        counts = dict(
+            self.env["delivery.shipment"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.shipment_count = counts.get(partner, 0)
 
     @api.depends("company_id")
     def _compute_delivery_currency_id(self):
@@ -429,15 +460,19 @@ class ResPartner(models.Model):
             not self.tier_override_expiry or self.tier_override_expiry >= today
         )
 
-    def _set_tier(self, tier, origin, reason=False, force_log=False, **log_vals):
+    def _set_tier(
+        self, tier, origin, reason=False, force_log=False, extra_by_partner=None, **log_vals
+    ):
         """Make ``tier`` the effective tier of these customers and log each change.
 
-        ``log_vals`` are extra values of the ``delivery.tier.change`` rows (e.g. the
-        evaluation that caused them). Returns the change records written.
+        ``log_vals`` are extra values of every ``delivery.tier.change`` row and
+        ``extra_by_partner`` ({partner_id: values}) those of one customer's row (e.g.
+        the evaluation that caused it). Returns the change records written.
         """
         changed = self if force_log else self.filtered(lambda p: p.tier_id != tier)
         if not changed:
             return self.env["delivery.tier.change"]
+        extra_by_partner = extra_by_partner or {}
         log = [
             {
                 "partner_id": partner.id,
@@ -446,6 +481,7 @@ class ResPartner(models.Model):
                 "origin": origin,
                 "reason": reason,
                 **log_vals,
+                **extra_by_partner.get(partner.id, {}),
             }
             for partner in changed
         ]
@@ -454,14 +490,16 @@ class ResPartner(models.Model):
         # change the caller was allowed to make.
         return self.env["delivery.tier.change"].sudo().create(log)
 
-    def _apply_evaluated_tier(self, tier, reason=False, **log_vals):
+    def _apply_evaluated_tier(self, tier, reason=False, extra_by_partner=None, **log_vals):
         """Record ``tier`` as the tier the rules give each customer, and make it the
         effective tier unless a manual override still runs (R2: overrides survive
         automatic runs until they expire)."""
         self.write({"evaluated_tier_id": tier.id})
         free = self.filtered(lambda p: not p._tier_override_running())
         free.filtered("tier_override_tier_id")._clear_tier_override()
-        return free._set_tier(tier, "evaluation", reason, **log_vals)
+        return free._set_tier(
+            tier, "evaluation", reason, extra_by_partner=extra_by_partner, **log_vals
+        )
 
     def _override_tier(self, tier, reason, expiry):
         """A manager sets the tier by hand, with a reason, until ``expiry``."""
@@ -521,6 +559,24 @@ class ResPartner(models.Model):
             "target": "new",
             "context": {"default_partner_id": self.id},
         }
+
+    def action_view_evaluations(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "delivery_crm.delivery_evaluation_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_group_period_type": 1}
+        return action
+
+    def action_view_shipments(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "delivery_crm.delivery_shipment_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
 
     def action_view_tier_changes(self):
         self.ensure_one()

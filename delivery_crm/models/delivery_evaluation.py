@@ -1,0 +1,384 @@
+from datetime import datetime, time
+
+import pytz
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .delivery_evaluation_scheme import INDICATORS
+
+PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+# the monthly review of key customers looks at satisfaction and complaints only
+# (001 §九.2); the quarterly and annual reviews at every indicator
+PERIOD_INDICATORS = {
+    "monthly": ("satisfaction", "complaint"),
+    "quarterly": INDICATORS,
+    "annual": INDICATORS,
+}
+ACTIONS = [
+    ("reward", "Reward"),
+    ("maintain", "Maintain"),
+    ("improve", "Improvement plan"),
+    ("termination_review", "Termination review"),
+    ("none", "No data"),
+]
+RAW_FIELDS = (
+    "revenue",
+    "revenue_previous",
+    "growth",
+    "delivery_count",
+    "delivery_count_previous",
+    "on_time_count",
+    "finished_count",
+    "on_time_rate",
+    "active_months",
+    "effective_months",
+    "active_share",
+    "cooperation_months",
+    "retention",
+    "referrals",
+    "satisfaction",
+    "satisfaction_count",
+    "complaint_count",
+    "complaint_rate",
+)
+
+
+def period_start_of(day, period_type):
+    """First day of the period of ``period_type`` that holds ``day``."""
+    if period_type == "monthly":
+        return day.replace(day=1)
+    if period_type == "quarterly":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return day.replace(month=1, day=1)
+
+
+class DeliveryEvaluation(models.Model):
+    """The cooperation evaluation of one customer for one period (R4, 000 §六, 001 §九):
+    every raw indicator, its score, the weight used, the total, the resulting tier and
+    the recommended action, so that a result can always be explained."""
+
+    _name = "delivery.evaluation"
+    _description = "Cooperation evaluation"
+    _order = "period_start desc, period_type, total_score desc, id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    run_id = fields.Many2one(
+        "delivery.evaluation.run", string="Run", index=True, ondelete="set null"
+    )
+    run_pass = fields.Integer(help="The pass of the run that computed this evaluation.")
+    computation_count = fields.Integer(
+        string="Computed", help="How many times this evaluation was computed (re-runs)."
+    )
+    period_type = fields.Selection(PERIOD_TYPES, required=True, index=True)
+    period_start = fields.Date(required=True, index=True)
+    period_end = fields.Date(required=True, help="Last day of the period.")
+    scheme_id = fields.Many2one("delivery.evaluation.scheme", string="Scheme", ondelete="set null")
+    customer_class = fields.Selection(
+        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        string="Classification",
+    )
+    account_manager_id = fields.Many2one("res.users", string="Account manager", index=True)
+    # raw indicators
+    revenue = fields.Monetary(currency_field="currency_id")
+    revenue_previous = fields.Monetary(
+        string="Revenue (previous period)", currency_field="currency_id"
+    )
+    growth = fields.Float(string="Revenue growth (%)", digits=(10, 2))
+    delivery_count = fields.Integer(string="Deliveries")
+    delivery_count_previous = fields.Integer(string="Deliveries (previous period)")
+    on_time_count = fields.Integer(string="On time")
+    finished_count = fields.Integer(string="Finished deliveries")
+    on_time_rate = fields.Float(string="On-time rate (%)", digits=(5, 2))
+    active_months = fields.Integer(help="Months of the period with at least one delivery.")
+    effective_months = fields.Integer(
+        string="Months cooperated", help="Months of the period the customer cooperated."
+    )
+    active_share = fields.Float(string="Active months (%)", digits=(5, 2))
+    cooperation_months = fields.Integer(string="Cooperation length (months)")
+    retention = fields.Float(
+        string="Order retention (%)",
+        digits=(5, 2),
+        help="Deliveries of the period compared with the previous period, capped at 100 %.",
+    )
+    referrals = fields.Integer(help="Customers converted on this customer's referral.")
+    satisfaction = fields.Float(string="Satisfaction (%)", digits=(5, 2))
+    satisfaction_count = fields.Integer(string="Satisfaction answers")
+    complaint_count = fields.Integer(string="Complaints")
+    complaint_rate = fields.Float(string="Complaint rate (%)", digits=(5, 2))
+    # which indicators had data
+    has_satisfaction = fields.Boolean()
+    has_volume = fields.Boolean()
+    has_stability = fields.Boolean()
+    has_loyalty = fields.Boolean()
+    has_complaint = fields.Boolean()
+    has_on_time = fields.Boolean()
+    has_growth = fields.Boolean()
+    has_retention = fields.Boolean()
+    # scores (0-100) and effective weights (sum 100 over the indicators with data)
+    score_satisfaction = fields.Float(digits=(5, 2))
+    score_volume = fields.Float(digits=(5, 2))
+    score_stability = fields.Float(digits=(5, 2))
+    score_loyalty = fields.Float(digits=(5, 2))
+    score_complaint = fields.Float(digits=(5, 2))
+    score_on_time = fields.Float(digits=(5, 2))
+    weight_satisfaction = fields.Float(digits=(5, 2))
+    weight_volume = fields.Float(digits=(5, 2))
+    weight_stability = fields.Float(digits=(5, 2))
+    weight_loyalty = fields.Float(digits=(5, 2))
+    weight_complaint = fields.Float(digits=(5, 2))
+    weight_on_time = fields.Float(digits=(5, 2))
+    has_score = fields.Boolean(index=True)
+    total_score = fields.Float(digits=(5, 2), aggregator="avg")
+    # results
+    tier_before_id = fields.Many2one("delivery.tier", string="Tier before", ondelete="set null")
+    tier_id = fields.Many2one(
+        "delivery.tier",
+        string="Resulting tier",
+        ondelete="set null",
+        help="The tier the rules give for this result (the customer keeps a running "
+        "manual override).",
+    )
+    recommended_action = fields.Selection(ACTIONS, index=True)
+    action_done = fields.Boolean(
+        help="The consequences of the recommended action (tier, activities, reward flag) "
+        "were applied."
+    )
+    explanation = fields.Html(compute="_compute_explanation")
+
+    _period_unique = models.Constraint(
+        "UNIQUE(partner_id, period_type, period_start)",
+        lambda env, diag=None: env._("A customer has one evaluation per period."),
+    )
+
+    @api.depends(*(f"score_{n}" for n in INDICATORS), "total_score")
+    def _compute_explanation(self):
+        labels = dict(self._indicator_labels())
+        head = Markup(
+            "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
+            "<th class='text-end'>%s</th></tr></thead>"
+        ) % (
+            self.env._("Indicator"),
+            self.env._("Score"),
+            self.env._("Weight (%)"),
+            self.env._("Points"),
+        )
+        no_data = self.env._("no data: its weight goes to the other indicators")
+        for evaluation in self:
+            rows = []
+            for name in INDICATORS:
+                if evaluation[f"has_{name}"]:
+                    score = evaluation[f"score_{name}"]
+                    weight = evaluation[f"weight_{name}"]
+                    rows.append(
+                        Markup(
+                            "<tr><td>%s</td><td class='text-end'>%.1f</td>"
+                            "<td class='text-end'>%.1f</td><td class='text-end'>%.1f</td></tr>"
+                        )
+                        % (labels[name], score, weight, score * weight / 100.0)
+                    )
+                else:
+                    rows.append(
+                        Markup("<tr class='text-muted'><td>%s</td><td colspan='3'>%s</td></tr>")
+                        % (labels[name], no_data)
+                    )
+            total = Markup(
+                "<tfoot><tr><th>%s</th><th/><th/><th class='text-end'>%.1f</th></tr></tfoot>"
+            ) % (self.env._("Total"), evaluation.total_score)
+            evaluation.explanation = Markup(
+                "<table class='table table-sm'>%s<tbody>%s</tbody>%s</table>"
+            ) % (head, Markup("").join(rows), total)
+
+    def _indicator_labels(self):
+        return [
+            ("satisfaction", self.env._("Satisfaction")),
+            ("volume", self.env._("Business volume")),
+            ("stability", self.env._("Cooperation stability")),
+            ("loyalty", self.env._("Loyalty")),
+            ("complaint", self.env._("Complaint rate")),
+            ("on_time", self.env._("On-time rate")),
+        ]
+
+    # ------------------------------------------------------------------ extension points
+    @api.model
+    def _get_satisfaction_data(self, partner_ids, start, end):
+        """Satisfaction per customer over [start, end) (UTC datetimes).
+
+        :return: ``{partner_id: (satisfaction_percent, number_of_answers)}`` for the
+            customers that have data; a customer absent from the dict has "no data".
+            Satisfaction sources (complaint ratings, return visits, surveys) extend this
+            method and merge their figures.
+        """
+        return {}
+
+    @api.model
+    def _get_complaint_counts(self, partner_ids, start, end):
+        """Complaints per customer over [start, end) (UTC datetimes).
+
+        :return: ``None`` while no complaint source is installed (the complaint rate
+            is then "no data"), else ``{partner_id: count}`` (absent means 0).
+        """
+        return None  # noqa: RET501 (None is "no complaint source", unlike {})
+
+    # ------------------------------------------------------------------ computation
+    @api.model
+    def _period_bounds(self, period_type, period_start, tz_name):
+        """The period's last day and its [start, end) bounds in UTC, from midnight in
+        the company's timezone, plus the previous period's start in UTC."""
+        months = PERIOD_MONTHS[period_type]
+        next_start = period_start + relativedelta(months=months)
+        prev_start = period_start - relativedelta(months=months)
+        tz = pytz.timezone(tz_name or "UTC")
+
+        def utc(day):
+            return (
+                tz.localize(datetime.combine(day, time.min))
+                .astimezone(pytz.UTC)
+                .replace(tzinfo=None)
+            )
+
+        return {
+            "period_end": next_start - relativedelta(days=1),
+            "start": utc(period_start),
+            "end": utc(next_start),
+            "prev_start": utc(prev_start),
+            "months": months,
+        }
+
+    @api.model
+    def _compute_raw(self, partners, period_type, period_start, tz_name):
+        """Raw indicators of ``partners`` for the period: a few aggregate queries for the
+        whole batch, whatever its size (no query per customer)."""
+        bounds = self._period_bounds(period_type, period_start, tz_name)
+        ids = tuple(partners.ids)
+        shipments = self.env["delivery.shipment"]
+        shipments.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.partner_id,
+                       COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
+                       COALESCE(SUM(s.revenue) FILTER (WHERE s.date < %(start)s), 0),
+                       COUNT(*) FILTER (WHERE s.date >= %(start)s),
+                       COUNT(*) FILTER (WHERE s.date < %(start)s),
+                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND s.outcome = 'delivered'),
+                       COUNT(*) FILTER (WHERE s.date >= %(start)s
+                                        AND s.outcome IN ('delivered', 'late', 'damaged', 'lost')),
+                       COUNT(DISTINCT date_trunc(
+                           'month', timezone(%(tz)s, timezone('UTC', s.date))))
+                           FILTER (WHERE s.date >= %(start)s)
+                  FROM delivery_shipment s
+                 WHERE s.partner_id IN %(ids)s
+                   AND s.date >= %(prev_start)s AND s.date < %(end)s
+                   AND s.outcome IS DISTINCT FROM 'cancelled'
+                 GROUP BY s.partner_id
+                """,
+                start=bounds["start"],
+                prev_start=bounds["prev_start"],
+                end=bounds["end"],
+                tz=tz_name or "UTC",
+                ids=ids,
+            )
+        )
+        business = {row[0]: row[1:] for row in rows}
+        referrals = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT referred_by_id, COUNT(*)
+                      FROM res_partner
+                     WHERE referred_by_id IN %(ids)s
+                       AND conversion_date IS NOT NULL AND conversion_date <= %(end)s
+                     GROUP BY referred_by_id
+                    """,
+                    ids=ids,
+                    end=bounds["period_end"],
+                )
+            )
+        )
+        satisfaction = self._get_satisfaction_data(partners.ids, bounds["start"], bounds["end"])
+        complaints = self._get_complaint_counts(partners.ids, bounds["start"], bounds["end"])
+        result = {}
+        for partner in partners:
+            (revenue, revenue_prev, count, count_prev, on_time, finished, active) = business.get(
+                partner.id, (0.0, 0.0, 0, 0, 0, 0, 0)
+            )
+            effective = self._effective_months(partner, period_start, bounds)
+            coop_start = partner.cooperation_start_date
+            cooperation = 0
+            if coop_start and coop_start <= bounds["period_end"]:
+                delta = relativedelta(bounds["period_end"] + relativedelta(days=1), coop_start)
+                cooperation = delta.years * 12 + delta.months
+            sat = satisfaction.get(partner.id)
+            complaint_count = (complaints or {}).get(partner.id, 0)
+            result[partner.id] = {
+                "revenue": float(revenue),
+                "revenue_previous": float(revenue_prev),
+                "growth": (
+                    (float(revenue) - float(revenue_prev)) / float(revenue_prev) * 100.0
+                    if revenue_prev
+                    else None
+                ),
+                "delivery_count": count,
+                "delivery_count_previous": count_prev,
+                "on_time_count": on_time,
+                "finished_count": finished,
+                "on_time_rate": on_time * 100.0 / finished if finished else None,
+                "active_months": active,
+                "effective_months": effective,
+                "active_share": min(100.0, active * 100.0 / effective) if effective else None,
+                "cooperation_months": cooperation,
+                "retention": min(100.0, count * 100.0 / count_prev) if count_prev else None,
+                "referrals": referrals.get(partner.id, 0),
+                "satisfaction": sat[0] if sat else None,
+                "satisfaction_count": sat[1] if sat else 0,
+                "complaint_count": complaint_count,
+                "complaint_rate": (
+                    complaint_count * 100.0 / count if complaints is not None and count else None
+                ),
+            }
+        return result
+
+    @api.model
+    def _effective_months(self, partner, period_start, bounds):
+        """Months of the period the customer cooperated: all of them, or from the month
+        its cooperation started when that falls inside the period."""
+        start = partner.cooperation_start_date
+        if not start or start <= period_start:
+            return bounds["months"]
+        if start > bounds["period_end"]:
+            return 0
+        delta = relativedelta(bounds["period_end"] + relativedelta(days=1), start.replace(day=1))
+        return delta.years * 12 + delta.months
+
+    @api.model
+    def _score_raw(self, scheme, raw, period_type):
+        """Scores, effective weights, total and the indicators that had data."""
+        scores = scheme._score(raw)
+        wanted = PERIOD_INDICATORS[period_type]
+        available = [name for name in wanted if scores[name] is not None]
+        weights = scheme._weights(available)
+        total = sum(scores[name] * weights[name] for name in available) / 100.0
+        return scores, weights, available, (round(total, 2) if available else None)
+
+    @api.model
+    def _recommend(self, scheme, total, previous_action):
+        """reward / maintain / improve / termination_review (000 §六(三)): a customer
+        still poor after an improvement plan goes to a termination review."""
+        if total is None:
+            return "none"
+        if total >= scheme.excellent_score:
+            return "reward"
+        if total < scheme.poor_score:
+            if previous_action in ("improve", "termination_review"):
+                return "termination_review"
+            return "improve"
+        return "maintain"

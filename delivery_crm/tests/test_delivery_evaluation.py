@@ -1,0 +1,381 @@
+from datetime import date, datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import api
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import DeliveryCrmCommon
+
+Q3 = date(2026, 7, 1)
+Q2 = date(2026, 4, 1)
+
+
+def utc(*args):
+    return datetime(*args)
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryEvaluation(DeliveryCrmCommon):
+    """Indicators, scores and the runs, on hand-made data. The company works in
+    Asia/Shanghai (UTC+8): a period starts at local midnight, 16:00 UTC the day before."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.partner_id.tz = "Asia/Shanghai"
+        cls.scheme = cls.env.ref("delivery_crm.delivery_evaluation_scheme_general")
+        cls.team = cls.env["delivery.service.team"].create(
+            {"name": "Team", "leader_id": cls.user_manager.id}
+        )
+
+        def customer(name, start, **vals):
+            return cls._new_customer(
+                name,
+                customer_state="active",
+                customer_class="general",
+                account_manager_id=cls.user_crm.id,
+                service_team_id=cls.team.id,
+                cooperation_start_date=start,
+                **vals,
+            )
+
+        cls.cust_a = customer("Eval A", "2024-01-01")
+        cls.cust_b = customer("Eval B (no deliveries)", "2025-01-01")
+        cls.cust_c = customer("Eval C (joined mid-period)", "2026-08-10")
+        cls.cust_d = customer("Eval D (excellent)", "2020-01-01")
+        cls.ours = cls.cust_a | cls.cust_b | cls.cust_c | cls.cust_d
+        Shipment = cls.env["delivery.shipment"]
+
+        def ship(partner, ref, when, revenue, late=False, outcome=None):
+            vals = {
+                "name": ref,
+                "partner_id": partner.id,
+                "date": when,
+                "promised_datetime": when.replace(hour=23),
+                "revenue": revenue,
+            }
+            if outcome:
+                vals["outcome"] = outcome
+            else:
+                vals["delivered_datetime"] = when.replace(hour=23, minute=30 if late else 0)
+            return Shipment.create(vals)
+
+        a = cls.cust_a
+        ship(a, "A-Q2-1", utc(2026, 4, 10, 2), 1000)
+        ship(a, "A-Q2-2", utc(2026, 5, 10, 2), 1000)
+        ship(a, "A-EDGE-IN", utc(2026, 6, 30, 16, 30), 1000)  # 1 July 00:30 local: Q3
+        ship(a, "A-EDGE-PREV", utc(2026, 6, 30, 15, 30), 500)  # 30 June 23:30 local: Q2
+        ship(a, "A-AUG", utc(2026, 8, 15, 2), 1000, late=True)
+        ship(a, "A-SEP", utc(2026, 9, 30, 15, 59), 500, outcome="damaged")  # 23:59 local
+        ship(a, "A-OCT", utc(2026, 9, 30, 16, 0), 9999)  # 1 October 00:00 local: Q4
+        ship(a, "A-CANCEL", utc(2026, 8, 20, 2), 300, outcome="cancelled")
+        ship(cls.cust_c, "C-AUG", utc(2026, 8, 20, 2), 4000)
+        for month in (4, 5, 6):
+            ship(cls.cust_d, f"D-Q2-{month}", utc(2026, month, 5, 2), 90000)
+        for month in (7, 8, 9):
+            ship(cls.cust_d, f"D-Q3-{month}", utc(2026, month, 5, 2), 120000)
+        # referrals: converted ones count, a prospect does not
+        cls.env["res.partner"].create(
+            {"name": "Referred 1", "referred_by_id": a.id, "conversion_date": "2026-05-01"}
+        )
+        cls.env["res.partner"].create({"name": "Referred 2", "referred_by_id": a.id})
+        for i in range(3):
+            cls.env["res.partner"].create(
+                {
+                    "name": f"D ref {i}",
+                    "referred_by_id": cls.cust_d.id,
+                    "conversion_date": "2025-01-01",
+                }
+            )
+
+    def _raw(self, partners, start=Q3, period_type="quarterly"):
+        return self.env["delivery.evaluation"]._compute_raw(
+            partners, period_type, start, "Asia/Shanghai"
+        )
+
+    def _evaluation(self, partner, start=Q3, period_type="quarterly"):
+        return self.env["delivery.evaluation"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("period_type", "=", period_type),
+                ("period_start", "=", start),
+            ]
+        )
+
+    def _activities(self, partners, xmlid):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", self.env.ref(xmlid).id),
+            ]
+        )
+
+    def _run_quarter(self, today="2026-10-02"):
+        with freeze_time(today):
+            self._run_cron("delivery_crm.ir_cron_evaluation_quarterly")
+
+    # ------------------------------------------------------------------ indicators
+    def test_indicators_on_hand_made_data(self):
+        raw = self._raw(self.ours)
+        a = raw[self.cust_a.id]
+        self.assertEqual(a["revenue"], 2500.0)  # 1000 + 1000 + 500, not Q4, not cancelled
+        self.assertEqual(a["revenue_previous"], 2500.0)  # Q2 incl. 30 June 23:30 local
+        self.assertEqual((a["delivery_count"], a["delivery_count_previous"]), (3, 3))
+        self.assertEqual(a["growth"], 0.0)
+        self.assertEqual((a["on_time_count"], a["finished_count"]), (1, 3))
+        self.assertAlmostEqual(a["on_time_rate"], 100 / 3)
+        self.assertEqual((a["active_months"], a["effective_months"]), (3, 3))
+        self.assertEqual(a["active_share"], 100.0)
+        self.assertEqual(a["cooperation_months"], 33)  # 2024-01-01 .. 2026-09-30
+        self.assertEqual(a["retention"], 100.0)
+        self.assertEqual(a["referrals"], 1)
+        self.assertIsNone(a["satisfaction"])
+        self.assertIsNone(a["complaint_rate"])  # no complaint source installed
+
+        b = raw[self.cust_b.id]  # zero deliveries
+        self.assertEqual((b["revenue"], b["delivery_count"]), (0.0, 0))
+        self.assertIsNone(b["on_time_rate"])
+        self.assertIsNone(b["growth"])
+        self.assertIsNone(b["retention"])
+        self.assertEqual(b["active_share"], 0.0)
+
+        c = raw[self.cust_c.id]  # cooperation from 10 August: August and September
+        self.assertEqual(c["effective_months"], 2)
+        self.assertEqual(c["active_share"], 50.0)
+        self.assertEqual(c["cooperation_months"], 1)
+
+    def test_scores_and_weights(self):
+        evaluation = self.env["delivery.evaluation"]
+        raw = self._raw(self.cust_a)[self.cust_a.id]
+        scores, weights, available, total = evaluation._score_raw(self.scheme, raw, "quarterly")
+        self.assertEqual(available, ["volume", "stability", "loyalty", "on_time"])
+        volume = (2500 / 90000 * 100 * 70 + 50 * 30) / 100  # growth 0 % is half-way
+        stability = (33 / 36 * 100 + 100) / 2
+        loyalty = (100 * 80 + 100 / 3 * 20) / 100
+        self.assertAlmostEqual(scores["volume"], volume)
+        self.assertAlmostEqual(scores["stability"], stability)
+        self.assertAlmostEqual(scores["loyalty"], loyalty)
+        self.assertEqual(scores["on_time"], 0.0)  # 33 % is below the 80 % floor
+        self.assertIsNone(scores["satisfaction"])
+        # the weights of the indicators without data go to the others
+        self.assertAlmostEqual(sum(weights.values()), 100.0)
+        self.assertAlmostEqual(weights["volume"], 30 / 70 * 100)
+        expected = (volume * 30 + stability * 10 + loyalty * 10) / 70
+        self.assertAlmostEqual(total, round(expected, 2))
+        # the monthly review looks at satisfaction and complaints only: no data here
+        self.assertEqual(evaluation._score_raw(self.scheme, raw, "monthly")[2:], ([], None))
+
+    def test_weights_must_sum_to_100(self):
+        with self.assertRaises(ValidationError):
+            self.scheme.weight_volume = 35.0
+        with self.assertRaises(ValidationError):
+            self.scheme.write({"weight_volume": 40.0, "weight_on_time": -10.0})
+        self.scheme.write({"weight_volume": 25.0, "weight_on_time": 25.0})
+        self.assertEqual(self.scheme.weight_total, 100.0)
+        with self.assertRaises(ValidationError):
+            self.scheme.complaint_rate_target = 20.0  # must stay below the floor
+        with self.assertRaises(AccessError):
+            self.scheme.with_user(self.user_crm).write({"weight_volume": 20.0})
+
+    # ------------------------------------------------------------------ runs
+    def test_quarterly_run_end_to_end(self):
+        self.cust_a._apply_evaluated_tier(self.tier_silver)
+        self._run_quarter()
+        run = self.env["delivery.evaluation.run"].search(
+            [("period_type", "=", "quarterly"), ("period_start", "=", Q3)]
+        )
+        self.assertEqual(run.state, "done")
+        ev_a = self._evaluation(self.cust_a)
+        self.assertEqual(len(ev_a), 1)
+        self.assertEqual(ev_a.run_id, run)
+        self.assertEqual(ev_a.period_end, date(2026, 9, 30))
+        self.assertAlmostEqual(ev_a.revenue, 2500.0)
+        self.assertTrue(ev_a.has_volume and ev_a.has_on_time and not ev_a.has_satisfaction)
+        self.assertLess(ev_a.total_score, 60)
+        self.assertEqual(ev_a.recommended_action, "improve")
+        self.assertEqual((ev_a.tier_before_id, ev_a.tier_id), (self.tier_silver, self.tier_new))
+        self.assertIn("Business volume", ev_a.explanation)
+        # consequences
+        self.assertEqual(self.cust_a.tier_id, self.tier_new)
+        change = self.env["delivery.tier.change"].search([("evaluation_id", "=", ev_a.id)])
+        self.assertEqual(
+            (change.partner_id, change.origin, change.direction),
+            (self.cust_a, "evaluation", "down"),
+        )
+        self.assertEqual(
+            (change.old_tier_id, change.new_tier_id), (self.tier_silver, self.tier_new)
+        )
+        self.assertIn("score", change.reason)
+        plan = self._activities(self.cust_a, "delivery_crm.mail_activity_type_improvement_plan")
+        self.assertEqual(plan.user_id, self.user_crm)
+        self.assertEqual(self.cust_a.kpi_date, date(2026, 9, 30))
+        self.assertAlmostEqual(self.cust_a.kpi_score, ev_a.total_score)
+        self.assertAlmostEqual(self.cust_a.kpi_on_time_rate, 100 / 3, places=2)
+        self.assertEqual(self.cust_a.kpi_volume, 2500.0)
+        # the excellent customer
+        ev_d = self._evaluation(self.cust_d)
+        self.assertEqual(ev_d.total_score, 100.0)
+        self.assertEqual(ev_d.recommended_action, "reward")
+        self.assertTrue(self.cust_d.reward_candidate)
+        self.assertEqual(self.cust_d.tier_id, self.tier_gold)  # Diamond needs 500k revenue
+        # every customer in scope once, nobody out of scope
+        self.assertEqual(len(self._evaluation(self.cust_b)), 1)
+        prospect = self._new_customer("Prospect")
+        self.assertFalse(self._evaluation(prospect))
+
+    def test_run_twice_changes_nothing_more(self):
+        self._run_quarter()
+        evaluations = self.env["delivery.evaluation"].search([("period_start", "=", Q3)])
+        snapshot = evaluations.read(["total_score", "computation_count", "write_date"])
+        logs = self.env["delivery.tier.change"].search_count([])
+        activities = self.env["mail.activity"].search_count([])
+        self._run_quarter()
+        self._run_quarter("2026-10-03")  # the next day: still Q3, still done
+        again = self.env["delivery.evaluation"].search([("period_start", "=", Q3)])
+        self.assertEqual(again, evaluations)
+        self.assertEqual(again.read(["total_score", "computation_count", "write_date"]), snapshot)
+        self.assertEqual(self.env["delivery.tier.change"].search_count([]), logs)
+        self.assertEqual(self.env["mail.activity"].search_count([]), activities)
+
+    def test_manual_rerun_updates_in_place(self):
+        self._run_quarter()
+        before = self._evaluation(self.cust_a)
+        activities = self._activities(self.ours, "delivery_crm.mail_activity_type_improvement_plan")
+        # a late-arriving delivery, then the manager runs Q3 again from the wizard
+        self.env["delivery.shipment"].create(
+            {
+                "name": "A-LATE-IMPORT",
+                "partner_id": self.cust_a.id,
+                "date": utc(2026, 9, 1),
+                "revenue": 500,
+            }
+        )
+        wizard = (
+            self.env["delivery.evaluation.wizard"]
+            .with_user(self.user_manager)
+            .create({"period_type": "quarterly", "date": date(2026, 8, 15)})
+        )
+        self.assertEqual(wizard.period_start, Q3)
+        self.assertTrue(wizard.existing_run_id)
+        wizard.action_run()
+        cron = self.env.ref("delivery_crm.ir_cron_evaluation_quarterly")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        self._run_quarter()
+        after = self._evaluation(self.cust_a)
+        self.assertEqual(after, before)
+        self.assertEqual(after.computation_count, 2)
+        self.assertEqual(after.run_id.pass_no, 2)
+        self.assertEqual(after.revenue, 3000.0)
+        self.assertEqual(
+            self._activities(self.ours, "delivery_crm.mail_activity_type_improvement_plan"),
+            activities,
+            "the same result does not plan the same improvement twice",
+        )
+        with self.assertRaises(AccessError):
+            self.env["delivery.evaluation.wizard"].with_user(self.user_crm).create(
+                {"period_type": "quarterly", "date": date(2026, 8, 15)}
+            )
+
+    def test_override_survives_evaluation(self):
+        self.cust_b._override_tier(self.tier_diamond, "Strategic", date(2027, 6, 30))
+        self._run_quarter()
+        self.assertEqual(self.cust_b.tier_id, self.tier_diamond)
+        self.assertEqual(self.cust_b.evaluated_tier_id, self.tier_new)
+        self.assertEqual(self._evaluation(self.cust_b).tier_id, self.tier_new)
+
+    def test_termination_review_after_improvement_plan(self):
+        self._run_quarter("2026-07-02")  # Q2
+        self.assertEqual(self._evaluation(self.cust_a, Q2).recommended_action, "improve")
+        self._run_quarter()  # Q3: still poor
+        self.assertEqual(self._evaluation(self.cust_a).recommended_action, "termination_review")
+        review = self._activities(self.cust_a, "delivery_crm.mail_activity_type_termination_review")
+        self.assertEqual(review.user_id, self.user_manager)  # the team leader
+
+    def test_monthly_run_key_customers_only(self):
+        self.cust_a.customer_class = "key"
+        with freeze_time("2026-09-03"):
+            self._run_cron("delivery_crm.ir_cron_evaluation_monthly")
+        august = date(2026, 8, 1)
+        ev_a = self._evaluation(self.cust_a, august, "monthly")
+        self.assertEqual(len(ev_a), 1)
+        self.assertFalse(self._evaluation(self.cust_b, august, "monthly"))  # general
+        # satisfaction and complaints only, and neither has a source yet: no data
+        self.assertEqual((ev_a.has_score, ev_a.recommended_action), (False, "none"))
+        self.assertFalse(ev_a.tier_id)
+
+    def test_extension_points_feed_the_indicators(self):
+        evaluation_class = type(self.env["delivery.evaluation"])
+        a = self.cust_a.id
+        with (
+            patch.object(
+                evaluation_class, "_get_satisfaction_data", lambda self, ids, s, e: {a: (95.0, 4)}
+            ),
+            patch.object(evaluation_class, "_get_complaint_counts", lambda self, ids, s, e: {a: 1}),
+        ):
+            raw = self._raw(self.cust_a | self.cust_b)
+        self.assertEqual((raw[a]["satisfaction"], raw[a]["satisfaction_count"]), (95.0, 4))
+        self.assertAlmostEqual(raw[a]["complaint_rate"], 100 / 3)
+        self.assertIsNone(raw[self.cust_b.id]["complaint_rate"])  # no deliveries: no rate
+
+    def test_resume_after_interrupted_run(self):
+        self.env["ir.config_parameter"].set_param("delivery_crm.evaluation_batch_size", 2)
+        self.env.flush_all()
+        run_class = type(self.env["delivery.evaluation.run"])
+        original = run_class._evaluate_batch
+        calls = []
+
+        def killed_on_second_batch(run, partners):
+            calls.append(partners.ids)
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return original(run, partners)
+
+        # (not assertRaises: Odoo's rolls the database back to before the block)
+        killed = False
+        try:
+            with (
+                freeze_time("2026-10-02"),
+                patch.object(run_class, "_evaluate_batch", killed_on_second_batch),
+                self.enter_registry_test_mode(),
+                self.registry.cursor() as cr,
+            ):
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                env["delivery.evaluation.run"]._cron_evaluate("quarterly")
+        except RuntimeError:
+            killed = True
+        self.assertTrue(killed)
+        self.env.invalidate_all()
+        run = self.env["delivery.evaluation.run"].search([("period_start", "=", Q3)])
+        self.assertEqual(run.state, "running")
+        self.assertEqual(len(run.evaluation_ids), 2, "the first batch was committed")
+        self._run_quarter()
+        self.assertEqual(run.state, "done")
+        evaluations = run.evaluation_ids
+        self.assertEqual(len(evaluations), len(set(evaluations.partner_id.ids)))
+        self.assertIn(self.cust_a, evaluations.partner_id)
+        self.assertEqual(set(evaluations.mapped("computation_count")), {1})
+
+    def test_batch_query_count_is_constant(self):
+        """The queries of one batch do not grow with its number of customers."""
+        run = self.env["delivery.evaluation.run"]._get_run("quarterly", Q3)
+        customers = [
+            self._new_customer(
+                f"Bulk {i}",
+                customer_state="active",
+                customer_class="general",
+                account_manager_id=self.user_crm.id,
+                cooperation_start_date="2025-01-01",
+            ).id
+            for i in range(15)
+        ]
+        partners = self.env["res.partner"].browse
+        run._evaluate_batch(partners(customers[:3]))  # warm the caches
+        for batch in (customers[3:6], customers[6:15]):
+            self.env.invalidate_all()
+            with self.assertQueryCount(28):
+                run._evaluate_batch(partners(batch))
+                self.env.flush_all()  # the batch's own pending writes count too
