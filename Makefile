@@ -1,7 +1,7 @@
 # delivery_crm — the two commands of the quick start are `make run` and `make test`.
 # Each does its own set-up (tools/dev.sh): Python 3.12 venv, Odoo 19, requirements,
 # PostgreSQL, database. Variables: see README.md.
-.PHONY: run test test-odoo lint setup shell clean
+.PHONY: run test test-odoo lint bench setup shell clean
 
 run:            ## serve Odoo with delivery_crm and demo data on http://localhost:8069
 	@tools/dev.sh run
@@ -11,6 +11,9 @@ test:           ## fresh database, install the module, run the whole suite with 
 
 test-odoo:      ## the module's tests under Odoo's own runner (--test-enable)
 	@tools/dev.sh test-odoo
+
+bench:          ## quarterly evaluation over 100k customers / 2M deliveries (BENCH_CUSTOMERS=...)
+	@tools/dev.sh bench
 
 lint:           ## ruff + pylint-odoo, zero findings
 	@tools/dev.sh lint

@@ -243,6 +243,19 @@ cmd_test_odoo() {  # the same module suite under Odoo's own test runner
     grep -E 'odoo.tests.result' "$log" >&2
 }
 
+cmd_bench() {  # the evaluation benchmark (BENCH_CUSTOMERS, default 100000)
+    setup
+    local n=${BENCH_CUSTOMERS:-100000} db
+    db=${BENCH_DB:-delivery_crm_bench_$n}
+    if ! db_exists "$db"; then
+        say "creating benchmark database $db"
+        odoo -d "$db" -i "$MODULE" --without-demo --stop-after-init --log-level=warn
+    else
+        odoo -d "$db" -u "$MODULE" --stop-after-init --log-level=warn
+    fi
+    "$VENV/bin/python" "$ROOT/bench/bench.py" --customers "$n" --db "$db" --config "$CONF" "$@"
+}
+
 cmd_lint() {
     ensure_venv
     ensure_odoo
@@ -260,6 +273,7 @@ case "${1:-}" in
     test) shift; cmd_test "$@" ;;
     test-odoo) shift; cmd_test_odoo "$@" ;;
     lint) cmd_lint ;;
+    bench) shift; cmd_bench "$@" ;;
     odoo) shift; setup; odoo "$@" ;;
     *) die "usage: tools/dev.sh setup|run|test|test-odoo|lint|odoo [args]" ;;
 esac

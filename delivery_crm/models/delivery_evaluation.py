@@ -66,8 +66,9 @@ class DeliveryEvaluation(models.Model):
     _order = "period_start desc, period_type, total_score desc, id"
     _rec_name = "partner_id"
 
+    # looked up through the (partner_id, period_type, period_start) unique index
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+        "res.partner", string="Customer", required=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -78,7 +79,7 @@ class DeliveryEvaluation(models.Model):
     computation_count = fields.Integer(
         string="Computed", help="How many times this evaluation was computed (re-runs)."
     )
-    period_type = fields.Selection(PERIOD_TYPES, required=True, index=True)
+    period_type = fields.Selection(PERIOD_TYPES, required=True)
     period_start = fields.Date(required=True, index=True)
     period_end = fields.Date(required=True, help="Last day of the period.")
     scheme_id = fields.Many2one("delivery.evaluation.scheme", string="Scheme", ondelete="set null")
@@ -136,7 +137,7 @@ class DeliveryEvaluation(models.Model):
     weight_loyalty = fields.Float(digits=(5, 2))
     weight_complaint = fields.Float(digits=(5, 2))
     weight_on_time = fields.Float(digits=(5, 2))
-    has_score = fields.Boolean(index=True)
+    has_score = fields.Boolean()
     total_score = fields.Float(digits=(5, 2), aggregator="avg")
     # results
     tier_before_id = fields.Many2one("delivery.tier", string="Tier before", ondelete="set null")
@@ -147,7 +148,7 @@ class DeliveryEvaluation(models.Model):
         help="The tier the rules give for this result (the customer keeps a running "
         "manual override).",
     )
-    recommended_action = fields.Selection(ACTIONS, index=True)
+    recommended_action = fields.Selection(ACTIONS)
     action_done = fields.Boolean(
         help="The consequences of the recommended action (tier, activities, reward flag) "
         "were applied."
@@ -254,11 +255,39 @@ class DeliveryEvaluation(models.Model):
         }
 
     @api.model
-    def _compute_raw(self, partners, period_type, period_start, tz_name):
+    def _fetch_partner_rows(self, partner_ids):
+        """{id: row} with the few customer fields the evaluation needs, in one query
+        (reading them through the ORM would load every partner column)."""
+        self.env["res.partner"].flush_model(
+            [
+                "customer_class",
+                "tier_ladder_id",
+                "tier_id",
+                "cooperation_start_date",
+                "account_manager_id",
+                "service_team_id",
+            ]
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT id, customer_class, tier_ladder_id, tier_id, cooperation_start_date,
+                       account_manager_id, service_team_id
+                  FROM res_partner WHERE id IN %s
+                """,
+                tuple(partner_ids),
+            )
+        )
+        return {row["id"]: row for row in rows}
+
+    @api.model
+    def _compute_raw(self, partners, period_type, period_start, tz_name, partner_rows=None):
         """Raw indicators of ``partners`` for the period: a few aggregate queries for the
         whole batch, whatever its size (no query per customer)."""
         bounds = self._period_bounds(period_type, period_start, tz_name)
         ids = tuple(partners.ids)
+        if partner_rows is None:
+            partner_rows = self._fetch_partner_rows(ids)
         shipments = self.env["delivery.shipment"]
         shipments.flush_model()
         rows = self.env.execute_query(
@@ -307,19 +336,19 @@ class DeliveryEvaluation(models.Model):
         satisfaction = self._get_satisfaction_data(partners.ids, bounds["start"], bounds["end"])
         complaints = self._get_complaint_counts(partners.ids, bounds["start"], bounds["end"])
         result = {}
-        for partner in partners:
+        for partner_id in ids:
             (revenue, revenue_prev, count, count_prev, on_time, finished, active) = business.get(
-                partner.id, (0.0, 0.0, 0, 0, 0, 0, 0)
+                partner_id, (0.0, 0.0, 0, 0, 0, 0, 0)
             )
-            effective = self._effective_months(partner, period_start, bounds)
-            coop_start = partner.cooperation_start_date
+            coop_start = partner_rows[partner_id]["cooperation_start_date"]
+            effective = self._effective_months(coop_start, period_start, bounds)
             cooperation = 0
             if coop_start and coop_start <= bounds["period_end"]:
                 delta = relativedelta(bounds["period_end"] + relativedelta(days=1), coop_start)
                 cooperation = delta.years * 12 + delta.months
-            sat = satisfaction.get(partner.id)
-            complaint_count = (complaints or {}).get(partner.id, 0)
-            result[partner.id] = {
+            sat = satisfaction.get(partner_id)
+            complaint_count = (complaints or {}).get(partner_id, 0)
+            result[partner_id] = {
                 "revenue": float(revenue),
                 "revenue_previous": float(revenue_prev),
                 "growth": (
@@ -337,7 +366,7 @@ class DeliveryEvaluation(models.Model):
                 "active_share": min(100.0, active * 100.0 / effective) if effective else None,
                 "cooperation_months": cooperation,
                 "retention": min(100.0, count * 100.0 / count_prev) if count_prev else None,
-                "referrals": referrals.get(partner.id, 0),
+                "referrals": referrals.get(partner_id, 0),
                 "satisfaction": sat[0] if sat else None,
                 "satisfaction_count": sat[1] if sat else 0,
                 "complaint_count": complaint_count,
@@ -348,10 +377,9 @@ class DeliveryEvaluation(models.Model):
         return result
 
     @api.model
-    def _effective_months(self, partner, period_start, bounds):
+    def _effective_months(self, start, period_start, bounds):
         """Months of the period the customer cooperated: all of them, or from the month
-        its cooperation started when that falls inside the period."""
-        start = partner.cooperation_start_date
+        its cooperation (``start``) began when that falls inside the period."""
         if not start or start <= period_start:
             return bounds["months"]
         if start > bounds["period_end"]:

@@ -1,5 +1,5 @@
 import logging
-from collections import defaultdict
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errorcodes
@@ -9,18 +9,28 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .delivery_evaluation import (
-    PERIOD_MONTHS,
-    PERIOD_TYPES,
-    RAW_FIELDS,
-    period_start_of,
-)
+from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, RAW_FIELDS, period_start_of
 from .delivery_evaluation_scheme import INDICATORS
 
 _logger = logging.getLogger(__name__)
 
 # concurrent workers: a row another worker updated since our snapshot, or locked
 RETRYABLE = (errorcodes.SERIALIZATION_FAILURE, errorcodes.LOCK_NOT_AVAILABLE)
+KPI_FIELDS = [
+    "kpi_date",
+    "kpi_score",
+    "kpi_satisfaction",
+    "kpi_complaint_rate",
+    "kpi_on_time_rate",
+    "kpi_volume",
+    "write_date",
+]
+OVERRIDE_FIELDS = [
+    "tier_override_tier_id",
+    "tier_override_reason",
+    "tier_override_expiry",
+    "tier_override_user_id",
+]
 EVALUATED_STATES = ("active", "suspended")
 
 
@@ -91,6 +101,7 @@ class DeliveryEvaluationRun(models.Model):
         """Cron entry point: evaluate the last complete period of ``period_type``, and
         finish any run of that type left unfinished (a killed or interrupted one)."""
         self._get_run(period_type, self._last_complete_period(period_type))
+        self.env["ir.cron"]._commit_progress(0)
         runs = self.search(
             [
                 ("state", "=", "running"),
@@ -112,24 +123,23 @@ class DeliveryEvaluationRun(models.Model):
         bounds = self.env["delivery.evaluation"]._period_bounds(period_type, period_start, "UTC")
         company = self.env.company
         now = fields.Datetime.now()
-        self.env.execute_query(
-            SQL(
-                """
-                INSERT INTO delivery_evaluation_run
-                       (company_id, period_type, period_start, period_end, state, pass_no,
-                        date_start, user_id, create_uid, create_date, write_uid, write_date)
-                VALUES (%(company)s, %(type)s, %(start)s, %(end)s, 'running', 1,
-                        %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
-                ON CONFLICT (company_id, period_type, period_start) DO NOTHING
-                """,
-                company=company.id,
-                type=period_type,
-                start=period_start,
-                end=bounds["period_end"],
-                now=now,
-                uid=self.env.uid,
-            )
+        insert = SQL(
+            """
+            INSERT INTO delivery_evaluation_run
+                   (company_id, period_type, period_start, period_end, state, pass_no,
+                    date_start, user_id, create_uid, create_date, write_uid, write_date)
+            VALUES (%(company)s, %(type)s, %(start)s, %(end)s, 'running', 1,
+                    %(now)s, %(uid)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+            ON CONFLICT (company_id, period_type, period_start) DO NOTHING
+            """,
+            company=company.id,
+            type=period_type,
+            start=period_start,
+            end=bounds["period_end"],
+            now=now,
+            uid=self.env.uid,
         )
+        self._retry_on_conflict(lambda: self.env.execute_query(insert))
         run = self.search(
             [
                 ("company_id", "=", company.id),
@@ -149,8 +159,23 @@ class DeliveryEvaluationRun(models.Model):
             )
         return run
 
+    def _retry_on_conflict(self, operation, attempts=20):
+        """Run ``operation`` as the first statement(s) of a transaction, starting it
+        again when a concurrent worker committed the same rows after our snapshot
+        (PostgreSQL's serialization failure under Odoo's REPEATABLE READ)."""
+        for attempt in range(attempts):
+            try:
+                return operation()
+            except OperationalError as error:
+                if error.pgcode not in RETRYABLE or attempt == attempts - 1:
+                    raise
+                _logger.info("delivery evaluation: concurrent update, retrying")
+                self.env.cr.rollback()
+                self.env.invalidate_all()
+
     # ------------------------------------------------------------------ processing
-    def _todo_domain(self):
+    def _scope_domain(self):
+        """The customers the run evaluates."""
         self.ensure_one()
         domain = Domain(
             [
@@ -160,16 +185,19 @@ class DeliveryEvaluationRun(models.Model):
                 "|",
                 ("cooperation_start_date", "=", False),
                 ("cooperation_start_date", "<=", self.period_end),
-                (
-                    "evaluation_ids",
-                    "not any",
-                    [("run_id", "=", self.id), ("run_pass", "=", self.pass_no)],
-                ),
             ]
         )
         if self.period_type == "monthly":
             domain &= Domain("customer_class", "=", "key")
         return domain
+
+    def _todo_domain(self):
+        """The customers of the scope not evaluated yet by the run's current pass."""
+        return self._scope_domain() & Domain(
+            "evaluation_ids",
+            "not any",
+            [("run_id", "=", self.id), ("run_pass", "=", self.pass_no)],
+        )
 
     def _batch_size(self):
         param = (
@@ -188,45 +216,75 @@ class DeliveryEvaluationRun(models.Model):
         partners_model = self.env["res.partner"].with_context(active_test=False)
         domain = self._todo_domain()
         batch_size = self._batch_size()
-        retries = 0
+
+        def next_batch(after_id):
+            # the first customers after ``after_id`` still to do that no concurrent
+            # worker holds: one SELECT ... LIMIT n FOR NO KEY UPDATE SKIP LOCKED (a
+            # search then a lock would stop at a batch the other worker holds; starting
+            # after the last batch keeps each batch from re-scanning the done ones)
+            query = partners_model._search(
+                domain & Domain("id", ">", after_id), order="id", limit=batch_size
+            )
+            lock = SQL(
+                "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
+                query.select(),
+                SQL.identifier(query.table),
+            )
+            partners = partners_model.browse(row[0] for row in self.env.execute_query(lock))
+            if partners:
+                self._evaluate_batch(partners)
+            return partners
+
+        remaining = self._remaining_estimate()
+        after_id = 0
         while True:
-            try:
-                partners = partners_model.search(domain, limit=batch_size, order="id")
-                partners = partners.try_lock_for_update(allow_referencing=True)
-                if partners:
-                    self._evaluate_batch(partners)
-            except OperationalError as error:
-                if error.pgcode not in RETRYABLE or retries >= 20:
-                    raise
-                # another worker committed these customers after our snapshot began:
-                # drop this batch and look again with a fresh snapshot
-                _logger.info("evaluation run %s: concurrent batch, retrying", self.id)
-                self.env.cr.rollback()
-                self.env.invalidate_all()
-                retries += 1
-                continue
+            partners = self._retry_on_conflict(partial(next_batch, after_id))
             if not partners:
-                break  # nothing left, or only customers locked by another worker
-            remaining = partners_model.search_count(domain)
+                if not after_id:
+                    break  # nothing left, or only customers locked by another worker
+                # one more pass from the start, for customers another worker had locked
+                # when we passed them and then released without evaluating them
+                after_id = 0
+                continue
+            after_id = max(partners.ids)
+            remaining = max(remaining - len(partners), 0)
             if not self.env["ir.cron"]._commit_progress(len(partners), remaining=remaining):
                 return False
-            if not remaining:
-                break
-        if not partners_model.search_count(domain):
+        # the statistics of a table that grew during the run mislead the planner on
+        # the anti-join below: refresh them (cheap, sampled, takes no blocking lock)
+        self.env.execute_query(SQL("ANALYZE delivery_evaluation"))
+        if not partners_model.search(domain, limit=1):
             self._mark_done()
         return True
 
+    def _remaining_estimate(self):
+        """Customers in scope minus those already evaluated by this pass: two plain
+        counts (for the cron's progress report; the loop itself stops when nothing is
+        left to lock)."""
+        scope = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search_count(self._scope_domain())
+        )
+        done = self.env["delivery.evaluation"].search_count(
+            [("run_id", "=", self.id), ("run_pass", "=", self.pass_no)]
+        )
+        return max(scope - done, 0)
+
     def _mark_done(self):
         self.ensure_one()
-        self.env.execute_query(
-            SQL(
-                "UPDATE delivery_evaluation_run SET state = 'done', date_done = %s, "
-                "write_date = %s WHERE id = %s AND state = 'running'",
-                fields.Datetime.now(),
-                fields.Datetime.now(),
-                self.id,
-            )
+        now = fields.Datetime.now()
+        update = SQL(
+            "UPDATE delivery_evaluation_run SET state = 'done', date_done = %s, write_date = %s"
+            " WHERE id = %s AND state = 'running'",
+            now,
+            now,
+            self.id,
         )
+        # both workers may finish together: one marks the run, the other retries and
+        # finds it marked already
+        self.env["ir.cron"]._commit_progress(0)
+        self._retry_on_conflict(lambda: self.env.execute_query(update))
         self.invalidate_recordset(["state", "date_done"])
         self.env["ir.cron"]._commit_progress(0)
 
@@ -251,153 +309,188 @@ class DeliveryEvaluationRun(models.Model):
         )
 
     def _evaluate_batch(self, partners):
-        """Evaluate ``partners`` (locked by the caller) for this run: a fixed number of
-        queries per batch, not per customer."""
+        """Evaluate ``partners`` (locked by the caller) for this run, with a fixed
+        number of queries per batch: the indicators in three aggregate queries, the
+        evaluations in one upsert, the KPIs in one update, the consequences in a few
+        set-based statements. Only what happens to a customer (a new tier announced, a
+        follow-up activity) goes through the ORM, for that customer alone."""
         self.ensure_one()
         evaluation_model = self.env["delivery.evaluation"]
-        tier_model = self.env["delivery.tier"]
         schemes = self.env["delivery.evaluation.scheme"]._get_schemes(self.company_id)
+        partner_rows = evaluation_model._fetch_partner_rows(partners.ids)
         raw_by_partner = evaluation_model._compute_raw(
-            partners, self.period_type, self.period_start, self._tz()
+            partners, self.period_type, self.period_start, self._tz(), partner_rows=partner_rows
         )
         previous = self._previous_actions(partners.ids)
         assign_tier = self.period_type != "monthly"
+        ladders = {}  # ladder id -> its tiers, best first
         rows = []
-        for partner in partners:
-            scheme = schemes.get(partner.customer_class) or schemes.get("general")
+        for partner_id in partners.ids:
+            info = partner_rows[partner_id]
+            scheme = schemes.get(info["customer_class"]) or schemes.get("general")
             if not scheme:
                 continue
-            raw = raw_by_partner[partner.id]
+            raw = raw_by_partner[partner_id]
             scores, weights, available, total = evaluation_model._score_raw(
                 scheme, raw, self.period_type
             )
-            tier = tier_model
-            if assign_tier and total is not None:
-                ladder = partner.tier_ladder_id
-                tier = tier_model._match_tier(ladder, total, raw["revenue"])
-                tier = tier or ladder.tier_ids.sorted("level")[:1]
+            tier_id = None
+            if assign_tier and total is not None and info["tier_ladder_id"]:
+                tiers = ladders.get(info["tier_ladder_id"])
+                if tiers is None:
+                    ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
+                    tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
+                matched = next((t for t in tiers if t._rule_met(total, raw["revenue"])), tiers[-1:])
+                tier_id = matched.id or None
             rows.append(
                 {
-                    "partner": partner,
+                    "partner": info,
                     "scheme": scheme,
                     "raw": raw,
                     "scores": scores,
                     "weights": weights,
                     "available": available,
                     "total": total,
-                    "tier": tier,
-                    "action": evaluation_model._recommend(scheme, total, previous.get(partner.id)),
+                    "tier_id": tier_id,
+                    "action": evaluation_model._recommend(scheme, total, previous.get(partner_id)),
                 }
             )
         if not rows:
             return
-        evaluations = self._upsert_evaluations(rows)
-        self._update_kpis(evaluations)
-        self._apply_consequences(evaluations)
+        evaluation_ids, pending_ids = self._upsert_evaluations(rows)
+        self._update_kpis(evaluation_ids)
+        if pending_ids:
+            self._apply_consequences(pending_ids)
+
+    # the evaluation columns the upsert writes, with their PostgreSQL types
+    def _upsert_columns(self):
+        return [
+            ("partner_id", "int4"),
+            ("company_id", "int4"),
+            ("run_id", "int4"),
+            ("run_pass", "int4"),
+            ("period_type", "varchar"),
+            ("period_start", "date"),
+            ("period_end", "date"),
+            ("scheme_id", "int4"),
+            ("customer_class", "varchar"),
+            ("account_manager_id", "int4"),
+            ("revenue", "numeric"),
+            ("revenue_previous", "numeric"),
+            ("growth", "float8"),
+            ("delivery_count", "int4"),
+            ("delivery_count_previous", "int4"),
+            ("on_time_count", "int4"),
+            ("finished_count", "int4"),
+            ("on_time_rate", "float8"),
+            ("active_months", "int4"),
+            ("effective_months", "int4"),
+            ("active_share", "float8"),
+            ("cooperation_months", "int4"),
+            ("retention", "float8"),
+            ("referrals", "int4"),
+            ("satisfaction", "float8"),
+            ("satisfaction_count", "int4"),
+            ("complaint_count", "int4"),
+            ("complaint_rate", "float8"),
+            *((f"has_{name}", "bool") for name in INDICATORS),
+            ("has_growth", "bool"),
+            ("has_retention", "bool"),
+            *((f"score_{name}", "float8") for name in INDICATORS),
+            *((f"weight_{name}", "float8") for name in INDICATORS),
+            ("has_score", "bool"),
+            ("total_score", "float8"),
+            ("tier_before_id", "int4"),
+            ("tier_id", "int4"),
+            ("recommended_action", "varchar"),
+        ]
+
+    def _upsert_values(self, row):
+        partner, raw, scores, weights = row["partner"], row["raw"], row["scores"], row["weights"]
+        available = row["available"]
+        return [
+            partner["id"],
+            self.company_id.id,
+            self.id,
+            self.pass_no,
+            self.period_type,
+            self.period_start,
+            self.period_end,
+            row["scheme"].id,
+            partner["customer_class"],
+            partner["account_manager_id"],
+            *(raw[name] for name in RAW_FIELDS),
+            *(name in available for name in INDICATORS),
+            raw["growth"] is not None,
+            raw["retention"] is not None,
+            *(scores[name] if name in available else None for name in INDICATORS),
+            *(weights.get(name, 0.0) for name in INDICATORS),
+            row["total"] is not None,
+            row["total"],
+            partner["tier_id"],
+            row["tier_id"],
+            row["action"],
+        ]
 
     def _upsert_evaluations(self, rows):
-        """Insert or update the evaluations of the batch in one statement."""
-        columns = [
-            "partner_id",
-            "company_id",
-            "run_id",
-            "run_pass",
-            "computation_count",
-            "period_type",
-            "period_start",
-            "period_end",
-            "scheme_id",
-            "customer_class",
-            "account_manager_id",
-            *RAW_FIELDS,
-            *(f"has_{name}" for name in INDICATORS),
-            "has_growth",
-            "has_retention",
-            *(f"score_{name}" for name in INDICATORS),
-            *(f"weight_{name}" for name in INDICATORS),
-            "has_score",
-            "total_score",
-            "tier_before_id",
-            "tier_id",
-            "recommended_action",
-            "action_done",
-            "create_uid",
-            "create_date",
-            "write_uid",
-            "write_date",
-        ]
+        """Insert or update the evaluations of the batch in one statement: one array
+        per column, unnested (a few parameters, whatever the batch size).
+
+        :return: the ids of the evaluations written
+        """
+        columns = self._upsert_columns()
+        values_by_column = list(zip(*(self._upsert_values(row) for row in rows), strict=True))
+        names = [name for name, _type in columns]
+        unnest = SQL(", ").join(
+            SQL("%s::%s[]", list(values), SQL(pg_type))
+            for values, (_name, pg_type) in zip(values_by_column, columns, strict=True)
+        )
         now = fields.Datetime.now()
-        values = []
-        for row in rows:
-            partner, raw, scores, weights = (
-                row["partner"],
-                row["raw"],
-                row["scores"],
-                row["weights"],
-            )
-            available = row["available"]
-            values.append(
-                [
-                    partner.id,
-                    self.company_id.id,
-                    self.id,
-                    self.pass_no,
-                    1,
-                    self.period_type,
-                    self.period_start,
-                    self.period_end,
-                    row["scheme"].id,
-                    partner.customer_class,
-                    partner.account_manager_id.id or None,
-                    *(raw[name] for name in RAW_FIELDS),
-                    *(name in available for name in INDICATORS),
-                    raw["growth"] is not None,
-                    raw["retention"] is not None,
-                    *(scores[name] if name in available else None for name in INDICATORS),
-                    *(weights.get(name, 0.0) for name in INDICATORS),
-                    row["total"] is not None,
-                    row["total"],
-                    partner.tier_id.id or None,
-                    row["tier"].id or None,
-                    row["action"],
-                    False,
-                    self.env.uid,
-                    now,
-                    self.env.uid,
-                    now,
-                ]
-            )
-        keep = {"partner_id", "period_type", "period_start", "create_uid", "create_date"}
-        updates = [
-            SQL("%s = EXCLUDED.%s", SQL.identifier(col), SQL.identifier(col))
-            for col in columns
-            if col not in keep | {"computation_count", "action_done"}
-        ]
+        updates = SQL(", ").join(
+            SQL("%s = EXCLUDED.%s", SQL.identifier(name), SQL.identifier(name))
+            for name in names
+            if name not in ("partner_id", "period_type", "period_start")
+        )
+        # The consequences (tier, reward flag, follow-ups) of an evaluation are applied
+        # once: by this batch for a new evaluation, again only when a re-run changes its
+        # action or tier. The sub-select of RETURNING reads the row as it was before
+        # this statement (PostgreSQL's statement snapshot), which tells which rows need
+        # them; action_done is set here, in the same transaction as the consequences.
         result = self.env.execute_query(
             SQL(
                 """
-                INSERT INTO delivery_evaluation (%(columns)s) VALUES %(values)s
+                INSERT INTO delivery_evaluation (%(columns)s, computation_count, action_done,
+                                                 create_uid, create_date, write_uid, write_date)
+                SELECT *, 1, TRUE, %(uid)s, %(now)s, %(uid)s, %(now)s FROM unnest(%(unnest)s)
                 ON CONFLICT (partner_id, period_type, period_start) DO UPDATE SET
                     %(updates)s,
+                    write_uid = EXCLUDED.write_uid,
+                    write_date = EXCLUDED.write_date,
                     computation_count = delivery_evaluation.computation_count + 1,
-                    action_done = (
-                        delivery_evaluation.action_done
-                        AND delivery_evaluation.recommended_action
-                            IS NOT DISTINCT FROM EXCLUDED.recommended_action
-                        AND delivery_evaluation.tier_id IS NOT DISTINCT FROM EXCLUDED.tier_id
-                    )
-                RETURNING id
+                    action_done = TRUE
+                RETURNING id, (
+                    SELECT NOT (old.action_done
+                                AND old.recommended_action
+                                    IS NOT DISTINCT FROM delivery_evaluation.recommended_action
+                                AND old.tier_id IS NOT DISTINCT FROM delivery_evaluation.tier_id)
+                      FROM delivery_evaluation old
+                     WHERE old.id = delivery_evaluation.id
+                )
                 """,
-                columns=SQL(", ").join(SQL.identifier(col) for col in columns),
-                values=SQL(", ").join(SQL("(%s)", SQL(", ").join(value)) for value in values),
-                updates=SQL(", ").join(updates),
+                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+                unnest=unnest,
+                updates=updates,
+                uid=self.env.uid,
+                now=now,
             )
         )
-        evaluation_model = self.env["delivery.evaluation"]
-        evaluation_model.invalidate_model()
-        return evaluation_model.browse(row_id for (row_id,) in result)
+        self.env["delivery.evaluation"].invalidate_model()
+        # a row absent from the snapshot is new: it needs its consequences
+        return tuple(row_id for row_id, _pending in result), tuple(
+            row_id for row_id, pending in result if pending is not False
+        )
 
-    def _update_kpis(self, evaluations):
+    def _update_kpis(self, evaluation_ids):
         """Copy the results into the customers' latest KPIs (one statement). Every
         evaluated customer row is written, which also keeps a concurrent worker from
         evaluating it again (see ``_process``)."""
@@ -424,96 +517,170 @@ class DeliveryEvaluationRun(models.Model):
                 now=fields.Datetime.now(),
                 newer=SQL("(p.kpi_date IS NULL OR p.kpi_date <= e.period_end)"),
                 full=full,
-                ids=tuple(evaluations.ids),
+                ids=evaluation_ids,
+            )
+        )
+        self.env["res.partner"].invalidate_model(KPI_FIELDS)
+
+    def _apply_consequences(self, evaluation_ids):
+        """Tier changes, reward flags and follow-up activities of the evaluations whose
+        result is new (a re-run with the same result applies nothing twice), in
+        set-based statements."""
+        self._apply_evaluated_tiers(evaluation_ids)
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p SET reward_candidate = TRUE
+                  FROM delivery_evaluation e
+                 WHERE e.id IN %s AND e.recommended_action = 'reward'
+                   AND p.id = e.partner_id AND NOT COALESCE(p.reward_candidate, FALSE)
+                """,
+                evaluation_ids,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["reward_candidate"])
+        self._schedule_followups(evaluation_ids)
+
+    def _apply_evaluated_tiers(self, evaluation_ids):
+        """The set-based form of ``res.partner._apply_evaluated_tier``: record each
+        evaluated tier, move the customers without a running override to it, log each
+        change with its evaluation (the log is the tier's history: no chatter message
+        per customer in a bulk run) and announce it."""
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        # customers whose override ended without the daily cron: back to the rules
+        expired = self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner p SET tier_override_tier_id = NULL,
+                       tier_override_reason = NULL, tier_override_expiry = NULL,
+                       tier_override_user_id = NULL
+                  FROM delivery_evaluation e
+                 WHERE e.id IN %(ids)s AND p.id = e.partner_id AND e.tier_id IS NOT NULL
+                   AND p.tier_override_tier_id IS NOT NULL
+                   AND p.tier_override_expiry < %(today)s
+                RETURNING p.id
+                """,
+                ids=evaluation_ids,
+                today=today,
+            )
+        )
+        changed = self.env.execute_query(
+            SQL(
+                """
+                WITH moved AS (
+                    UPDATE res_partner p
+                       SET evaluated_tier_id = e.tier_id,
+                           tier_id = CASE WHEN p.tier_override_tier_id IS NULL
+                                          THEN e.tier_id ELSE p.tier_id END
+                      FROM delivery_evaluation e, res_partner old
+                     WHERE e.id IN %(ids)s AND p.id = e.partner_id AND old.id = p.id
+                       AND e.tier_id IS NOT NULL
+                       AND (p.evaluated_tier_id IS DISTINCT FROM e.tier_id
+                            OR (p.tier_override_tier_id IS NULL
+                                AND p.tier_id IS DISTINCT FROM e.tier_id))
+                 RETURNING p.id AS partner_id, p.company_id, old.tier_id AS old_tier_id,
+                           p.tier_id AS new_tier_id, e.id AS evaluation_id, e.total_score
+                )
+                INSERT INTO delivery_tier_change
+                       (partner_id, company_id, date, user_id, old_tier_id, new_tier_id,
+                        origin, reason, evaluation_id, direction,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT m.partner_id, m.company_id, %(now)s, %(uid)s, m.old_tier_id,
+                       m.new_tier_id, 'evaluation',
+                       %(reason)s || ' ' || to_char(m.total_score, 'FM990.0'),
+                       m.evaluation_id,
+                       CASE WHEN m.old_tier_id IS NULL THEN 'new'
+                            WHEN new_t.level > old_t.level THEN 'up'
+                            WHEN new_t.level < old_t.level THEN 'down' ELSE 'same' END,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM moved m
+                  JOIN delivery_tier new_t ON new_t.id = m.new_tier_id
+                  LEFT JOIN delivery_tier old_t ON old_t.id = m.old_tier_id
+                 WHERE m.old_tier_id IS DISTINCT FROM m.new_tier_id
+                RETURNING id, partner_id
+                """,
+                ids=evaluation_ids,
+                now=now,
+                uid=self.env.uid,
+                reason=self.env._("Evaluation %(period)s: score", period=self.name),
             )
         )
         self.env["res.partner"].invalidate_model(
-            [
-                "kpi_date",
-                "kpi_score",
-                "kpi_satisfaction",
-                "kpi_complaint_rate",
-                "kpi_on_time_rate",
-                "kpi_volume",
-                "write_date",
-            ]
+            ["tier_id", "evaluated_tier_id", *(OVERRIDE_FIELDS if expired else [])]
         )
+        self.env["delivery.tier.change"].invalidate_model()
+        if changed:
+            # only the customers with an e-mail address can be told: look them up in
+            # one query rather than reading every changed customer
+            reachable = {
+                partner_id
+                for (partner_id,) in self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM res_partner WHERE id IN %s AND email IS NOT NULL"
+                        " AND customer_state = 'active'",
+                        tuple(partner_id for _id, partner_id in changed),
+                    )
+                )
+            }
+            self.env["delivery.tier.change"].browse(
+                change_id for change_id, partner_id in changed if partner_id in reachable
+            )._notify_customer()
 
-    def _apply_consequences(self, evaluations):
-        """Tier changes, reward flags and activities of the evaluations whose action was
-        not applied yet (a re-run with the same result applies nothing twice)."""
-        todo = evaluations.filtered(lambda e: not e.action_done)
-        if not todo:
-            return
-        period = self.name
-        # tiers: one write per target tier, the change log in one create
-        by_tier = defaultdict(lambda: self.env["delivery.evaluation"])
-        for evaluation in todo.filtered("tier_id"):
-            by_tier[evaluation.tier_id] |= evaluation
-        for tier, group in by_tier.items():
-            # the tier-change log (with its evaluation) is the tier's history here:
-            # no chatter tracking message per customer in a bulk run
-            group.partner_id.with_context(mail_notrack=True)._apply_evaluated_tier(
-                tier,
-                extra_by_partner={
-                    e.partner_id.id: {
-                        "evaluation_id": e.id,
-                        "reason": self.env._(
-                            "Evaluation %(period)s: score %(score).1f",
-                            period=period,
-                            score=e.total_score,
-                        ),
-                    }
-                    for e in group
-                },
-            )
-        rewarded = todo.filtered(lambda e: e.recommended_action == "reward").partner_id
-        if rewarded:
-            rewarded.write({"reward_candidate": True})
-        self._schedule_followups(todo)
-        todo.write({"action_done": True})
-
-    def _schedule_followups(self, evaluations):
+    def _schedule_followups(self, evaluation_ids):
         """Improvement plans for the account manager and termination reviews for the
-        manager (000 §六(三).3), created in one go without notification mails."""
-        improve_type = self.env.ref("delivery_crm.mail_activity_type_improvement_plan")
-        review_type = self.env.ref("delivery_crm.mail_activity_type_termination_review")
+        team leader (000 §六(三).3), created in one go without notification mails."""
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT e.partner_id, e.recommended_action, e.total_score,
+                       p.account_manager_id, t.leader_id
+                  FROM delivery_evaluation e
+                  JOIN res_partner p ON p.id = e.partner_id
+                  LEFT JOIN delivery_service_team t ON t.id = p.service_team_id
+                 WHERE e.id IN %s AND e.recommended_action IN ('improve', 'termination_review')
+                """,
+                evaluation_ids,
+            )
+        )
+        if not rows:
+            return
+        activity_types = {
+            "improve": self.env.ref("delivery_crm.mail_activity_type_improvement_plan"),
+            "termination_review": self.env.ref(
+                "delivery_crm.mail_activity_type_termination_review"
+            ),
+        }
         model_id = self.env["ir.model"]._get_id("res.partner")
-        admin = self.env.ref("base.user_admin")
+        admin = self.env.ref("base.user_admin").id
         deadline = fields.Date.context_today(self) + relativedelta(days=14)
+        improve_summary = self.env._(
+            "Improvement plan after the %(period)s evaluation", period=self.name
+        )
+        review_summary = self.env._(
+            "Termination review: still poor after an improvement plan (%(period)s)",
+            period=self.name,
+        )
         vals_list = []
-        for evaluation in evaluations:
-            partner = evaluation.partner_id
-            if evaluation.recommended_action == "improve":
-                activity_type, user = improve_type, partner.account_manager_id
-                summary = self.env._(
-                    "Improvement plan: score %(score).1f in %(period)s",
-                    score=evaluation.total_score,
-                    period=self.name,
-                )
-            elif evaluation.recommended_action == "termination_review":
-                activity_type = review_type
-                user = partner.service_team_id.leader_id or partner.account_manager_id
-                summary = self.env._(
-                    "Termination review: still poor after an improvement plan (%(period)s)",
-                    period=self.name,
-                )
+        for row in rows:
+            if row["recommended_action"] == "improve":
+                user, summary = row["account_manager_id"], improve_summary
             else:
-                continue
+                user = row["leader_id"] or row["account_manager_id"]
+                summary = review_summary
             vals_list.append(
                 {
                     "res_model_id": model_id,
-                    "res_id": partner.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": (user or admin).id,
+                    "res_id": row["partner_id"],
+                    "activity_type_id": activity_types[row["recommended_action"]].id,
+                    "user_id": user or admin,
                     "summary": summary,
                     "date_deadline": deadline,
                 }
             )
-        if vals_list:
-            self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
-                vals_list
-            )
+        # the activities compute their record's name: read them in one query first
+        self.env["res.partner"].browse(row["partner_id"] for row in rows).mapped("display_name")
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
 
     # ------------------------------------------------------------------ actions
     def action_view_evaluations(self):

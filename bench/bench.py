@@ -1,0 +1,185 @@
+"""`make bench`: time a full quarterly cooperation evaluation over a large database.
+
+Generates (once per database) N customers, 20 delivery records each and N placeholder
+complaints, then runs the quarterly evaluation through the cron's own code
+(`delivery.evaluation.run._cron_evaluate('quarterly')`, batches committed as in
+production) and, on the same rows, the raw-SQL lower bound: one INSERT ... SELECT ...
+GROUP BY that computes the same aggregates into a scratch table. Ends with one line:
+
+BENCH customers=N deliveries=N seconds=S sql_seconds=S ratio=R peak_rss_mib=M queries=Q
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--customers", type=int, default=int(os.environ.get("BENCH_CUSTOMERS", "100000"))
+    )
+    parser.add_argument("--per-customer", type=int, default=20)
+    parser.add_argument(
+        "--batch-size", type=int, default=int(os.environ.get("BENCH_BATCH", "2000"))
+    )
+    parser.add_argument("--db", default=None)
+    parser.add_argument("--config", default=str(ROOT / ".local" / "odoo.conf"))
+    return parser.parse_args()
+
+
+LOWER_BOUND = """
+INSERT INTO bench_scratch
+SELECT s.partner_id,
+       COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
+       COALESCE(SUM(s.revenue) FILTER (WHERE s.date < %(start)s), 0),
+       COUNT(*) FILTER (WHERE s.date >= %(start)s),
+       COUNT(*) FILTER (WHERE s.date < %(start)s),
+       COUNT(*) FILTER (WHERE s.date >= %(start)s AND s.outcome = 'delivered'),
+       COUNT(*) FILTER (WHERE s.date >= %(start)s
+                        AND s.outcome IN ('delivered', 'late', 'damaged', 'lost')),
+       COUNT(DISTINCT date_trunc('month', timezone(%(tz)s, timezone('UTC', s.date))))
+           FILTER (WHERE s.date >= %(start)s),
+       (SELECT COUNT(*) FROM res_partner r
+         WHERE r.referred_by_id = s.partner_id AND r.conversion_date IS NOT NULL)
+  FROM delivery_shipment s
+  JOIN res_partner p ON p.id = s.partner_id
+ WHERE p.is_delivery_customer AND p.customer_state IN ('active', 'suspended')
+   AND s.date >= %(prev_start)s AND s.date < %(end)s
+   AND s.outcome IS DISTINCT FROM 'cancelled'
+ GROUP BY s.partner_id
+"""
+
+
+def main():
+    args = parse_args()
+    db = args.db or f"delivery_crm_bench_{args.customers}"
+
+    from datagen import generate
+
+    import odoo
+    from odoo import api
+    from odoo.modules.registry import Registry
+    from odoo.tools import SQL, config
+
+    config.parse_config(["-c", args.config, "-d", db, "--log-level=warn"])
+    registry = Registry(db)
+    period_start = None
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        customers = env["res.partner"].search_count([("name", "=like", "Bench customer %")])
+        if customers != args.customers:
+            print(f"generating {args.customers} customers x {args.per_customer} deliveries ...")
+            started = time.perf_counter()
+            generate(env, args.customers, args.per_customer, complaints=args.customers)
+            cr.commit()
+            print(f"  generated in {time.perf_counter() - started:.1f} s")
+            customers = args.customers
+        deliveries = env["delivery.shipment"].search_count([])
+        # a clean first run every time: no evaluation, tiers back to the entry tier
+        run_model = env["delivery.evaluation.run"]
+        period_start = run_model._last_complete_period("quarterly")
+        entry = env.ref("delivery_crm.delivery_tier_new")
+        env.execute_query(SQL("DELETE FROM delivery_tier_change WHERE evaluation_id IS NOT NULL"))
+        env.execute_query(SQL("DELETE FROM delivery_evaluation"))
+        env.execute_query(SQL("DELETE FROM delivery_evaluation_run"))
+        env.execute_query(
+            SQL(
+                "DELETE FROM mail_activity WHERE activity_type_id IN %s",
+                tuple(
+                    env.ref(x).id
+                    for x in (
+                        "delivery_crm.mail_activity_type_improvement_plan",
+                        "delivery_crm.mail_activity_type_termination_review",
+                    )
+                ),
+            )
+        )
+        env.execute_query(
+            SQL(
+                "UPDATE res_partner SET tier_id = %s, evaluated_tier_id = %s, kpi_date = NULL,"
+                " reward_candidate = FALSE WHERE is_delivery_customer",
+                entry.id,
+                entry.id,
+            )
+        )
+        env["ir.config_parameter"].set_param("delivery_crm.evaluation_batch_size", args.batch_size)
+        cr.commit()
+    # what the reset deleted must not weigh on the timed run (production tables are
+    # not emptied between quarters): VACUUM runs outside a transaction
+    with registry.cursor() as cr:
+        cr._cnx.autocommit = True
+        for table in (
+            "delivery_evaluation",
+            "delivery_tier_change",
+            "mail_activity",
+            "res_partner",
+        ):
+            cr.execute(SQL("VACUUM ANALYZE %s", SQL.identifier(table)))
+        cr._cnx.autocommit = False
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queries_before = odoo.sql_db.sql_counter
+    started = time.perf_counter()
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        env["delivery.evaluation.run"]._cron_evaluate("quarterly")
+    seconds = time.perf_counter() - started
+    queries = odoo.sql_db.sql_counter - queries_before
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        [[evaluated]] = env.execute_query(SQL("SELECT COUNT(*) FROM delivery_evaluation"))
+        [[state]] = env.execute_query(SQL("SELECT state FROM delivery_evaluation_run"))
+        bounds = env["delivery.evaluation"]._period_bounds("quarterly", period_start, "UTC")
+        env.execute_query(SQL("DROP TABLE IF EXISTS bench_scratch"))
+        env.execute_query(
+            SQL(
+                "CREATE TABLE bench_scratch (partner_id integer, revenue numeric,"
+                " revenue_previous numeric, deliveries bigint, deliveries_previous bigint,"
+                " on_time bigint, finished bigint, active_months bigint, referrals bigint)"
+            )
+        )
+        cr.commit()
+        sql_started = time.perf_counter()
+        env.execute_query(
+            SQL(
+                LOWER_BOUND,
+                start=bounds["start"],
+                prev_start=bounds["prev_start"],
+                end=bounds["end"],
+                tz="UTC",
+            )
+        )
+        cr.commit()
+        sql_seconds = time.perf_counter() - sql_started
+        [[scratch_rows]] = env.execute_query(SQL("SELECT COUNT(*) FROM bench_scratch"))
+
+    batches = -(-evaluated // args.batch_size)
+    print(f"database            {db}")
+    print(f"period              quarterly from {period_start}")
+    print(f"customers           {customers}")
+    print(f"deliveries          {deliveries}")
+    print(f"evaluations written {evaluated} (run {state}); lower bound rows {scratch_rows}")
+    print(f"batch size          {args.batch_size} -> {batches} batches")
+    print(f"evaluation run      {seconds:.1f} s ({evaluated / seconds:.0f} customers/s)")
+    print(f"SQL lower bound     {sql_seconds:.1f} s")
+    print(f"queries             {queries} ({queries / max(batches, 1):.1f} per batch)")
+    print(f"peak RSS            {peak_rss:.0f} MiB (before the run {rss_before:.0f} MiB)")
+    print(
+        f"BENCH customers={args.customers} deliveries={deliveries} seconds={seconds:.1f} "
+        f"sql_seconds={sql_seconds:.1f} ratio={seconds / sql_seconds:.2f} "
+        f"peak_rss_mib={peak_rss:.0f} queries={queries}"
+    )
+
+
+if __name__ == "__main__":
+    main()

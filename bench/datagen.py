@@ -1,0 +1,92 @@
+"""Fast synthetic data for the benchmark and the concurrency test: customers and
+delivery records written with set-based SQL (the ORM would take hours at 2M rows)."""
+
+from odoo.tools import SQL
+
+
+def generate(env, customers, deliveries_per_customer, complaints=0):
+    """Add ``customers`` active delivery customers with ``deliveries_per_customer``
+    delivery records each, spread over April-September 2026 (Q2 and Q3), and
+    ``complaints`` placeholder complaint rows in ``bench_complaint``."""
+    ladder = env.ref("delivery_crm.delivery_tier_ladder_standard")
+    entry = env.ref("delivery_crm.delivery_tier_new")
+    company = env.company
+    first_id = env.execute_query(SQL("SELECT COALESCE(MAX(id), 0) + 1 FROM res_partner"))[0][0]
+    env.execute_query(
+        SQL(
+            """
+            INSERT INTO res_partner
+                   (name, complete_name, is_company, active, type, lang, company_id,
+                    is_delivery_customer, customer_state, customer_class, tier_ladder_id,
+                    tier_id, evaluated_tier_id, cooperation_start_date, account_manager_id,
+                    create_date, write_date, create_uid, write_uid)
+            SELECT 'Bench customer ' || g, 'Bench customer ' || g, TRUE, TRUE, 'contact',
+                   'en_US', %(company)s, TRUE, 'active',
+                   (ARRAY['key', 'general', 'general', 'general', 'potential'])[1 + g %% 5],
+                   %(ladder)s, %(entry)s, %(entry)s,
+                   DATE '2019-01-01' + (g * 7919 %% 2700), 2,
+                   now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+              FROM generate_series(1, %(n)s) AS g
+            """,
+            company=company.id,
+            ladder=ladder.id,
+            entry=entry.id,
+            n=customers,
+        )
+    )
+    env.execute_query(
+        SQL(
+            "UPDATE res_partner SET commercial_partner_id = id "
+            "WHERE id >= %s AND commercial_partner_id IS NULL",
+            first_id,
+        )
+    )
+    env.execute_query(
+        SQL(
+            """
+            INSERT INTO delivery_shipment
+                   (name, partner_id, company_id, date, revenue, pieces, weight,
+                    promised_datetime, delivered_datetime, outcome, status, on_time,
+                    exception_notified, create_date, write_date, create_uid, write_uid)
+            SELECT 'B' || p.id || '-' || k, p.id, %(company)s, d.at,
+                   1000 + (p.id * 31 + k * 17) %% 16000, 1 + k %% 9, 2.5 * (1 + k %% 9),
+                   d.at + interval '24 hours',
+                   d.at + make_interval(hours => 20 + 10 * ((p.id * 3 + k) %% 25 = 0)::int),
+                   CASE WHEN (p.id + k) %% 97 = 0 THEN 'damaged'
+                        WHEN (p.id * 3 + k) %% 25 = 0 THEN 'late' ELSE 'delivered' END,
+                   CASE WHEN (p.id + k) %% 97 = 0 THEN 'exception' ELSE 'delivered' END,
+                   (p.id + k) %% 97 <> 0 AND (p.id * 3 + k) %% 25 <> 0,
+                   TRUE, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+              FROM res_partner p
+             CROSS JOIN generate_series(1, %(per)s) AS k
+             CROSS JOIN LATERAL (
+                   SELECT TIMESTAMP '2026-04-01 00:00' + make_interval(
+                          mins => ((p.id * 7 + k * 104729) %% 262080)) AS at) d
+             WHERE p.id >= %(first)s
+            """,
+            company=company.id,
+            per=deliveries_per_customer,
+            first=first_id,
+        )
+    )
+    env.execute_query(
+        SQL("CREATE TABLE IF NOT EXISTS bench_complaint (partner_id integer, date timestamp)")
+    )
+    if complaints:
+        env.execute_query(
+            SQL(
+                """
+                INSERT INTO bench_complaint (partner_id, date)
+                SELECT %(first)s + (g * 7 %% %(n)s),
+                       TIMESTAMP '2026-04-01' + make_interval(mins => g * 13 %% 262080)
+                  FROM generate_series(1, %(c)s) AS g
+                """,
+                first=first_id,
+                n=customers,
+                c=complaints,
+            )
+        )
+    env.execute_query(SQL("ANALYZE res_partner"))
+    env.execute_query(SQL("ANALYZE delivery_shipment"))
+    env.invalidate_all()
+    return first_id
