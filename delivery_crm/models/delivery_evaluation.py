@@ -72,9 +72,7 @@ class DeliveryEvaluation(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    run_id = fields.Many2one(
-        "delivery.evaluation.run", string="Run", index=True, ondelete="set null"
-    )
+    run_id = fields.Many2one("delivery.evaluation.run", index=True, ondelete="set null")
     run_pass = fields.Integer(help="The pass of the run that computed this evaluation.")
     computation_count = fields.Integer(
         string="Computed", help="How many times this evaluation was computed (re-runs)."
@@ -82,7 +80,7 @@ class DeliveryEvaluation(models.Model):
     period_type = fields.Selection(PERIOD_TYPES, required=True)
     period_start = fields.Date(required=True, index=True)
     period_end = fields.Date(required=True, help="Last day of the period.")
-    scheme_id = fields.Many2one("delivery.evaluation.scheme", string="Scheme", ondelete="set null")
+    scheme_id = fields.Many2one("delivery.evaluation.scheme", ondelete="set null")
     customer_class = fields.Selection(
         [("key", "Key"), ("general", "General"), ("potential", "Potential")],
         string="Classification",

@@ -31,7 +31,7 @@ class DeliveryTierChange(models.Model):
     )
     reason = fields.Text()
     evaluation_id = fields.Many2one(
-        "delivery.evaluation", string="Evaluation", ondelete="set null", index="btree_not_null"
+        "delivery.evaluation", ondelete="set null", index="btree_not_null"
     )
     override_expiry = fields.Date(string="Override until")
     direction = fields.Selection(

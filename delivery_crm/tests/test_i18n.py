@@ -28,14 +28,17 @@ class TestI18n(DeliveryCrmCommon):
         pot = {entry.msgid for entry in polib.pofile(str(I18N / "delivery_crm.pot"))}
         stale = sorted(terms - pot)
         self.assertFalse(
-            stale, f"i18n/delivery_crm.pot is out of date (odoo-bin i18n export): {stale[:10]}"
+            bool(stale),
+            f"i18n/delivery_crm.pot is out of date (odoo-bin i18n export): {stale[:10]}",
         )
         for lang in LANGS:
             po = polib.pofile(str(I18N / f"{lang}.po"))
             translated = {e.msgid for e in po if e.msgstr.strip() and "fuzzy" not in e.flags}
             missing = sorted(terms - translated)
             with self.subTest(lang=lang):
-                self.assertFalse(missing, f"{lang}.po lacks {len(missing)} terms: {missing[:10]}")
+                self.assertFalse(
+                    bool(missing), f"{lang}.po lacks {len(missing)} terms: {missing[:10]}"
+                )
 
     def test_translations_load_and_apply(self):
         for lang in LANGS:
