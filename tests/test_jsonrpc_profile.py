@@ -85,3 +85,33 @@ def test_bad_input_refused_and_nothing_written(server):
         manager.call("delivery.tier", "write", diamond, {"min_score": -5})
     assert err.value.name == "odoo.exceptions.ValidationError"
     assert staff.call("delivery.tier", "read", diamond, ["min_score"])[0]["min_score"] == 90
+
+
+def test_transport_system_writes_deliveries(server):
+    staff = server.session("li.wei", "li.wei")
+    [customer] = staff.call("res.partner", "search", [("name", "ilike", "Freshippo")], limit=1)
+    ref = f"RPC-{customer}-1"
+    record = {
+        "name": ref,
+        "partner_id": customer,
+        "date": "2026-11-20 08:00:00",
+        "promised_datetime": "2026-11-21 08:00:00",
+        "delivered_datetime": "2026-11-21 09:30:00",
+        "revenue": 1280.0,
+    }
+    [shipment_id] = staff.call("delivery.shipment", "create", [record])
+    [shipment] = staff.call(
+        "delivery.shipment", "read", [shipment_id], ["outcome", "status", "exception_notified"]
+    )
+    assert (shipment["outcome"], shipment["status"]) == ("late", "delivered")
+    assert shipment["exception_notified"] is True
+    bad_records = [
+        {**record, "name": ref},  # duplicate reference
+        {**record, "name": ref + "-neg", "revenue": -1},
+        {**record, "name": ref + "-early", "delivered_datetime": "2026-11-19 08:00:00"},
+    ]
+    for bad in bad_records:
+        with pytest.raises(RpcError) as err:
+            staff.call("delivery.shipment", "create", [bad])
+        assert err.value.name in ("odoo.exceptions.ValidationError", "odoo.exceptions.UserError")
+    assert staff.call("delivery.shipment", "search_count", [("name", "like", ref)]) == 1

@@ -59,12 +59,11 @@ class DeliveryTierChange(models.Model):
         return changes
 
     def _notify_customer(self):
-        """Queue the tier-change mail to each active customer with an email address
-        whose ladder asks for it (004 §五.4). The tier a record gets when it is created
+        """Queue the tier-change mail (and an SMS where the customer has a phone number)
+        to each active customer with an email address whose ladder asks for it
+        (004 §五.4). The tier a record gets when it is created
         or imported is not announced: it is not a change the customer lived through."""
-        template = self.env.ref("delivery_crm.mail_template_tier_change", raise_if_not_found=False)
-        if not template:
-            return
+        template = self.env.ref("delivery_crm.mail_template_tier_change")
         to_notify = self.filtered(
             lambda change: (
                 change.origin != "manual"
@@ -73,7 +72,16 @@ class DeliveryTierChange(models.Model):
                 and change.partner_id.email
             )
         )
-        if to_notify:
-            # sudo: the changes were just written by a user allowed to change the tier;
-            # sending their notices only needs the template, which users may not edit.
-            template.sudo().send_mail_batch(to_notify.ids)
+        if not to_notify:
+            return
+        # sudo: the changes were just written by a user allowed to change the tier;
+        # sending their notices only needs the templates, which users may not edit.
+        template.sudo().send_mail_batch(to_notify.ids)
+        to_text = to_notify.filtered(lambda change: change.partner_id.phone)
+        sms_template = self.env.ref("delivery_crm.sms_template_tier_change").sudo()
+        bodies = sms_template._render_field("body", to_text.ids, compute_lang=True)
+        for change in to_text:
+            # queued: the SMS cron sends it (through IAP) outside this transaction
+            change.partner_id.sudo()._message_sms(
+                bodies[change.id], partner_ids=change.partner_id.ids, put_in_queue=True
+            )

@@ -210,6 +210,11 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             (change.old_tier_id, change.new_tier_id), (self.tier_silver, self.tier_new)
         )
         self.assertIn("score", change.reason)
+        notice = self.env["mail.mail"].search(
+            [("model", "=", "delivery.tier.change"), ("res_id", "=", change.id)]
+        )
+        self.assertEqual(len(notice), 1)
+        self.assertIn("New", notice.subject)
         plan = self._activities(self.cust_a, "delivery_crm.mail_activity_type_improvement_plan")
         self.assertEqual(plan.user_id, self.user_crm)
         self.assertEqual(self.cust_a.kpi_date, date(2026, 9, 30))

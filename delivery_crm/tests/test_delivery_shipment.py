@@ -205,6 +205,34 @@ class TestDeliveryShipment(DeliveryCrmCommon):
             [10.0, 20.0],
         )
 
+    def test_csv_import_through_base_import(self):
+        csv = (
+            "Reference,Customer,Order date,Revenue\n"
+            "C-1,Shipper Co,2026-09-01 08:00:00,10\n"
+            "C-2,Unknown Customer Ltd,2026-09-01 09:00:00,20\n"
+        )
+        wizard = (
+            self.env["base_import.import"]
+            .with_user(self.user_crm)
+            .create(
+                {
+                    "res_model": "delivery.shipment",
+                    "file": csv.encode(),
+                    "file_type": "text/csv",
+                    "file_name": "deliveries.csv",
+                }
+            )
+        )
+        options = {"has_headers": True, "separator": ",", "quoting": '"'}
+        result = wizard.execute_import(
+            ["name", "partner_id", "date", "revenue"],
+            ["Reference", "Customer", "Order date", "Revenue"],
+            options,
+        )
+        self.assertFalse(result["ids"])
+        self.assertTrue(any("Unknown Customer Ltd" in m["message"] for m in result["messages"]))
+        self.assertFalse(self.env["delivery.shipment"].search([("name", "like", "C-")]))
+
     def test_access(self):
         shipment = self._ship()
         with self.assertRaises(AccessError):

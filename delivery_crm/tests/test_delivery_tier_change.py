@@ -62,9 +62,17 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertEqual(mail.recipient_ids, self.customer)
         self.assertIn("Free delivery", mail.body_html)  # its own benefit
         self.assertIn("Member prices", mail.body_html)  # a lower tier's benefit
+        # and a text message where the customer has a phone number
+        self.customer.phone = "+86 139 0000 0001"
+        self.customer._apply_evaluated_tier(self.tier_diamond)
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn("Diamond", sms.body)
+        self.assertEqual(sms.state, "outgoing")
+        self.customer._apply_evaluated_tier(self.tier_gold)
         # the same tier again changes nothing and notifies nobody
         self.assertFalse(self.customer._apply_evaluated_tier(self.tier_gold))
-        self.assertEqual(len(self.customer.tier_change_ids), 2)
+        self.assertEqual(len(self.customer.tier_change_ids), 4)
 
     def test_downgrade_direction_and_ladder_opt_out(self):
         self.customer._apply_evaluated_tier(self.tier_gold)
