@@ -36,6 +36,18 @@ def run_odoo(*args, stdin=None, timeout=600):
     return proc.stdout
 
 
+def fresh_database(db, modules, *odoo_args):
+    """Drop ``db`` if it exists and create it with ``modules`` installed."""
+    drop_database(db)
+    run_odoo(
+        "-d", db, "-i", modules, "--stop-after-init", "--log-level=warn", "--no-http", *odoo_args
+    )
+
+
+def drop_database(db):
+    subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import ROOT, odoo_cmd, run_odoo
+from conftest import ROOT, drop_database, fresh_database, odoo_cmd, run_odoo
 
 DB = f"delivery_crm_conc_{os.getpid()}"
 CUSTOMERS = 400
@@ -59,20 +59,10 @@ def result_of(output):
 
 @pytest.fixture(scope="module")
 def database():
-    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
-    run_odoo(
-        "-d",
-        DB,
-        "-i",
-        "delivery_crm",
-        "--without-demo",
-        "--stop-after-init",
-        "--log-level=warn",
-        "--no-http",
-    )
+    fresh_database(DB, "delivery_crm", "--without-demo")
     run_odoo("shell", "-d", DB, "--log-level=warn", "--no-http", stdin=SEED)
     yield DB
-    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+    drop_database(DB)
 
 
 def test_two_workers_never_evaluate_a_customer_twice(database):

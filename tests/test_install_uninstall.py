@@ -3,10 +3,9 @@ contacts, portal users and other apps' partners, and leaves them working."""
 
 import json
 import os
-import subprocess
 
 import pytest
-from conftest import run_odoo
+from conftest import drop_database, fresh_database, run_odoo
 
 DB = f"delivery_crm_it_{os.getpid()}"
 
@@ -63,19 +62,9 @@ def shell(script):
 
 @pytest.fixture(scope="module")
 def database():
-    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
-    run_odoo(
-        "-d",
-        DB,
-        "-i",
-        "contacts,portal,mail",
-        "--without-demo",
-        "--stop-after-init",
-        "--log-level=warn",
-        "--no-http",
-    )
+    fresh_database(DB, "contacts,portal,mail", "--without-demo")
     yield DB
-    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+    drop_database(DB)
 
 
 def test_install_and_uninstall_keep_existing_partners(database):

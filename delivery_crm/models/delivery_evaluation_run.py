@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, RAW_FIELDS, period_start_of
 from .delivery_evaluation_scheme import INDICATORS
+from .delivery_tools import set_related_counts
 
 _logger = logging.getLogger(__name__)
 
@@ -80,13 +81,7 @@ class DeliveryEvaluationRun(models.Model):
             run.name = f"{labels.get(run.period_type, '')} {run.period_start or ''}"
 
     def _compute_evaluation_count(self):
-        counts = dict(
-            self.env["delivery.evaluation"]._read_group(
-                [("run_id", "in", self.ids)], ["run_id"], ["__count"]
-            )
-        )
-        for run in self:
-            run.evaluation_count = counts.get(run, 0)
+        set_related_counts(self, "evaluation_count", "delivery.evaluation", "run_id")
 
     # ------------------------------------------------------------------ entry points
     @api.model

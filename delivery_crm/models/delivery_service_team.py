@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .delivery_tools import set_related_counts
+
 
 class DeliveryServiceTeam(models.Model):
     """The customer-service team that looks after a group of customers (专属客服团队,
@@ -30,10 +32,4 @@ class DeliveryServiceTeam(models.Model):
     partner_count = fields.Integer(compute="_compute_partner_count", string="Customers count")
 
     def _compute_partner_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("service_team_id", "in", self.ids)], ["service_team_id"], ["__count"]
-            )
-        )
-        for team in self:
-            team.partner_count = counts.get(team, 0)
+        set_related_counts(self, "partner_count", "res.partner", "service_team_id")

@@ -3,6 +3,8 @@ from itertools import pairwise
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .delivery_tools import set_related_counts
+
 
 class DeliveryTier(models.Model):
     """One rung of a tier ladder (R2): entry rule, benefits, visit cadence, complaint SLA."""
@@ -99,13 +101,7 @@ class DeliveryTier(models.Model):
             tier.all_benefit_ids = (lower | tier).benefit_ids
 
     def _compute_partner_count(self):
-        counts = dict(
-            self.env["res.partner"]._read_group(
-                [("tier_id", "in", self.ids)], ["tier_id"], ["__count"]
-            )
-        )
-        for tier in self:
-            tier.partner_count = counts.get(tier, 0)
+        set_related_counts(self, "partner_count", "res.partner", "tier_id")
 
     @api.constrains(
         "min_score",

@@ -3,6 +3,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .delivery_tools import set_related_counts
+
 CRM_USER = "delivery_crm.group_delivery_crm_user"
 CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
 
@@ -243,31 +245,13 @@ class ResPartner(models.Model):
             partner.tier_benefit_ids = partner.tier_id.all_benefit_ids
 
     def _compute_tier_change_count(self):
-        counts = dict(
-            self.env["delivery.tier.change"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        for partner in self:
-            partner.tier_change_count = counts.get(partner, 0)
+        set_related_counts(self, "tier_change_count", "delivery.tier.change", "partner_id")
 
     def _compute_evaluation_count(self):
-        counts = dict(
-            self.env["delivery.evaluation"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        for partner in self:
-            partner.evaluation_count = counts.get(partner, 0)
+        set_related_counts(self, "evaluation_count", "delivery.evaluation", "partner_id")
 
     def _compute_shipment_count(self):
-        counts = dict(
-            self.env["delivery.shipment"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
-        for partner in self:
-            partner.shipment_count = counts.get(partner, 0)
+        set_related_counts(self, "shipment_count", "delivery.shipment", "partner_id")
 
     @api.depends("company_id")
     def _compute_delivery_currency_id(self):
