@@ -93,20 +93,19 @@ class DeliveryEvaluationRun(models.Model):
 
     @api.model
     def _cron_evaluate(self, period_type):
-        """Cron entry point: evaluate the last complete period of ``period_type``, and
-        finish any run of that type left unfinished (a killed or interrupted one)."""
-        self._get_run(period_type, self._last_complete_period(period_type))
+        """Cron entry point: evaluate the last complete period of ``period_type`` in
+        every company, and finish any run of that type left unfinished (a killed or
+        interrupted one)."""
+        period_start = self._last_complete_period(period_type)
+        for company in self.env["res.company"].search([], order="id"):
+            self.with_company(company)._get_run(period_type, period_start)
         self.env["ir.cron"]._commit_progress(0)
         runs = self.search(
-            [
-                ("state", "=", "running"),
-                ("period_type", "=", period_type),
-                ("company_id", "=", self.env.company.id),
-            ],
-            order="period_start, id",
+            [("state", "=", "running"), ("period_type", "=", period_type)],
+            order="period_start, company_id, id",
         )
         for run in runs:
-            if not run._process():
+            if not run.with_company(run.company_id)._process():
                 break  # out of time: the scheduler calls again for what remains
 
     @api.model
@@ -172,11 +171,15 @@ class DeliveryEvaluationRun(models.Model):
     def _scope_domain(self):
         """The customers the run evaluates."""
         self.ensure_one()
+        # customers shared by all companies are evaluated once, in the first company
+        # (sudo: which company comes first is no secret; the user may not see them all)
+        first_company = self.env["res.company"].sudo().search([], order="id", limit=1)
+        companies = [self.company_id.id] + ([False] if self.company_id == first_company else [])
         domain = Domain(
             [
                 ("is_delivery_customer", "=", True),
                 ("customer_state", "in", EVALUATED_STATES),
-                ("company_id", "in", [self.company_id.id, False]),
+                ("company_id", "in", companies),
                 "|",
                 ("cooperation_start_date", "=", False),
                 ("cooperation_start_date", "<=", self.period_end),

@@ -300,6 +300,32 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         review = self._activities(self.cust_a, "delivery_crm.mail_activity_type_termination_review")
         self.assertEqual(review.user_id, self.user_manager)  # the team leader
 
+    def test_each_company_evaluates_its_customers(self):
+        other = self.env["res.company"].create({"name": "Delivery South"})
+        self.user_crm.company_ids |= other
+        local = self._new_customer(
+            "South Co",
+            customer_state="active",
+            customer_class="general",
+            account_manager_id=self.user_crm.id,
+            cooperation_start_date="2025-01-01",
+            company_id=other.id,
+        )
+        self._run_quarter()
+        runs = self.env["delivery.evaluation.run"].search(
+            [("period_type", "=", "quarterly"), ("period_start", "=", Q3)]
+        )
+        self.assertEqual(set(runs.mapped("state")), {"done"})
+        self.assertIn(other, runs.company_id)
+        ev_local = self._evaluation(local)
+        self.assertEqual((ev_local.company_id, ev_local.run_id.company_id), (other, other))
+        # a customer shared by all companies is evaluated once, by the first company
+        shared = self._evaluation(self.cust_a)
+        self.assertEqual(len(shared), 1)
+        self.assertEqual(
+            shared.run_id.company_id, self.env["res.company"].search([], limit=1, order="id")
+        )
+
     def test_monthly_run_key_customers_only(self):
         self.cust_a.customer_class = "key"
         with freeze_time("2026-09-03"):
