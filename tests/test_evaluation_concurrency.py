@@ -5,7 +5,6 @@ customer is evaluated by exactly one of them, and the period ends up complete.""
 import json
 import os
 import subprocess
-import time
 
 import pytest
 from conftest import ROOT, drop_database, fresh_database, odoo_cmd, run_odoo
@@ -19,13 +18,25 @@ sys.path.insert(0, {str(ROOT / "bench")!r})
 from datagen import generate
 env["ir.config_parameter"].set_param("delivery_crm.evaluation_batch_size", 10)
 generate(env, {CUSTOMERS}, 6)
+from odoo.tools import SQL
+env.execute_query(SQL("CREATE TABLE concurrency_barrier (pid integer)"))
 env.cr.commit()
 """
 
 # each worker runs the cron's own code; the wrapper only records what it evaluated
 WORKER = """
-import json, time
-time.sleep(max(0, START_AT - time.time()))  # both workers start together
+import json, os, time
+from odoo.tools import SQL
+# a barrier: both workers start evaluating together, however long each took to boot
+env.execute_query(SQL("INSERT INTO concurrency_barrier VALUES (%s)", os.getpid()))
+env.cr.commit()
+deadline = time.time() + 120
+while time.time() < deadline:
+    if env.execute_query(SQL("SELECT count(*) FROM concurrency_barrier"))[0][0] >= 2:
+        break
+    env.cr.commit()
+    time.sleep(0.05)
+env.cr.commit()
 from odoo.addons.delivery_crm.models.delivery_evaluation_run import DeliveryEvaluationRun
 done = []
 original = DeliveryEvaluationRun._evaluate_batch
@@ -76,7 +87,7 @@ def test_two_workers_never_evaluate_a_customer_twice(database):
         )
         for _ in range(2)
     ]
-    script = f"START_AT = {time.time() + 8}\n" + WORKER
+    script = WORKER
     for worker in workers:  # hand both their script before waiting for either
         worker.stdin.write(script)
         worker.stdin.close()
