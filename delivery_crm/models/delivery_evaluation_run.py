@@ -187,6 +187,10 @@ class DeliveryEvaluationRun(models.Model):
         )
         if self.period_type == "monthly":
             domain &= Domain("customer_class", "=", "key")
+        # only the classifications a scheme evaluates (the general scheme serves all)
+        schemes = self.env["delivery.evaluation.scheme"]._get_schemes(self.company_id)
+        if "general" not in schemes:
+            domain &= Domain("customer_class", "in", list(schemes))
         return domain
 
     def _todo_domain(self):
@@ -235,14 +239,15 @@ class DeliveryEvaluationRun(models.Model):
 
         remaining = self._remaining_estimate()
         after_id = 0
+        restarted = False
         while True:
             partners = self._retry_on_conflict(partial(next_batch, after_id))
             if not partners:
-                if not after_id:
+                if not after_id or restarted:
                     break  # nothing left, or only customers locked by another worker
                 # one more pass from the start, for customers another worker had locked
                 # when we passed them and then released without evaluating them
-                after_id = 0
+                after_id, restarted = 0, True
                 continue
             after_id = max(partners.ids)
             remaining = max(remaining - len(partners), 0)

@@ -326,6 +326,27 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             shared.run_id.company_id, self.env["res.company"].search([], limit=1, order="id")
         )
 
+    def test_customers_without_scheme_are_left_out(self):
+        self.scheme.action_archive()  # no general scheme: general customers are not evaluated
+        self._run_quarter()
+        run = self.env["delivery.evaluation.run"].search(
+            [("period_type", "=", "quarterly"), ("period_start", "=", Q3)]
+        )
+        self.assertEqual(run.state, "done")
+        self.assertFalse(self._evaluation(self.cust_a))
+        key = self._new_customer(
+            "Key Co",
+            customer_state="active",
+            customer_class="key",
+            account_manager_id=self.user_crm.id,
+            cooperation_start_date="2025-01-01",
+        )
+        self.env["delivery.evaluation.wizard"].create(
+            {"period_type": "quarterly", "date": Q3}
+        ).action_run()
+        self._run_quarter()
+        self.assertEqual(len(self._evaluation(key)), 1)
+
     def test_monthly_run_key_customers_only(self):
         self.cust_a.customer_class = "key"
         with freeze_time("2026-09-03"):
