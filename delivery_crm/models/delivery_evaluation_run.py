@@ -634,7 +634,8 @@ class DeliveryEvaluationRun(models.Model):
 
     def _schedule_followups(self, evaluation_ids):
         """Improvement plans for the account manager and termination reviews for the
-        team leader (000 §六(三).3), created in one go without notification mails."""
+        manager (the service team's leader), 000 §六(三).3, created in one go without
+        notification mails."""
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -671,7 +672,8 @@ class DeliveryEvaluationRun(models.Model):
             if row["recommended_action"] == "improve":
                 user, summary = row["account_manager_id"], improve_summary
             else:
-                user = row["leader_id"] or row["account_manager_id"]
+                # a decision for a manager: the team leader, else the administrator
+                user = row["leader_id"]
                 summary = review_summary
             vals_list.append(
                 {
