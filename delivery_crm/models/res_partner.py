@@ -544,32 +544,28 @@ class ResPartner(models.Model):
             "context": {"default_partner_id": self.id},
         }
 
-    def action_view_evaluations(self):
+    def _action_view_related(self, xmlid, context):
+        """The action ``xmlid`` restricted to this customer's records."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "delivery_crm.delivery_evaluation_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"search_default_group_period_type": 1}
+        action["context"] = context
         return action
+
+    def action_view_evaluations(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_evaluation_action", {"search_default_group_period_type": 1}
+        )
 
     def action_view_shipments(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "delivery_crm.delivery_shipment_action"
+        return self._action_view_related(
+            "delivery_crm.delivery_shipment_action", {"default_partner_id": self.id}
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     def action_view_tier_changes(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "delivery_crm.delivery_tier_change_action"
+        return self._action_view_related(
+            "delivery_crm.delivery_tier_change_action", {"default_partner_id": self.id}
         )
-        action["domain"] = [("partner_id", "=", self.id)]
-        action["context"] = {"default_partner_id": self.id}
-        return action
 
     # ------------------------------------------------------------------ crons
     @api.model

@@ -149,7 +149,9 @@ class TestDeliveryShipment(DeliveryCrmCommon):
                 result = self.Shipment.load(fields, [good, bad_row])
                 self.assertFalse(result["ids"], label)
                 self.assertTrue([m for m in result["messages"] if m["type"] == "error"], label)
-            self.assertFalse(self.env["delivery.shipment"].search([("name", "like", "IMP-")]))
+            self.assertFalse(
+                self.env["delivery.shipment"].search([("name", "in", ("IMP-1", "IMP-2"))])
+            )
         result = self.Shipment.load(fields, [good])
         self.assertEqual(len(result["ids"]), 1, result["messages"])
         imported = self.env["delivery.shipment"].browse(result["ids"])
@@ -192,7 +194,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
             ]
         )
         self.assertFalse(result["ids"])
-        self.assertFalse(self.env["delivery.shipment"].search([("name", "like", "X-")]))
+        self.assertFalse(self.env["delivery.shipment"].search([("name", "in", ("X-1", "X-2"))]))
         result = run(
             [
                 ["X-1", "Shipper Co", "2026-09-01 08:00:00", 10],
@@ -232,7 +234,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         )
         self.assertFalse(result["ids"])
         self.assertTrue(any("Unknown Customer Ltd" in m["message"] for m in result["messages"]))
-        self.assertFalse(self.env["delivery.shipment"].search([("name", "like", "C-")]))
+        self.assertFalse(self.env["delivery.shipment"].search([("name", "in", ("C-1", "C-2"))]))
 
     def test_access(self):
         shipment = self._ship()
