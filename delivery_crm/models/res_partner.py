@@ -285,7 +285,13 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if "tier_id" in vals and not self.env.context.get(TIER_WRITE_KEY):
+        if (
+            "tier_id" in vals
+            and not self.env.context.get(TIER_WRITE_KEY)
+            and any(p.tier_id and p.tier_id.id != vals["tier_id"] for p in self)
+        ):
+            # writing the tier a customer already has (Odoo's partner merge does) or a
+            # first tier (an import) is fine; changing it goes through the tier API
             raise UserError(
                 self.env._(
                     "The tier follows the evaluation rules. To set it by hand, a manager "

@@ -139,6 +139,18 @@ class TestResPartner(DeliveryCrmCommon):
                 customer.with_user(user).write({"tier_id": self.tier_diamond.id})
         self.assertEqual(customer.tier_id, self.tier_new)
 
+    def test_partner_merge_still_works(self):
+        """Odoo's contact merge writes every field, the tier included: it must pass."""
+        keep = self._new_customer("Keep Co", account_manager_id=self.user_crm.id)
+        keep._apply_evaluated_tier(self.tier_silver)
+        duplicate = self._new_customer("Keep Co (duplicate)")
+        wizard = self.env["base.partner.merge.automatic.wizard"].create(
+            {"partner_ids": [(6, 0, (keep | duplicate).ids)], "dst_partner_id": keep.id}
+        )
+        wizard.action_merge()
+        self.assertFalse(duplicate.exists())
+        self.assertEqual(keep.tier_id, self.tier_silver)
+
     def test_ladder_change_resets_tier(self):
         customer = self._new_customer()
         customer.with_user(self.user_crm).tier_ladder_id = self.ladder_key
