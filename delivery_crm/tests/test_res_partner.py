@@ -223,6 +223,25 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertNotIn("credit_level", staff_fields)
         self.assertNotIn("tier_id", customer.with_user(self.user_employee).fields_get())
 
+    def test_partner_form_for_other_employees(self):
+        """An employee without Delivery CRM rights still opens contacts, without the
+        delivery-CRM tab, buttons or fields."""
+        partner_form = self.env.ref("base.view_partner_form").id
+        arch = (
+            self.env["res.partner"]
+            .with_user(self.user_employee)
+            .get_views([(partner_form, "form")])["views"]["form"]["arch"]
+        )
+        self.assertNotIn("tier_id", arch)
+        self.assertNotIn("action_activate", arch)
+        crm_arch = (
+            self.env["res.partner"]
+            .with_user(self.user_crm)
+            .get_views([(partner_form, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn("tier_id", crm_arch)
+        self.assertNotIn("credit_level", crm_arch)
+
     def test_portal_user_unaffected(self):
         portal = self.env["res.users"].create(
             {
