@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .delivery_evaluation_scheme import INDICATORS
+from .delivery_tools import CUSTOMER_CLASSES
 
 PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
@@ -82,7 +83,7 @@ class DeliveryEvaluation(models.Model):
     period_end = fields.Date(required=True, help="Last day of the period.")
     scheme_id = fields.Many2one("delivery.evaluation.scheme", ondelete="set null")
     customer_class = fields.Selection(
-        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        CUSTOMER_CLASSES,
         string="Classification",
     )
     account_manager_id = fields.Many2one("res.users", string="Account manager", index=True)

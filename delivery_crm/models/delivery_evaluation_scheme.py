@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .delivery_tools import CUSTOMER_CLASSES
+
 INDICATORS = ("satisfaction", "volume", "stability", "loyalty", "complaint", "on_time")
 
 
@@ -29,7 +31,7 @@ class DeliveryEvaluationScheme(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True)
     customer_class = fields.Selection(
-        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        CUSTOMER_CLASSES,
         string="Classification",
         required=True,
     )

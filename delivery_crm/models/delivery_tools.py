@@ -1,5 +1,8 @@
 """Small helpers shared by the module's models."""
 
+# customer classification (000 §三(一)): customers, evaluation schemes and evaluations
+CUSTOMER_CLASSES = [("key", "Key"), ("general", "General"), ("potential", "Potential")]
+
 
 def set_related_counts(records, count_field, model, field):
     """Set ``count_field`` of each of ``records`` to the number of ``model`` rows whose

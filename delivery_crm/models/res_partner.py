@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .delivery_tools import set_related_counts
+from .delivery_tools import CUSTOMER_CLASSES, set_related_counts
 
 CRM_USER = "delivery_crm.group_delivery_crm_user"
 CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
@@ -60,7 +60,7 @@ class ResPartner(models.Model):
     )
     # classification (000 §三(一), 001 §二.2)
     customer_class = fields.Selection(
-        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        CUSTOMER_CLASSES,
         string="Classification",
         default="potential",
         tracking=True,
