@@ -9,3 +9,14 @@ from . import delivery_evaluation_scheme
 from . import delivery_evaluation
 from . import delivery_evaluation_run
 from . import res_partner
+from . import delivery_complaint_type
+from . import delivery_complaint_root_cause
+from . import delivery_department
+from . import delivery_canned_response
+from . import delivery_sla_policy
+from . import delivery_complaint
+from . import delivery_complaint_action
+from . import delivery_complaint_handover
+from . import res_company
+from . import res_config_settings
+from . import delivery_complaint_rate_report

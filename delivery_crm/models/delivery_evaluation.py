@@ -214,19 +214,19 @@ class DeliveryEvaluation(models.Model):
 
         :return: ``{partner_id: (satisfaction_percent, number_of_answers)}`` for the
             customers that have data; a customer absent from the dict has "no data".
-            Satisfaction sources (complaint ratings, return visits, surveys) extend this
-            method and merge their figures.
+            Satisfaction sources (complaint ratings, later return visits and surveys)
+            merge their figures here.
         """
-        return {}
+        return self.env["delivery.complaint"]._satisfaction_by_partner(partner_ids, start, end)
 
     @api.model
     def _get_complaint_counts(self, partner_ids, start, end):
         """Complaints per customer over [start, end) (UTC datetimes).
 
-        :return: ``None`` while no complaint source is installed (the complaint rate
-            is then "no data"), else ``{partner_id: count}`` (absent means 0).
+        :return: ``{partner_id: count}`` (absent means 0); ``None`` would mean that
+            no complaint source exists (the complaint rate would then be "no data").
         """
-        return None  # noqa: RET501 (None is "no complaint source", unlike {})
+        return self.env["delivery.complaint"]._complaint_counts(partner_ids, start, end)
 
     # ------------------------------------------------------------------ computation
     @api.model

@@ -45,7 +45,9 @@ class DeliveryShipment(models.Model):
         help="When the job was created (the order date); it places the job in an "
         "evaluation period.",
     )
-    revenue = fields.Monetary(currency_field="currency_id", tracking=True)
+    revenue = fields.Monetary(
+        currency_field="currency_id", tracking=True, groups="delivery_crm.group_delivery_crm_user"
+    )
     pieces = fields.Integer()
     weight = fields.Float(string="Weight (kg)", digits=(12, 3))
     promised_datetime = fields.Datetime(string="Promised delivery", tracking=True)
@@ -87,8 +89,9 @@ class DeliveryShipment(models.Model):
         readonly=True,
         copy=False,
         help="The customer was told of the delay, damage or loss (sent once).",
+        groups="delivery_crm.group_delivery_crm_user",
     )
-    notes = fields.Text()
+    notes = fields.Text(groups="delivery_crm.group_delivery_crm_user")
 
     _reference_unique = models.Constraint(
         "UNIQUE(partner_id, name)",

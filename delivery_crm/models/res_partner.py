@@ -229,6 +229,9 @@ class ResPartner(models.Model):
     )
     evaluation_count = fields.Integer(compute="_compute_evaluation_count", groups=CRM_USER)
     shipment_count = fields.Integer(compute="_compute_shipment_count", groups=CRM_USER)
+    complaint_count = fields.Integer(
+        compute="_compute_complaint_count", string="Requests", groups=CRM_USER
+    )
     reward_candidate = fields.Boolean(
         string="Reward candidate",
         tracking=True,
@@ -252,6 +255,9 @@ class ResPartner(models.Model):
 
     def _compute_shipment_count(self):
         set_related_counts(self, "shipment_count", "delivery.shipment", "partner_id")
+
+    def _compute_complaint_count(self):
+        set_related_counts(self, "complaint_count", "delivery.complaint", "partner_id")
 
     @api.depends("company_id")
     def _compute_delivery_currency_id(self):
@@ -566,6 +572,12 @@ class ResPartner(models.Model):
     def action_view_shipments(self):
         return self._action_view_related(
             "delivery_crm.delivery_shipment_action", {"default_partner_id": self.id}
+        )
+
+    def action_view_complaints(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_complaint_action_all",
+            {"default_partner_id": self.id, "search_default_filter_open": 1},
         )
 
     def action_view_tier_changes(self):

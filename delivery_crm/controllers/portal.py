@@ -1,0 +1,1 @@
+"""Customer portal: requests and deliveries (see portal templates)."""

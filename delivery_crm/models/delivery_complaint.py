@@ -1,0 +1,1140 @@
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import SQL, is_html_empty
+
+from odoo.addons.rating.models.rating_data import RATING_LIMIT_OK, RATING_LIMIT_SATISFIED
+
+from .delivery_tools import PRIORITIES, REQUEST_TYPES
+
+CRM_USER = "delivery_crm.group_delivery_crm_user"
+
+STATES = [
+    ("registered", "Registered"),
+    ("acknowledged", "Acknowledged"),
+    ("investigating", "Investigating"),
+    ("resolving", "Resolving"),
+    ("waiting", "Waiting on customer"),
+    ("resolved", "Resolved"),
+    ("closed", "Closed"),
+]
+# states in which the SLA clocks run
+RUNNING_STATES = ("registered", "acknowledged", "investigating", "resolving")
+# the workflow of each kind of request: state -> states it may go to
+FLOWS = {
+    # 001 §七: register, apologise, investigate, correct and prevent, feed back, close
+    "complaint": {
+        "registered": ("acknowledged",),
+        "acknowledged": ("investigating", "waiting"),
+        "investigating": ("resolving", "waiting"),
+        "resolving": ("resolved", "waiting"),
+        "resolved": ("closed", "investigating"),
+        "closed": ("investigating",),
+    },
+    # 000 §四(三): answered on the spot, or followed up against a deadline
+    "inquiry": {
+        "registered": ("acknowledged", "resolved"),
+        "acknowledged": ("resolved", "waiting"),
+        "resolved": ("closed", "acknowledged"),
+        "closed": ("acknowledged",),
+    },
+    # 001 §六: identify, analyse, respond, track
+    "requirement": {
+        "registered": ("acknowledged", "investigating"),
+        "acknowledged": ("investigating", "waiting"),
+        "investigating": ("resolved", "waiting"),
+        "resolved": ("closed", "investigating"),
+        "closed": ("investigating",),
+    },
+}
+FLOWS["suggestion"] = FLOWS["inquiry"]
+# the moment each state is reached: (date field, user field)
+STEP_FIELDS = {
+    "acknowledged": ("acknowledged_date", "acknowledged_uid"),
+    "investigating": ("investigation_date", "investigation_uid"),
+    "resolving": ("resolving_date", "resolving_uid"),
+    "resolved": ("resolved_date", "resolved_uid"),
+    "closed": ("closed_date", "closed_uid"),
+}
+SLA_STATUSES = [
+    ("on_time", "On time"),
+    ("at_risk", "At risk"),
+    ("breached", "Breached"),
+    ("met", "Met"),
+    ("missed", "Missed"),
+]
+# worst first: the request's overall SLA status is the worst of its two clocks
+SLA_SEVERITY = ["breached", "missed", "at_risk", "on_time", "met"]
+ESCALATIONS = [("none", "None"), ("warning", "Warned"), ("breach", "Breach escalated")]
+PRIORITY_MATRIX = {
+    ("urgent", "important"): "3",
+    ("urgent", "normal"): "2",
+    ("normal", "important"): "1",
+    ("normal", "normal"): "0",
+}
+SEQUENCE_CODES = {
+    "complaint": "delivery.complaint",
+    "inquiry": "delivery.complaint.inquiry",
+    "suggestion": "delivery.complaint.suggestion",
+    "requirement": "delivery.complaint.requirement",
+}
+
+
+class DeliveryComplaint(models.Model):
+    """A complaint, inquiry, suggestion or requirement taken in by the service desk
+    (R7): intake from every channel, workflow with the gates of 001 §六–§七, SLA
+    clocks with escalation, first-contact ownership, the customer's rating (R8) and
+    the customer portal."""
+
+    _name = "delivery.complaint"
+    _description = "Complaint or customer request"
+    _inherit = [
+        "portal.mixin",
+        "mail.thread.cc",
+        "mail.activity.mixin",
+        "rating.mixin",
+        "delivery.cron.mixin",
+    ]
+    _order = "priority desc, received_date desc, id desc"
+    _rec_name = "subject"
+    _rec_names_search = ["name", "subject"]
+    _primary_email = "email_from"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    # ------------------------------------------------------------------ intake
+    name = fields.Char(
+        string="Number", required=True, readonly=True, copy=False, default="/", index="trigram"
+    )
+    subject = fields.Char(string="Summary", required=True, tracking=True)
+    request_type = fields.Selection(
+        REQUEST_TYPES, string="Request type", required=True, default="complaint", tracking=True
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain=[("is_delivery_customer", "=", True)],
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        string="Contact",
+        check_company=True,
+        help="The person who made the request, to whom the answers go.",
+    )
+    email_from = fields.Char(string="Email")
+    phone = fields.Char()
+    channel = fields.Selection(
+        [
+            ("hotline", "Hotline"),
+            ("email", "Email"),
+            ("portal", "Online (portal)"),
+            ("onsite", "On site"),
+            ("wechat", "WeChat"),
+            ("letter", "Letter"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="hotline",
+    )
+    received_date = fields.Datetime(
+        string="Received", required=True, default=fields.Datetime.now, index=True, tracking=True
+    )
+    shipment_id = fields.Many2one(
+        "delivery.shipment",
+        string="Delivery",
+        index="btree_not_null",
+        check_company=True,
+        domain="[('partner_id', '=', partner_id)]",
+    )
+    type_id = fields.Many2one("delivery.complaint.type", string="Complaint type", tracking=True)
+    urgency = fields.Selection(
+        [("normal", "Not urgent"), ("urgent", "Urgent")], required=True, default="normal"
+    )
+    importance = fields.Selection(
+        [("normal", "Not important"), ("important", "Important")], required=True, default="normal"
+    )
+    priority = fields.Selection(
+        PRIORITIES, compute="_compute_priority", store=True, index=True, tracking=True
+    )
+    description = fields.Html()
+    tier_id = fields.Many2one(
+        "delivery.tier",
+        string="Customer tier",
+        readonly=True,
+        help="The customer's tier when the request was received; it sets the SLA.",
+    )
+    color = fields.Integer()
+
+    # ------------------------------------------------------------------ workflow
+    state = fields.Selection(
+        STATES,
+        required=True,
+        default="registered",
+        tracking=True,
+        index=True,
+        group_expand="_group_expand_states",
+        copy=False,
+    )
+    resume_state = fields.Selection(STATES, readonly=True, copy=False)
+    acknowledged_date = fields.Datetime(readonly=True, copy=False)
+    acknowledged_uid = fields.Many2one("res.users", string="Acknowledged by", readonly=True)
+    investigation_date = fields.Datetime(string="Investigation started", readonly=True, copy=False)
+    investigation_uid = fields.Many2one("res.users", string="Investigated by", readonly=True)
+    resolving_date = fields.Datetime(string="Resolution started", readonly=True, copy=False)
+    resolving_uid = fields.Many2one("res.users", string="Resolution started by", readonly=True)
+    resolved_date = fields.Datetime(readonly=True, copy=False, index=True)
+    resolved_uid = fields.Many2one("res.users", string="Resolved by", readonly=True)
+    closed_date = fields.Datetime(readonly=True, copy=False)
+    closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True)
+    close_reason = fields.Selection(
+        [("rated", "Customer rated"), ("no_answer", "No answer from the customer")],
+        readonly=True,
+        copy=False,
+    )
+    reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False)
+    rated_date = fields.Datetime(
+        string="Rated", readonly=True, copy=False, help="When the customer last rated it."
+    )
+
+    # ------------------------------------------------------------------ ownership (internal)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Owner",
+        tracking=True,
+        index=True,
+        domain=[("share", "=", False)],
+        check_company=True,
+        groups=CRM_USER,
+        help="First-contact ownership (首问责任制): who took the request owns it until it is "
+        "closed and does its return visit, unless it is handed over.",
+    )
+    team_id = fields.Many2one(
+        "delivery.service.team",
+        string="Service team",
+        tracking=True,
+        check_company=True,
+        groups=CRM_USER,
+    )
+    account_manager_id = fields.Many2one(
+        related="partner_id.account_manager_id", string="Account manager", groups=CRM_USER
+    )
+    handover_ids = fields.One2many(
+        "delivery.complaint.handover", "complaint_id", string="Hand-overs", groups=CRM_USER
+    )
+
+    # ------------------------------------------------------------------ investigation (internal)
+    root_cause_id = fields.Many2one(
+        "delivery.complaint.root.cause", string="Root cause", tracking=True, groups=CRM_USER
+    )
+    root_cause_detail = fields.Text(string="Findings", groups=CRM_USER)
+    department_id = fields.Many2one(
+        "delivery.department",
+        string="Responsible department",
+        tracking=True,
+        check_company=True,
+        groups=CRM_USER,
+    )
+    responsible_id = fields.Many2one(
+        "res.users",
+        string="Responsible person",
+        tracking=True,
+        domain=[("share", "=", False)],
+        check_company=True,
+        groups=CRM_USER,
+    )
+    action_ids = fields.One2many(
+        "delivery.complaint.action", "complaint_id", string="Actions", groups=CRM_USER
+    )
+    internal_note = fields.Html(string="Internal notes", groups=CRM_USER)
+    feasibility = fields.Selection(
+        [("feasible", "Feasible"), ("not_feasible", "Not feasible")],
+        tracking=True,
+        help="Requirements: the analysis' conclusion (001 §六.2).",
+    )
+    feasibility_reason = fields.Text(string="Analysis")
+    resolution = fields.Html(
+        string="Result / answer", help="What was done or answered; it is sent to the customer."
+    )
+
+    # ------------------------------------------------------------------ SLA
+    sla_response_hours = fields.Float(string="First response target (h)", readonly=True)
+    sla_resolution_hours = fields.Float(string="Resolution target (h)", readonly=True)
+    sla_response_deadline = fields.Datetime(string="Respond by", readonly=True, index=True)
+    sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
+    sla_response_warning = fields.Datetime(readonly=True, groups=CRM_USER)
+    sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_USER)
+    sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_USER)
+    sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
+    first_response_date = fields.Datetime(readonly=True, copy=False)
+    sla_response_status = fields.Selection(
+        SLA_STATUSES, string="First response SLA", default="on_time", readonly=True, copy=False
+    )
+    sla_resolution_status = fields.Selection(
+        SLA_STATUSES, string="Resolution SLA", default="on_time", readonly=True, copy=False
+    )
+    sla_status = fields.Selection(
+        SLA_STATUSES,
+        string="SLA",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+    )
+    response_escalation = fields.Selection(
+        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_USER
+    )
+    resolution_escalation = fields.Selection(
+        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_USER
+    )
+    first_response_time = fields.Float(
+        string="First response (h)",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Hours from receipt to the first response, pauses excluded.",
+    )
+    resolution_time = fields.Float(
+        string="Resolution (h)",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Hours from receipt to the resolution, pauses excluded.",
+    )
+    rating_investigated_id = fields.Many2one(
+        "rating.rating", readonly=True, copy=False, groups=CRM_USER
+    )
+
+    _first_response_after_receipt = models.Constraint(
+        "CHECK (first_response_date IS NULL OR first_response_date >= received_date)",
+        "The first response cannot come before the request was received.",
+    )
+    _name_company_unique = models.Constraint(
+        "UNIQUE(name, company_id)", "A request number must be unique per company."
+    )
+
+    # ------------------------------------------------------------------ computes
+    @api.depends("urgency", "importance")
+    def _compute_priority(self):
+        for complaint in self:
+            complaint.priority = PRIORITY_MATRIX[
+                (complaint.urgency or "normal", complaint.importance or "normal")
+            ]
+
+    @api.depends("sla_response_status", "sla_resolution_status")
+    def _compute_sla_status(self):
+        for complaint in self:
+            statuses = {complaint.sla_response_status, complaint.sla_resolution_status}
+            complaint.sla_status = next(s for s in SLA_SEVERITY if s in statuses | {"met"})
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for complaint in self:
+            complaint.access_url = f"/my/complaints/{complaint.id}"
+
+    @api.depends("name", "subject")
+    def _compute_display_name(self):
+        for complaint in self:
+            complaint.display_name = (
+                f"{complaint.name} {complaint.subject}"
+                if complaint.name and complaint.name != "/"
+                else complaint.subject
+            )
+
+    @api.model
+    def _group_expand_states(self, states, domain):
+        return [key for key, _label in STATES]
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("request_type", "type_id")
+    def _check_type_id(self):
+        for complaint in self:
+            if complaint.request_type == "complaint" and not complaint.type_id:
+                raise ValidationError(
+                    self.env._("Complaint %(name)s needs a complaint type.", name=complaint.name)
+                )
+
+    @api.constrains("partner_id", "contact_id")
+    def _check_contact(self):
+        for complaint in self:
+            contact, customer = complaint.contact_id, complaint.partner_id
+            if contact and customer and contact.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is not a contact of %(customer)s.",
+                        contact=contact.display_name,
+                        customer=customer.display_name,
+                    )
+                )
+
+    @api.constrains("shipment_id", "partner_id")
+    def _check_shipment(self):
+        for complaint in self:
+            if complaint.shipment_id and complaint.shipment_id.partner_id != complaint.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Delivery %(shipment)s belongs to another customer.",
+                        shipment=complaint.shipment_id.name,
+                    )
+                )
+
+    @api.constrains("received_date")
+    def _check_received_date(self):
+        now = fields.Datetime.now() + timedelta(minutes=5)
+        for complaint in self:
+            if complaint.received_date > now:
+                raise ValidationError(self.env._("A request cannot be received in the future."))
+
+    # ------------------------------------------------------------------ onchanges
+    @api.onchange("contact_id")
+    def _onchange_contact_id(self):
+        if self.contact_id:
+            self.partner_id = self.contact_id.commercial_partner_id
+            self.email_from = self.contact_id.email or self.email_from
+            self.phone = self.contact_id.phone or self.phone
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        """Propose the customer's service team (the owner stays who took the request)."""
+        if self.partner_id:
+            self.team_id = self.partner_id.service_team_id or self.team_id
+            if not self.email_from:
+                self.email_from = self.partner_id.email
+            if self.shipment_id and self.shipment_id.partner_id != self.partner_id:
+                self.shipment_id = False
+
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._prepare_intake(vals)
+        complaints = super().create(vals_list)
+        for complaint in complaints:
+            complaint._sla_start(complaint.received_date)
+            recipient = complaint._customer_recipient()
+            if recipient:
+                complaint.message_subscribe(partner_ids=recipient.ids)
+        return complaints
+
+    def _prepare_intake(self, vals):
+        """Fill the number, the customer from the contact, the tier, and the owner
+        (first-contact ownership: the internal user who takes the request in; for
+        portal and email requests, the customer's account manager or team leader)."""
+        Partner = self.env["res.partner"]
+        company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+        request_type = vals.get("request_type") or "complaint"
+        if not vals.get("name") or vals["name"] == "/":
+            vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                SEQUENCE_CODES[request_type]
+            ) or "/"
+        contact = Partner.browse(vals.get("contact_id"))
+        if contact and not vals.get("partner_id"):
+            vals["partner_id"] = contact.commercial_partner_id.id
+        elif vals.get("partner_id"):
+            vals["partner_id"] = Partner.browse(vals["partner_id"]).commercial_partner_id.id
+        # sudo: the customer's tier, team and account manager are read to route the
+        # request, also when a portal user or the mail gateway files it; nothing of
+        # them is returned to the caller.
+        customer = Partner.browse(vals.get("partner_id")).sudo()
+        if customer and "tier_id" not in vals:
+            vals["tier_id"] = customer.tier_id.id
+        if customer and not vals.get("team_id"):
+            vals["team_id"] = customer.service_team_id.id
+        if not vals.get("email_from"):
+            vals["email_from"] = contact.email or customer.email
+        if "user_id" not in vals:
+            user = self.env.user
+            internal_intake = vals.get("channel") not in ("portal", "email")
+            if internal_intake and not user.share and not user._is_superuser() and (
+                user.has_group(CRM_USER)
+            ):
+                vals["user_id"] = user.id
+            else:
+                owner = customer.account_manager_id or customer.service_team_id.leader_id
+                vals["user_id"] = owner.id
+
+    def write(self, vals):
+        if "user_id" in vals and not self.env.context.get("delivery_complaint_handover"):
+            self._check_owner_change(vals["user_id"])
+        if "state" not in vals:
+            return super().write(vals)
+        new_state = vals["state"]
+        for complaint in self:
+            complaint._check_transition(new_state)
+        now = fields.Datetime.now()
+        # a state change is applied per record: each may come from another state
+        for complaint in self:
+            complaint_vals = dict(vals, **complaint._transition_values(new_state, now))
+            old_state = complaint.state
+            super(DeliveryComplaint, complaint).write(complaint_vals)
+            complaint._check_gate(new_state)
+            complaint._after_transition(old_state, new_state, now)
+        return True
+
+    # ------------------------------------------------------------------ workflow rules
+    def _check_owner_change(self, user_id):
+        """Ownership changes only through a hand-over, or by a manager."""
+        if self.env.is_superuser() or self.env.user.has_group("delivery_crm.group_delivery_crm_manager"):
+            return
+        for complaint in self:
+            if complaint.user_id and complaint.user_id.id != user_id:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is owned by %(owner)s: use Hand over to pass it on.",
+                        name=complaint.display_name,
+                        owner=complaint.user_id.name,
+                    )
+                )
+
+    def _check_transition(self, new_state):
+        self.ensure_one()
+        if new_state == self.state:
+            return
+        allowed = FLOWS[self.request_type].get(self.state, ())
+        if self.state == "waiting":
+            allowed = (self.resume_state,)
+        if new_state not in allowed:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(name)s cannot go from %(old)s to %(new)s.",
+                    name=self.display_name,
+                    old=labels[self.state],
+                    new=labels[new_state],
+                )
+            )
+
+    def _transition_values(self, new_state, now):
+        """Who and when of the step, pause bookkeeping, reopening."""
+        self.ensure_one()
+        vals = {}
+        if new_state == self.state:
+            return vals
+        step = STEP_FIELDS.get(new_state)
+        reopening = self.state in ("resolved", "closed") and new_state not in ("closed",)
+        if step and not (self.state == "waiting" and self[step[0]]):
+            vals.update({step[0]: now, step[1]: self.env.uid})
+        if new_state == "waiting":
+            vals.update({"resume_state": self.state, "sla_paused_since": now})
+        if reopening:
+            vals.update(
+                {
+                    "reopen_count": self.reopen_count + 1,
+                    "resolved_date": False,
+                    "resolved_uid": False,
+                    "closed_date": False,
+                    "closed_uid": False,
+                    "close_reason": False,
+                    "resolution_time": 0.0,
+                }
+            )
+        return vals
+
+    def _check_gate(self, new_state):
+        """What the seeds demand before a request may reach ``new_state``."""
+        self.ensure_one()
+        missing = []
+        complaint = self.request_type == "complaint"
+        if new_state in ("acknowledged", "resolved") and not self._customer_recipient():
+            missing.append(self.env._("a customer contact or email to answer to"))
+        if new_state == "resolving" and complaint:
+            # 001 §七.2: the investigation names the cause and who is responsible
+            if not self.root_cause_id:
+                missing.append(self.env._("the root cause"))
+            if not self.department_id:
+                missing.append(self.env._("the responsible department"))
+            if not self.responsible_id:
+                missing.append(self.env._("the responsible person"))
+        if new_state == "resolved":
+            if is_html_empty(self.resolution):
+                missing.append(self.env._("the result or answer sent to the customer"))
+            if complaint:
+                # 001 §七.3: corrective and preventive actions, each owned and dated
+                kinds = set(self.action_ids.mapped("kind"))
+                if "corrective" not in kinds:
+                    missing.append(self.env._("a corrective action"))
+                if "preventive" not in kinds:
+                    missing.append(self.env._("a preventive action"))
+            if self.request_type == "requirement" and (
+                not self.feasibility or not (self.feasibility_reason or "").strip()
+            ):
+                missing.append(self.env._("the analysis: feasible or not, and why"))
+        if new_state == "closed" and not self._can_close():
+            days = self.company_id.delivery_complaint_no_answer_days
+            missing.append(
+                self.env._(
+                    "the customer's rating, or %(days)s days without an answer since the "
+                    "resolution",
+                    days=days,
+                )
+            )
+        if missing:
+            raise ValidationError(
+                self.env._(
+                    "%(name)s cannot be moved on yet. Missing: %(missing)s.",
+                    name=self.display_name,
+                    missing="; ".join(missing),
+                )
+            )
+
+    def _can_close(self):
+        self.ensure_one()
+        if self.close_reason:
+            return True
+        if self.rated_date and self.resolved_date and self.rated_date >= self.resolved_date:
+            return True
+        days = self.company_id.delivery_complaint_no_answer_days
+        return bool(
+            self.resolved_date
+            and self.resolved_date + timedelta(days=days) <= fields.Datetime.now()
+        )
+
+    def _after_transition(self, old_state, new_state, now):
+        self.ensure_one()
+        if old_state == new_state:
+            return
+        if old_state == "waiting":
+            self._sla_resume(now)
+        if new_state == "closed" and not self.close_reason:
+            rated = self.rated_date and self.rated_date >= self.resolved_date
+            super().write({"close_reason": "rated" if rated else "no_answer"})
+        if new_state not in ("registered", "waiting"):
+            self._sla_mark_first_response(now)
+        if new_state == "resolved":
+            self._sla_mark_resolved(now)
+            self._notify_customer("delivery_crm.mail_template_complaint_resolved")
+        elif new_state == "acknowledged" and old_state == "registered":
+            self._notify_customer("delivery_crm.mail_template_complaint_acknowledged")
+        elif new_state == "closed":
+            self._schedule_return_visit()
+        if old_state in ("resolved", "closed") and new_state not in ("closed",):
+            self._sla_restart_resolution(now)
+
+    # ------------------------------------------------------------------ SLA clocks
+    def _sla_calendar(self):
+        return self.company_id.delivery_complaint_calendar_id
+
+    def _sla_add_hours(self, start, hours):
+        """``start`` (naive UTC) plus ``hours``, in working hours when the company
+        has an SLA calendar, else in calendar hours (003 §3.1: 24-hour hotline)."""
+        calendar = self._sla_calendar()
+        if not calendar:
+            return start + timedelta(hours=hours)
+        result = calendar.plan_hours(hours, pytz.UTC.localize(start), compute_leaves=True)
+        if not result:
+            raise UserError(
+                self.env._(
+                    "The working hours %(calendar)s leave no time to plan %(hours)s hours.",
+                    calendar=calendar.name,
+                    hours=hours,
+                )
+            )
+        return result.astimezone(pytz.UTC).replace(tzinfo=None)
+
+    def _sla_hours_between(self, start, end):
+        """SLA hours between two naive UTC datetimes (negative when end < start)."""
+        calendar = self._sla_calendar()
+        if not calendar:
+            return (end - start).total_seconds() / 3600.0
+        sign = 1
+        if end < start:
+            start, end, sign = end, start, -1
+        hours = calendar.get_work_hours_count(
+            pytz.UTC.localize(start), pytz.UTC.localize(end), compute_leaves=True
+        )
+        return sign * hours
+
+    def _sla_start(self, start):
+        """Set both clocks from ``start`` with the hours of the policy, the tier or
+        the defaults (2 h / 24 h, 003 §1.2)."""
+        for complaint in self:
+            warning_share = complaint.company_id.delivery_complaint_warning_percent / 100.0
+            response, resolution = self.env["delivery.sla.policy"]._sla_hours(
+                complaint.request_type, complaint.tier_id, complaint.priority, complaint.company_id
+            )
+            super(DeliveryComplaint, complaint).write(
+                {
+                    "sla_response_hours": response,
+                    "sla_resolution_hours": resolution,
+                    "sla_response_deadline": complaint._sla_add_hours(start, response),
+                    "sla_response_warning": complaint._sla_add_hours(
+                        start, response * (1 - warning_share)
+                    ),
+                    "sla_resolution_deadline": complaint._sla_add_hours(start, resolution),
+                    "sla_resolution_warning": complaint._sla_add_hours(
+                        start, resolution * (1 - warning_share)
+                    ),
+                }
+            )
+
+    def _sla_restart_resolution(self, now):
+        """A reopened request gets a new resolution clock from now; a new breach of
+        it is a new escalation."""
+        warning_share = self.company_id.delivery_complaint_warning_percent / 100.0
+        hours = self.sla_resolution_hours
+        super().write(
+            {
+                "sla_resolution_deadline": self._sla_add_hours(now, hours),
+                "sla_resolution_warning": self._sla_add_hours(now, hours * (1 - warning_share)),
+                "sla_resolution_status": "on_time",
+                "resolution_escalation": "none",
+            }
+        )
+
+    def _sla_resume(self, now):
+        """Leaving the pause: push the running clocks by the time spent waiting."""
+        paused_since = self.sla_paused_since or now
+        vals = {
+            "sla_paused_since": False,
+            "sla_paused_hours": self.sla_paused_hours
+            + max(self._sla_hours_between(paused_since, now), 0.0),
+        }
+        clocks = [("response", self.first_response_date), ("resolution", self.resolved_date)]
+        for clock, met in clocks:
+            if met:
+                continue
+            for suffix in ("deadline", "warning"):
+                field = f"sla_{clock}_{suffix}"
+                remaining = self._sla_hours_between(paused_since, self[field])
+                vals[field] = (
+                    self._sla_add_hours(now, remaining)
+                    if remaining > 0
+                    else now + timedelta(hours=remaining)
+                )
+        super().write(vals)
+
+    def _sla_elapsed(self, now):
+        return max(self._sla_hours_between(self.received_date, now) - self.sla_paused_hours, 0.0)
+
+    def _sla_mark_first_response(self, now):
+        for complaint in self.filtered(lambda c: not c.first_response_date):
+            on_time = now <= complaint.sla_response_deadline
+            super(DeliveryComplaint, complaint).write(
+                {
+                    "first_response_date": now,
+                    "first_response_time": complaint._sla_elapsed(now),
+                    "sla_response_status": "met" if on_time else "missed",
+                }
+            )
+
+    def _sla_mark_resolved(self, now):
+        on_time = now <= self.sla_resolution_deadline
+        super().write(
+            {
+                "resolution_time": self._sla_elapsed(now),
+                "sla_resolution_status": "met" if on_time else "missed",
+            }
+        )
+
+    # ------------------------------------------------------------------ messages
+    def _customer_recipient(self):
+        """The partner answers go to: the contact, else the customer."""
+        self.ensure_one()
+        return self.contact_id or self.partner_id
+
+    def _notify_customer(self, template_xmlid):
+        """Post ``template_xmlid`` on the chatter as a public message to the customer
+        (it is mailed to them, and shown in their portal)."""
+        self.ensure_one()
+        template = self.env.ref(template_xmlid)
+        recipient = self._customer_recipient()
+        self.message_post_with_source(
+            template,
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=recipient.ids,
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+
+    def _schedule_return_visit(self):
+        """First-contact ownership includes the return visit (004 客户服务管理制度)."""
+        self.ensure_one()
+        owner = self.user_id or self.env.user
+        self.activity_schedule(
+            "delivery_crm.mail_activity_type_return_visit",
+            user_id=owner.id,
+            note=self.env._(
+                "Call %(customer)s back about %(name)s and record their satisfaction.",
+                customer=self.partner_id.display_name or self.email_from,
+                name=self.display_name,
+            ),
+        )
+
+    def _message_post_after_hook(self, message, msg_vals):
+        """A message from the customer while the request waits on them resumes it."""
+        result = super()._message_post_after_hook(message, msg_vals)
+        customer_partners = self.partner_id | self.contact_id
+        if (
+            self.state == "waiting"
+            and message.message_type in ("email", "comment")
+            and message.author_id
+            and message.author_id.commercial_partner_id in customer_partners.commercial_partner_id
+        ):
+            # sudo: the customer's answer resumes the clock; the customer could not
+            # otherwise write the request, and only the state changes
+            self.sudo().write({"state": self.resume_state})
+        return result
+
+    def _rating_get_operator(self):
+        # sudo: the owner is rated; portal customers cannot read the internal field
+        return self.sudo().user_id.partner_id
+
+    def _rating_get_partner(self):
+        return self._customer_recipient()
+
+    def rating_apply(
+        self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None,
+        notify_delay_send=False,
+    ):
+        """A rating closes a resolved request; a poor one opens an investigation for the
+        manager (002 §三.3.2)."""
+        rating = super().rating_apply(
+            rate, token=token, rating=rating, feedback=feedback, subtype_xmlid=subtype_xmlid,
+            notify_delay_send=notify_delay_send,
+        )
+        complaint = self.browse(rating.res_id)
+        super(DeliveryComplaint, complaint).write({"rated_date": fields.Datetime.now()})
+        if rating.rating < RATING_LIMIT_OK and complaint.rating_investigated_id != rating:
+            complaint._schedule_poor_rating_investigation(rating)
+        if complaint.state == "resolved":
+            complaint.write({"state": "closed"})
+        return rating
+
+    def _schedule_poor_rating_investigation(self, rating):
+        self.ensure_one()
+        manager = self._escalation_manager()
+        self.activity_schedule(
+            "delivery_crm.mail_activity_type_complaint_investigation",
+            user_id=(manager or self.user_id or self.env.ref("base.user_admin")).id,
+            note=self.env._(
+                "%(customer)s is not satisfied with %(name)s (feedback: %(feedback)s). "
+                "Find out why and act on it.",
+                customer=self.partner_id.display_name or self.email_from,
+                name=self.display_name,
+                feedback=rating.feedback or "-",
+            ),
+        )
+        self.rating_investigated_id = rating
+
+    # ------------------------------------------------------------------ mail gateway
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        """A mail to a service team's alias files a request for the sender's customer."""
+        values = dict(custom_values or {})
+        author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
+        values.setdefault("subject", msg_dict.get("subject") or self.env._("(no subject)"))
+        values.setdefault("channel", "email")
+        values.setdefault("description", msg_dict.get("body"))
+        if author and not author.user_ids.filtered(lambda u: not u.share):
+            values.setdefault("contact_id", author.id)
+            values.setdefault("partner_id", author.commercial_partner_id.id)
+        if values.get("request_type", "complaint") == "complaint" and not values.get("type_id"):
+            values["type_id"] = self.env.ref("delivery_crm.delivery_complaint_type_other").id
+        return super().message_new(msg_dict, custom_values=values)
+
+    # ------------------------------------------------------------------ actions
+    def _set_state(self, state):
+        self.write({"state": state})
+        return True
+
+    def action_acknowledge(self):
+        return self._set_state("acknowledged")
+
+    def action_investigate(self):
+        return self._set_state("investigating")
+
+    def action_resolving(self):
+        return self._set_state("resolving")
+
+    def action_resolve(self):
+        return self._set_state("resolved")
+
+    def action_close(self):
+        return self._set_state("closed")
+
+    def action_wait_customer(self):
+        return self._set_state("waiting")
+
+    def action_resume(self):
+        for complaint in self:
+            complaint.write({"state": complaint.resume_state or "acknowledged"})
+        return True
+
+    def action_reopen(self):
+        for complaint in self:
+            target = "acknowledged" if complaint.request_type in ("inquiry", "suggestion") else (
+                "investigating"
+            )
+            complaint.write({"state": target})
+        return True
+
+    def action_take_ownership(self):
+        """Take an unowned request (one that arrived through the portal or by mail)."""
+        for complaint in self:
+            if complaint.user_id:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is already owned by %(owner)s.",
+                        name=complaint.display_name,
+                        owner=complaint.user_id.name,
+                    )
+                )
+        self.with_context(delivery_complaint_handover=True).write({"user_id": self.env.uid})
+        return True
+
+    def action_view_rating(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("rating.rating_rating_action")
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    def _handover(self, user, reason):
+        """Hand the request over to ``user`` (logged in the hand-over log and chatter)."""
+        if not (reason or "").strip():
+            raise UserError(self.env._("Say why you hand the request over."))
+        if not user or user.share:
+            raise UserError(self.env._("Hand the request over to an internal user."))
+        for complaint in self:
+            if complaint.user_id == user:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is already owned by %(user)s.",
+                        name=complaint.display_name,
+                        user=user.name,
+                    )
+                )
+            if complaint.state == "closed":
+                raise UserError(
+                    self.env._("%(name)s is closed.", name=complaint.display_name)
+                )
+            self.env["delivery.complaint.handover"].create(
+                {
+                    "complaint_id": complaint.id,
+                    "from_user_id": complaint.user_id.id,
+                    "to_user_id": user.id,
+                    "reason": reason,
+                }
+            )
+            complaint.with_context(delivery_complaint_handover=True).write({"user_id": user.id})
+            complaint.message_post(
+                body=self.env._(
+                    "Handed over from %(old)s to %(new)s: %(reason)s",
+                    old=complaint.handover_ids[:1].from_user_id.name or "-",
+                    new=user.name,
+                    reason=reason,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    def _reply(self, body, canned=None):
+        """Answer the customer (a public message): it is the first response when none
+        was given yet."""
+        self.ensure_one()
+        if is_html_empty(body):
+            raise UserError(self.env._("The answer is empty."))
+        recipient = self._customer_recipient()
+        if not recipient:
+            raise UserError(
+                self.env._("%(name)s has no customer contact to answer.", name=self.display_name)
+            )
+        self.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+            partner_ids=recipient.ids,
+        )
+        if self.state in RUNNING_STATES:
+            self._sla_mark_first_response(fields.Datetime.now())
+        if canned:
+            # sudo: staff may not write the library; only its usage counter changes
+            canned.sudo().use_count += 1
+
+    # ------------------------------------------------------------------ escalation
+    def _escalation_manager(self):
+        self.ensure_one()
+        return self.team_id.leader_id or self.company_id.delivery_complaint_manager_id
+
+    @api.model
+    def _sla_escalation_domain(self, now):
+        response_open = [("first_response_date", "=", False)]
+        resolution_open = [("resolved_date", "=", False)]
+        return Domain("state", "in", list(RUNNING_STATES)) & Domain.OR(
+            [
+                Domain.AND(
+                    [
+                        response_open,
+                        [("response_escalation", "=", "none")],
+                        [("sla_response_warning", "<=", now)],
+                    ]
+                ),
+                Domain.AND(
+                    [
+                        response_open,
+                        [("response_escalation", "!=", "breach")],
+                        [("sla_response_deadline", "<=", now)],
+                    ]
+                ),
+                Domain.AND(
+                    [
+                        resolution_open,
+                        [("resolution_escalation", "=", "none")],
+                        [("sla_resolution_warning", "<=", now)],
+                    ]
+                ),
+                Domain.AND(
+                    [
+                        resolution_open,
+                        [("resolution_escalation", "!=", "breach")],
+                        [("sla_resolution_deadline", "<=", now)],
+                    ]
+                ),
+            ]
+        )
+
+    @api.model
+    def _cron_escalate_sla(self):
+        """Warn the owner of requests about to miss an SLA, and escalate a breach to the
+        owner and the manager: each once per clock (the escalation level is stored with
+        the request, so a second run finds nothing to do)."""
+        now = fields.Datetime.now()
+        return self._cron_process_batches(
+            self._sla_escalation_domain(now), lambda batch: batch._sla_escalate(now)
+        )
+
+    def _sla_escalate(self, now):
+        for complaint in self:
+            for clock in ("response", "resolution"):
+                met = complaint.first_response_date if clock == "response" else (
+                    complaint.resolved_date
+                )
+                if met:
+                    continue
+                level = complaint[f"{clock}_escalation"]
+                if complaint[f"sla_{clock}_deadline"] <= now and level != "breach":
+                    complaint._sla_notify(clock, breach=True)
+                    complaint.write(
+                        {f"{clock}_escalation": "breach", f"sla_{clock}_status": "breached"}
+                    )
+                elif complaint[f"sla_{clock}_warning"] <= now and level == "none":
+                    complaint._sla_notify(clock, breach=False)
+                    complaint.write(
+                        {f"{clock}_escalation": "warning", f"sla_{clock}_status": "at_risk"}
+                    )
+
+    def _sla_notify(self, clock, breach):
+        """Activity + mail to the owner; on a breach, to the manager too."""
+        self.ensure_one()
+        deadline = self[f"sla_{clock}_deadline"]
+        what = (
+            self.env._("first response") if clock == "response" else self.env._("resolution")
+        )
+        users = self.user_id | self.responsible_id
+        if breach:
+            users |= self._escalation_manager()
+        if not users:
+            users = self.env.ref("base.user_admin")
+        if breach:
+            summary = self.env._("SLA breached: %(what)s", what=what)
+            body = self.env._(
+                "%(name)s missed its %(what)s deadline (%(deadline)s UTC). Escalated.",
+                name=self.display_name,
+                what=what,
+                deadline=fields.Datetime.to_string(deadline),
+            )
+        else:
+            summary = self.env._("SLA at risk: %(what)s", what=what)
+            body = self.env._(
+                "%(name)s must get its %(what)s before %(deadline)s UTC.",
+                name=self.display_name,
+                what=what,
+                deadline=fields.Datetime.to_string(deadline),
+            )
+        for user in users:
+            self.activity_schedule(
+                "delivery_crm.mail_activity_type_sla_escalation",
+                user_id=user.id,
+                summary=summary,
+                note=body,
+            )
+        self.message_post(
+            body=body,
+            subtype_xmlid="mail.mt_note",
+            partner_ids=users.partner_id.ids,
+        )
+
+    @api.model
+    def _cron_close_unanswered(self):
+        """Close resolved requests the customer did not rate within the company's
+        "no answer after N days" period."""
+        done = 0
+        now = fields.Datetime.now()
+        companies = self._read_group([("state", "=", "resolved")], ["company_id"])
+        for (company,) in companies:
+            limit = now - timedelta(days=company.delivery_complaint_no_answer_days)
+            domain = [
+                ("company_id", "=", company.id),
+                ("state", "=", "resolved"),
+                ("resolved_date", "<=", limit),
+            ]
+            done += self._cron_process_batches(
+                domain,
+                lambda batch: batch.write({"state": "closed"}),
+            )
+        return done
+
+    # ------------------------------------------------------------------ evaluation feeds
+    @api.model
+    def _satisfaction_by_partner(self, partner_ids, start, end):
+        """Share of satisfied ratings (Odoo's "satisfied" threshold) of the requests
+        of each customer, rated over [start, end): ``{partner_id: (percent, count)}``."""
+        self.env["rating.rating"].flush_model(["res_model", "res_id", "rating", "consumed"])
+        self.flush_model(["partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.partner_id, count(*),
+                       count(*) FILTER (WHERE r.rating >= %(satisfied)s)
+                  FROM rating_rating r
+                  JOIN delivery_complaint c ON c.id = r.res_id
+                 WHERE r.res_model = %(model)s
+                   AND r.consumed AND r.rating > 0
+                   AND c.partner_id = ANY(%(partners)s)
+                   AND r.write_date >= %(start)s AND r.write_date < %(end)s
+                 GROUP BY c.partner_id
+                """,
+                satisfied=RATING_LIMIT_SATISFIED,
+                model=self._name,
+                partners=list(partner_ids),
+                start=start,
+                end=end,
+            )
+        )
+        return {pid: (satisfied * 100.0 / count, count) for pid, count, satisfied in rows}
+
+    @api.model
+    def _complaint_counts(self, partner_ids, start, end):
+        groups = self.with_context(active_test=True)._read_group(
+            [
+                ("request_type", "=", "complaint"),
+                ("partner_id", "in", list(partner_ids)),
+                ("received_date", ">=", start),
+                ("received_date", "<", end),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        return {partner.id: count for partner, count in groups}
+
+    # ------------------------------------------------------------------ portal
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.name

@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class DeliveryComplaintHandover(models.Model):
+    """An explicit hand-over of a request from its owner to a colleague. First-contact
+    ownership (首问责任制) keeps the person who took a request responsible for it until
+    it is closed; only a hand-over changes that, and each one is kept here. The log
+    is append-only: nobody but the superuser may change or delete it (access rights)."""
+
+    _name = "delivery.complaint.handover"
+    _description = "Request hand-over"
+    _order = "date desc, id desc"
+
+    complaint_id = fields.Many2one(
+        "delivery.complaint", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one(related="complaint_id.company_id", store=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
+    from_user_id = fields.Many2one("res.users", string="From", readonly=True)
+    to_user_id = fields.Many2one("res.users", string="To", required=True, readonly=True)
+    reason = fields.Text(required=True, readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Done by", default=lambda self: self.env.user, readonly=True
+    )
+

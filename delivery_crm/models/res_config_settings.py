@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    delivery_complaint_calendar_id = fields.Many2one(
+        related="company_id.delivery_complaint_calendar_id", readonly=False
+    )
+    delivery_complaint_warning_percent = fields.Integer(
+        related="company_id.delivery_complaint_warning_percent", readonly=False
+    )
+    delivery_complaint_no_answer_days = fields.Integer(
+        related="company_id.delivery_complaint_no_answer_days", readonly=False
+    )
+    delivery_complaint_manager_id = fields.Many2one(
+        related="company_id.delivery_complaint_manager_id", readonly=False
+    )

@@ -1,0 +1,29 @@
+from odoo import api, fields, models
+
+
+class DeliveryComplaintReplyWizard(models.TransientModel):
+    """Answer the customer, starting from a canned answer or an emergency plan of the
+    library (002 §三.2.3)."""
+
+    _name = "delivery.complaint.reply.wizard"
+    _description = "Answer a customer request"
+
+    complaint_id = fields.Many2one("delivery.complaint", required=True, ondelete="cascade")
+    request_type = fields.Selection(related="complaint_id.request_type")
+    type_id = fields.Many2one(related="complaint_id.type_id")
+    canned_response_id = fields.Many2one(
+        "delivery.canned.response",
+        string="Insert",
+        domain="[('request_type', 'in', [request_type, False])]",
+    )
+    body = fields.Html(string="Answer", sanitize=True)
+
+    @api.onchange("canned_response_id")
+    def _onchange_canned_response_id(self):
+        if self.canned_response_id:
+            self.body = (self.body or "") + (self.canned_response_id.body or "")
+
+    def action_send(self):
+        self.ensure_one()
+        self.complaint_id._reply(self.body, canned=self.canned_response_id)
+        return {"type": "ir.actions.act_window_close"}
