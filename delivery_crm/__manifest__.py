@@ -44,6 +44,7 @@
         "demo/delivery_service_team_demo.xml",
         "demo/res_partner_demo.xml",
         "demo/delivery_shipment_demo.xml",
+        "demo/delivery_complaint_demo.xml",
     ],
     "application": True,
 }

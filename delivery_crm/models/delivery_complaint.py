@@ -128,7 +128,6 @@ class DeliveryComplaint(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         check_company=True,
         help="The person who made the request, to whom the answers go.",
     )
@@ -337,7 +336,6 @@ class DeliveryComplaint(models.Model):
             complaint.sla_status = next(s for s in SLA_SEVERITY if s in statuses | {"met"})
 
     def _compute_access_url(self):
-        super()._compute_access_url()
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
 
@@ -429,13 +427,20 @@ class DeliveryComplaint(models.Model):
         """Fill the number, the customer from the contact, the tier, and the owner
         (first-contact ownership: the internal user who takes the request in; for
         portal and email requests, the customer's account manager or team leader)."""
+        if vals.get("state", "registered") != "registered":
+            raise UserError(
+                self.env._("A request starts as registered; its steps follow the workflow.")
+            )
         Partner = self.env["res.partner"]
         company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
         request_type = vals.get("request_type") or "complaint"
         if not vals.get("name") or vals["name"] == "/":
-            vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
-                SEQUENCE_CODES[request_type]
-            ) or "/"
+            vals["name"] = (
+                self.env["ir.sequence"]
+                .with_company(company)
+                .next_by_code(SEQUENCE_CODES[request_type])
+                or "/"
+            )
         contact = Partner.browse(vals.get("contact_id"))
         if contact and not vals.get("partner_id"):
             vals["partner_id"] = contact.commercial_partner_id.id
@@ -454,8 +459,11 @@ class DeliveryComplaint(models.Model):
         if "user_id" not in vals:
             user = self.env.user
             internal_intake = vals.get("channel") not in ("portal", "email")
-            if internal_intake and not user.share and not user._is_superuser() and (
-                user.has_group(CRM_USER)
+            if (
+                internal_intake
+                and not user.share
+                and not user._is_superuser()
+                and (user.has_group(CRM_USER))
             ):
                 vals["user_id"] = user.id
             else:
@@ -472,18 +480,31 @@ class DeliveryComplaint(models.Model):
             complaint._check_transition(new_state)
         now = fields.Datetime.now()
         # a state change is applied per record: each may come from another state
+        other_vals = {key: value for key, value in vals.items() if key != "state"}
         for complaint in self:
-            complaint_vals = dict(vals, **complaint._transition_values(new_state, now))
             old_state = complaint.state
-            super(DeliveryComplaint, complaint).write(complaint_vals)
-            complaint._check_gate(new_state)
+            if other_vals:
+                super(DeliveryComplaint, complaint).write(other_vals)
+            # the gate sees the values written with the state, before the state moves
+            if new_state != old_state:
+                complaint._check_gate(new_state)
+            super(DeliveryComplaint, complaint).write(
+                {"state": new_state, **complaint._transition_values(new_state, now)}
+            )
             complaint._after_transition(old_state, new_state, now)
         return True
 
     # ------------------------------------------------------------------ workflow rules
+    def _write_bookkeeping(self, vals):
+        """Write what the workflow itself maintains (dates, clocks, escalation levels),
+        past the state logic of :meth:`write`; only the module's own code calls it."""
+        return super().write(vals)  # pylint: disable=super-method-mismatch
+
     def _check_owner_change(self, user_id):
         """Ownership changes only through a hand-over, or by a manager."""
-        if self.env.is_superuser() or self.env.user.has_group("delivery_crm.group_delivery_crm_manager"):
+        if self.env.is_superuser() or self.env.user.has_group(
+            "delivery_crm.group_delivery_crm_manager"
+        ):
             return
         for complaint in self:
             if complaint.user_id and complaint.user_id.id != user_id:
@@ -606,7 +627,7 @@ class DeliveryComplaint(models.Model):
             self._sla_resume(now)
         if new_state == "closed" and not self.close_reason:
             rated = self.rated_date and self.rated_date >= self.resolved_date
-            super().write({"close_reason": "rated" if rated else "no_answer"})
+            self._write_bookkeeping({"close_reason": "rated" if rated else "no_answer"})
         if new_state not in ("registered", "waiting"):
             self._sla_mark_first_response(now)
         if new_state == "resolved":
@@ -661,7 +682,7 @@ class DeliveryComplaint(models.Model):
             response, resolution = self.env["delivery.sla.policy"]._sla_hours(
                 complaint.request_type, complaint.tier_id, complaint.priority, complaint.company_id
             )
-            super(DeliveryComplaint, complaint).write(
+            complaint._write_bookkeeping(
                 {
                     "sla_response_hours": response,
                     "sla_resolution_hours": resolution,
@@ -681,7 +702,7 @@ class DeliveryComplaint(models.Model):
         it is a new escalation."""
         warning_share = self.company_id.delivery_complaint_warning_percent / 100.0
         hours = self.sla_resolution_hours
-        super().write(
+        self._write_bookkeeping(
             {
                 "sla_resolution_deadline": self._sla_add_hours(now, hours),
                 "sla_resolution_warning": self._sla_add_hours(now, hours * (1 - warning_share)),
@@ -710,7 +731,7 @@ class DeliveryComplaint(models.Model):
                     if remaining > 0
                     else now + timedelta(hours=remaining)
                 )
-        super().write(vals)
+        self._write_bookkeeping(vals)
 
     def _sla_elapsed(self, now):
         return max(self._sla_hours_between(self.received_date, now) - self.sla_paused_hours, 0.0)
@@ -718,7 +739,7 @@ class DeliveryComplaint(models.Model):
     def _sla_mark_first_response(self, now):
         for complaint in self.filtered(lambda c: not c.first_response_date):
             on_time = now <= complaint.sla_response_deadline
-            super(DeliveryComplaint, complaint).write(
+            complaint._write_bookkeeping(
                 {
                     "first_response_date": now,
                     "first_response_time": complaint._sla_elapsed(now),
@@ -728,7 +749,7 @@ class DeliveryComplaint(models.Model):
 
     def _sla_mark_resolved(self, now):
         on_time = now <= self.sla_resolution_deadline
-        super().write(
+        self._write_bookkeeping(
             {
                 "resolution_time": self._sla_elapsed(now),
                 "sla_resolution_status": "met" if on_time else "missed",
@@ -791,17 +812,26 @@ class DeliveryComplaint(models.Model):
         return self._customer_recipient()
 
     def rating_apply(
-        self, rate, token=None, rating=None, feedback=None, subtype_xmlid=None,
+        self,
+        rate,
+        token=None,
+        rating=None,
+        feedback=None,
+        subtype_xmlid=None,
         notify_delay_send=False,
     ):
         """A rating closes a resolved request; a poor one opens an investigation for the
         manager (002 §三.3.2)."""
         rating = super().rating_apply(
-            rate, token=token, rating=rating, feedback=feedback, subtype_xmlid=subtype_xmlid,
+            rate,
+            token=token,
+            rating=rating,
+            feedback=feedback,
+            subtype_xmlid=subtype_xmlid,
             notify_delay_send=notify_delay_send,
         )
         complaint = self.browse(rating.res_id)
-        super(DeliveryComplaint, complaint).write({"rated_date": fields.Datetime.now()})
+        complaint._write_bookkeeping({"rated_date": fields.Datetime.now()})
         if rating.rating < RATING_LIMIT_OK and complaint.rating_investigated_id != rating:
             complaint._schedule_poor_rating_investigation(rating)
         if complaint.state == "resolved":
@@ -870,8 +900,10 @@ class DeliveryComplaint(models.Model):
 
     def action_reopen(self):
         for complaint in self:
-            target = "acknowledged" if complaint.request_type in ("inquiry", "suggestion") else (
-                "investigating"
+            target = (
+                "acknowledged"
+                if complaint.request_type in ("inquiry", "suggestion")
+                else ("investigating")
             )
             complaint.write({"state": target})
         return True
@@ -913,9 +945,7 @@ class DeliveryComplaint(models.Model):
                     )
                 )
             if complaint.state == "closed":
-                raise UserError(
-                    self.env._("%(name)s is closed.", name=complaint.display_name)
-                )
+                raise UserError(self.env._("%(name)s is closed.", name=complaint.display_name))
             self.env["delivery.complaint.handover"].create(
                 {
                     "complaint_id": complaint.id,
@@ -1013,8 +1043,10 @@ class DeliveryComplaint(models.Model):
     def _sla_escalate(self, now):
         for complaint in self:
             for clock in ("response", "resolution"):
-                met = complaint.first_response_date if clock == "response" else (
-                    complaint.resolved_date
+                met = (
+                    complaint.first_response_date
+                    if clock == "response"
+                    else (complaint.resolved_date)
                 )
                 if met:
                     continue
@@ -1034,9 +1066,7 @@ class DeliveryComplaint(models.Model):
         """Activity + mail to the owner; on a breach, to the manager too."""
         self.ensure_one()
         deadline = self[f"sla_{clock}_deadline"]
-        what = (
-            self.env._("first response") if clock == "response" else self.env._("resolution")
-        )
+        what = self.env._("first response") if clock == "response" else self.env._("resolution")
         users = self.user_id | self.responsible_id
         if breach:
             users |= self._escalation_manager()

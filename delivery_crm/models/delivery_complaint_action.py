@@ -22,7 +22,6 @@ class DeliveryComplaintAction(models.Model):
     name = fields.Text(string="Action", required=True)
     owner_id = fields.Many2one(
         "res.users",
-        string="Owner",
         required=True,
         domain=[("share", "=", False)],
         check_company=True,

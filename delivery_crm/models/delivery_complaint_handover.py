@@ -22,4 +22,3 @@ class DeliveryComplaintHandover(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Done by", default=lambda self: self.env.user, readonly=True
     )
-

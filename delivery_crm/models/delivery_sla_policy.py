@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .delivery_tools import PRIORITIES, REQUEST_TYPES
 
@@ -25,11 +26,19 @@ class DeliverySlaPolicy(models.Model):
     first_response_hours = fields.Float(string="First response (hours)", required=True, default=2.0)
     resolution_hours = fields.Float(string="Resolution (hours)", required=True, default=24.0)
 
-    _hours_positive = models.Constraint(
-        "CHECK (first_response_hours > 0 AND resolution_hours >= first_response_hours)",
-        "Response times must be positive, and the resolution time cannot be shorter "
-        "than the first-response time.",
-    )
+    @api.constrains("first_response_hours", "resolution_hours")
+    def _check_hours(self):
+        for policy in self:
+            if policy.first_response_hours <= 0 or (
+                policy.resolution_hours < policy.first_response_hours
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s: response times must be positive, and the resolution time "
+                        "cannot be shorter than the first-response time.",
+                        name=policy.name,
+                    )
+                )
 
     @api.model
     def _sla_hours(self, request_type, tier, priority, company):
@@ -47,8 +56,7 @@ class DeliverySlaPolicy(models.Model):
             best = max(
                 policies,
                 key=lambda p: (
-                    bool(p.tier_id) + bool(p.priority) + bool(p.request_type)
-                    + bool(p.company_id),
+                    bool(p.tier_id) + bool(p.priority) + bool(p.request_type) + bool(p.company_id),
                     -p.sequence,
                     -p.id,
                 ),

@@ -13,6 +13,7 @@ def set_related_counts(records, count_field, model, field):
     for record in records:
         record[count_field] = counts.get(record, 0)
 
+
 # requests taken in by the service desk (000 §四(三), 001 §六, §七; 003 §1.2)
 REQUEST_TYPES = [
     ("complaint", "Complaint"),

@@ -25,8 +25,7 @@ class ResCompany(models.Model):
         "res.users",
         string="Complaint manager",
         domain=[("share", "=", False)],
-        help="Receives SLA breaches and poor ratings of requests whose service team has "
-        "no leader.",
+        help="Receives SLA breaches and poor ratings of requests whose service team has no leader.",
     )
 
     _delivery_complaint_warning_range = models.Constraint(

@@ -134,7 +134,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual(a["retention"], 100.0)
         self.assertEqual(a["referrals"], 1)
         self.assertIsNone(a["satisfaction"])
-        self.assertIsNone(a["complaint_rate"])  # no complaint source installed
+        self.assertEqual(a["complaint_rate"], 0.0)  # deliveries, and no complaint
 
         b = raw[self.cust_b.id]  # zero deliveries
         self.assertEqual((b["revenue"], b["delivery_count"]), (0.0, 0))
@@ -152,7 +152,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         evaluation = self.env["delivery.evaluation"]
         raw = self._raw(self.cust_a)[self.cust_a.id]
         scores, weights, available, total = evaluation._score_raw(self.scheme, raw, "quarterly")
-        self.assertEqual(available, ["volume", "stability", "loyalty", "on_time"])
+        self.assertEqual(available, ["volume", "stability", "loyalty", "complaint", "on_time"])
         volume = (2500 / 90000 * 100 * 70 + 50 * 30) / 100  # growth 0 % is half-way
         stability = (33 / 36 * 100 + 100) / 2
         loyalty = (100 * 80 + 100 / 3 * 20) / 100
@@ -160,14 +160,17 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertAlmostEqual(scores["stability"], stability)
         self.assertAlmostEqual(scores["loyalty"], loyalty)
         self.assertEqual(scores["on_time"], 0.0)  # 33 % is below the 80 % floor
+        self.assertEqual(scores["complaint"], 100.0)  # no complaint: at the target
         self.assertIsNone(scores["satisfaction"])
         # the weights of the indicators without data go to the others
         self.assertAlmostEqual(sum(weights.values()), 100.0)
-        self.assertAlmostEqual(weights["volume"], 30 / 70 * 100)
-        expected = (volume * 30 + stability * 10 + loyalty * 10) / 70
+        self.assertAlmostEqual(weights["volume"], 30 / 80 * 100)
+        expected = (volume * 30 + stability * 10 + loyalty * 10 + 100.0 * 10) / 80
         self.assertAlmostEqual(total, round(expected, 2))
-        # the monthly review looks at satisfaction and complaints only: no data here
-        self.assertEqual(evaluation._score_raw(self.scheme, raw, "monthly")[2:], ([], None))
+        # the monthly review looks at satisfaction and complaints only
+        self.assertEqual(
+            evaluation._score_raw(self.scheme, raw, "monthly")[2:], (["complaint"], 100.0)
+        )
 
     def test_weights_must_sum_to_100(self):
         with self.assertRaises(ValidationError):
@@ -349,14 +352,26 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
 
     def test_monthly_run_key_customers_only(self):
         self.cust_a.customer_class = "key"
+        # one complaint against one August delivery: a 100 % complaint rate
+        self.env["delivery.complaint"].create(
+            {
+                "subject": "Late in August",
+                "partner_id": self.cust_a.id,
+                "type_id": self.env.ref("delivery_crm.delivery_complaint_type_delay").id,
+                "received_date": utc(2026, 8, 16, 2),
+            }
+        )
         with freeze_time("2026-09-03"):
             self._run_cron("delivery_crm.ir_cron_evaluation_monthly")
         august = date(2026, 8, 1)
         ev_a = self._evaluation(self.cust_a, august, "monthly")
         self.assertEqual(len(ev_a), 1)
         self.assertFalse(self._evaluation(self.cust_b, august, "monthly"))  # general
-        # satisfaction and complaints only, and neither has a source yet: no data
-        self.assertEqual((ev_a.has_score, ev_a.recommended_action), (False, "none"))
+        # satisfaction (no rating yet: no data) and complaints only
+        self.assertEqual((ev_a.complaint_count, ev_a.complaint_rate), (1, 100.0))
+        self.assertFalse(ev_a.has_satisfaction)
+        self.assertEqual((ev_a.has_score, ev_a.total_score), (True, 0.0))
+        self.assertEqual(ev_a.recommended_action, "improve")
         self.assertFalse(ev_a.tier_id)
 
     def test_extension_points_feed_the_indicators(self):

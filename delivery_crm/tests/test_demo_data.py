@@ -44,6 +44,28 @@ class TestDemoData(DeliveryCrmCommon):
         self.assertIn(staff, team.member_ids)
         self.assertGreater(team.partner_count, 0)
 
+    def test_demo_requests(self):
+        """The service desk opens on requests in every step, reached through the gates."""
+        ids = (
+            self.env["ir.model.data"]
+            .search([("module", "=", "delivery_crm"), ("model", "=", "delivery.complaint")])
+            .mapped("res_id")
+        )
+        requests = self.env["delivery.complaint"].browse(ids)
+        self.assertEqual(len(requests), 5)
+        self.assertEqual(set(requests.mapped("state")), {"registered", "investigating", "resolved"})
+        self.assertEqual(
+            set(requests.mapped("request_type")), {"complaint", "inquiry", "requirement"}
+        )
+        resolved = requests.filtered(lambda r: r.request_type == "complaint" and r.resolved_date)
+        self.assertTrue(resolved.root_cause_id and resolved.action_ids)
+        portal = self.env.ref("delivery_crm.user_portal_zhao_demo")
+        self.assertTrue(portal.share)
+        self.assertEqual(
+            self.env["delivery.complaint"].with_user(portal).search([]),
+            requests.filtered(lambda r: r.partner_id == portal.commercial_partner_id),
+        )
+
     def _demo_ids(self):
         return (
             self.env["ir.model.data"]

@@ -17,9 +17,7 @@ class DeliveryComplaintHandoverWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
-        complaints = self.env["delivery.complaint"].browse(
-            self.env.context.get("active_ids") or []
-        )
+        complaints = self.env["delivery.complaint"].browse(self.env.context.get("active_ids") or [])
         if complaints and "complaint_ids" in fields_list:
             values["complaint_ids"] = [fields.Command.set(complaints.ids)]
         # propose the customer's account manager (or team leader)

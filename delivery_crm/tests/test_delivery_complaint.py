@@ -1,0 +1,564 @@
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
+from psycopg2 import IntegrityError
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import MailCommon
+
+from .common import DeliveryCrmCommon
+
+CRON_ESCALATE = "delivery_crm.ir_cron_complaint_sla_escalation"
+CRON_CLOSE = "delivery_crm.ir_cron_complaint_close_unanswered"
+
+
+class DeliveryComplaintCommon(DeliveryCrmCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.type_delay = cls.env.ref("delivery_crm.delivery_complaint_type_delay")
+        cls.root_cause = cls.env.ref("delivery_crm.delivery_complaint_root_cause_transport")
+        cls.department = cls.env.ref("delivery_crm.delivery_department_transport")
+        cls.team = cls.env["delivery.service.team"].create(
+            {"name": "Desk East", "leader_id": cls.user_manager.id}
+        )
+        cls.customer = cls._new_customer(
+            "Huadong Trading 华东贸易",
+            account_manager_id=cls.user_crm.id,
+            service_team_id=cls.team.id,
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Liu Yang 刘洋", "parent_id": cls.customer.id, "email": "liu@example.com"}
+        )
+        # no shipped SLA policy interferes with the tier-based figures below
+        cls.env["delivery.sla.policy"].search([]).action_archive()
+
+    def _complaint(self, user=None, **vals):
+        values = {
+            "subject": "Parcel two days late",
+            "contact_id": self.contact.id,
+            "type_id": self.type_delay.id,
+            **vals,
+        }
+        return self.env["delivery.complaint"].with_user(user or self.user_crm).create(values)
+
+    def _through_investigation(self, complaint):
+        complaint.action_acknowledge()
+        complaint.action_investigate()
+        complaint.write(
+            {
+                "root_cause_id": self.root_cause.id,
+                "department_id": self.department.id,
+                "responsible_id": self.user_manager.id,
+            }
+        )
+        complaint.action_resolving()
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        complaint.write(
+            {
+                "resolution": "<p>Delivered with a 10% discount.</p>",
+                "action_ids": [
+                    Command.create(
+                        {
+                            "kind": "corrective",
+                            "name": "Redeliver today",
+                            "owner_id": self.user_crm.id,
+                            "deadline": tomorrow,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "kind": "preventive",
+                            "name": "Re-plan the route",
+                            "owner_id": self.user_manager.id,
+                            "deadline": tomorrow,
+                        }
+                    ),
+                ],
+            }
+        )
+        complaint.action_resolve()
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintIntake(DeliveryComplaintCommon):
+    def test_intake_defaults(self):
+        """The taker owns the request; customer, tier, team and number are filled in."""
+        self.customer._set_tier(self.tier_gold, "manual")
+        complaint = self._complaint()
+        self.assertRegex(complaint.name, r"^CMP/\d{4}/\d{5}$")
+        self.assertEqual(complaint.partner_id, self.customer)
+        self.assertEqual(complaint.tier_id, self.tier_gold)
+        self.assertEqual(complaint.team_id, self.team)
+        self.assertEqual(complaint.user_id, self.user_crm)  # first-contact ownership
+        self.assertEqual(complaint.email_from, "liu@example.com")
+        self.assertIn(self.contact, complaint.message_partner_ids)
+        inquiry = self._complaint(request_type="inquiry", type_id=False)
+        self.assertRegex(inquiry.name, r"^INQ/")
+
+    def test_priority_matrix(self):
+        expected = {
+            ("normal", "normal"): "0",
+            ("normal", "important"): "1",
+            ("urgent", "normal"): "2",
+            ("urgent", "important"): "3",
+        }
+        complaint = self._complaint()
+        for (urgency, importance), priority in expected.items():
+            complaint.write({"urgency": urgency, "importance": importance})
+            self.assertEqual(complaint.priority, priority, (urgency, importance))
+
+    def test_bad_intake_refused(self):
+        other = self._new_customer("Other Co 其他公司")
+        shipment = self.env["delivery.shipment"].create(
+            {"name": "SH-OTHER", "partner_id": other.id}
+        )
+        Complaint = self.env["delivery.complaint"].with_user(self.user_crm)
+        count = Complaint.search_count([])
+        with self.assertRaises(ValidationError):
+            Complaint.create({"subject": "No type", "contact_id": self.contact.id})
+        with self.assertRaises(ValidationError):
+            self._complaint(shipment_id=shipment.id)
+        with self.assertRaises(ValidationError):
+            self._complaint(received_date=fields.Datetime.now() + timedelta(days=2))
+        foreign_contact = self.env["res.partner"].create({"name": "X", "parent_id": other.id})
+        with self.assertRaises(ValidationError):
+            self._complaint(partner_id=self.customer.id, contact_id=foreign_contact.id)
+        self.assertEqual(Complaint.search_count([]), count)
+
+    def test_employee_outside_crm_has_no_access(self):
+        with self.assertRaises(AccessError):
+            self.env["delivery.complaint"].with_user(self.user_employee).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintSla(DeliveryComplaintCommon):
+    def test_deadlines_from_tier_and_default(self):
+        received = datetime(2026, 3, 2, 23, 0)  # a Monday, late evening
+        complaint = self._complaint(received_date=received)
+        # no tier: 2 h / 24 h (003 §1.2), calendar hours across midnight
+        self.assertEqual(complaint.sla_response_deadline, datetime(2026, 3, 3, 1, 0))
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 3, 23, 0))
+        # 20 % warning share
+        self.assertEqual(complaint.sla_response_warning, datetime(2026, 3, 3, 0, 36))
+        self.tier_diamond.write({"first_response_hours": 1.0, "resolution_hours": 8.0})
+        self.customer._set_tier(self.tier_diamond, "manual")
+        diamond = self._complaint(received_date=received)
+        self.assertEqual(diamond.sla_response_deadline, datetime(2026, 3, 3, 0, 0))
+        self.assertEqual(diamond.sla_resolution_deadline, datetime(2026, 3, 3, 7, 0))
+
+    def test_policy_by_priority_beats_tier(self):
+        self.customer._set_tier(self.tier_gold, "manual")
+        Policy = self.env["delivery.sla.policy"]
+        Policy.create(
+            {"name": "Urgent", "priority": "3", "first_response_hours": 1, "resolution_hours": 12}
+        )
+        Policy.create(
+            {
+                "name": "Gold urgent",
+                "priority": "3",
+                "tier_id": self.tier_gold.id,
+                "first_response_hours": 0.5,
+                "resolution_hours": 6,
+            }
+        )
+        received = datetime(2026, 3, 2, 10, 0)
+        urgent = self._complaint(received_date=received, urgency="urgent", importance="important")
+        self.assertEqual(urgent.sla_response_hours, 0.5)  # tier + priority is the most specific
+        self.assertEqual(urgent.sla_resolution_deadline, datetime(2026, 3, 2, 16, 0))
+        normal = self._complaint(received_date=received)
+        self.assertEqual(normal.sla_resolution_hours, self.tier_gold.resolution_hours)
+        with self.assertRaises(ValidationError):
+            Policy.create({"name": "Bad", "first_response_hours": 5, "resolution_hours": 2})
+
+    def test_working_hours_across_weekend(self):
+        calendar = self.env["resource.calendar"].create(
+            {
+                "name": "Desk hours",
+                "tz": "UTC",
+                "attendance_ids": [Command.clear()]
+                + [
+                    Command.create(
+                        {"name": f"Day {day}", "dayofweek": str(day), "hour_from": 9, "hour_to": 17}
+                    )
+                    for day in range(5)
+                ],
+            }
+        )
+        self.company.delivery_complaint_calendar_id = calendar
+        friday_evening = datetime(2026, 3, 6, 16, 0)  # Friday, one working hour left
+        complaint = self._complaint(received_date=friday_evening)
+        # 2 working hours: 16-17 on Friday, then 9-10 on Monday
+        self.assertEqual(complaint.sla_response_deadline, datetime(2026, 3, 9, 10, 0))
+        # 24 working hours: 1 on Friday, 8 + 8 on Monday and Tuesday, 7 on Wednesday
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 11, 16, 0))
+        saturday = self._complaint(received_date=datetime(2026, 3, 7, 12, 0))
+        self.assertEqual(saturday.sla_response_deadline, datetime(2026, 3, 9, 11, 0))
+
+    def test_first_response_and_resolution_met_or_missed(self):
+        with freeze_time("2026-03-02 10:00:00"):
+            complaint = self._complaint(received_date=datetime(2026, 3, 2, 9, 0))
+        with freeze_time("2026-03-02 10:30:00"):
+            complaint.action_acknowledge()
+        self.assertEqual(complaint.sla_response_status, "met")
+        self.assertAlmostEqual(complaint.first_response_time, 1.5)
+        with freeze_time("2026-03-04 10:00:00"):
+            self._through_investigation(complaint)
+        self.assertEqual(complaint.sla_resolution_status, "missed")
+        self.assertEqual(complaint.sla_status, "missed")
+        self.assertAlmostEqual(complaint.resolution_time, 49.0)
+
+    def test_pause_moves_deadlines(self):
+        with freeze_time("2026-03-02 09:00:00"):
+            complaint = self._complaint()
+            complaint.action_acknowledge()
+            complaint.action_investigate()
+        deadline = complaint.sla_resolution_deadline
+        with freeze_time("2026-03-02 12:00:00"):
+            complaint.action_wait_customer()
+        self.assertEqual(complaint.state, "waiting")
+        with freeze_time("2026-03-02 17:00:00"):
+            complaint.action_resume()
+        self.assertEqual(complaint.state, "investigating")
+        self.assertEqual(complaint.sla_resolution_deadline, deadline + timedelta(hours=5))
+        self.assertAlmostEqual(complaint.sla_paused_hours, 5.0)
+
+    def test_customer_reply_resumes(self):
+        complaint = self._complaint()
+        complaint.action_acknowledge()
+        complaint.action_wait_customer()
+        complaint.with_user(self.user_manager).message_post(
+            body="Here are the photos", author_id=self.contact.id, message_type="comment"
+        )
+        self.assertEqual(complaint.state, "acknowledged")
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintWorkflow(DeliveryComplaintCommon):
+    def test_full_flow_records_who_and_when(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        self.assertEqual(complaint.state, "resolved")
+        for field in ("acknowledged", "investigation", "resolving", "resolved"):
+            self.assertTrue(complaint[f"{field}_date"], field)
+            self.assertEqual(complaint[f"{field}_uid"], self.user_crm, field)
+        bodies = complaint.message_ids.filtered(
+            lambda m: m.subtype_id == self.env.ref("mail.mt_comment")
+        ).mapped("body")
+        # the apology at acknowledgement and the result at resolution went to the customer
+        self.assertTrue(any("sincerely apologise" in str(b) for b in bodies), bodies)
+        self.assertTrue(any("10% discount" in str(b) for b in bodies), bodies)
+        self.assertTrue(any("/rate/" in str(b) for b in bodies))
+
+    def test_gates_refuse(self):
+        complaint = self._complaint()
+        with self.assertRaises(UserError):  # cannot skip steps
+            complaint.action_resolve()
+        complaint.action_acknowledge()
+        complaint.action_investigate()
+        with self.assertRaisesRegex(ValidationError, "root cause"):
+            complaint.action_resolving()
+        self.assertEqual(complaint.state, "investigating")
+        complaint.write(
+            {
+                "root_cause_id": self.root_cause.id,
+                "department_id": self.department.id,
+                "responsible_id": self.user_manager.id,
+            }
+        )
+        complaint.action_resolving()
+        complaint.resolution = "<p>Done</p>"
+        complaint.action_ids = [
+            Command.create(
+                {
+                    "kind": "corrective",
+                    "name": "Redeliver",
+                    "owner_id": self.user_crm.id,
+                    "deadline": fields.Date.today(),
+                }
+            )
+        ]
+        with self.assertRaisesRegex(ValidationError, "preventive"):
+            complaint.action_resolve()
+        # an action needs an owner and a deadline (NOT NULL; RPC turns it into a clear error)
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["delivery.complaint.action"].create(
+                {"complaint_id": complaint.id, "kind": "preventive", "name": "Train"}
+            )
+
+    def test_close_needs_rating_or_no_answer_period(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        with self.assertRaisesRegex(ValidationError, "rating"):
+            complaint.action_close()
+        self.assertEqual(complaint.state, "resolved")
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            complaint.action_close()
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.close_reason, "no_answer")
+        # the owner does the return visit
+        visit = complaint.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
+            )
+        )
+        self.assertEqual(visit.user_id, self.user_crm)
+
+    def test_reopen_restarts_resolution_clock(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        with freeze_time(fields.Datetime.now() + timedelta(days=3)):
+            complaint.action_reopen()
+            self.assertEqual(complaint.state, "investigating")
+            self.assertEqual(complaint.reopen_count, 1)
+            self.assertFalse(complaint.resolved_date)
+            self.assertEqual(complaint.sla_resolution_status, "on_time")
+            self.assertGreater(complaint.sla_resolution_deadline, fields.Datetime.now())
+
+    def test_inquiry_answered_on_the_spot(self):
+        inquiry = self._complaint(request_type="inquiry", type_id=False)
+        inquiry.resolution = "<p>Deliveries leave at 9:00.</p>"
+        inquiry.action_resolve()
+        self.assertEqual(inquiry.state, "resolved")
+        self.assertEqual(inquiry.sla_response_status, "met")
+        self.assertEqual(inquiry.sla_resolution_status, "met")
+
+    def test_requirement_needs_analysis(self):
+        req = self._complaint(request_type="requirement", type_id=False, subject="Cold chain")
+        req.action_investigate()
+        req.resolution = "<p>We can offer it from May.</p>"
+        with self.assertRaisesRegex(ValidationError, "feasible"):
+            req.action_resolve()
+        req.write({"feasibility": "feasible", "feasibility_reason": "Two refrigerated vans free"})
+        req.action_resolve()
+        self.assertEqual(req.state, "resolved")
+
+    def test_kanban_drag_goes_through_the_gates(self):
+        complaint = self._complaint()
+        with self.assertRaises(UserError):
+            complaint.write({"state": "closed"})
+        self.assertEqual(complaint.state, "registered")
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintOwnership(DeliveryComplaintCommon):
+    def test_handover_logged_and_required(self):
+        complaint = self._complaint()
+        other = self.user_manager
+        with self.assertRaises(UserError):  # owners change only by handing over
+            complaint.with_user(self.user_crm).write({"user_id": self.user_employee.id})
+        wizard = (
+            self.env["delivery.complaint.handover.wizard"]
+            .with_user(self.user_crm)
+            .with_context(active_ids=complaint.ids)
+            .create({"user_id": other.id, "reason": "Needs the team leader"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(complaint.user_id, other)
+        log = complaint.handover_ids
+        self.assertEqual((log.from_user_id, log.to_user_id), (self.user_crm, other))
+        self.assertEqual(log.reason, "Needs the team leader")
+        with self.assertRaises(AccessError):  # the log cannot be rewritten
+            log.with_user(self.user_manager).write({"reason": "x"})
+        with self.assertRaises(UserError):
+            complaint.with_user(other)._handover(self.user_crm, " ")
+
+    def test_portal_and_email_intake_go_to_account_manager(self):
+        complaint = self._complaint(user=self.user_manager, channel="portal")
+        self.assertEqual(complaint.user_id, self.user_crm)  # the customer's account manager
+
+    def test_canned_answer_is_first_response(self):
+        complaint = self._complaint()
+        canned = self.env.ref("delivery_crm.delivery_canned_response_delay")
+        wizard = (
+            self.env["delivery.complaint.reply.wizard"]
+            .with_user(self.user_crm)
+            .create({"complaint_id": complaint.id, "canned_response_id": canned.id})
+        )
+        wizard._onchange_canned_response_id()
+        self.assertIn("We are sorry", str(wizard.body))
+        wizard.action_send()
+        self.assertTrue(complaint.first_response_date)
+        self.assertEqual(complaint.sla_response_status, "met")
+        self.assertEqual(canned.use_count, 1)
+        last = complaint.message_ids[0]
+        self.assertIn(self.contact, last.partner_ids)
+        self.assertIn("We are sorry", str(last.body))
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintEscalation(DeliveryComplaintCommon):
+    def _escalations(self, complaint):
+        return complaint.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_sla_escalation")
+            )
+        )
+
+    def test_escalation_exactly_once_per_breach(self):
+        now = fields.Datetime.now()
+        complaint = self._complaint(received_date=now - timedelta(hours=1, minutes=45))
+        self._run_cron(CRON_ESCALATE)
+        # 105 of 120 minutes gone: at risk, the owner is warned
+        self.assertEqual(complaint.sla_response_status, "at_risk")
+        self.assertEqual(self._escalations(complaint).user_id, self.user_crm)
+        self._run_cron(CRON_ESCALATE)
+        self.assertEqual(len(self._escalations(complaint)), 1)
+        with freeze_time(now + timedelta(minutes=30)):
+            self._run_cron(CRON_ESCALATE)
+            self._run_cron(CRON_ESCALATE)
+        self.assertEqual(complaint.sla_response_status, "breached")
+        self.assertEqual(complaint.sla_status, "breached")
+        escalations = self._escalations(complaint)
+        # the warning, then the breach to the owner and to the team leader: nothing twice
+        self.assertEqual(len(escalations), 3)
+        self.assertEqual(escalations.user_id, self.user_crm | self.user_manager)
+        notes = complaint.message_ids.filtered(lambda m: "missed its first response" in str(m.body))
+        self.assertEqual(len(notes), 1)
+        self.assertIn(self.user_manager.partner_id, notes.partner_ids)
+
+    def test_paused_and_answered_requests_are_not_escalated(self):
+        now = fields.Datetime.now()
+        waiting = self._complaint(received_date=now - timedelta(hours=3))
+        waiting.action_acknowledge()
+        waiting.action_wait_customer()
+        answered = self._complaint(received_date=now - timedelta(hours=3))
+        answered.action_acknowledge()
+        self._run_cron(CRON_ESCALATE)
+        self.assertFalse(self._escalations(waiting))
+        self.assertFalse(self._escalations(answered))
+        self.assertEqual(answered.sla_response_status, "missed")
+
+    def test_close_unanswered_cron(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        self._run_cron(CRON_CLOSE)
+        self.assertEqual(complaint.state, "resolved")
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            self._run_cron(CRON_CLOSE)
+            self._run_cron(CRON_CLOSE)
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.close_reason, "no_answer")
+        visits = complaint.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
+            )
+        )
+        self.assertEqual(len(visits), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintRating(DeliveryComplaintCommon):
+    def test_rating_closes_and_poor_rating_investigated(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        token = complaint._rating_get_access_token()
+        complaint.rating_apply(1, token=token, feedback="Still no parcel")
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.close_reason, "rated")
+        investigation = complaint.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id
+                == self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
+            )
+        )
+        self.assertEqual(investigation.user_id, self.user_manager)  # the team leader
+        self.assertIn("Still no parcel", str(investigation.note))
+
+    def test_good_rating_no_investigation(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        complaint.rating_apply(5, token=complaint._rating_get_access_token())
+        self.assertEqual(complaint.state, "closed")
+        self.assertFalse(
+            complaint.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id
+                    == self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
+                )
+            )
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintEvaluationFeeds(DeliveryComplaintCommon):
+    def test_ratings_and_counts_feed_the_engine(self):
+        start = datetime(2026, 1, 1)
+        end = datetime(2027, 1, 1)
+        Evaluation = self.env["delivery.evaluation"]
+        for rate in (5, 5, 5, 1):
+            complaint = self._complaint(received_date=datetime(2026, 2, 1))
+            self._through_investigation(complaint)
+            complaint.rating_apply(rate, token=complaint._rating_get_access_token())
+        self._complaint(request_type="inquiry", type_id=False)  # not a complaint
+        archived = self._complaint(received_date=datetime(2026, 2, 2))
+        archived.action_archive()  # registered by mistake
+        other = self._new_customer("No complaints 无投诉")
+        self.env.flush_all()
+        satisfaction = Evaluation._get_satisfaction_data([self.customer.id, other.id], start, end)
+        self.assertEqual(satisfaction, {self.customer.id: (75.0, 4)})
+        counts = Evaluation._get_complaint_counts([self.customer.id, other.id], start, end)
+        self.assertEqual(counts, {self.customer.id: 4})
+        self.assertEqual(
+            Evaluation._get_complaint_counts([self.customer.id], end, end + timedelta(days=1)), {}
+        )
+
+    def test_complaint_rate_report(self):
+        for i in range(4):
+            self.env["delivery.shipment"].create(
+                {"name": f"SH-{i}", "partner_id": self.customer.id, "date": datetime(2026, 2, 3)}
+            )
+        self._complaint(received_date=datetime(2026, 2, 5))
+        self.env.flush_all()
+        row = self.env["delivery.complaint.rate.report"].search(
+            [("month", "=", "2026-02-01"), ("company_id", "=", self.company.id)]
+        )
+        self.assertEqual((row.complaint_count, row.delivery_count), (1, 4))
+        self.assertEqual(row.complaint_rate, 25.0)
+        self.assertTrue(row.above_target)
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.team.alias_name = "service-east"
+
+    def test_incoming_mail_creates_and_threads(self):
+        email = (
+            "From: Liu Yang <liu@example.com>\r\n"
+            f"To: service-east@{self.alias_domain}\r\n"
+            "Subject: Broken boxes\r\n"
+            "Message-ID: <first-123@example.com>\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            "Three boxes arrived crushed.\r\n"
+        )
+        self.env["mail.thread"].message_process("delivery.complaint", email)
+        complaint = self.env["delivery.complaint"].search([("subject", "=", "Broken boxes")])
+        self.assertEqual(len(complaint), 1)
+        self.assertEqual(complaint.contact_id, self.contact)
+        self.assertEqual(complaint.partner_id, self.customer)
+        self.assertEqual(complaint.channel, "email")
+        self.assertEqual(complaint.team_id, self.team)
+        self.assertEqual(complaint.user_id, self.user_crm)  # the account manager
+        self.assertIn("crushed", str(complaint.description))
+        reply = (
+            "From: Liu Yang <liu@example.com>\r\n"
+            f"To: service-east@{self.alias_domain}\r\n"
+            "Subject: Re: Broken boxes\r\n"
+            "Message-ID: <second-456@example.com>\r\n"
+            "In-Reply-To: <first-123@example.com>\r\n"
+            "References: <first-123@example.com>\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            "Photos attached.\r\n"
+        )
+        self.env["mail.thread"].message_process("delivery.complaint", reply)
+        self.assertEqual(
+            self.env["delivery.complaint"].search_count([("subject", "ilike", "Broken boxes")]), 1
+        )
+        self.assertTrue(any("Photos attached" in str(m.body) for m in complaint.message_ids))
