@@ -1,0 +1,84 @@
+"""The service desk over JSON-RPC, as the demo users: staff take a complaint through its
+workflow, the gates refuse what the policy forbids, and the demo portal customer reaches
+only their own company's requests and none of their internal fields."""
+
+import pytest
+from conftest import RpcError
+
+
+def _type(session, code):
+    return session.call("delivery.complaint.type", "search", [("code", "=", code)])[0]
+
+
+def test_staff_takes_a_complaint_through_the_gates(server):
+    staff = server.session("li.wei", "li.wei")
+    [contact] = staff.call(
+        "res.partner",
+        "search_read",
+        [("parent_id.is_delivery_customer", "=", True), ("email", "!=", False)],
+        ["id", "parent_id"],
+        limit=1,
+    )
+    complaint_id = staff.call(
+        "delivery.complaint",
+        "create",
+        {
+            "subject": "RPC: parcel late",
+            "contact_id": contact["id"],
+            "type_id": _type(staff, "DELAY"),
+            "urgency": "urgent",
+            "importance": "important",
+        },
+    )
+    [row] = staff.call(
+        "delivery.complaint",
+        "read",
+        [complaint_id],
+        ["name", "partner_id", "user_id", "priority", "state", "sla_response_hours"],
+    )
+    assert row["name"].startswith("CMP/")
+    assert row["partner_id"][0] == contact["parent_id"][0]
+    assert row["priority"] == "3"
+    assert row["state"] == "registered"
+    assert row["sla_response_hours"] == 1.0  # the shipped "urgent and important" policy
+    assert row["user_id"][0] == staff.uid  # first-contact ownership
+
+    # skipping steps, or moving on without a root cause, is refused and changes nothing
+    with pytest.raises(RpcError) as err:
+        staff.call("delivery.complaint", "write", [complaint_id], {"state": "closed"})
+    assert err.value.name == "odoo.exceptions.UserError"
+    staff.call("delivery.complaint", "action_acknowledge", [complaint_id])
+    staff.call("delivery.complaint", "action_investigate", [complaint_id])
+    with pytest.raises(RpcError) as err:
+        staff.call("delivery.complaint", "action_resolving", [complaint_id])
+    assert err.value.name == "odoo.exceptions.ValidationError"
+    assert "root cause" in err.value.message
+    [row] = staff.call("delivery.complaint", "read", [complaint_id], ["state", "sla_status"])
+    assert row == {"id": complaint_id, "state": "investigating", "sla_status": "on_time"}
+
+
+def test_portal_customer_sees_only_their_company(server):
+    portal = server.session("portal.zhao", "portal.zhao")
+    rows = portal.call("delivery.complaint", "search_read", [], ["name", "partner_id", "state"])
+    assert rows, "the demo portal customer has requests"
+    assert len({row["partner_id"][0] for row in rows}) == 1
+    manager = server.session("wang.fang", "wang.fang")
+    others = manager.call(
+        "delivery.complaint", "search", [("partner_id", "!=", rows[0]["partner_id"][0])]
+    )
+    assert others
+    with pytest.raises(RpcError) as err:
+        portal.call("delivery.complaint", "read", others[:1], ["name"])
+    assert err.value.name == "odoo.exceptions.AccessError"
+    for field in ("user_id", "root_cause_id", "internal_note", "responsible_id"):
+        with pytest.raises(RpcError) as err:
+            portal.call("delivery.complaint", "read", [rows[0]["id"]], [field])
+        assert err.value.name == "odoo.exceptions.AccessError", field
+    with pytest.raises(RpcError) as err:
+        portal.call("delivery.complaint", "write", [rows[0]["id"]], {"subject": "hacked"})
+    assert err.value.name == "odoo.exceptions.AccessError"
+    deliveries = portal.call("delivery.shipment", "search_read", [], ["partner_id", "status"])
+    assert deliveries and {d["partner_id"][0] for d in deliveries} == {rows[0]["partner_id"][0]}
+    with pytest.raises(RpcError) as err:
+        portal.call("delivery.shipment", "read", [deliveries[0]["id"]], ["revenue"])
+    assert err.value.name == "odoo.exceptions.AccessError"
