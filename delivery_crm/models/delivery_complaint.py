@@ -565,7 +565,7 @@ class DeliveryComplaint(models.Model):
         self.ensure_one()
         missing = []
         complaint = self.request_type == "complaint"
-        if new_state in ("acknowledged", "resolved") and not self._customer_recipient():
+        if new_state in ("acknowledged", "resolved") and not self._ensure_customer_recipient():
             missing.append(self.env._("a customer contact or email to answer to"))
         if new_state == "resolving" and complaint:
             # 001 §七.2: the investigation names the cause and who is responsible
@@ -761,6 +761,17 @@ class DeliveryComplaint(models.Model):
         """The partner answers go to: the contact, else the customer."""
         self.ensure_one()
         return self.contact_id or self.partner_id
+
+    def _ensure_customer_recipient(self):
+        """A request from an unknown email address gets a contact for that address
+        (as Odoo's helpdesk does) before it is answered."""
+        self.ensure_one()
+        if not self._customer_recipient() and self.email_from:
+            contact = self._partner_find_from_emails_single([self.email_from])
+            if contact:
+                self._write_bookkeeping({"contact_id": contact.id})
+                self.message_subscribe(partner_ids=contact.ids)
+        return self._customer_recipient()
 
     def _notify_customer(self, template_xmlid):
         """Post ``template_xmlid`` on the chatter as a public message to the customer

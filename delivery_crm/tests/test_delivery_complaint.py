@@ -562,3 +562,22 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
             self.env["delivery.complaint"].search_count([("subject", "ilike", "Broken boxes")]), 1
         )
         self.assertTrue(any("Photos attached" in str(m.body) for m in complaint.message_ids))
+
+    def test_unknown_sender_gets_a_contact_when_answered(self):
+        email = (
+            "From: Stranger <stranger@example.org>\r\n"
+            f"To: service-east@{self.alias_domain}\r\n"
+            "Subject: Who delivers to Pudong?\r\n"
+            "Message-ID: <q-789@example.org>\r\n"
+            "Content-Type: text/plain\r\n\r\n"
+            "Question.\r\n"
+        )
+        self.env["mail.thread"].message_process("delivery.complaint", email)
+        complaint = self.env["delivery.complaint"].search([("email_from", "ilike", "stranger")])
+        self.assertFalse(complaint.partner_id)
+        self.assertFalse(complaint.user_id)  # nobody owns it yet: the desk takes it
+        complaint.with_user(self.user_crm).action_take_ownership()
+        self.assertEqual(complaint.user_id, self.user_crm)
+        complaint.with_user(self.user_crm).action_acknowledge()
+        self.assertEqual(complaint.contact_id.email, "stranger@example.org")
+        self.assertIn(complaint.contact_id, complaint.message_ids[0].partner_ids)
