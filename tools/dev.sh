@@ -220,7 +220,8 @@ cmd_testdb() {  # a fresh database with the module installed (and its demo data)
 cmd_test() {
     cmd_testdb
     local rc=0
-    "$VENV/bin/python" -m pytest --odoo-log-level=warn --odoo-config "$CONF" --odoo-database "$TEST_DB" \
+    # --odoo-http: HttpCase tests (the portal) get an Odoo HTTP server on a free port
+    "$VENV/bin/python" -m pytest --odoo-http --odoo-log-level=warn --odoo-config "$CONF" --odoo-database "$TEST_DB" \
         "$MODULE/tests" tests "$@" || rc=$?
     return $rc
 }

@@ -1,1 +1,463 @@
-"""Customer portal: requests and deliveries (see portal templates)."""
+"""Customer portal: the customer's requests (complaints, inquiries, suggestions,
+requirements) and deliveries.
+
+Every list and detail page reads the records in the portal user's own environment:
+the record rules restrict them to the user's company (``partner_id`` is the user's
+commercial partner) and the internal fields (owner, root cause, internal notes...) carry
+the Delivery CRM user group, so they cannot be read here, let alone shown.
+"""
+
+import os
+import re
+from collections import OrderedDict
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import plaintext2html
+
+from odoo.addons.portal.controllers import portal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.delivery_tools import REQUEST_TYPES
+
+URGENCIES = ("normal", "urgent")
+# what a customer may send with a request
+MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024  # bytes, per file
+MAX_ATTACHMENTS = 10
+MAX_SUBJECT_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 10000
+# deliveries offered in the request form's drop-down (the most recent ones)
+FORM_SHIPMENT_LIMIT = 200
+# control characters and path separators are removed from uploaded file names
+UNSAFE_FILENAME_CHARS = re.compile(r"[\x00-\x1f\x7f/\\<>:\"|?*]")
+
+
+def sanitize_filename(filename):
+    """The base name of an uploaded file, without path, control characters or
+    characters that are unsafe in a download header; never empty."""
+    name = os.path.basename((filename or "").replace("\\", "/"))
+    name = UNSAFE_FILENAME_CHARS.sub("_", name).strip(" .")
+    if len(name) > 128:
+        stem, ext = os.path.splitext(name)
+        name = stem[: 128 - len(ext[:16])] + ext[:16]
+    return name or "attachment"
+
+
+class DeliveryCustomerPortal(portal.CustomerPortal):
+    # ------------------------------------------------------------------ home
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "complaint_count" in counters:
+            Complaint = request.env["delivery.complaint"]
+            values["complaint_count"] = (
+                Complaint.search_count([]) if Complaint.has_access("read") else 0
+            )
+        if "shipment_count" in counters:
+            Shipment = request.env["delivery.shipment"]
+            values["shipment_count"] = (
+                Shipment.search_count([]) if Shipment.has_access("read") else 0
+            )
+        return values
+
+    # ------------------------------------------------------------------ requests: list
+    def _complaint_searchbar_sortings(self):
+        env = request.env
+        return {
+            "date": {"label": env._("Newest"), "order": "received_date desc, id desc"},
+            "name": {"label": env._("Number"), "order": "name desc, id desc"},
+            "state": {"label": env._("Status"), "order": "state, received_date desc, id desc"},
+        }
+
+    def _complaint_searchbar_filters(self):
+        env = request.env
+        done = ["resolved", "closed"]
+        return OrderedDict(
+            [
+                ("all", {"label": env._("All"), "domain": []}),
+                ("open", {"label": env._("Open"), "domain": [("state", "not in", done)]}),
+                (
+                    "closed",
+                    {"label": env._("Resolved or closed"), "domain": [("state", "in", done)]},
+                ),
+            ]
+        )
+
+    @http.route(
+        ["/my/complaints", "/my/complaints/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_complaints(self, page=1, sortby=None, filterby=None, **kw):
+        Complaint = request.env["delivery.complaint"]
+        values = self._prepare_portal_layout_values()
+        sortings = self._complaint_searchbar_sortings()
+        filters = self._complaint_searchbar_filters()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        # the record rules keep the user to their own company's requests
+        domain = filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/complaints",
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=Complaint.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        complaints = Complaint.search(
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        request.session["my_complaints_history"] = complaints.ids[:100]
+        values.update(
+            {
+                "complaints": complaints,
+                "page_name": "complaint",
+                "pager": pager,
+                "default_url": "/my/complaints",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+            }
+        )
+        return request.render("delivery_crm.portal_my_complaints", values)
+
+    # ------------------------------------------------------------------ requests: detail
+    @http.route(["/my/complaints/<int:complaint_id>"], type="http", auth="public", website=True)
+    def portal_my_complaint(self, complaint_id, access_token=None, **kw):
+        try:
+            complaint_sudo = self._document_check_access(
+                "delivery.complaint", complaint_id, access_token=access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        # A signed-in customer sees the request through their own rights, so the
+        # page cannot read an internal field even by mistake. Only a visitor holding
+        # the request's access token (checked above) gets the superuser record; the
+        # template shows the same customer-facing fields either way.
+        complaint = request.env["delivery.complaint"].browse(complaint_id)
+        if not complaint.has_access("read"):
+            complaint = complaint_sudo
+        values = {
+            "complaint": complaint,
+            "page_name": "complaint",
+            "rating_token": self._complaint_rating_token(complaint_sudo),
+            # a token visitor gets no link to the (sign-in only) delivery page
+            "can_open_shipment": complaint is not complaint_sudo
+            and bool(complaint.shipment_id)
+            and complaint.shipment_id.has_access("read"),
+        }
+        values = self._get_page_view_values(
+            complaint, access_token, values, "my_complaints_history", False, **kw
+        )
+        return request.render("delivery_crm.portal_my_complaint", values)
+
+    def _complaint_rating_token(self, complaint_sudo):
+        """The rating token of a resolved request the customer has not rated yet,
+        when the visitor is that customer (or holds the request's access token)."""
+        if complaint_sudo.state != "resolved":
+            return False
+        if complaint_sudo.rated_date and complaint_sudo.rated_date >= complaint_sudo.resolved_date:
+            return False
+        user = request.env.user
+        if not user._is_public() and (
+            user.partner_id.commercial_partner_id != complaint_sudo.partner_id
+        ):
+            return False
+        # sudo: the caller already checked the visitor may read the request (record
+        # rule or its access token); _rating_get_access_token reads the ratings
+        # (an employee-only field) to return the token of the request's customer
+        # contact, the very token the "resolved" mail sends them. It only allows
+        # rating this request.
+        return complaint_sudo.sudo()._rating_get_access_token()
+
+    # ------------------------------------------------------------------ requests: new
+    def _complaint_form_options(self):
+        """The choices of the request form, read with the portal user's rights."""
+        env = request.env
+        type_labels = dict(
+            request.env["delivery.complaint"]._fields["request_type"]._description_selection(env)
+        )
+        urgency_labels = dict(
+            request.env["delivery.complaint"]._fields["urgency"]._description_selection(env)
+        )
+        return {
+            "request_types": [(key, type_labels[key]) for key, _label in REQUEST_TYPES],
+            "complaint_types": env["delivery.complaint.type"].search([]),
+            "shipments": env["delivery.shipment"].search([], limit=FORM_SHIPMENT_LIMIT),
+            "urgencies": [(key, urgency_labels[key]) for key in URGENCIES],
+        }
+
+    def _render_complaint_form(self, form=None, errors=None):
+        values = self._prepare_portal_layout_values()
+        values.update(self._complaint_form_options())
+        values.update(
+            {
+                "page_name": "complaint_new",
+                "form": form or {},
+                "errors": errors or {},
+                "max_attachment_mb": MAX_ATTACHMENT_SIZE // (1024 * 1024),
+                "max_attachments": MAX_ATTACHMENTS,
+            }
+        )
+        return request.render("delivery_crm.portal_new_complaint", values)
+
+    @staticmethod
+    def _to_int(value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+
+    def _validate_complaint_form(self, post):
+        """The request values from the form, or the errors to show (field -> message).
+        Every id is checked against what the portal user may read."""
+        env = request.env
+        errors = {}
+        subject = (post.get("subject") or "").strip()
+        if not subject:
+            errors["subject"] = env._("Give your request a summary.")
+        elif len(subject) > MAX_SUBJECT_LENGTH:
+            errors["subject"] = env._(
+                "The summary is too long (at most %(max)s characters).", max=MAX_SUBJECT_LENGTH
+            )
+        request_type = post.get("request_type") or "complaint"
+        if request_type not in dict(REQUEST_TYPES):
+            errors["request_type"] = env._("Choose what kind of request this is.")
+        complaint_type = env["delivery.complaint.type"]
+        type_id = self._to_int(post.get("type_id"))
+        if type_id:
+            complaint_type = complaint_type.search([("id", "=", type_id)])
+            if not complaint_type:
+                errors["type_id"] = env._("Choose one of the complaint types.")
+        elif request_type == "complaint":
+            errors["type_id"] = env._("Choose what the complaint is about.")
+        shipment = env["delivery.shipment"]
+        shipment_id = self._to_int(post.get("shipment_id"))
+        if post.get("shipment_id") and not shipment_id:
+            errors["shipment_id"] = env._("Choose one of your deliveries.")
+        if shipment_id:
+            # only the user's own deliveries: the record rules filter this search
+            shipment = shipment.search([("id", "=", shipment_id)])
+            if not shipment or shipment.partner_id != env.user.partner_id.commercial_partner_id:
+                errors["shipment_id"] = env._("Choose one of your deliveries.")
+        urgency = post.get("urgency") or "normal"
+        if urgency not in URGENCIES:
+            errors["urgency"] = env._("Choose how urgent the request is.")
+        description = (post.get("description") or "").strip()
+        if len(description) > MAX_DESCRIPTION_LENGTH:
+            errors["description"] = env._(
+                "The description is too long (at most %(max)s characters).",
+                max=MAX_DESCRIPTION_LENGTH,
+            )
+        vals = {
+            "subject": subject,
+            "request_type": request_type,
+            "type_id": complaint_type.id if request_type == "complaint" else False,
+            "shipment_id": shipment.id,
+            "urgency": urgency,
+            "description": plaintext2html(description) if description else False,
+        }
+        return vals, errors
+
+    def _read_complaint_attachments(self, errors):
+        """``[(name, content)]`` of the uploaded files; too many or too large files
+        are reported in ``errors``."""
+        env = request.env
+        files = [
+            upload
+            for upload in request.httprequest.files.getlist("attachments")
+            if upload and upload.filename
+        ]
+        if len(files) > MAX_ATTACHMENTS:
+            errors["attachments"] = env._(
+                "Send at most %(max)s files with a request.", max=MAX_ATTACHMENTS
+            )
+            return []
+        attachments = []
+        for upload in files:
+            content = upload.read(MAX_ATTACHMENT_SIZE + 1)
+            name = sanitize_filename(upload.filename)
+            if len(content) > MAX_ATTACHMENT_SIZE:
+                errors["attachments"] = env._(
+                    "%(name)s is too large: a file may have at most %(max)s MB.",
+                    name=name,
+                    max=MAX_ATTACHMENT_SIZE // (1024 * 1024),
+                )
+                return []
+            attachments.append((name, content))
+        return attachments
+
+    def _create_portal_complaint(self, vals, attachments):
+        env = request.env
+        user = env.user
+        vals.update(
+            {
+                "partner_id": user.partner_id.commercial_partner_id.id,
+                "contact_id": user.partner_id.id,
+                "channel": "portal",
+                "company_id": env.company.id,
+            }
+        )
+        # sudo: portal users have no create right on requests. Every value above was
+        # validated against what this user may read (complaint type, own delivery),
+        # the customer is forced to the user's own company and the contact to the
+        # user, and nothing else comes from the request; the owner is routed by
+        # _prepare_intake (the customer's account manager or team leader).
+        complaint_sudo = env["delivery.complaint"].sudo().create(vals)
+        if attachments:
+            # sudo: ir.attachment - portal users cannot create attachments. The files
+            # are created pending (as the chatter's uploads are), by this user, and
+            # message_post below moves them onto the request just filed; the context
+            # stores (X)HTML/SVG uploads as plain text.
+            attachment_sudo = (
+                env["ir.attachment"]
+                .sudo()
+                .with_context(attachments_mime_plainxml=True)
+                .create(
+                    [
+                        {
+                            "name": name,
+                            "raw": content,
+                            "res_model": "mail.compose.message",
+                            "res_id": 0,
+                        }
+                        for name, content in attachments
+                    ]
+                )
+            )
+            # the files are posted by the customer, so they see them in the
+            # request's conversation
+            complaint_sudo.message_post(
+                body=env._("Files sent with the request."),
+                author_id=user.partner_id.id,
+                attachment_ids=attachment_sudo.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        return complaint_sudo
+
+    @http.route(
+        ["/my/complaints/new"], type="http", auth="user", website=True, methods=["GET", "POST"]
+    )
+    def portal_new_complaint(self, **post):
+        if request.httprequest.method != "POST":
+            form = {}
+            shipment_id = self._to_int(post.get("shipment_id"))
+            if shipment_id and request.env["delivery.shipment"].search([("id", "=", shipment_id)]):
+                form = {"shipment_id": shipment_id}
+            return self._render_complaint_form(form=form)
+        vals, errors = self._validate_complaint_form(post)
+        attachments = self._read_complaint_attachments(errors)
+        form = {
+            key: post.get(key)
+            for key in ("subject", "request_type", "type_id", "urgency", "description")
+        }
+        form["shipment_id"] = self._to_int(post.get("shipment_id"))
+        if errors:
+            return self._render_complaint_form(form=form, errors=errors)
+        try:
+            with request.env.cr.savepoint():
+                complaint_sudo = self._create_portal_complaint(vals, attachments)
+        except (UserError, ValidationError) as error:
+            return self._render_complaint_form(form=form, errors={"form": error.args[0]})
+        return request.redirect(complaint_sudo.access_url)
+
+    # ------------------------------------------------------------------ deliveries
+    def _shipment_searchbar_sortings(self):
+        env = request.env
+        return {
+            "date": {"label": env._("Newest"), "order": "date desc, id desc"},
+            "name": {"label": env._("Reference"), "order": "name, id"},
+            "status": {"label": env._("Status"), "order": "status, date desc, id desc"},
+        }
+
+    def _shipment_searchbar_filters(self):
+        env = request.env
+        return OrderedDict(
+            [
+                ("all", {"label": env._("All"), "domain": []}),
+                (
+                    "open",
+                    {
+                        "label": env._("Under way"),
+                        "domain": [("status", "in", ["created", "in_transit"])],
+                    },
+                ),
+                (
+                    "delivered",
+                    {"label": env._("Delivered"), "domain": [("status", "=", "delivered")]},
+                ),
+                (
+                    "exception",
+                    {"label": env._("Exceptions"), "domain": [("status", "=", "exception")]},
+                ),
+            ]
+        )
+
+    @http.route(
+        ["/my/deliveries", "/my/deliveries/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def portal_my_deliveries(self, page=1, sortby=None, filterby=None, **kw):
+        Shipment = request.env["delivery.shipment"]
+        values = self._prepare_portal_layout_values()
+        sortings = self._shipment_searchbar_sortings()
+        filters = self._shipment_searchbar_filters()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        # the record rules keep the user to their own company's deliveries
+        domain = filters[filterby]["domain"]
+        pager = portal_pager(
+            url="/my/deliveries",
+            url_args={"sortby": sortby, "filterby": filterby},
+            total=Shipment.search_count(domain),
+            page=page,
+            step=self._items_per_page,
+        )
+        shipments = Shipment.search(
+            domain,
+            order=sortings[sortby]["order"],
+            limit=self._items_per_page,
+            offset=pager["offset"],
+        )
+        values.update(
+            {
+                "shipments": shipments,
+                "page_name": "shipment",
+                "pager": pager,
+                "default_url": "/my/deliveries",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+            }
+        )
+        return request.render("delivery_crm.portal_my_deliveries", values)
+
+    @http.route(["/my/deliveries/<int:shipment_id>"], type="http", auth="user", website=True)
+    def portal_my_delivery(self, shipment_id, **kw):
+        shipment = request.env["delivery.shipment"].browse(shipment_id).exists()
+        try:
+            if not shipment:
+                raise MissingError(request.env._("This delivery does not exist."))
+            shipment.check_access("read")
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "shipment": shipment,
+                "page_name": "shipment",
+                "complaints": request.env["delivery.complaint"].search(
+                    [("shipment_id", "=", shipment.id)]
+                ),
+            }
+        )
+        return request.render("delivery_crm.portal_my_delivery", values)

@@ -789,7 +789,8 @@ class DeliveryComplaint(models.Model):
     def _schedule_return_visit(self):
         """First-contact ownership includes the return visit (004 客户服务管理制度)."""
         self.ensure_one()
-        owner = self.user_id or self.env.user
+        # the customer (portal, rating link) or a cron may close it: never their task
+        owner = self.user_id or self._escalation_manager() or self.env.ref("base.user_admin")
         self.activity_schedule(
             "delivery_crm.mail_activity_type_return_visit",
             user_id=owner.id,

@@ -6,3 +6,5 @@ from . import test_demo_data
 from . import test_i18n
 from . import test_delivery_shipment
 from . import test_delivery_evaluation
+from . import test_delivery_complaint
+from . import test_delivery_complaint_portal

@@ -469,6 +469,32 @@ class TestComplaintRating(DeliveryComplaintCommon):
         self.assertEqual(investigation.user_id, self.user_manager)  # the team leader
         self.assertIn("Still no parcel", str(investigation.note))
 
+    def test_unowned_request_return_visit_goes_to_the_manager(self):
+        """A portal request of a customer without account manager has no owner; when the
+        customer's rating closes it, the return visit goes to the complaint manager."""
+        self.company.delivery_complaint_manager_id = self.user_manager
+        loner = self._new_customer("No manager 无经理", email="loner@example.com")
+        inquiry = self._complaint(
+            user=self.user_manager,
+            channel="portal",
+            request_type="inquiry",
+            type_id=False,
+            contact_id=False,
+            partner_id=loner.id,
+        )
+        self.assertFalse(inquiry.user_id)
+        inquiry.resolution = "<p>Yes.</p>"
+        inquiry.action_resolve()
+        public = self.env.ref("base.public_user")
+        inquiry.with_user(public).sudo().rating_apply(5, token=inquiry._rating_get_access_token())
+        self.assertEqual(inquiry.state, "closed")
+        visit = inquiry.activity_ids.filtered(
+            lambda a: (
+                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
+            )
+        )
+        self.assertEqual(visit.user_id, self.user_manager)
+
     def test_good_rating_no_investigation(self):
         complaint = self._complaint()
         self._through_investigation(complaint)

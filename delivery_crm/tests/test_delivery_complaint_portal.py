@@ -1,0 +1,486 @@
+import re
+from datetime import datetime, timedelta
+
+from lxml import html
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+T0 = datetime(2026, 3, 2, 8, 0)
+RATE_LINK = re.compile(r"/rate/([\w-]+)/(5|3|1)\b")
+BACKEND_LINK = "/odoo/action-delivery_crm.delivery_complaint_action_all/"
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryComplaintPortal(HttpCase):
+    """The customer portal as two customers' portal users see it: over real HTTP
+    (pages, the request form, the rating links) and over JSON-RPC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.customer_a, cls.customer_b = Partner.create(
+            [
+                {
+                    "name": "Alpha Freight Buyer",
+                    "is_company": True,
+                    "is_delivery_customer": True,
+                    "email": "alpha@example.com",
+                },
+                {
+                    "name": "Bravo Retail Buyer",
+                    "is_company": True,
+                    "is_delivery_customer": True,
+                    "email": "bravo@example.com",
+                },
+            ]
+        )
+        cls.contact_a, cls.contact_b = Partner.create(
+            [
+                {"name": "Anna Alpha", "parent_id": cls.customer_a.id, "email": "anna@example.com"},
+                {"name": "Bob Bravo", "parent_id": cls.customer_b.id, "email": "bob@example.com"},
+            ]
+        )
+        cls.portal_a = cls._portal_user("portal_alpha", cls.contact_a)
+        cls.portal_b = cls._portal_user("portal_bravo", cls.contact_b)
+        cls.staff = mail_new_test_user(
+            cls.env,
+            login="portal_test_staff",
+            name="Quentin Internalresponsible",
+            groups="delivery_crm.group_delivery_crm_user",
+            company_ids=[Command.set(cls.env.company.ids)],
+        )
+        cls.type_delay = cls.env.ref("delivery_crm.delivery_complaint_type_delay")
+        cls.shipment_a, cls.shipment_b = cls.env["delivery.shipment"].create(
+            [
+                {
+                    "name": "WB-ALPHA-001",
+                    "partner_id": cls.customer_a.id,
+                    "date": T0,
+                    "promised_datetime": T0 + timedelta(days=1),
+                    "revenue": 987654.0,
+                    "notes": "Shipment secret note Xyzzy",
+                },
+                {"name": "WB-BRAVO-001", "partner_id": cls.customer_b.id, "date": T0},
+            ]
+        )
+        cls.complaint_a = cls._complaint(
+            "Parcel arrived two days late", cls.customer_a, cls.contact_a, cls.shipment_a
+        )
+        cls.complaint_b = cls._complaint(
+            "Bravo pallet was crushed", cls.customer_b, cls.contact_b, cls.shipment_b
+        )
+
+    @classmethod
+    def _portal_user(cls, login, contact):
+        return mail_new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pw",
+            name=contact.name,
+            groups="base.group_portal",
+            partner_id=contact.id,
+        )
+
+    @classmethod
+    def _complaint(cls, subject, customer, contact, shipment=None, **vals):
+        return cls.env["delivery.complaint"].create(
+            {
+                "subject": subject,
+                "partner_id": customer.id,
+                "contact_id": contact.id,
+                "type_id": cls.type_delay.id,
+                "channel": "hotline",
+                "shipment_id": shipment.id if shipment else False,
+                "description": "<p>Customer-visible description Frobnicate</p>",
+                **vals,
+            }
+        )
+
+    def _login(self, user):
+        self.authenticate(user.login, f"{user.login}-pw")
+
+    def _get(self, url, **kwargs):
+        response = self.url_open(url, **kwargs)
+        self.assertLess(response.status_code, 400, f"{url} answered {response.status_code}")
+        return response
+
+    def _call_kw(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def _assert_rpc_refused(self, model, method, args, kwargs=None):
+        # the server logs each refusal as a warning: captured (and so checked) here
+        with (
+            self.assertLogs("odoo.http", "WARNING"),
+            self.assertRaises(JsonRpcException) as caught,
+        ):
+            self._call_kw(model, method, args, kwargs)
+        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+
+    def _form_csrf_token(self):
+        page = self._get("/my/complaints/new")
+        tokens = html.fromstring(page.content).xpath("//form//input[@name='csrf_token']/@value")
+        self.assertEqual(len(tokens), 1, "the request form carries its CSRF token")
+        return page, tokens[0]
+
+    def _post_request(self, data, files=None):
+        _page, token = self._form_csrf_token()
+        return self.url_open("/my/complaints/new", data=dict(data, csrf_token=token), files=files)
+
+    def _requests_with_subject(self, subject):
+        self.env.invalidate_all()
+        return self.env["delivery.complaint"].search([("subject", "=", subject)])
+
+    # ------------------------------------------------------------------ pages
+    def test_lists_only_own_company(self):
+        self._login(self.portal_a)
+        home = self._get("/my")
+        self.assertIn('href="/my/complaints"', home.text)
+        self.assertIn('href="/my/deliveries"', home.text)
+        page = self._get("/my/complaints")
+        self.assertIn(self.complaint_a.subject, page.text)
+        self.assertIn(self.complaint_a.name, page.text)
+        self.assertNotIn(self.complaint_b.subject, page.text)
+        self.assertNotIn(self.complaint_b.name, page.text)
+
+        deliveries = self._get("/my/deliveries")
+        self.assertIn("WB-ALPHA-001", deliveries.text)
+        self.assertNotIn("WB-BRAVO-001", deliveries.text)
+
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["complaint_count", "shipment_count"]}
+        )
+        self.assertEqual(counters, {"complaint_count": 1, "shipment_count": 1})
+
+    def test_list_filters(self):
+        closed = self._complaint(
+            "Alpha question already answered",
+            self.customer_a,
+            self.contact_a,
+            request_type="inquiry",
+            type_id=False,
+            resolution="<p>Answered.</p>",
+        )
+        closed.write({"state": "resolved"})
+        self._login(self.portal_a)
+        open_page = self._get("/my/complaints?filterby=open")
+        self.assertIn(self.complaint_a.subject, open_page.text)
+        self.assertNotIn(closed.subject, open_page.text)
+        done_page = self._get("/my/complaints?filterby=closed&sortby=name")
+        self.assertIn(closed.subject, done_page.text)
+        self.assertNotIn(self.complaint_a.subject, done_page.text)
+
+    def test_other_company_records_refused(self):
+        self._login(self.portal_a)
+        response = self.url_open(f"/my/complaints/{self.complaint_b.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        followed = self._get(f"/my/complaints/{self.complaint_b.id}")
+        self.assertNotIn(self.complaint_b.subject, followed.text)
+
+        response = self.url_open(f"/my/deliveries/{self.shipment_b.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        followed = self._get(f"/my/deliveries/{self.shipment_b.id}")
+        self.assertNotIn("WB-BRAVO-001", followed.text)
+
+        # a wrong access token opens nothing either
+        response = self.url_open(
+            f"/my/complaints/{self.complaint_b.id}?access_token=not-the-token",
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+
+    def test_access_token_opens_the_request(self):
+        token = self.complaint_b._portal_ensure_token()
+        self.authenticate(None, None)
+        page = self._get(f"/my/complaints/{self.complaint_b.id}?access_token={token}")
+        self.assertIn(self.complaint_b.subject, page.text)
+        # the delivery page needs a signed-in customer: no link to it
+        self.assertNotIn(f"/my/deliveries/{self.shipment_b.id}", page.text)
+
+    def test_detail_hides_internal_data(self):
+        root_cause = self.env["delivery.complaint.root.cause"].search([], limit=1)
+        self.assertTrue(root_cause, "the module ships root causes")
+        self.complaint_a.write(
+            {
+                "root_cause_id": root_cause.id,
+                "root_cause_detail": "Findings Plugh driver overslept",
+                "internal_note": "<p>Internal Wibble do not tell the customer</p>",
+                "responsible_id": self.staff.id,
+                "user_id": self.staff.id,
+            }
+        )
+        self._login(self.portal_a)
+        page = self._get(f"/my/complaints/{self.complaint_a.id}")
+        self.assertIn(self.complaint_a.subject, page.text)
+        self.assertIn("Customer-visible description Frobnicate", page.text)
+        self.assertIn("WB-ALPHA-001", page.text)
+        self.assertIn('id="discussion"', page.text, "the portal chatter is on the page")
+        self.assertNotIn(BACKEND_LINK, page.text)
+        for secret in (
+            "Findings Plugh",
+            "Internal Wibble",
+            self.staff.name,
+            root_cause.name,
+        ):
+            self.assertNotIn(secret, page.text)
+
+        delivery = self._get(f"/my/deliveries/{self.shipment_a.id}")
+        self.assertIn("WB-ALPHA-001", delivery.text)
+        self.assertIn(self.complaint_a.subject, delivery.text)
+        self.assertNotIn("Xyzzy", delivery.text)
+        self.assertNotIn("987654", delivery.text)
+        self.assertNotIn("987,654", delivery.text)
+
+    # ------------------------------------------------------------------ JSON-RPC
+    def test_jsonrpc_access(self):
+        self._login(self.portal_a)
+        records = self._call_kw(
+            "delivery.complaint", "search_read", [[]], {"fields": ["subject", "partner_id"]}
+        )
+        self.assertEqual([r["id"] for r in records], self.complaint_a.ids)
+        self.assertEqual(records[0]["partner_id"][0], self.customer_a.id)
+        shipments = self._call_kw("delivery.shipment", "search_read", [[]], {"fields": ["name"]})
+        self.assertEqual([s["name"] for s in shipments], ["WB-ALPHA-001"])
+
+        own = self._call_kw("delivery.complaint", "read", [self.complaint_a.ids, ["subject"]])
+        self.assertEqual(own[0]["subject"], self.complaint_a.subject)
+
+        self._assert_rpc_refused("delivery.complaint", "read", [self.complaint_b.ids, ["subject"]])
+        self._assert_rpc_refused("delivery.shipment", "read", [self.shipment_b.ids, ["name"]])
+        for field in ("internal_note", "user_id", "root_cause_id"):
+            with self.subTest(field=field):
+                self._assert_rpc_refused(
+                    "delivery.complaint", "read", [self.complaint_a.ids, [field]]
+                )
+        self._assert_rpc_refused("delivery.shipment", "read", [self.shipment_a.ids, ["revenue"]])
+        self._assert_rpc_refused(
+            "delivery.complaint", "write", [self.complaint_a.ids, {"subject": "Hacked"}]
+        )
+        self._assert_rpc_refused(
+            "delivery.complaint",
+            "create",
+            [
+                {
+                    "subject": "Forged",
+                    "partner_id": self.customer_b.id,
+                    "type_id": self.type_delay.id,
+                }
+            ],
+        )
+        self._assert_rpc_refused("delivery.complaint", "unlink", [self.complaint_a.ids])
+        self.env.invalidate_all()
+        self.assertEqual(self.complaint_a.subject, "Parcel arrived two days late")
+        self.assertTrue(self.complaint_a.exists())
+        self.assertFalse(self._requests_with_subject("Forged"))
+
+    # ------------------------------------------------------------------ new request
+    def test_file_request_with_attachments(self):
+        self._login(self.portal_a)
+        form, _token = self._form_csrf_token()
+        self.assertIn("WB-ALPHA-001", form.text)
+        self.assertNotIn("WB-BRAVO-001", form.text)
+        self.assertIn(self.type_delay.name, form.text)
+
+        response = self._post_request(
+            {
+                "subject": "Portal: box left in the rain",
+                "request_type": "complaint",
+                "type_id": self.type_delay.id,
+                "shipment_id": self.shipment_a.id,
+                "urgency": "urgent",
+                "description": "It was <b>soaked</b>\nsecond line",
+                # ignored: the customer and the channel are not the form's to say
+                "partner_id": self.customer_b.id,
+                "channel": "hotline",
+            },
+            files=[
+                ("attachments", ("photo.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")),
+                (
+                    "attachments",
+                    ("../../etc/evil<x>.html", b"<script>alert(1)</script>", "text/html"),
+                ),
+            ],
+        )
+        self.assertEqual(response.status_code, 200)
+        complaint = self._requests_with_subject("Portal: box left in the rain")
+        self.assertEqual(len(complaint), 1)
+        self.assertTrue(response.url.endswith(f"/my/complaints/{complaint.id}"))
+        self.assertIn("Portal: box left in the rain", response.text)
+        self.assertEqual(complaint.partner_id, self.customer_a)
+        self.assertEqual(complaint.contact_id, self.contact_a)
+        self.assertEqual(complaint.channel, "portal")
+        self.assertEqual(complaint.shipment_id, self.shipment_a)
+        self.assertEqual(complaint.type_id, self.type_delay)
+        self.assertEqual(complaint.urgency, "urgent")
+        self.assertIn("&lt;b&gt;soaked&lt;/b&gt;", complaint.description)
+        self.assertNotIn("<b>", complaint.description)
+        attachments = self.env["ir.attachment"].search(
+            [("res_model", "=", "delivery.complaint"), ("res_id", "=", complaint.id)]
+        )
+        self.assertEqual(len(attachments), 2)
+        names = sorted(attachments.mapped("name"))
+        self.assertEqual(names[1], "photo.jpg")
+        self.assertNotIn("/", names[0])
+        self.assertNotIn("<", names[0])
+        self.assertEqual(
+            attachments.filtered(lambda a: a.name.endswith(".html")).mimetype, "text/plain"
+        )
+        self.assertEqual(
+            complaint.message_ids.attachment_ids, attachments, "the files are in the conversation"
+        )
+
+    def test_file_inquiry_without_complaint_type(self):
+        self._login(self.portal_a)
+        response = self._post_request(
+            {"subject": "Portal: opening hours?", "request_type": "inquiry", "urgency": "normal"}
+        )
+        self.assertEqual(response.status_code, 200)
+        inquiry = self._requests_with_subject("Portal: opening hours?")
+        self.assertEqual(inquiry.request_type, "inquiry")
+        self.assertFalse(inquiry.type_id)
+        self.assertFalse(inquiry.shipment_id)
+        self.assertEqual(inquiry.partner_id, self.customer_a)
+
+    def test_file_request_rejected(self):
+        self._login(self.portal_a)
+        cases = [
+            (
+                "foreign delivery",
+                {"subject": "Portal: not mine", "shipment_id": self.shipment_b.id},
+                None,
+                "Choose one of your deliveries.",
+            ),
+            ("empty subject", {"subject": "   "}, None, "Give your request a summary."),
+            (
+                "complaint without type",
+                {"subject": "Portal: no type", "type_id": ""},
+                None,
+                "Choose what the complaint is about.",
+            ),
+            (
+                "unknown request type",
+                {"subject": "Portal: bad type", "request_type": "refund"},
+                None,
+                "Choose what kind of request this is.",
+            ),
+            (
+                "file too large",
+                {"subject": "Portal: huge file"},
+                [("attachments", ("big.bin", b"0" * (10 * 1024 * 1024 + 1), "application/pdf"))],
+                "big.bin is too large",
+            ),
+        ]
+        for label, data, files, error in cases:
+            with self.subTest(label):
+                before = self.env["delivery.complaint"].search_count([])
+                attachments_before = self.env["ir.attachment"].search_count([])
+                values = {
+                    "request_type": "complaint",
+                    "type_id": self.type_delay.id,
+                    "urgency": "normal",
+                    **data,
+                }
+                response = self._post_request(values, files=files)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(error, response.text)
+                self.assertIn('id="complaint_form_errors"', response.text)
+                self.env.invalidate_all()
+                self.assertEqual(self.env["delivery.complaint"].search_count([]), before)
+                self.assertEqual(self.env["ir.attachment"].search_count([]), attachments_before)
+
+    def test_file_request_needs_csrf_token(self):
+        self._login(self.portal_a)
+        with self.assertLogs("odoo.http", "WARNING"):
+            response = self.url_open(
+                "/my/complaints/new",
+                data={
+                    "subject": "Portal: forged post",
+                    "type_id": self.type_delay.id,
+                    "request_type": "complaint",
+                },
+            )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self._requests_with_subject("Portal: forged post"))
+
+    # ------------------------------------------------------------------ rating
+    def _resolved_inquiry(self, subject):
+        inquiry = self._complaint(
+            subject,
+            self.customer_a,
+            self.contact_a,
+            request_type="inquiry",
+            type_id=False,
+            user_id=self.staff.id,
+        )
+        inquiry.write({"resolution": "<p>Our answer Grault</p>"})
+        inquiry.write({"state": "resolved"})
+        return inquiry
+
+    def _rate_from_portal(self, complaint, rate, feedback):
+        self._login(self.portal_a)
+        page = self._get(f"/my/complaints/{complaint.id}")
+        self.assertIn("Our answer Grault", page.text)
+        links = RATE_LINK.findall(page.text)
+        self.assertEqual(sorted(value for _token, value in links), ["1", "3", "5"])
+        token = links[0][0]
+        self.assertEqual({t for t, _value in links}, {token})
+
+        rate_page = self._get(f"/rate/{token}/{rate}")
+        forms = html.fromstring(rate_page.content).xpath(
+            f"//form[@action='/rate/{token}/submit_feedback']"
+        )
+        self.assertEqual(len(forms), 1)
+        csrf_token = forms[0].xpath(".//input[@name='csrf_token']/@value")[0]
+        self._get(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": rate, "feedback": feedback, "csrf_token": csrf_token},
+        )
+        self.env.invalidate_all()
+        return token
+
+    def test_rating_closes_the_request(self):
+        inquiry = self._resolved_inquiry("Portal: when is my pickup?")
+        self._rate_from_portal(inquiry, 5, "Quick answer")
+        self.assertEqual(inquiry.state, "closed")
+        self.assertEqual(inquiry.close_reason, "rated")
+        rating = inquiry.rating_ids.filtered("consumed")
+        self.assertEqual(rating.rating, 5)
+        self.assertEqual(rating.partner_id, self.contact_a)
+        self.assertEqual(rating.feedback, "Quick answer")
+        investigation = self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
+        self.assertNotIn(investigation, inquiry.activity_ids.activity_type_id)
+        # rated: the page offers no rating any more
+        page = self._get(f"/my/complaints/{inquiry.id}")
+        self.assertFalse(RATE_LINK.findall(page.text))
+
+    def test_poor_rating_opens_an_investigation(self):
+        inquiry = self._resolved_inquiry("Portal: why was I charged twice?")
+        self._rate_from_portal(inquiry, 1, "Nobody called me back")
+        self.assertEqual(inquiry.state, "closed")
+        self.assertEqual(inquiry.close_reason, "rated")
+        investigation = self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
+        activity = inquiry.activity_ids.filtered(lambda a: a.activity_type_id == investigation)
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Nobody called me back", activity.note)
+        self.assertEqual(inquiry.rating_investigated_id.rating, 1)
+
+    def test_no_rating_links_before_resolution_or_for_others(self):
+        self._login(self.portal_a)
+        page = self._get(f"/my/complaints/{self.complaint_a.id}")
+        self.assertFalse(RATE_LINK.findall(page.text), "not resolved yet: nothing to rate")
+        inquiry = self._resolved_inquiry("Portal: staff view")
+        # an employee opening the customer's page is not offered the customer's rating
+        self.authenticate(self.staff.login, self.staff.login)
+        page = self._get(f"/my/complaints/{inquiry.id}")
+        self.assertIn("Portal: staff view", page.text)
+        self.assertFalse(RATE_LINK.findall(page.text))
+        self.assertIn(BACKEND_LINK, page.text, "staff get a link to the back-end form")
