@@ -7,7 +7,7 @@ from odoo.tools import SQL
 def generate(env, customers, deliveries_per_customer, complaints=0):
     """Add ``customers`` active delivery customers with ``deliveries_per_customer``
     delivery records each, spread over April-September 2026 (Q2 and Q3), and
-    ``complaints`` placeholder complaint rows in ``bench_complaint``."""
+    ``complaints`` complaints (see :func:`generate_complaints`)."""
     ladder = env.ref("delivery_crm.delivery_tier_ladder_standard")
     entry = env.ref("delivery_crm.delivery_tier_new")
     company = env.company
@@ -69,24 +69,69 @@ def generate(env, customers, deliveries_per_customer, complaints=0):
             first=first_id,
         )
     )
-    env.execute_query(
-        SQL("CREATE TABLE IF NOT EXISTS bench_complaint (partner_id integer, date timestamp)")
-    )
     if complaints:
-        env.execute_query(
-            SQL(
-                """
-                INSERT INTO bench_complaint (partner_id, date)
-                SELECT %(first)s + (g * 7 %% %(n)s),
-                       TIMESTAMP '2026-04-01' + make_interval(mins => g * 13 %% 262080)
-                  FROM generate_series(1, %(c)s) AS g
-                """,
-                first=first_id,
-                n=customers,
-                c=complaints,
-            )
-        )
+        generate_complaints(env, first_id, customers, complaints)
     env.execute_query(SQL("ANALYZE res_partner"))
     env.execute_query(SQL("ANALYZE delivery_shipment"))
     env.invalidate_all()
     return first_id
+
+
+def generate_complaints(env, first_id, customers, complaints):
+    """``complaints`` closed complaints spread over the customers from ``first_id`` and
+    over April-September 2026, every other one rated by the customer (1 in 4 of the
+    ratings unhappy): the evaluation counts them and averages the ratings."""
+    company = env.company
+    complaint_type = env.ref("delivery_crm.delivery_complaint_type_delay")
+    first_complaint = env.execute_query(
+        SQL("SELECT COALESCE(MAX(id), 0) + 1 FROM delivery_complaint")
+    )[0][0]
+    env.execute_query(
+        SQL(
+            """
+            INSERT INTO delivery_complaint
+                   (name, subject, request_type, active, company_id, partner_id, contact_id,
+                    channel, received_date, type_id, urgency, importance, priority, state,
+                    first_response_date, resolved_date, closed_date, close_reason,
+                    sla_response_status, sla_resolution_status, sla_status,
+                    response_escalation, resolution_escalation, reopen_count,
+                    sla_paused_hours, create_date, write_date, create_uid, write_uid)
+            SELECT 'BENCH/' || g, 'Bench complaint ' || g, 'complaint', TRUE, %(company)s,
+                   c.partner_id, c.partner_id, 'hotline', c.at, %(type)s, 'normal', 'normal',
+                   '0', 'closed', c.at + interval '1 hour', c.at + interval '20 hours',
+                   c.at + interval '2 days', 'rated', 'met', 'met', 'met', 'none', 'none', 0,
+                   0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+              FROM generate_series(1, %(c)s) AS g
+             CROSS JOIN LATERAL (
+                   SELECT %(first)s + (g * 7 %% %(n)s) AS partner_id,
+                          TIMESTAMP '2026-04-01' + make_interval(mins => g * 13 %% 262080) AS at
+                   ) c
+            """,
+            company=company.id,
+            type=complaint_type.id,
+            c=complaints,
+            first=first_id,
+            n=customers,
+        )
+    )
+    env.execute_query(
+        SQL(
+            """
+            INSERT INTO rating_rating
+                   (res_model_id, res_model, res_id, res_name, partner_id, rating,
+                    rating_text, consumed, rated_on, access_token, is_internal,
+                    create_date, write_date, create_uid, write_uid)
+            SELECT %(model)s, 'delivery.complaint', d.id, d.name, d.partner_id,
+                   CASE WHEN d.id %% 8 = 0 THEN 1 ELSE 5 END,
+                   CASE WHEN d.id %% 8 = 0 THEN 'ko' ELSE 'top' END,
+                   TRUE, d.received_date + interval '2 days', md5(random()::text), FALSE,
+                   now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+              FROM delivery_complaint d
+             WHERE d.id >= %(first)s AND d.id %% 2 = 0
+            """,
+            model=env["ir.model"]._get_id("delivery.complaint"),
+            first=first_complaint,
+        )
+    )
+    env.execute_query(SQL("ANALYZE delivery_complaint"))
+    env.execute_query(SQL("ANALYZE rating_rating"))

@@ -61,7 +61,7 @@ STEP_FIELDS = {
     "closed": ("closed_date", "closed_uid"),
 }
 SLA_STATUSES = [
-    ("on_time", "On time"),
+    ("on_time", "On track"),
     ("at_risk", "At risk"),
     ("breached", "Breached"),
     ("met", "Met"),
@@ -192,7 +192,7 @@ class DeliveryComplaint(models.Model):
     investigation_uid = fields.Many2one("res.users", string="Investigated by", readonly=True)
     resolving_date = fields.Datetime(string="Resolution started", readonly=True, copy=False)
     resolving_uid = fields.Many2one("res.users", string="Resolution started by", readonly=True)
-    resolved_date = fields.Datetime(readonly=True, copy=False, index=True)
+    resolved_date = fields.Datetime(string="Resolved on", readonly=True, copy=False, index=True)
     resolved_uid = fields.Many2one("res.users", string="Resolved by", readonly=True)
     closed_date = fields.Datetime(readonly=True, copy=False)
     closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True)
@@ -275,7 +275,7 @@ class DeliveryComplaint(models.Model):
     sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_USER)
     sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_USER)
     sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
-    first_response_date = fields.Datetime(readonly=True, copy=False)
+    first_response_date = fields.Datetime(string="First response on", readonly=True, copy=False)
     sla_response_status = fields.Selection(
         SLA_STATUSES, string="First response SLA", default="on_time", readonly=True, copy=False
     )
@@ -1150,7 +1150,7 @@ class DeliveryComplaint(models.Model):
                  WHERE r.res_model = %(model)s
                    AND r.consumed AND r.rating > 0
                    AND c.partner_id = ANY(%(partners)s)
-                   AND r.write_date >= %(start)s AND r.write_date < %(end)s
+                   AND r.rated_on >= %(start)s AND r.rated_on < %(end)s
                  GROUP BY c.partner_id
                 """,
                 satisfied=RATING_LIMIT_SATISFIED,

@@ -112,7 +112,7 @@ class DeliveryEvaluation(models.Model):
     referrals = fields.Integer(help="Customers converted on this customer's referral.")
     satisfaction = fields.Float(string="Satisfaction (%)", digits=(5, 2))
     satisfaction_count = fields.Integer(string="Satisfaction answers")
-    complaint_count = fields.Integer(string="Complaints")
+    complaint_count = fields.Integer(string="Complaint count")
     complaint_rate = fields.Float(string="Complaint rate (%)", digits=(5, 2))
     # which indicators had data
     has_satisfaction = fields.Boolean()
