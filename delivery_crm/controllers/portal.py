@@ -90,41 +90,52 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         website=True,
     )
     def portal_my_complaints(self, page=1, sortby=None, filterby=None, **kw):
-        Complaint = request.env["delivery.complaint"]
+        values, complaints = self._portal_list_values(
+            "delivery.complaint",
+            "/my/complaints",
+            self._complaint_searchbar_sortings(),
+            self._complaint_searchbar_filters(),
+            page,
+            sortby,
+            filterby,
+        )
+        request.session["my_complaints_history"] = complaints.ids[:100]
+        values.update({"complaints": complaints, "page_name": "complaint"})
+        return request.render("delivery_crm.portal_my_complaints", values)
+
+    def _portal_list_values(self, model, url, sortings, filters, page, sortby, filterby):
+        """The layout values of a portal list page and the page's records. The record
+        rules keep the user to their own company's records: no domain comes from the
+        request but the chosen filter's."""
+        Model = request.env[model]
         values = self._prepare_portal_layout_values()
-        sortings = self._complaint_searchbar_sortings()
-        filters = self._complaint_searchbar_filters()
         sortby = sortby if sortby in sortings else "date"
         filterby = filterby if filterby in filters else "all"
-        # the record rules keep the user to their own company's requests
         domain = filters[filterby]["domain"]
         pager = portal_pager(
-            url="/my/complaints",
+            url=url,
             url_args={"sortby": sortby, "filterby": filterby},
-            total=Complaint.search_count(domain),
+            total=Model.search_count(domain),
             page=page,
             step=self._items_per_page,
         )
-        complaints = Complaint.search(
+        records = Model.search(
             domain,
             order=sortings[sortby]["order"],
             limit=self._items_per_page,
             offset=pager["offset"],
         )
-        request.session["my_complaints_history"] = complaints.ids[:100]
         values.update(
             {
-                "complaints": complaints,
-                "page_name": "complaint",
                 "pager": pager,
-                "default_url": "/my/complaints",
+                "default_url": url,
                 "searchbar_sortings": sortings,
                 "sortby": sortby,
                 "searchbar_filters": filters,
                 "filterby": filterby,
             }
         )
-        return request.render("delivery_crm.portal_my_complaints", values)
+        return values, records
 
     # ------------------------------------------------------------------ requests: detail
     @http.route(["/my/complaints/<int:complaint_id>"], type="http", auth="public", website=True)
@@ -406,39 +417,16 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         website=True,
     )
     def portal_my_deliveries(self, page=1, sortby=None, filterby=None, **kw):
-        Shipment = request.env["delivery.shipment"]
-        values = self._prepare_portal_layout_values()
-        sortings = self._shipment_searchbar_sortings()
-        filters = self._shipment_searchbar_filters()
-        sortby = sortby if sortby in sortings else "date"
-        filterby = filterby if filterby in filters else "all"
-        # the record rules keep the user to their own company's deliveries
-        domain = filters[filterby]["domain"]
-        pager = portal_pager(
-            url="/my/deliveries",
-            url_args={"sortby": sortby, "filterby": filterby},
-            total=Shipment.search_count(domain),
-            page=page,
-            step=self._items_per_page,
+        values, shipments = self._portal_list_values(
+            "delivery.shipment",
+            "/my/deliveries",
+            self._shipment_searchbar_sortings(),
+            self._shipment_searchbar_filters(),
+            page,
+            sortby,
+            filterby,
         )
-        shipments = Shipment.search(
-            domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
-        )
-        values.update(
-            {
-                "shipments": shipments,
-                "page_name": "shipment",
-                "pager": pager,
-                "default_url": "/my/deliveries",
-                "searchbar_sortings": sortings,
-                "sortby": sortby,
-                "searchbar_filters": filters,
-                "filterby": filterby,
-            }
-        )
+        values.update({"shipments": shipments, "page_name": "shipment"})
         return request.render("delivery_crm.portal_my_deliveries", values)
 
     @http.route(["/my/deliveries/<int:shipment_id>"], type="http", auth="user", website=True)

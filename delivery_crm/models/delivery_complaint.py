@@ -69,6 +69,8 @@ SLA_STATUSES = [
 ]
 # worst first: the request's overall SLA status is the worst of its two clocks
 SLA_SEVERITY = ["breached", "missed", "at_risk", "on_time", "met"]
+# the two SLA clocks and the field set when each is met
+SLA_CLOCKS = [("response", "first_response_date"), ("resolution", "resolved_date")]
 ESCALATIONS = [("none", "None"), ("warning", "Warned"), ("breach", "Breach escalated")]
 PRIORITY_MATRIX = {
     ("urgent", "important"): "3",
@@ -719,9 +721,8 @@ class DeliveryComplaint(models.Model):
             "sla_paused_hours": self.sla_paused_hours
             + max(self._sla_hours_between(paused_since, now), 0.0),
         }
-        clocks = [("response", self.first_response_date), ("resolution", self.resolved_date)]
-        for clock, met in clocks:
-            if met:
+        for clock, met_field in SLA_CLOCKS:
+            if self[met_field]:
                 continue
             for suffix in ("deadline", "warning"):
                 field = f"sla_{clock}_{suffix}"
@@ -1007,40 +1008,23 @@ class DeliveryComplaint(models.Model):
 
     @api.model
     def _sla_escalation_domain(self, now):
-        response_open = [("first_response_date", "=", False)]
-        resolution_open = [("resolved_date", "=", False)]
-        return Domain("state", "in", list(RUNNING_STATES)) & Domain.OR(
-            [
-                Domain.AND(
-                    [
-                        response_open,
-                        [("response_escalation", "=", "none")],
-                        [("sla_response_warning", "<=", now)],
-                    ]
-                ),
-                Domain.AND(
-                    [
-                        response_open,
-                        [("response_escalation", "!=", "breach")],
-                        [("sla_response_deadline", "<=", now)],
-                    ]
-                ),
-                Domain.AND(
-                    [
-                        resolution_open,
-                        [("resolution_escalation", "=", "none")],
-                        [("sla_resolution_warning", "<=", now)],
-                    ]
-                ),
-                Domain.AND(
-                    [
-                        resolution_open,
-                        [("resolution_escalation", "!=", "breach")],
-                        [("sla_resolution_deadline", "<=", now)],
-                    ]
-                ),
-            ]
-        )
+        """Requests with a running clock that passed its warning without a warning yet,
+        or its deadline without a breach escalation yet."""
+        clocks = []
+        for clock, met_field in SLA_CLOCKS:
+            running = Domain(met_field, "=", False)
+            escalation = f"{clock}_escalation"
+            clocks.append(
+                running
+                & Domain(escalation, "=", "none")
+                & Domain(f"sla_{clock}_warning", "<=", now)
+            )
+            clocks.append(
+                running
+                & Domain(escalation, "!=", "breach")
+                & Domain(f"sla_{clock}_deadline", "<=", now)
+            )
+        return Domain("state", "in", list(RUNNING_STATES)) & Domain.OR(clocks)
 
     @api.model
     def _cron_escalate_sla(self):
@@ -1054,13 +1038,8 @@ class DeliveryComplaint(models.Model):
 
     def _sla_escalate(self, now):
         for complaint in self:
-            for clock in ("response", "resolution"):
-                met = (
-                    complaint.first_response_date
-                    if clock == "response"
-                    else (complaint.resolved_date)
-                )
-                if met:
+            for clock, met_field in SLA_CLOCKS:
+                if complaint[met_field]:
                     continue
                 level = complaint[f"{clock}_escalation"]
                 if complaint[f"sla_{clock}_deadline"] <= now and level != "breach":
