@@ -337,6 +337,18 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         req.action_resolve()
         self.assertEqual(req.state, "resolved")
 
+    def test_acknowledge_needs_someone_to_answer(self):
+        complaint = self._complaint(contact_id=False, channel="onsite")
+        self.assertFalse(complaint.partner_id or complaint.email_from)
+        with self.assertRaisesRegex(ValidationError, "contact or email"):
+            complaint.action_acknowledge()
+        self.assertEqual(complaint.state, "registered")
+
+    def test_created_registered_only(self):
+        """Creating a request in a later state would skip every gate."""
+        with self.assertRaises(UserError):
+            self._complaint(state="resolved")
+
     def test_kanban_drag_goes_through_the_gates(self):
         complaint = self._complaint()
         with self.assertRaises(UserError):
