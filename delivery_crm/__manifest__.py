@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "delivery_crm developers",
     "website": "https://github.com/delivery-crm/delivery_crm",
-    "depends": ["mail", "sms", "portal", "rating", "resource"],
+    "depends": ["mail", "sms", "portal", "rating", "resource", "mass_mailing"],
     "data": [
         "security/delivery_crm_security.xml",
         "security/ir.model.access.csv",
@@ -17,12 +17,15 @@
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
         "data/delivery_complaint_data.xml",
+        "data/delivery_visit_data.xml",
+        "data/delivery_care_data.xml",
         "data/ir_cron_data.xml",
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
         "wizard/delivery_evaluation_wizard_views.xml",
         "wizard/delivery_complaint_handover_wizard_views.xml",
         "wizard/delivery_complaint_reply_wizard_views.xml",
+        "wizard/delivery_news_mailing_wizard_views.xml",
         "views/res_partner_views.xml",
         "views/delivery_tier_views.xml",
         "views/delivery_tier_ladder_views.xml",
@@ -37,7 +40,10 @@
         "views/delivery_complaint_rate_report_views.xml",
         "views/delivery_portal_templates.xml",
         "views/res_config_settings_views.xml",
+        "views/delivery_visit_views.xml",
+        "views/delivery_communication_plan_views.xml",
         "views/delivery_crm_menus.xml",
+        "views/delivery_care_views.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
@@ -45,6 +51,15 @@
         "demo/res_partner_demo.xml",
         "demo/delivery_shipment_demo.xml",
         "demo/delivery_complaint_demo.xml",
+        "demo/delivery_visit_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "delivery_crm/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "delivery_crm/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
 }

@@ -20,3 +20,10 @@ from . import delivery_complaint_handover
 from . import res_company
 from . import res_config_settings
 from . import delivery_complaint_rate_report
+from . import delivery_visit
+from . import delivery_visit_next_step
+from . import delivery_communication_plan
+from . import delivery_care_occasion_date
+from . import delivery_care_occasion
+from . import delivery_greeting_log
+from . import delivery_care_event

@@ -233,6 +233,9 @@ class DeliveryComplaint(models.Model):
     handover_ids = fields.One2many(
         "delivery.complaint.handover", "complaint_id", string="Hand-overs", groups=CRM_USER
     )
+    visit_ids = fields.One2many(
+        "delivery.visit", "complaint_id", string="Return visits", groups=CRM_USER
+    )
 
     # ------------------------------------------------------------------ investigation (internal)
     root_cause_id = fields.Many2one(
@@ -788,18 +791,21 @@ class DeliveryComplaint(models.Model):
         )
 
     def _schedule_return_visit(self):
-        """First-contact ownership includes the return visit (004 客户服务管理制度)."""
+        """First-contact ownership includes the return visit (004 客户服务管理制度): a
+        planned return visit for the owner, on which they record the satisfaction."""
         self.ensure_one()
+        if not self.partner_id:
+            return
         # the customer (portal, rating link) or a cron may close it: never their task
         owner = self.user_id or self._escalation_manager() or self.env.ref("base.user_admin")
-        self.activity_schedule(
-            "delivery_crm.mail_activity_type_return_visit",
-            user_id=owner.id,
-            note=self.env._(
-                "Call %(customer)s back about %(name)s and record their satisfaction.",
-                customer=self.partner_id.display_name or self.email_from,
-                name=self.display_name,
-            ),
+        # sudo: closing may be done by the customer (rating) or a cron; the visit is the
+        # company's own follow-up, created for the owner
+        self.env["delivery.visit"].sudo()._propose_return_visit(
+            self.partner_id,
+            owner,
+            "complaint",
+            self.env._("Return visit: %(name)s", name=self.display_name),
+            complaint=self,
         )
 
     def _message_post_after_hook(self, message, msg_vals):

@@ -9,6 +9,14 @@ class DeliveryCronMixin(models.AbstractModel):
     ``FOR UPDATE SKIP LOCKED`` (two cron workers never take the same record) and commits
     after each batch through ``ir.cron._commit_progress`` (a killed run resumes with
     what is left). Memory is bounded by the batch size, never by the number of records.
+
+    Odoo itself never runs one job in two workers at once (``ir.cron`` locks the job's
+    row, manual runs included). The row locks keep a batch apart from other
+    transactions on the same records, and where a duplicate would be harmful a unique
+    index is the last word (one greeting per person, occasion and year; one planned
+    cadence visit per customer; one evaluation per customer and period): the cursor
+    is REPEATABLE READ, so a batch cannot see what another transaction committed after
+    its snapshot.
     """
 
     _name = "delivery.cron.mixin"

@@ -214,10 +214,17 @@ class DeliveryEvaluation(models.Model):
 
         :return: ``{partner_id: (satisfaction_percent, number_of_answers)}`` for the
             customers that have data; a customer absent from the dict has "no data".
-            Satisfaction sources (complaint ratings, later return visits and surveys)
-            merge their figures here.
+            The ratings of requests and the scores of return visits are merged,
+            weighted by their number of answers.
         """
-        return self.env["delivery.complaint"]._satisfaction_by_partner(partner_ids, start, end)
+        merged = {}
+        for source in ("delivery.complaint", "delivery.visit"):
+            figures = self.env[source]._satisfaction_by_partner(partner_ids, start, end)
+            for partner_id, (percent, count) in figures.items():
+                before, before_count = merged.get(partner_id, (0.0, 0))
+                total = before_count + count
+                merged[partner_id] = ((before * before_count + percent * count) / total, total)
+        return merged
 
     @api.model
     def _get_complaint_counts(self, partner_ids, start, end):

@@ -28,9 +28,19 @@ class ResCompany(models.Model):
         help="Receives SLA breaches and poor ratings of requests whose service team has no leader.",
     )
 
+    delivery_visit_radius_km = fields.Float(
+        string="Check-in radius (km)",
+        default=1.0,
+        help="A visit checked in farther than this from the customer's address is flagged.",
+    )
+
     _delivery_complaint_warning_range = models.Constraint(
         "CHECK (delivery_complaint_warning_percent BETWEEN 0 AND 100)",
         "The SLA warning share must be between 0 and 100%.",
+    )
+    _delivery_visit_radius_positive = models.Constraint(
+        "CHECK (delivery_visit_radius_km > 0)",
+        "The check-in radius must be positive.",
     )
     _delivery_complaint_no_answer_positive = models.Constraint(
         "CHECK (delivery_complaint_no_answer_days > 0)",

@@ -16,3 +16,6 @@ class ResConfigSettings(models.TransientModel):
     delivery_complaint_manager_id = fields.Many2one(
         related="company_id.delivery_complaint_manager_id", readonly=False
     )
+    delivery_visit_radius_km = fields.Float(
+        related="company_id.delivery_visit_radius_km", readonly=False
+    )

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .delivery_tools import CUSTOMER_CLASSES, set_related_counts
 
@@ -229,6 +232,27 @@ class ResPartner(models.Model):
     )
     evaluation_count = fields.Integer(compute="_compute_evaluation_count", groups=CRM_USER)
     shipment_count = fields.Integer(compute="_compute_shipment_count", groups=CRM_USER)
+    shipment_ids = fields.One2many(
+        "delivery.shipment", "partner_id", string="Deliveries", groups=CRM_USER
+    )
+    # visits (R5)
+    visit_ids = fields.One2many("delivery.visit", "partner_id", string="Visits", groups=CRM_USER)
+    visit_count = fields.Integer(compute="_compute_visit_count", groups=CRM_USER)
+    last_visit_date = fields.Date(
+        string="Last visit",
+        compute="_compute_last_visit_date",
+        store=True,
+        groups=CRM_USER,
+        help="The last recorded visit of the customer.",
+    )
+    next_visit_due = fields.Date(
+        string="Next visit due",
+        compute="_compute_next_visit_due",
+        search="_search_next_visit_due",
+        groups=CRM_USER,
+        help="The last visit (or the start of the cooperation) plus the visit cadence of "
+        "the customer's tier.",
+    )
     complaint_count = fields.Integer(
         compute="_compute_complaint_count", string="Requests", groups=CRM_USER
     )
@@ -255,6 +279,87 @@ class ResPartner(models.Model):
 
     def _compute_shipment_count(self):
         set_related_counts(self, "shipment_count", "delivery.shipment", "partner_id")
+
+    def _compute_visit_count(self):
+        set_related_counts(self, "visit_count", "delivery.visit", "partner_id")
+
+    @api.depends("visit_ids.state", "visit_ids.visit_date")
+    def _compute_last_visit_date(self):
+        groups = dict(
+            self.env["delivery.visit"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "done")],
+                ["partner_id"],
+                ["visit_date:max"],
+            )
+        )
+        for partner in self:
+            last = groups.get(partner)
+            partner.last_visit_date = last and last.date()
+
+    @api.depends(
+        "last_visit_date", "cooperation_start_date", "tier_id.visit_interval_days", "create_date"
+    )
+    def _compute_next_visit_due(self):
+        for partner in self:
+            interval = partner.tier_id.visit_interval_days
+            start = (
+                partner.last_visit_date
+                or partner.cooperation_start_date
+                or (partner.create_date and partner.create_date.date())
+            )
+            partner.next_visit_due = (
+                start + timedelta(days=interval) if interval > 0 and start else False
+            )
+
+    def _search_next_visit_due(self, operator, value):
+        """In SQL: the tier is read at search time (evaluations change it in bulk)."""
+        if operator not in ("<", "<=", ">", ">=", "=") or not value:
+            return NotImplemented
+        # the query reads the columns directly: write what is pending first
+        self.flush_model(["last_visit_date", "cooperation_start_date", "tier_id"])
+        self.env["delivery.tier"].flush_model(["visit_interval_days"])
+        sql_operator = SQL(operator)
+        query = SQL(
+            """
+            SELECT p.id FROM res_partner p
+              JOIN delivery_tier t ON t.id = p.tier_id
+             WHERE t.visit_interval_days > 0
+               AND COALESCE(p.last_visit_date, p.cooperation_start_date, p.create_date::date)
+                   + t.visit_interval_days %s %s
+            """,
+            sql_operator,
+            fields.Date.to_date(value),
+        )
+        return [("id", "in", query)]
+
+    def _plan_cadence_visits(self):
+        """A regular visit for each customer due one, for the account manager, on the
+        due day (today at the earliest)."""
+        Visit = self.env["delivery.visit"]
+        today = fields.Date.context_today(self)
+        for partner in self:
+            due = max(partner.next_visit_due or today, today)
+            Visit.create(
+                {
+                    "name": self.env._("Regular visit (%(tier)s)", tier=partner.tier_id.name),
+                    "visit_type": "regular",
+                    "origin": "cadence",
+                    "partner_id": partner.id,
+                    "user_id": partner.account_manager_id.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "planned_date": Visit._working_morning((due - today).days),
+                }
+            )
+
+    def _plan_first_delivery_visits(self):
+        Visit = self.env["delivery.visit"]
+        for partner in self:
+            Visit._propose_return_visit(
+                partner,
+                partner.account_manager_id,
+                "first_delivery",
+                self.env._("Return visit after the first deliveries"),
+            )
 
     def _compute_complaint_count(self):
         set_related_counts(self, "complaint_count", "delivery.complaint", "partner_id")
@@ -572,6 +677,11 @@ class ResPartner(models.Model):
     def action_view_shipments(self):
         return self._action_view_related(
             "delivery_crm.delivery_shipment_action", {"default_partner_id": self.id}
+        )
+
+    def action_view_visits(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_visit_action", {"default_partner_id": self.id}
         )
 
     def action_view_complaints(self):

@@ -8,3 +8,6 @@ from . import test_delivery_shipment
 from . import test_delivery_evaluation
 from . import test_delivery_complaint
 from . import test_delivery_complaint_portal
+from . import test_delivery_visit
+from . import test_delivery_visit_ui
+from . import test_delivery_care

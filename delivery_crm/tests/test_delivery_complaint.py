@@ -301,11 +301,7 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         self.assertEqual(complaint.state, "closed")
         self.assertEqual(complaint.close_reason, "no_answer")
         # the owner does the return visit
-        visit = complaint.activity_ids.filtered(
-            lambda a: (
-                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
-            )
-        )
+        visit = complaint.visit_ids.filtered(lambda v: v.visit_type == "return")
         self.assertEqual(visit.user_id, self.user_crm)
 
     def test_reopen_restarts_resolution_clock(self):
@@ -455,11 +451,7 @@ class TestComplaintEscalation(DeliveryComplaintCommon):
             self._run_cron(CRON_CLOSE)
         self.assertEqual(complaint.state, "closed")
         self.assertEqual(complaint.close_reason, "no_answer")
-        visits = complaint.activity_ids.filtered(
-            lambda a: (
-                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
-            )
-        )
+        visits = complaint.visit_ids.filtered(lambda v: v.visit_type == "return")
         self.assertEqual(len(visits), 1)
 
 
@@ -500,11 +492,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
         public = self.env.ref("base.public_user")
         inquiry.with_user(public).sudo().rating_apply(5, token=inquiry._rating_get_access_token())
         self.assertEqual(inquiry.state, "closed")
-        visit = inquiry.activity_ids.filtered(
-            lambda a: (
-                a.activity_type_id == self.env.ref("delivery_crm.mail_activity_type_return_visit")
-            )
-        )
+        visit = inquiry.visit_ids.filtered(lambda v: v.visit_type == "return")
         self.assertEqual(visit.user_id, self.user_manager)
 
     def test_good_rating_no_investigation(self):

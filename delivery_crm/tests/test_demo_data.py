@@ -66,6 +66,15 @@ class TestDemoData(DeliveryCrmCommon):
             requests.filtered(lambda r: r.partner_id == portal.commercial_partner_id),
         )
 
+    def test_demo_visits(self):
+        done = self.env.ref("delivery_crm.delivery_visit_02_demo")
+        self.assertEqual(done.state, "done")
+        self.assertTrue(done.next_step_ids.activity_id)
+        self.assertEqual(done.partner_id.last_visit_date, done.visit_date.date())
+        today = self.env.ref("delivery_crm.delivery_visit_01_demo")
+        self.assertEqual(today.state, "planned")
+        self.assertTrue(today.partner_id.partner_latitude)  # geolocated for the check-in
+
     def _demo_ids(self):
         return (
             self.env["ir.model.data"]

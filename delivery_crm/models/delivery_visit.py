@@ -1,0 +1,507 @@
+import math
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, is_html_empty
+
+CRM_USER = "delivery_crm.group_delivery_crm_user"
+EARTH_RADIUS_KM = 6371.0088
+# return-visit scores: 4 and 5 count as satisfied (as Odoo's ratings do), 1 and 2 are poor
+SATISFACTION_SCORES = [
+    ("1", "Very dissatisfied"),
+    ("2", "Dissatisfied"),
+    ("3", "Neutral"),
+    ("4", "Satisfied"),
+    ("5", "Very satisfied"),
+]
+SATISFIED_SCORE = 4
+POOR_SCORE = 2
+
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in km between two points given in decimal degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(lon2 - lon1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+class DeliveryVisit(models.Model):
+    """A visit to a customer (拜访 / 回访, 001 §五; 000 §二(五), §三(二)–(四)): planned with
+    its purpose, place, people, itinerary and preparation, then recorded with what was
+    discussed, the customer's feedback, what was solved and the next steps. Field staff
+    check in and out from their phone; the distance to the customer is kept."""
+
+    _name = "delivery.visit"
+    _description = "Customer visit"
+    _inherit = ["mail.thread", "mail.activity.mixin", "delivery.cron.mixin"]
+    _order = "planned_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Purpose", required=True, tracking=True)
+    visit_type = fields.Selection(
+        [
+            ("first", "First visit / development"),
+            ("regular", "Regular visit"),
+            ("return", "Return visit"),
+            ("care", "Care visit"),
+        ],
+        string="Type",
+        required=True,
+        default="regular",
+        tracking=True,
+    )
+    origin = fields.Selection(
+        [
+            ("manual", "Planned by hand"),
+            ("cadence", "Tier cadence"),
+            ("complaint", "Closed request"),
+            ("first_delivery", "First deliveries"),
+        ],
+        required=True,
+        default="manual",
+        readonly=True,
+    )
+    state = fields.Selection(
+        [("planned", "Planned"), ("done", "Done"), ("cancelled", "Cancelled")],
+        required=True,
+        default="planned",
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain=[("is_delivery_customer", "=", True)],
+    )
+    contact_ids = fields.Many2many(
+        "res.partner",
+        "delivery_visit_contact_rel",
+        "visit_id",
+        "partner_id",
+        string="Customer contacts",
+        domain="[('parent_id', '=', partner_id)]",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Visited by",
+        required=True,
+        index=True,
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+        check_company=True,
+    )
+    participant_ids = fields.Many2many(
+        "res.users",
+        "delivery_visit_participant_rel",
+        "visit_id",
+        "user_id",
+        string="Colleagues",
+        domain=[("share", "=", False)],
+    )
+    complaint_id = fields.Many2one(
+        "delivery.complaint", string="Request", index="btree_not_null", check_company=True
+    )
+    color = fields.Integer()
+
+    # ------------------------------------------------------------------ plan
+    planned_date = fields.Datetime(
+        string="Planned for", required=True, index=True, tracking=True, default=fields.Datetime.now
+    )
+    duration = fields.Float(string="Planned duration (h)", default=1.0)
+    planned_end = fields.Datetime(compute="_compute_planned_end", string="Planned end")
+    location = fields.Char(string="Place")
+    itinerary = fields.Text()
+    preparation = fields.Text(string="Preparation notes")
+
+    # ------------------------------------------------------------------ record
+    visit_date = fields.Datetime(
+        string="Visited on", readonly=True, copy=False, index=True, tracking=True
+    )
+    actual_location = fields.Char(string="Actual place", copy=False)
+    content = fields.Html(string="Discussion", copy=False)
+    feedback = fields.Text(string="Customer feedback", copy=False)
+    problems_solved = fields.Text(string="Problems solved", copy=False)
+    next_step_ids = fields.One2many(
+        "delivery.visit.next.step", "visit_id", string="Next steps", copy=False
+    )
+    satisfaction_score = fields.Selection(
+        SATISFACTION_SCORES,
+        string="Customer satisfaction",
+        copy=False,
+        tracking=True,
+        help="Asked at return visits; it feeds the satisfaction indicator of the evaluation.",
+    )
+
+    # ------------------------------------------------------------------ check-in
+    check_in_date = fields.Datetime(readonly=True, copy=False)
+    check_in_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    check_in_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    check_in_accuracy = fields.Float(string="Accuracy (m)", readonly=True, copy=False)
+    check_in_distance = fields.Float(
+        string="Distance to customer (km)", digits=(10, 3), readonly=True, copy=False
+    )
+    location_status = fields.Selection(
+        [
+            ("pending", "Not checked in"),
+            ("ok", "At the customer"),
+            ("far", "Far from the customer"),
+            ("no_location", "No location"),
+            ("no_customer_location", "Customer not geolocated"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+    )
+    check_out_date = fields.Datetime(readonly=True, copy=False)
+    check_out_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    check_out_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
+    time_on_site = fields.Float(
+        string="Time on site (h)", compute="_compute_time_on_site", store=True, aggregator="avg"
+    )
+
+    # the cadence plans one visit at a time, and the first deliveries one return visit
+    _one_planned_cadence_visit = models.UniqueIndex(
+        "(partner_id) WHERE state = 'planned' AND origin = 'cadence'",
+        "A customer already has a planned visit from the tier cadence.",
+    )
+    _one_first_delivery_visit = models.UniqueIndex(
+        "(partner_id) WHERE origin = 'first_delivery' AND state != 'cancelled'",
+        "A customer gets one return visit after their first deliveries.",
+    )
+
+    @api.depends("planned_date", "duration")
+    def _compute_planned_end(self):
+        for visit in self:
+            visit.planned_end = visit.planned_date and visit.planned_date + timedelta(
+                hours=visit.duration or 0.0
+            )
+
+    @api.depends("check_in_date", "check_out_date")
+    def _compute_time_on_site(self):
+        for visit in self:
+            if visit.check_in_date and visit.check_out_date:
+                seconds = (visit.check_out_date - visit.check_in_date).total_seconds()
+                visit.time_on_site = seconds / 3600.0
+            else:
+                visit.time_on_site = 0.0
+
+    @api.constrains("duration")
+    def _check_duration(self):
+        for visit in self:
+            if visit.duration < 0 or visit.duration > 24:
+                raise ValidationError(
+                    self.env._("A visit lasts between 0 and 24 hours (%(name)s).", name=visit.name)
+                )
+
+    @api.constrains("complaint_id", "partner_id")
+    def _check_complaint(self):
+        for visit in self:
+            if visit.complaint_id and visit.complaint_id.partner_id != visit.partner_id:
+                raise ValidationError(
+                    self.env._("The request of a visit must be the visited customer's.")
+                )
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.partner_id:
+            self.location = self.location or self._address_of(self.partner_id)
+            self.contact_ids = self.contact_ids.filtered(lambda c: c.parent_id == self.partner_id)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("state", "planned") != "planned":
+                raise UserError(self.env._("A visit is planned first, then recorded."))
+        visits = super().create(vals_list)
+        for visit in visits.filtered(lambda v: not v.location):
+            visit.location = self._address_of(visit.partner_id)
+        return visits
+
+    @api.model
+    def _address_of(self, partner):
+        parts = [
+            partner.street,
+            partner.street2,
+            partner.city,
+            partner.state_id.name,
+            partner.country_id.name,
+        ]
+        return ", ".join(part for part in parts if part)
+
+    # ------------------------------------------------------------------ check-in / out
+    def action_check_in_at(self, latitude=None, longitude=None, accuracy=None):
+        """Check in now, at the position the phone gave (None: refused or unavailable,
+        the visit goes on but is flagged "no location")."""
+        self.ensure_one()
+        if self.state != "planned":
+            raise UserError(self.env._("Only a planned visit can be checked in."))
+        if self.check_in_date:
+            raise UserError(self.env._("%(name)s is already checked in.", name=self.name))
+        position = self._valid_position(latitude, longitude)
+        vals = {"check_in_date": fields.Datetime.now(), "location_status": "no_location"}
+        if position:
+            vals.update(
+                {
+                    "check_in_latitude": position[0],
+                    "check_in_longitude": position[1],
+                    "check_in_accuracy": max(float(accuracy or 0.0), 0.0),
+                }
+            )
+            vals.update(self._distance_values(*position))
+        self.write(vals)
+        if vals["location_status"] == "far":
+            self.message_post(
+                body=self.env._(
+                    "Checked in %(distance).1f km from the customer's address (limit: "
+                    "%(radius).1f km).",
+                    distance=vals["check_in_distance"],
+                    radius=self.company_id.delivery_visit_radius_km,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_check_out_at(self, latitude=None, longitude=None):
+        self.ensure_one()
+        if not self.check_in_date:
+            raise UserError(self.env._("Check in before checking out."))
+        if self.check_out_date:
+            raise UserError(self.env._("%(name)s is already checked out.", name=self.name))
+        position = self._valid_position(latitude, longitude)
+        vals = {"check_out_date": fields.Datetime.now()}
+        if position:
+            vals.update({"check_out_latitude": position[0], "check_out_longitude": position[1]})
+        self.write(vals)
+        return True
+
+    def action_check_in(self):
+        """Check in without a position (the form's button when the browser gives none)."""
+        return self.action_check_in_at()
+
+    def action_check_out(self):
+        return self.action_check_out_at()
+
+    def _valid_position(self, latitude, longitude):
+        if latitude is None or longitude is None or latitude is False or longitude is False:
+            return None
+        try:
+            lat, lon = float(latitude), float(longitude)
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("The position must be two numbers.")) from error
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise UserError(
+                self.env._("%(lat)s, %(lon)s is not a position on Earth.", lat=lat, lon=lon)
+            )
+        return lat, lon
+
+    def _distance_values(self, latitude, longitude):
+        """Distance from the customer's geolocated address, and whether it is within the
+        company's check-in radius."""
+        customer = self.partner_id
+        if not (customer.partner_latitude or customer.partner_longitude):
+            return {"check_in_distance": 0.0, "location_status": "no_customer_location"}
+        distance = haversine_km(
+            latitude, longitude, customer.partner_latitude, customer.partner_longitude
+        )
+        radius = self.company_id.delivery_visit_radius_km
+        return {
+            "check_in_distance": distance,
+            "location_status": "far" if distance > radius else "ok",
+        }
+
+    # ------------------------------------------------------------------ record
+    def action_done(self):
+        """Record the visit: the discussion is required, and at a return visit the
+        customer's satisfaction; next steps become activities."""
+        for visit in self:
+            if visit.state != "planned":
+                raise UserError(
+                    self.env._("%(name)s is not a planned visit.", name=visit.display_name)
+                )
+            missing = []
+            if is_html_empty(visit.content):
+                missing.append(self.env._("what was discussed"))
+            if visit.visit_type == "return" and not visit.satisfaction_score:
+                missing.append(self.env._("the customer's satisfaction"))
+            if missing:
+                raise ValidationError(
+                    self.env._(
+                        "%(name)s cannot be recorded yet. Missing: %(missing)s.",
+                        name=visit.display_name,
+                        missing="; ".join(missing),
+                    )
+                )
+            # without a check-in, a visit recorded afterwards took place when planned
+            when = visit.check_in_date or min(visit.planned_date, fields.Datetime.now())
+            visit.write({"state": "done", "visit_date": when})
+            visit.next_step_ids._schedule()
+            visit.activity_ids.action_feedback(feedback=self.env._("Visit recorded."))
+            if visit.satisfaction_score and int(visit.satisfaction_score) <= POOR_SCORE:
+                visit._schedule_poor_score_investigation()
+            visit.partner_id.message_post(
+                body=self.env._(
+                    "%(type)s recorded by %(user)s: %(name)s",
+                    type=dict(visit._fields["visit_type"]._description_selection(self.env))[
+                        visit.visit_type
+                    ],
+                    user=visit.user_id.name,
+                    name=visit.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_cancel(self):
+        if any(visit.state == "done" for visit in self):
+            raise UserError(self.env._("A recorded visit cannot be cancelled."))
+        self.write({"state": "cancelled"})
+        self.activity_unlink(["delivery_crm.mail_activity_type_return_visit"])
+        return True
+
+    def action_reset(self):
+        self.filtered(lambda v: v.state == "cancelled").write({"state": "planned"})
+        return True
+
+    def _schedule_poor_score_investigation(self):
+        """A poor return-visit score opens an investigation for the manager (002 §三.3.2)."""
+        self.ensure_one()
+        manager = (
+            self.partner_id.service_team_id.leader_id
+            or self.company_id.delivery_complaint_manager_id
+            or self.user_id
+        )
+        self.activity_schedule(
+            "delivery_crm.mail_activity_type_complaint_investigation",
+            user_id=manager.id,
+            note=self.env._(
+                "%(customer)s gave %(score)s at the return visit %(name)s (feedback: "
+                "%(feedback)s). Find out why and act on it.",
+                customer=self.partner_id.display_name,
+                score=self.satisfaction_score,
+                name=self.name,
+                feedback=self.feedback or "-",
+            ),
+        )
+
+    # ------------------------------------------------------------------ proposals
+    @api.model
+    def _propose_return_visit(self, partner, user, origin, name, complaint=None, days=2):
+        """A planned return visit for ``partner``, owned by ``user``, with an activity
+        that reminds them of it."""
+        visit = self.create(
+            {
+                "name": name,
+                "visit_type": "return",
+                "origin": origin,
+                "partner_id": partner.id,
+                "user_id": user.id,
+                "company_id": (
+                    complaint.company_id if complaint else partner.company_id or self.env.company
+                ).id,
+                "complaint_id": complaint.id if complaint else False,
+                "planned_date": self._working_morning(days),
+            }
+        )
+        visit.activity_schedule(
+            "delivery_crm.mail_activity_type_return_visit",
+            user_id=user.id,
+            date_deadline=visit.planned_date.date(),
+            note=self.env._(
+                "Call %(customer)s back and record their satisfaction.",
+                customer=partner.display_name,
+            ),
+        )
+        return visit
+
+    @api.model
+    def _working_morning(self, days):
+        """10:00 in the user's timezone, ``days`` days from today, as naive UTC."""
+        tz = pytz.timezone(self.env.user.tz or self.env.company.partner_id.tz or "UTC")
+        day = fields.Date.context_today(self) + timedelta(days=days)
+        return (
+            tz.localize(datetime.combine(day, time(10, 0)))
+            .astimezone(pytz.UTC)
+            .replace(tzinfo=None)
+        )
+
+    # ------------------------------------------------------------------ crons
+    @api.model
+    def _cron_plan_visits(self):
+        """Daily: plan the visits the tiers' cadence calls for, the return visit after a
+        new customer's first deliveries, and the due steps of communication plans. Each
+        step's domain excludes what it has done, so a second run does nothing."""
+        Partner = self.env["res.partner"]
+        horizon = fields.Date.context_today(self) + timedelta(days=7)
+        done = Partner._cron_process_batches(
+            [
+                ("is_delivery_customer", "=", True),
+                ("customer_state", "=", "active"),
+                ("account_manager_id", "!=", False),
+                ("next_visit_due", "<=", horizon),
+                ("visit_ids", "not any", [("state", "=", "planned")]),
+            ],
+            lambda partners: partners._plan_cadence_visits(),
+        )
+        since = fields.Datetime.now() - timedelta(days=30)
+        done += Partner._cron_process_batches(
+            [
+                ("is_delivery_customer", "=", True),
+                ("customer_state", "=", "active"),
+                ("account_manager_id", "!=", False),
+                (
+                    "shipment_ids",
+                    "any",
+                    [("status", "=", "delivered"), ("delivered_datetime", ">=", since)],
+                ),
+                ("visit_ids", "not any", [("origin", "=", "first_delivery")]),
+                (
+                    "shipment_ids",
+                    "not any",
+                    [("status", "=", "delivered"), ("delivered_datetime", "<", since)],
+                ),
+            ],
+            lambda partners: partners._plan_first_delivery_visits(),
+        )
+        done += self.env["delivery.communication.plan"]._cron_process_due()
+        return done
+
+    # ------------------------------------------------------------------ evaluation feed
+    @api.model
+    def _satisfaction_by_partner(self, partner_ids, start, end):
+        """Share of satisfied scores of the return visits made over [start, end):
+        ``{partner_id: (percent, count)}``."""
+        self.flush_model(["partner_id", "state", "satisfaction_score", "visit_date"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, count(*),
+                       count(*) FILTER (WHERE satisfaction_score::int >= %(satisfied)s)
+                  FROM delivery_visit
+                 WHERE state = 'done' AND satisfaction_score IS NOT NULL
+                   AND partner_id = ANY(%(partners)s)
+                   AND visit_date >= %(start)s AND visit_date < %(end)s
+                 GROUP BY partner_id
+                """,
+                satisfied=SATISFIED_SCORE,
+                partners=list(partner_ids),
+                start=start,
+                end=end,
+            )
+        )
+        return {pid: (satisfied * 100.0 / count, count) for pid, count, satisfied in rows}

@@ -1,0 +1,459 @@
+from datetime import date
+
+from freezegun import freeze_time
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import DeliveryCrmCommon
+
+CRON = "delivery_crm.ir_cron_care_greetings"
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryCare(DeliveryCrmCommon):
+    """Customer care (R6): greetings, care events, rewards and news mailings."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.birthday = cls.env.ref("delivery_crm.delivery_care_occasion_birthday")
+        cls.spring_festival = cls.env.ref("delivery_crm.delivery_care_occasion_spring_festival")
+        cls.national_day = cls.env.ref("delivery_crm.delivery_care_occasion_national_day")
+        # greetings go out in the company's time zone
+        cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.customer = cls._new_customer(
+            "Key Customer 重点客户",
+            customer_state="active",
+            customer_class="key",
+            account_manager_id=cls.user_crm.id,
+            email="key@customer.example.com",
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {
+                "name": "Li Wei 李伟",
+                "parent_id": cls.customer.id,
+                "email": "li.wei@customer.example.com",
+                "birthday": date(1985, 5, 20),
+            }
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _greet_on(self, day):
+        with freeze_time(f"{day} 02:00:00"):  # 10:00 in Shanghai
+            self._run_cron(CRON)
+
+    def _logs(self, partner, occasion=None):
+        domain = [("partner_id", "=", partner.id)]
+        if occasion:
+            domain.append(("occasion_id", "=", occasion.id))
+        return self.env["delivery.greeting.log"].search(domain)
+
+    def _comments(self, partner):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+
+    def _notes(self, partner):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "res.partner"),
+                ("res_id", "=", partner.id),
+                ("message_type", "=", "notification"),
+                ("tracking_value_ids", "=", False),
+            ]
+        )
+
+    def _contact(self, birthday, **vals):
+        return self.env["res.partner"].create(
+            {
+                "name": "Contact",
+                "parent_id": self.customer.id,
+                "email": "contact@customer.example.com",
+                "birthday": birthday,
+                **vals,
+            }
+        )
+
+    # ------------------------------------------------------------------ greetings
+    def test_birthday_greeted_once(self):
+        other = self._contact(date(1990, 5, 21), name="Zhang Min")
+        self._greet_on("2026-05-20")
+        self._greet_on("2026-05-20")  # a second run the same day sends nothing more
+        log = self._logs(self.contact)
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.occasion_id, log.year, log.date, log.customer_id),
+            (self.birthday, 2026, date(2026, 5, 20), self.customer),
+        )
+        message = self._comments(self.contact)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(log.message_id, message)
+        self.assertIn("Happy birthday", message.subject)
+        self.assertIn(self.contact, message.partner_ids)
+        # queued for the mail queue, addressed to the contact
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        self.assertEqual(mail.recipient_ids, self.contact)
+        self.assertEqual(mail.state, "outgoing")
+        # the customer's own history shows the care action
+        note = self._notes(self.customer).filtered(lambda m: "Li Wei" in m.body)
+        self.assertEqual(len(note), 1)
+        self.assertIn("Birthday", note.body)
+        # not a birthday: nothing
+        self.assertFalse(self._logs(other))
+        self.assertFalse(self._comments(other))
+        # the next day the other contact is greeted, the first one is not greeted again
+        self._greet_on("2026-05-21")
+        self.assertEqual(len(self._logs(other)), 1)
+        self.assertEqual(len(self._logs(self.contact)), 1)
+        # next year: greeted again
+        self._greet_on("2027-05-20")
+        self.assertEqual(self._logs(self.contact).mapped("year"), [2027, 2026])
+
+    def test_individual_customer_birthday(self):
+        person = self._new_customer(
+            "Wang Fang 王芳",
+            is_company=False,
+            customer_state="active",
+            customer_class="general",
+            account_manager_id=self.user_crm.id,
+            email="wang.fang@example.com",
+            birthday=date(1979, 11, 3),
+        )
+        self._greet_on("2026-11-03")
+        self.assertEqual(self._logs(person).customer_id, person)
+        self.assertEqual(len(self._comments(person)), 1)
+        # its own greeting is its history: no extra note
+        self.assertFalse(self._notes(person).filtered(lambda m: "greeting sent" in m.body))
+
+    def test_greeting_log_unique(self):
+        """What stops a second worker: one log row per person, occasion and year."""
+        Log = self.env["delivery.greeting.log"]
+        vals = {
+            "partner_id": self.contact.id,
+            "occasion_id": self.birthday.id,
+            "year": 2026,
+            "date": date(2026, 5, 20),
+        }
+        Log.create(vals)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            Log.create(vals)
+            self.env.flush_all()
+
+    def test_leap_day_birthday(self):
+        leap = self._contact(date(2000, 2, 29), name="Leap Day")
+        self._greet_on("2027-02-28")  # 2027 has no 29 February
+        self.assertEqual(self._logs(leap).date, date(2027, 2, 28))
+        self._greet_on("2027-03-01")
+        self.assertEqual(len(self._logs(leap)), 1)
+        self._greet_on("2028-02-28")  # 2028 has one: wait for it
+        self.assertEqual(len(self._logs(leap)), 1)
+        self._greet_on("2028-02-29")
+        logs = self._logs(leap)
+        self.assertEqual(logs.mapped("date"), [date(2028, 2, 29), date(2027, 2, 28)])
+        self.assertEqual(len(self._comments(leap)), 2)
+
+    def test_lunar_holiday_date_per_year(self):
+        # 6 February is the Spring Festival in 2027, not in 2026
+        self._greet_on("2026-02-06")
+        self.assertFalse(self._logs(self.customer, self.spring_festival))
+        self._greet_on("2027-02-06")
+        log = self._logs(self.customer, self.spring_festival)
+        self.assertEqual((log.year, log.date), (2027, date(2027, 2, 6)))
+        message = self._comments(self.customer)
+        self.assertEqual(log.message_id, message)
+        self.assertIn("Spring Festival", message.subject)
+        self.assertIn("Spring Festival", message.body)
+        # the holiday greets the customer itself, not each contact
+        self.assertFalse(self._logs(self.contact, self.spring_festival))
+        # no date given for 2029 yet: no greeting, and no next date shown in 2029
+        self.assertFalse(self.spring_festival._day_in(2029))
+        with freeze_time("2029-01-10"):
+            self.spring_festival.invalidate_recordset(["next_date"])
+            self.assertFalse(self.spring_festival.next_date)
+        with freeze_time("2027-01-10"):
+            self.spring_festival.invalidate_recordset(["next_date"])
+            self.assertEqual(self.spring_festival.next_date, date(2027, 2, 6))
+
+    def test_fixed_holiday_and_audience(self):
+        general = self._new_customer(
+            "General Customer",
+            customer_state="active",
+            customer_class="general",
+            account_manager_id=self.user_crm.id,
+            email="general@customer.example.com",
+        )
+        prospect = self._new_customer(
+            "Prospect", customer_class="key", email="prospect@example.com"
+        )
+        suspended = self._new_customer(
+            "Suspended",
+            customer_state="suspended",
+            state_reason="Unpaid invoices",
+            customer_class="key",
+            email="suspended@example.com",
+        )
+        self.national_day.write({"for_general": False, "for_potential": False})
+        self._greet_on("2026-10-01")
+        self.assertEqual(len(self._logs(self.customer, self.national_day)), 1)
+        self.assertIn("National Day", self._comments(self.customer).subject)
+        for partner in (general, prospect, suspended):
+            with self.subTest(partner=partner.name):
+                self.assertFalse(self._logs(partner))
+                self.assertFalse(self._comments(partner))
+
+    def test_no_email_or_opted_out_skipped(self):
+        no_email = self._contact(date(1970, 7, 1), name="No Email", email=False)
+        opted_out = self._contact(date(1970, 7, 1), name="Opted Out", email="out@example.com")
+        self.env["mail.blacklist"]._add("out@example.com")
+        self._greet_on("2026-07-01")
+        self.assertFalse(self._logs(no_email))
+        self.assertFalse(self._comments(no_email))
+        self.assertFalse(self._logs(opted_out))
+        # not logged as greeted: given an address the same day, they are greeted
+        no_email.email = "found@example.com"
+        self._greet_on("2026-07-01")
+        self.assertEqual(len(self._logs(no_email)), 1)
+        self.assertEqual(len(self._comments(no_email)), 1)
+
+    def test_occasion_validation(self):
+        Occasion = self.env["delivery.care.occasion"].with_user(self.user_manager)
+        template = self.env.ref("delivery_crm.mail_template_holiday_greeting")
+        base = {"name": "Test day", "mail_template_id": template.id}
+        for month, day in ((2, 30), (13, 1), (4, 31), (0, 0)):
+            with self.subTest(month=month, day=day), self.assertRaises(ValidationError):
+                Occasion.create({**base, "month": month, "day": day})
+        leap = Occasion.create({**base, "month": 2, "day": 29})
+        with freeze_time("2027-01-01"):
+            self.assertEqual(leap.next_date, date(2027, 2, 28))
+        with self.assertRaises(ValidationError):
+            Occasion.create(
+                {
+                    **base,
+                    "month": 5,
+                    "day": 1,
+                    "for_key": False,
+                    "for_general": False,
+                    "for_potential": False,
+                }
+            )
+        with self.assertRaises(ValidationError):
+            Occasion.create({**base, "kind": "birthday"})  # one birthday occasion already
+        with self.assertRaises(ValidationError):
+            Occasion.create(
+                {
+                    **base,
+                    "month": 5,
+                    "day": 1,
+                    "mail_template_id": self.env.ref("delivery_crm.mail_template_tier_change").id,
+                }
+            )
+        lunar = Occasion.create(
+            {**base, "date_mode": "yearly", "date_ids": [(0, 0, {"date": date(2026, 6, 19)})]}
+        )
+        self.assertEqual(lunar._day_in(2026), date(2026, 6, 19))
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            lunar.write({"date_ids": [(0, 0, {"date": date(2026, 6, 20)})]})
+            self.env.flush_all()
+
+    # ------------------------------------------------------------------ care events
+    def test_care_event_in_customer_history(self):
+        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        event = Event.create(
+            {
+                "name": "Annual appreciation dinner",
+                "kind": "appreciation",
+                "partner_id": self.customer.id,
+                "contact_ids": [(6, 0, self.contact.ids)],
+                "date": date(2026, 12, 20),
+                "cost": 300.0,
+            }
+        )
+        self.assertEqual(event.state, "planned")
+        self.assertEqual(event.user_id, self.user_crm)
+        notes = self._notes(self.customer).filtered(lambda m: "Annual appreciation" in m.body)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("planned", notes.body)
+        event.action_done()
+        self.assertEqual(event.state, "done")
+        notes = self._notes(self.customer).filtered(lambda m: "Annual appreciation" in m.body)
+        self.assertEqual(len(notes), 2)
+        self.assertIn("done", notes[0].body)
+        with self.assertRaises(UserError):
+            event.action_cancel()
+        # staff keep the history: no deletion
+        with self.assertRaises(AccessError):
+            event.unlink()
+        with self.assertRaises(ValidationError):
+            Event.create({"name": "Gift", "partner_id": self.customer.id, "cost": -1})
+
+    # ------------------------------------------------------------------ rewards
+    def test_reward_wizard(self):
+        self.customer.reward_candidate = True
+        wizard = (
+            self.env["delivery.reward.wizard"]
+            .with_user(self.user_manager)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "description": "Excellent customer certificate",
+                    "value": 500.0,
+                    "date": date(2026, 4, 1),
+                }
+            )
+        )
+        wizard.action_confirm()
+        self.assertFalse(self.customer.reward_candidate)
+        event = self.env["delivery.care.event"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (event.kind, event.state, event.cost, event.date, event.name),
+            ("reward", "done", 500.0, date(2026, 4, 1), "Excellent customer certificate"),
+        )
+        note = self._notes(self.customer).filtered(lambda m: "Excellent customer" in m.body)
+        self.assertEqual(len(note), 1)
+        self.assertIn("Reward", note.body)
+
+    def test_reward_wizard_needs_description(self):
+        self.customer.reward_candidate = True
+        wizard = (
+            self.env["delivery.reward.wizard"]
+            .with_user(self.user_manager)
+            .create({"partner_id": self.customer.id, "description": "  "})
+        )
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertTrue(self.customer.reward_candidate)
+        self.assertFalse(
+            self.env["delivery.care.event"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    # ------------------------------------------------------------------ access
+    def test_staff_access(self):
+        template = self.env.ref("delivery_crm.mail_template_holiday_greeting")
+        with self.assertRaises(AccessError):
+            self.env["delivery.care.occasion"].with_user(self.user_crm).create(
+                {"name": "Dragon Boat", "month": 6, "day": 1, "mail_template_id": template.id}
+            )
+        with self.assertRaises(AccessError):
+            self.national_day.with_user(self.user_crm).write({"day": 2})
+        self.assertTrue(self.national_day.with_user(self.user_crm).name)
+        self.customer.reward_candidate = True
+        with self.assertRaises(AccessError):
+            self.env["delivery.reward.wizard"].with_user(self.user_crm).create(
+                {"partner_id": self.customer.id, "description": "Gift"}
+            )
+        self.assertTrue(self.customer.reward_candidate)
+        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        with self.assertRaises(AccessError):
+            Event.create({"name": "Reward", "kind": "reward", "partner_id": self.customer.id})
+        gift = Event.create({"name": "Gift", "kind": "gift", "partner_id": self.customer.id})
+        with self.assertRaises(AccessError):
+            gift.kind = "reward"
+        with self.assertRaises(AccessError):
+            self.env["delivery.news.mailing.wizard"].with_user(self.user_crm).create(
+                {"subject": "News"}
+            )
+        # the greeting log is append-only, for managers too
+        log = self.env["delivery.greeting.log"].create(
+            {
+                "partner_id": self.contact.id,
+                "occasion_id": self.birthday.id,
+                "year": 2026,
+                "date": date(2026, 5, 20),
+            }
+        )
+        for user in (self.user_crm, self.user_manager):
+            with self.subTest(user=user.login):
+                self.assertEqual(log.with_user(user).year, 2026)
+                with self.assertRaises(AccessError):
+                    log.with_user(user).write({"year": 2025})
+                with self.assertRaises(AccessError):
+                    log.with_user(user).unlink()
+
+    # ------------------------------------------------------------------ news
+    def test_news_mailing(self):
+        self.user_manager.group_ids += self.env.ref("mass_mailing.group_mass_mailing_user")
+        mk = self._new_customer
+        general = mk(
+            "General",
+            customer_class="general",
+            email="general@news.example.com",
+            customer_state="active",
+            account_manager_id=self.user_crm.id,
+        )
+        prospect = mk("Prospect", customer_class="potential", email="prospect@news.example.com")
+        key = mk("Key", customer_class="key", email="key@news.example.com")
+        ended = mk(
+            "Ended",
+            customer_class="general",
+            email="ended@news.example.com",
+            customer_state="terminated",
+            state_reason="Closed",
+        )
+        no_email = mk("No email", customer_class="general", email=False)
+        blocked = mk("Blocked", customer_class="general", email="blocked@news.example.com")
+        self.env["mail.blacklist"]._add("blocked@news.example.com")
+        Wizard = self.env["delivery.news.mailing.wizard"].with_user(self.user_manager)
+
+        wizard = Wizard.create({"subject": "Same-day delivery in your city"})
+        ours = general | prospect | key | ended | no_email | blocked
+        action = wizard.action_create_mailing()
+        mailing = self.env["mailing.mailing"].browse(action["res_id"])
+        self.assertEqual(action["res_model"], "mailing.mailing")
+        self.assertEqual(mailing.state, "draft")
+        self.assertEqual(mailing.mailing_model_real, "res.partner")
+        self.assertEqual(mailing.subject, "Same-day delivery in your city")
+        selected = self.env["res.partner"].search(mailing._get_recipients_domain()) & ours
+        self.assertEqual(selected, general | prospect | blocked)
+        expected = self.env["res.partner"].search_count(mailing._parse_mailing_domain())
+        self.assertEqual(wizard.recipient_count, expected)
+
+        # a tier narrows the choice
+        wizard_tier = Wizard.create(
+            {"subject": "Gold news", "tier_ids": [(6, 0, self.tier_gold.ids)]}
+        )
+        mailing_tier = self.env["mailing.mailing"].browse(
+            wizard_tier.action_create_mailing()["res_id"]
+        )
+        self.assertFalse(
+            self.env["res.partner"].search(mailing_tier._get_recipients_domain()) & ours
+        )
+
+        # sending: the blacklisted customer gets nothing
+        mailing.body_html = "<p>Our new service</p>"
+        mailing.with_user(self.user_manager).action_send_mail()
+        traces = self.env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id), ("res_id", "in", ours.ids)]
+        )
+        by_partner = {trace.res_id: trace for trace in traces}
+        self.assertEqual(set(by_partner), set((general | prospect | blocked).ids))
+        self.assertEqual(by_partner[blocked.id].trace_status, "cancel")
+        self.assertEqual(by_partner[blocked.id].failure_type, "mail_bl")
+        self.assertNotEqual(by_partner[general.id].trace_status, "cancel")
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [
+                    ("mailing_id", "=", mailing.id),
+                    ("email_to", "ilike", "blocked@news"),
+                    ("state", "!=", "cancel"),
+                ]
+            )
+        )
+
+    def test_news_mailing_needs_a_choice(self):
+        self.user_manager.group_ids += self.env.ref("mass_mailing.group_mass_mailing_user")
+        Wizard = self.env["delivery.news.mailing.wizard"].with_user(self.user_manager)
+        count = self.env["mailing.mailing"].search_count([])
+        for vals in (
+            {"for_general": False, "for_potential": False},
+            {"state_potential": False, "state_active": False},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                Wizard.create({"subject": "News", **vals}).action_create_mailing()
+        self.assertEqual(self.env["mailing.mailing"].search_count([]), count)

@@ -1,0 +1,50 @@
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
+
+CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+
+
+class DeliveryRewardWizard(models.TransientModel):
+    """A manager rewards an excellent customer (客户嘉奖, 002 §四.4; 000 §六(三).2): the
+    reward is recorded as a done care event (so it is in the customer's history) and
+    the customer is no longer a reward candidate."""
+
+    _name = "delivery.reward.wizard"
+    _description = "Give a reward to a customer"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        domain="[('is_delivery_customer', '=', True)]",
+    )
+    description = fields.Char(string="Reward", required=True)
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    value = fields.Monetary(currency_field="currency_id")
+    note = fields.Html(string="Details")
+
+    def action_confirm(self):
+        self.ensure_one()
+        if not self.env.user.has_group(CRM_MANAGER):
+            raise AccessError(self.env._("Only Delivery CRM managers can give rewards."))
+        description = (self.description or "").strip()
+        if not description:
+            raise UserError(self.env._("Describe the reward."))
+        if self.value < 0:
+            raise UserError(self.env._("The value of a reward cannot be negative."))
+        self.env["delivery.care.event"].create(
+            {
+                "name": description,
+                "kind": "reward",
+                "partner_id": self.partner_id.id,
+                "date": self.date,
+                "cost": self.value,
+                "description": self.note,
+                "company_id": self.company_id.id,
+                "state": "done",
+            }
+        )
+        self.partner_id.reward_candidate = False
+        return {"type": "ir.actions.act_window_close"}
