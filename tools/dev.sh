@@ -174,10 +174,32 @@ EOF
     mv "$CONF.new" "$CONF"
 }
 
+ensure_system_packages() {  # the PDF engine, CJK fonts for the reports, a browser for UI tests
+    local missing=()
+    command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+        || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+    if command -v fc-list >/dev/null 2>&1 && ! fc-list :lang=zh | grep -q .; then
+        missing+=(fonts-noto-cjk)
+    fi
+    [ ${#missing[@]} = 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing[*]} (Debian packages)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
+            || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${missing[@]}" >/dev/null 2>&1; } \
+            || say "WARNING: could not install ${missing[*]}; PDF reports or browser tests need them"
+    else
+        say "WARNING: missing ${missing[*]}; PDF reports and browser tests need them" \
+            "(Debian: sudo apt-get install ${missing[*]})"
+    fi
+}
+
 setup() {
     ensure_venv
     ensure_odoo
     ensure_requirements
+    ensure_system_packages
     ensure_postgres
     write_config
 }
