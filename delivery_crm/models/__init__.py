@@ -27,3 +27,7 @@ from . import delivery_care_occasion_date
 from . import delivery_care_occasion
 from . import delivery_greeting_log
 from . import delivery_care_event
+from . import delivery_staff_training
+from . import delivery_staff_kpi_report
+from . import delivery_customer_risk_report
+from . import delivery_satisfaction_trend_report

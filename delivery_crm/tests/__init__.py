@@ -11,3 +11,4 @@ from . import test_delivery_complaint_portal
 from . import test_delivery_visit
 from . import test_delivery_visit_ui
 from . import test_delivery_care
+from . import test_delivery_staff_kpi
