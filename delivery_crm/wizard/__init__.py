@@ -5,3 +5,4 @@ from . import delivery_complaint_handover_wizard
 from . import delivery_complaint_reply_wizard
 from . import delivery_reward_wizard
 from . import delivery_news_mailing_wizard
+from . import delivery_xlsx_export_wizard

@@ -1,0 +1,45 @@
+"""Download of the Excel exports (R10, R11).
+
+The export wizard's button points the browser here; the file is written on the fly
+into a temporary file, streamed from disk and deleted. Nothing is stored: no
+attachment to clean up, and a download always reflects the data of the moment, read
+with the user's own rights (``auth="user"``, no sudo).
+"""
+
+import contextlib
+import os
+
+from odoo import http
+from odoo.http import request
+
+from ..wizard.delivery_xlsx_export_wizard import XLSX_MIMETYPE
+
+
+class DeliveryXlsxController(http.Controller):
+    @http.route("/delivery_crm/xlsx/<int:wizard_id>", type="http", auth="user", methods=["GET"])
+    def download_xlsx(self, wizard_id, **kwargs):
+        wizard = request.env["delivery.xlsx.export.wizard"].browse(wizard_id).exists()
+        if not wizard:
+            raise request.not_found()
+        # AccessError (403) for a user who may not export
+        wizard.check_access("read")
+        # the parameters of another user's export are not shared
+        if wizard.create_uid != request.env.user:
+            raise request.not_found()
+        path, filename = wizard._export_xlsx()
+        try:
+            stream = http.Stream(
+                type="path",
+                path=path,
+                mimetype=XLSX_MIMETYPE,
+                download_name=filename,
+                as_attachment=True,
+                size=os.path.getsize(path),
+            )
+            # the response holds the file open: it is streamed from disk, in chunks
+            return stream.get_response()
+        finally:
+            # on POSIX an open file outlives its name; the disk space is freed when
+            # the response has been sent
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
