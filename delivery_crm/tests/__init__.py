@@ -12,3 +12,5 @@ from . import test_delivery_visit
 from . import test_delivery_visit_ui
 from . import test_delivery_care
 from . import test_delivery_staff_kpi
+from . import test_delivery_reports
+from . import test_delivery_xlsx
