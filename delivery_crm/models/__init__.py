@@ -31,3 +31,6 @@ from . import delivery_staff_training
 from . import delivery_staff_kpi_report
 from . import delivery_customer_risk_report
 from . import delivery_satisfaction_trend_report
+from . import delivery_survey_invitation
+from . import delivery_key_account_report
+from . import delivery_key_account_plan

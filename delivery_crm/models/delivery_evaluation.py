@@ -214,11 +214,11 @@ class DeliveryEvaluation(models.Model):
 
         :return: ``{partner_id: (satisfaction_percent, number_of_answers)}`` for the
             customers that have data; a customer absent from the dict has "no data".
-            The ratings of requests and the scores of return visits are merged,
-            weighted by their number of answers.
+            The ratings of requests, the scores of return visits and the completed
+            satisfaction surveys are merged, weighted by their number of answers.
         """
         merged = {}
-        for source in ("delivery.complaint", "delivery.visit"):
+        for source in ("delivery.complaint", "delivery.visit", "delivery.survey.invitation"):
             figures = self.env[source]._satisfaction_by_partner(partner_ids, start, end)
             for partner_id, (percent, count) in figures.items():
                 before, before_count = merged.get(partner_id, (0.0, 0))

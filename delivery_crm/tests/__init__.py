@@ -14,3 +14,5 @@ from . import test_delivery_care
 from . import test_delivery_staff_kpi
 from . import test_delivery_reports
 from . import test_delivery_xlsx
+from . import test_delivery_survey
+from . import test_delivery_key_account

@@ -445,6 +445,6 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             self.env.flush_all()
         for batch in (customers[6:9], customers[9:18]):
             self.env.invalidate_all()
-            with self.assertQueryCount(32):
+            with self.assertQueryCount(33):
                 run._evaluate_batch(partners(batch))
                 self.env.flush_all()  # the batch's own pending writes count too

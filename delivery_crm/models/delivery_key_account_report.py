@@ -1,0 +1,309 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.tools.misc import format_date
+
+from .delivery_complaint_rate_report import COMPLAINT_RATE_TARGET
+from .delivery_satisfaction_trend_report import SATISFACTION_TARGET
+
+CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+# key customers still looked after (a terminated customer leaves the report)
+REPORTED_STATES = ("potential", "active", "suspended")
+FINISHED_OUTCOMES = ("delivered", "late", "damaged", "lost")
+EXCEPTION_OUTCOMES = ("late", "damaged", "lost")
+
+
+class DeliveryKeyAccountReport(models.Model):
+    """The monthly analysis of the key customers of one company (大客户信息分析报告,
+    001 §四.2; R11), mailed to the company's Delivery CRM managers.
+
+    A daily cron composes, once the month is over, one report per company and month:
+    for each key customer its tier, its latest evaluation KPIs, the deliveries,
+    revenue, exceptions and on-time rate of the month, the complaints and other
+    requests received in the month and the last visit; all figures come from a few
+    grouped queries, whatever the number of customers. The rendered report is kept
+    here and posted to the managers; ``UNIQUE(company_id, month)`` and the state make
+    it go out once a month however often the cron runs."""
+
+    _name = "delivery.key.account.report"
+    _inherit = ["mail.thread"]
+    _description = "Key customer monthly report"
+    _order = "month desc, company_id"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    month = fields.Date(
+        required=True, readonly=True, help="First day of the month the report analyses."
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("sent", "Sent")], required=True, default="draft", readonly=True
+    )
+    body_html = fields.Html(string="Report", readonly=True, sanitize_style=True)
+    customer_count = fields.Integer(string="Key customers", readonly=True)
+    recipient_ids = fields.Many2many("res.partner", string="Sent to", readonly=True)
+    sent_date = fields.Datetime(string="Sent on", readonly=True)
+
+    _company_month_unique = models.Constraint(
+        "UNIQUE (company_id, month)",
+        "There is one key customer report per company and month.",
+    )
+
+    @api.depends("month", "company_id")
+    def _compute_display_name(self):
+        for report in self:
+            report.display_name = self.env._(
+                "Key customers %(month)s",
+                month=format_date(self.env, report.month, date_format="MMMM y")
+                if report.month
+                else "",
+            )
+
+    # ------------------------------------------------------------------ cron
+    @api.model
+    def _cron_send_monthly_reports(self):
+        """Daily: send the report of the last complete month of every company whose
+        report has not gone out yet. A company without managers or key customers gets
+        no report."""
+        # sudo: the cron reports on every company, whatever companies its user sees
+        companies = self.env["res.company"].sudo().search([("active", "=", True)], order="id")
+        for company in companies:
+            tz = self._company_tz(company)
+            today = fields.Date.context_today(self.with_context(tz=tz))
+            month = today.replace(day=1) - relativedelta(months=1)
+            # sudo: the report of another company than the cron user's is written too
+            report = self.sudo().search(
+                [("company_id", "=", company.id), ("month", "=", month)], limit=1
+            )
+            if report.state == "sent":
+                continue
+            managers = self._managers(company)
+            if not managers:
+                continue
+            lang = self._report_lang(company, managers)
+            rows = self.with_context(lang=lang)._key_customer_rows(company, month)
+            if not rows:
+                continue
+            if not report:
+                # sudo: nobody creates reports by hand; the cron writes them
+                report = self.sudo().create({"company_id": company.id, "month": month})
+            report.with_context(lang=lang)._send(rows, managers)
+            self.env["ir.cron"]._commit_progress(1)
+
+    @api.model
+    def _company_tz(self, company):
+        return company.partner_id.tz or self.env.user.tz or "UTC"
+
+    @api.model
+    def _managers(self, company):
+        """The active Delivery CRM managers who work in ``company``."""
+        # sudo: the cron looks for the managers of every company
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("all_group_ids", "in", self.env.ref(CRM_MANAGER).ids),
+                    ("company_ids", "in", company.ids),
+                    ("share", "=", False),
+                ],
+                order="id",
+            )
+        )
+
+    # ------------------------------------------------------------------ figures
+    @api.model
+    def _key_customers(self, company):
+        """The key customers of ``company``; customers shared by every company are
+        reported in the first company (as the evaluation does)."""
+        # sudo: the cron reads every company's customers
+        Partner = self.env["res.partner"].sudo().with_context(active_test=True)
+        first_company = self.env["res.company"].sudo().search([], order="id", limit=1)
+        companies = company.ids + ([False] if company == first_company else [])
+        return Partner.search(
+            [
+                ("is_delivery_customer", "=", True),
+                ("customer_class", "=", "key"),
+                ("customer_state", "in", REPORTED_STATES),
+                ("company_id", "in", companies),
+            ],
+            order="name, id",
+        )
+
+    @api.model
+    def _key_customer_rows(self, company, month):
+        """One dict of figures per key customer of ``company`` for ``month`` (its
+        first day), from grouped queries: no query per customer."""
+        customers = self._key_customers(company)
+        if not customers:
+            return []
+        customers.fetch(
+            [
+                "name",
+                "tier_id",
+                "account_manager_id",
+                "customer_state",
+                "kpi_date",
+                "kpi_score",
+                "kpi_satisfaction",
+                "kpi_complaint_rate",
+                "kpi_on_time_rate",
+                "last_visit_date",
+            ]
+        )
+        bounds = self.env["delivery.evaluation"]._period_bounds(
+            "monthly", month, self._company_tz(company)
+        )
+        in_month = [
+            ("partner_id", "in", customers.ids),
+            ("date", ">=", bounds["start"]),
+            ("date", "<", bounds["end"]),
+            ("outcome", "!=", "cancelled"),
+        ]
+        # sudo: revenue is restricted to Delivery CRM users; the report is for managers
+        shipments = (
+            self.env["delivery.shipment"]
+            .sudo()
+            ._read_group(in_month, ["partner_id", "outcome"], ["__count", "revenue:sum"])
+        )
+        # sudo: every request of the month is counted, whoever handles it
+        requests = (
+            self.env["delivery.complaint"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", customers.ids),
+                    ("received_date", ">=", bounds["start"]),
+                    ("received_date", "<", bounds["end"]),
+                ],
+                ["partner_id", "request_type"],
+                ["__count"],
+            )
+        )
+        figures = {
+            customer: dict.fromkeys(
+                ("deliveries", "revenue", "finished", "on_time", "exceptions", "complaints"),
+                0,
+            )
+            | {"requests": 0}
+            for customer in customers
+        }
+        for customer, outcome, count, revenue in shipments:
+            row = figures[customer]
+            row["deliveries"] += count
+            row["revenue"] += revenue
+            if outcome in FINISHED_OUTCOMES:
+                row["finished"] += count
+            if outcome == "delivered":
+                row["on_time"] += count
+            if outcome in EXCEPTION_OUTCOMES:
+                row["exceptions"] += count
+        for customer, request_type, count in requests:
+            key = "complaints" if request_type == "complaint" else "requests"
+            figures[customer][key] += count
+        rows = []
+        for customer in customers:
+            row = figures[customer]
+            rows.append(
+                {
+                    "partner": customer,
+                    "name": customer.name,
+                    "tier": customer.tier_id.display_name or "",
+                    "account_manager": customer.account_manager_id.name or "",
+                    "kpi_date": customer.kpi_date,
+                    "kpi_score": customer.kpi_score,
+                    "kpi_satisfaction": customer.kpi_satisfaction,
+                    "kpi_complaint_rate": customer.kpi_complaint_rate,
+                    "kpi_on_time_rate": customer.kpi_on_time_rate,
+                    "deliveries": row["deliveries"],
+                    "revenue": row["revenue"],
+                    "exceptions": row["exceptions"],
+                    "on_time_rate": (
+                        row["on_time"] * 100.0 / row["finished"] if row["finished"] else None
+                    ),
+                    "complaints": row["complaints"],
+                    "requests": row["requests"],
+                    "complaint_rate": (
+                        row["complaints"] * 100.0 / row["deliveries"] if row["deliveries"] else None
+                    ),
+                    "last_visit_date": customer.last_visit_date,
+                    # below the service targets (003 §1.2): satisfaction under 90 %,
+                    # complaint rate of 5 % or more (only where the KPIs were computed)
+                    "alert": bool(customer.kpi_date)
+                    and (
+                        customer.kpi_satisfaction < SATISFACTION_TARGET
+                        or customer.kpi_complaint_rate >= COMPLAINT_RATE_TARGET
+                    ),
+                }
+            )
+        rows.sort(key=lambda r: (-r["revenue"], r["name"] or ""))
+        return rows
+
+    # ------------------------------------------------------------------ sending
+    @api.model
+    def _report_lang(self, company, managers):
+        """The managers' language when they share one, else the company's."""
+        langs = set(managers.mapped("lang")) - {False}
+        if len(langs) == 1:
+            return langs.pop()
+        return company.partner_id.lang or "en_US"
+
+    def _render_body(self, rows):
+        """The report as HTML, in the language of the context."""
+        self.ensure_one()
+        company = self.company_id
+        env = self.env
+        lang = env.lang or "en_US"
+        values = {
+            "report": self,
+            "company": company,
+            "currency": company.currency_id,
+            "month_label": format_date(env, self.month, date_format="MMMM y", lang_code=lang),
+            "rows": rows,
+            "totals": {
+                "deliveries": sum(r["deliveries"] for r in rows),
+                "revenue": sum(r["revenue"] for r in rows),
+                "exceptions": sum(r["exceptions"] for r in rows),
+                "complaints": sum(r["complaints"] for r in rows),
+                "requests": sum(r["requests"] for r in rows),
+                "alerts": sum(1 for r in rows if r["alert"]),
+            },
+            "note": self.env._(
+                "Highlighted rows are below the service targets: satisfaction of at least "
+                "%(satisfaction)s%% and a complaint rate under %(complaint)s%%. Evaluation "
+                "figures are those of each customer's latest evaluation; deliveries, revenue, "
+                "exceptions and requests are those of the month.",
+                satisfaction=f"{SATISFACTION_TARGET:.0f}",
+                complaint=f"{COMPLAINT_RATE_TARGET:.0f}",
+            ),
+            "format_date": lambda day: format_date(env, day, lang_code=lang) if day else "",
+        }
+        return env["ir.qweb"]._render("delivery_crm.key_account_report_body", values)
+
+    def _send(self, rows, managers):
+        """Render the report for ``rows`` (in the language of the context), keep it and
+        post it to ``managers``."""
+        self.ensure_one()
+        body = self._render_body(rows)
+        company = self.company_id
+        subject = self.env._(
+            "%(company)s: key customers of %(month)s",
+            company=company.name,
+            month=format_date(self.env, self.month, date_format="MMMM y"),
+        )
+        self.write(
+            {
+                "body_html": body,
+                "customer_count": len(rows),
+                "recipient_ids": [Command.set(managers.partner_id.ids)],
+                "state": "sent",
+                "sent_date": fields.Datetime.now(),
+            }
+        )
+        self.message_post(
+            body=body,
+            subject=subject,
+            partner_ids=managers.partner_id.ids,
+            author_id=company.partner_id.id,
+            email_from=company.email_formatted or None,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
