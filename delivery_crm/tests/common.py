@@ -1,4 +1,6 @@
-from odoo import Command, api
+from datetime import timedelta
+
+from odoo import Command, api, fields
 from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -77,3 +79,48 @@ class DeliveryCrmCommon(TransactionCase):
 
     def _last_change(self, partner):
         return self.env["delivery.tier.change"].search([("partner_id", "=", partner.id)], limit=1)
+
+    def _resolve_complaint(self, complaint, investigation=None, corrective=None):
+        """Take ``complaint`` through the gates to "resolved": acknowledged, investigated
+        (transport root cause, responsible manager), a corrective and a preventive
+        action, and a result."""
+        complaint.action_acknowledge()
+        complaint.action_investigate()
+        complaint.write(
+            {
+                "root_cause_id": self.env.ref(
+                    "delivery_crm.delivery_complaint_root_cause_transport"
+                ).id,
+                "department_id": self.env.ref("delivery_crm.delivery_department_transport").id,
+                "responsible_id": self.user_manager.id,
+                **(investigation or {}),
+            }
+        )
+        complaint.action_resolving()
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        complaint.write(
+            {
+                "resolution": "<p>Delivered with a 10% discount.</p>",
+                "action_ids": [
+                    Command.create(
+                        {
+                            "kind": "corrective",
+                            "name": "Redeliver today",
+                            "owner_id": self.user_crm.id,
+                            "deadline": tomorrow,
+                            **(corrective or {}),
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "kind": "preventive",
+                            "name": "Re-plan the route",
+                            "owner_id": self.user_manager.id,
+                            "deadline": tomorrow,
+                        }
+                    ),
+                ],
+            }
+        )
+        complaint.action_resolve()
+        return complaint

@@ -47,41 +47,7 @@ class DeliveryComplaintCommon(DeliveryCrmCommon):
         return self.env["delivery.complaint"].with_user(user or self.user_crm).create(values)
 
     def _through_investigation(self, complaint):
-        complaint.action_acknowledge()
-        complaint.action_investigate()
-        complaint.write(
-            {
-                "root_cause_id": self.root_cause.id,
-                "department_id": self.department.id,
-                "responsible_id": self.user_manager.id,
-            }
-        )
-        complaint.action_resolving()
-        tomorrow = fields.Date.today() + timedelta(days=1)
-        complaint.write(
-            {
-                "resolution": "<p>Delivered with a 10% discount.</p>",
-                "action_ids": [
-                    Command.create(
-                        {
-                            "kind": "corrective",
-                            "name": "Redeliver today",
-                            "owner_id": self.user_crm.id,
-                            "deadline": tomorrow,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "kind": "preventive",
-                            "name": "Re-plan the route",
-                            "owner_id": self.user_manager.id,
-                            "deadline": tomorrow,
-                        }
-                    ),
-                ],
-            }
-        )
-        complaint.action_resolve()
+        return self._resolve_complaint(complaint)
 
 
 @tagged("post_install", "-at_install")

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from PyPDF2 import PdfReader
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .common import DeliveryCrmCommon
@@ -115,45 +115,11 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
                 }
             )
         )
-        complaint.action_acknowledge()
-        complaint.action_investigate()
-        complaint.write(
-            {
-                "root_cause_id": self.env.ref(
-                    "delivery_crm.delivery_complaint_root_cause_transport"
-                ).id,
-                "root_cause_detail": "Truck broke down on the G2 near Wuxi",
-                "department_id": self.env.ref("delivery_crm.delivery_department_transport").id,
-                "responsible_id": self.user_manager.id,
-            }
+        self._resolve_complaint(
+            complaint,
+            investigation={"root_cause_detail": "Truck broke down on the G2 near Wuxi"},
+            corrective={"done": True},
         )
-        complaint.action_resolving()
-        tomorrow = fields.Date.today() + timedelta(days=1)
-        complaint.write(
-            {
-                "resolution": "<p>Delivered with a 10% discount.</p>",
-                "action_ids": [
-                    Command.create(
-                        {
-                            "kind": "corrective",
-                            "name": "Redeliver today",
-                            "owner_id": self.user_crm.id,
-                            "deadline": tomorrow,
-                            "done": True,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "kind": "preventive",
-                            "name": "Re-plan the route",
-                            "owner_id": self.user_manager.id,
-                            "deadline": tomorrow,
-                        }
-                    ),
-                ],
-            }
-        )
-        complaint.action_resolve()
         complaint.rating_apply(
             5, token=complaint._rating_get_access_token(), feedback="Fast and friendly answer"
         )
