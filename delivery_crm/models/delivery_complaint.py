@@ -476,7 +476,9 @@ class DeliveryComplaint(models.Model):
                 vals["user_id"] = owner.id
 
     def write(self, vals):
-        if "user_id" in vals and not self.env.context.get("delivery_complaint_handover"):
+        # the owner changes only through _handover / action_take_ownership, which write
+        # past this check (a context key would let any RPC caller skip it)
+        if "user_id" in vals:
             self._check_owner_change(vals["user_id"])
         if "state" not in vals:
             return super().write(vals)
@@ -501,8 +503,9 @@ class DeliveryComplaint(models.Model):
 
     # ------------------------------------------------------------------ workflow rules
     def _write_bookkeeping(self, vals):
-        """Write what the workflow itself maintains (dates, clocks, escalation levels),
-        past the state logic of :meth:`write`; only the module's own code calls it."""
+        """Write what the workflow itself maintains (dates, clocks, escalation levels,
+        the owner after a hand-over), past the checks of :meth:`write`; private, so only
+        the module's own code can call it."""
         return super().write(vals)  # pylint: disable=super-method-mismatch
 
     def _check_owner_change(self, user_id):
@@ -938,7 +941,7 @@ class DeliveryComplaint(models.Model):
                         owner=complaint.user_id.name,
                     )
                 )
-        self.with_context(delivery_complaint_handover=True).write({"user_id": self.env.uid})
+        self._write_bookkeeping({"user_id": self.env.uid})
         return True
 
     def action_view_rating(self):
@@ -973,7 +976,7 @@ class DeliveryComplaint(models.Model):
                     "reason": reason,
                 }
             )
-            complaint.with_context(delivery_complaint_handover=True).write({"user_id": user.id})
+            complaint._write_bookkeeping({"user_id": user.id})
             complaint.message_post(
                 body=self.env._(
                     "Handed over from %(old)s to %(new)s: %(reason)s",

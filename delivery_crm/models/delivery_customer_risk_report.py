@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .delivery_tools import CUSTOMER_CLASSES
+
 # a customer is at risk when its deliveries of the last 90 days fall below this share of
 # the 90 days before, when it made this many complaints in 90 days, or when its visit is
 # overdue (000 §六, 001 §九: early warning before the evaluation)
@@ -24,7 +26,7 @@ class DeliveryCustomerRiskReport(models.Model):
     account_manager_id = fields.Many2one("res.users", string="Account manager", readonly=True)
     tier_id = fields.Many2one("delivery.tier", readonly=True)
     customer_class = fields.Selection(
-        [("key", "Key"), ("general", "General"), ("potential", "Potential")],
+        CUSTOMER_CLASSES,
         string="Classification",
         readonly=True,
     )

@@ -325,6 +325,10 @@ class TestComplaintOwnership(DeliveryComplaintCommon):
         other = self.user_manager
         with self.assertRaises(UserError):  # owners change only by handing over
             complaint.with_user(self.user_crm).write({"user_id": self.user_employee.id})
+        with self.assertRaises(UserError):  # not even with a context key from the caller
+            complaint.with_user(self.user_crm).with_context(delivery_complaint_handover=True).write(
+                {"user_id": self.user_manager.id}
+            )
         wizard = (
             self.env["delivery.complaint.handover.wizard"]
             .with_user(self.user_crm)
