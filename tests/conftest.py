@@ -44,8 +44,15 @@ def fresh_database(db, modules, *odoo_args):
     )
 
 
-def drop_database(db):
-    subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
+def drop_database(db, attempts=20):
+    """DROP DATABASE ... WITH (FORCE) cannot end a superuser's session, so an autovacuum
+    worker busy in ``db`` makes it fail for a moment: try again."""
+    command = ["dropdb", "--if-exists", "--force", db]
+    for _attempt in range(attempts - 1):
+        if subprocess.run(command, check=False, capture_output=True).returncode == 0:
+            return
+        time.sleep(1)
+    subprocess.run(command, check=True)
 
 
 def free_port():

@@ -132,6 +132,17 @@ ensure_requirements() {
 # --------------------------------------------------------------------------- PostgreSQL
 pg_up() { pg_isready -q >/dev/null 2>&1; }
 
+# DROP DATABASE ... WITH (FORCE) cannot end a superuser's session: an autovacuum worker that
+# happens to be vacuuming the database makes it fail. Such a worker is short-lived: try again.
+drop_db() {
+    local i
+    for i in $(seq 20); do
+        dropdb --if-exists --force "$1" 2>/dev/null && return 0
+        sleep 1
+    done
+    dropdb --if-exists --force "$1"
+}
+
 ensure_postgres() {
     command -v pg_isready >/dev/null 2>&1 || die "PostgreSQL client tools not found (Debian: apt-get install postgresql)."
     if ! pg_up && command -v pg_lsclusters >/dev/null 2>&1; then
@@ -234,7 +245,7 @@ cmd_run() {
 
 cmd_testdb() {  # a fresh database with the module installed (and its demo data)
     setup
-    dropdb --if-exists --force "$TEST_DB"
+    drop_db "$TEST_DB"
     say "creating test database $TEST_DB with $MODULE"
     odoo -d "$TEST_DB" -i "$MODULE" --with-demo --stop-after-init --log-level=warn
 }
@@ -251,12 +262,12 @@ cmd_test() {
 cmd_test_odoo() {  # the same module suite under Odoo's own test runner
     setup
     local db="${TEST_DB}_odoo" log="$STATE/test-odoo.log" rc=0
-    dropdb --if-exists --force "$db"
+    drop_db "$db"
     # HttpCase tests need the HTTP server: on a free port, not the one `make run` uses
     local port; port=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     odoo -d "$db" -i "$MODULE" --with-demo --test-enable --test-tags "/$MODULE" \
         --http-port="$port" --stop-after-init --log-level=test "$@" 2>&1 | tee "$log" || rc=$?
-    dropdb --if-exists --force "$db"
+    drop_db "$db" || say "could not drop $db (left for the next run to drop)"
     [ "$rc" = 0 ] || return "$rc"
     # like OCA's checklog: a warning or an error in the log fails the run
     if grep -E ' (WARNING|ERROR|CRITICAL) ' "$log" >/dev/null; then
