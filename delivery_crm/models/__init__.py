@@ -34,3 +34,4 @@ from . import delivery_satisfaction_trend_report
 from . import delivery_survey_invitation
 from . import delivery_key_account_report
 from . import delivery_key_account_plan
+from . import delivery_access_grant

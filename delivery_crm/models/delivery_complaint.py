@@ -9,7 +9,7 @@ from odoo.tools import SQL, is_html_empty
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_OK, RATING_LIMIT_SATISFIED
 
-from .delivery_tools import PRIORITIES, REQUEST_TYPES
+from .delivery_tools import CRM_READ, PRIORITIES, REQUEST_TYPES
 
 CRM_USER = "delivery_crm.group_delivery_crm_user"
 
@@ -216,7 +216,7 @@ class DeliveryComplaint(models.Model):
         index=True,
         domain=[("share", "=", False)],
         check_company=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="First-contact ownership (首问责任制): who took the request owns it until it is "
         "closed and does its return visit, unless it is handed over.",
     )
@@ -225,29 +225,29 @@ class DeliveryComplaint(models.Model):
         string="Service team",
         tracking=True,
         check_company=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     account_manager_id = fields.Many2one(
-        related="partner_id.account_manager_id", string="Account manager", groups=CRM_USER
+        related="partner_id.account_manager_id", string="Account manager", groups=CRM_READ
     )
     handover_ids = fields.One2many(
-        "delivery.complaint.handover", "complaint_id", string="Hand-overs", groups=CRM_USER
+        "delivery.complaint.handover", "complaint_id", string="Hand-overs", groups=CRM_READ
     )
     visit_ids = fields.One2many(
-        "delivery.visit", "complaint_id", string="Return visits", groups=CRM_USER
+        "delivery.visit", "complaint_id", string="Return visits", groups=CRM_READ
     )
 
     # ------------------------------------------------------------------ investigation (internal)
     root_cause_id = fields.Many2one(
-        "delivery.complaint.root.cause", string="Root cause", tracking=True, groups=CRM_USER
+        "delivery.complaint.root.cause", string="Root cause", tracking=True, groups=CRM_READ
     )
-    root_cause_detail = fields.Text(string="Findings", groups=CRM_USER)
+    root_cause_detail = fields.Text(string="Findings", groups=CRM_READ)
     department_id = fields.Many2one(
         "delivery.department",
         string="Responsible department",
         tracking=True,
         check_company=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     responsible_id = fields.Many2one(
         "res.users",
@@ -255,12 +255,12 @@ class DeliveryComplaint(models.Model):
         tracking=True,
         domain=[("share", "=", False)],
         check_company=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     action_ids = fields.One2many(
-        "delivery.complaint.action", "complaint_id", string="Actions", groups=CRM_USER
+        "delivery.complaint.action", "complaint_id", string="Actions", groups=CRM_READ
     )
-    internal_note = fields.Html(string="Internal notes", groups=CRM_USER)
+    internal_note = fields.Html(string="Internal notes", groups=CRM_READ)
     feasibility = fields.Selection(
         [("feasible", "Feasible"), ("not_feasible", "Not feasible")],
         tracking=True,
@@ -276,9 +276,9 @@ class DeliveryComplaint(models.Model):
     sla_resolution_hours = fields.Float(string="Resolution target (h)", readonly=True)
     sla_response_deadline = fields.Datetime(string="Respond by", readonly=True, index=True)
     sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
-    sla_response_warning = fields.Datetime(readonly=True, groups=CRM_USER)
-    sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_USER)
-    sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_USER)
+    sla_response_warning = fields.Datetime(readonly=True, groups=CRM_READ)
+    sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_READ)
+    sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
     sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
     first_response_date = fields.Datetime(string="First response on", readonly=True, copy=False)
     sla_response_status = fields.Selection(
@@ -295,10 +295,10 @@ class DeliveryComplaint(models.Model):
         index=True,
     )
     response_escalation = fields.Selection(
-        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_USER
+        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_READ
     )
     resolution_escalation = fields.Selection(
-        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_USER
+        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_READ
     )
     first_response_time = fields.Float(
         string="First response (h)",
@@ -315,7 +315,7 @@ class DeliveryComplaint(models.Model):
         help="Hours from receipt to the resolution, pauses excluded.",
     )
     rating_investigated_id = fields.Many2one(
-        "rating.rating", readonly=True, copy=False, groups=CRM_USER
+        "rating.rating", readonly=True, copy=False, groups=CRM_READ
     )
 
     _first_response_after_receipt = models.Constraint(

@@ -1,5 +1,14 @@
 """Small helpers shared by the module's models."""
 
+# the roles (R9): has_group() takes one of these xml ids
+GROUP_STAFF = "delivery_crm.group_delivery_crm_user"
+GROUP_ACCOUNT_MANAGER = "delivery_crm.group_delivery_crm_account_manager"
+GROUP_MANAGER = "delivery_crm.group_delivery_crm_manager"
+GROUP_AUDITOR = "delivery_crm.group_delivery_crm_auditor"
+# field groups: who may read a field (the auditor reads everything, writes nothing)
+CRM_READ = f"{GROUP_STAFF},{GROUP_AUDITOR}"
+CRM_SENSITIVE = f"{GROUP_MANAGER},{GROUP_AUDITOR}"
+
 # customer classification (000 §三(一)): customers, evaluation schemes and evaluations
 CUSTOMER_CLASSES = [("key", "Key"), ("general", "General"), ("potential", "Potential")]
 

@@ -7,7 +7,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, is_html_empty
 
-CRM_USER = "delivery_crm.group_delivery_crm_user"
 EARTH_RADIUS_KM = 6371.0088
 # return-visit scores: 4 and 5 count as satisfied (as Odoo's ratings do), 1 and 2 are poor
 SATISFACTION_SCORES = [

@@ -4,9 +4,16 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
-from .delivery_tools import CUSTOMER_CLASSES, set_related_counts
+from .delivery_tools import (
+    CRM_READ,
+    CRM_SENSITIVE,
+    CUSTOMER_CLASSES,
+    GROUP_ACCOUNT_MANAGER,
+    set_related_counts,
+)
 
 CRM_USER = "delivery_crm.group_delivery_crm_user"
 CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
@@ -25,6 +32,15 @@ STATE_TRANSITIONS = {
     "terminated": {"potential"},
 }
 STATES_NEEDING_REASON = {"suspended", "terminated"}
+# what account managers decide for their customers, and service staff do not (R9)
+ACCOUNT_MANAGER_FIELDS = {
+    "customer_state",
+    "customer_class",
+    "strategic_value",
+    "account_manager_id",
+    "service_team_id",
+    "tier_ladder_id",
+}
 # the context key that lets the module's own tier API write tier_id
 TIER_WRITE_KEY = "delivery_crm_tier_write"
 
@@ -41,7 +57,7 @@ class ResPartner(models.Model):
     _inherit = ["res.partner", "delivery.cron.mixin"]
 
     is_delivery_customer = fields.Boolean(
-        string="Delivery customer", index=True, groups=CRM_USER, copy=False
+        string="Delivery customer", index=True, groups=CRM_READ, copy=False
     )
     # lifecycle
     customer_state = fields.Selection(
@@ -50,14 +66,14 @@ class ResPartner(models.Model):
         default="potential",
         tracking=True,
         index=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
     )
-    state_date = fields.Date(string="Status since", tracking=True, groups=CRM_USER, copy=False)
+    state_date = fields.Date(string="Status since", tracking=True, groups=CRM_READ, copy=False)
     state_reason = fields.Text(
         string="Status reason",
         tracking=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
         help="Why the customer was suspended or terminated.",
     )
@@ -68,12 +84,12 @@ class ResPartner(models.Model):
         default="potential",
         tracking=True,
         index=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     strategic_value = fields.Selection(
         [("core", "Core"), ("important", "Important"), ("general", "General")],
         tracking=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     acquisition_channel = fields.Selection(
         [
@@ -87,19 +103,19 @@ class ResPartner(models.Model):
             ("cold_visit", "Cold visit"),
             ("other", "Other"),
         ],
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="How the customer was found (000 §二(三)).",
     )
     # tier (R2)
     tier_ladder_id = fields.Many2one(
-        "delivery.tier.ladder", string="Tier ladder", tracking=True, groups=CRM_USER
+        "delivery.tier.ladder", string="Tier ladder", tracking=True, groups=CRM_READ
     )
     tier_id = fields.Many2one(
         "delivery.tier",
         tracking=True,
         index=True,
         readonly=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
         domain="[('ladder_id', '=', tier_ladder_id)]",
     )
@@ -107,33 +123,33 @@ class ResPartner(models.Model):
         "delivery.tier",
         string="Evaluated tier",
         readonly=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
         help="The tier the rules give the customer; the effective tier differs only "
         "while a manual override runs.",
     )
     tier_override_tier_id = fields.Many2one(
-        "delivery.tier", string="Override tier", readonly=True, groups=CRM_USER, copy=False
+        "delivery.tier", string="Override tier", readonly=True, groups=CRM_READ, copy=False
     )
     tier_override_reason = fields.Text(
-        string="Override reason", readonly=True, groups=CRM_USER, copy=False
+        string="Override reason", readonly=True, groups=CRM_READ, copy=False
     )
     tier_override_expiry = fields.Date(
-        string="Override until", readonly=True, groups=CRM_USER, copy=False
+        string="Override until", readonly=True, groups=CRM_READ, copy=False
     )
     tier_override_user_id = fields.Many2one(
-        "res.users", string="Overridden by", readonly=True, groups=CRM_USER, copy=False
+        "res.users", string="Overridden by", readonly=True, groups=CRM_READ, copy=False
     )
     tier_benefit_ids = fields.Many2many(
         "delivery.tier.benefit",
         compute="_compute_tier_benefit_ids",
         string="Tier benefits",
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     tier_change_ids = fields.One2many(
-        "delivery.tier.change", "partner_id", string="Tier history", groups=CRM_USER
+        "delivery.tier.change", "partner_id", string="Tier history", groups=CRM_READ
     )
-    tier_change_count = fields.Integer(compute="_compute_tier_change_count", groups=CRM_USER)
+    tier_change_count = fields.Integer(compute="_compute_tier_change_count", groups=CRM_READ)
     # service
     account_manager_id = fields.Many2one(
         "res.users",
@@ -141,7 +157,7 @@ class ResPartner(models.Model):
         tracking=True,
         index=True,
         domain=[("share", "=", False)],
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="The dedicated person who looks after the customer (专人负责).",
     )
     service_team_id = fields.Many2one(
@@ -149,24 +165,38 @@ class ResPartner(models.Model):
         string="Service team",
         tracking=True,
         index=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
-    cooperation_start_date = fields.Date(string="Cooperation since", tracking=True, groups=CRM_USER)
+    # who reaches the customer's delivery-CRM data (R9): the record rules of the data
+    # models search on these two, for the user who searches
+    delivery_assigned = fields.Boolean(
+        string="Assigned to me",
+        compute="_compute_delivery_assigned",
+        search="_search_delivery_assigned",
+        help="I am the customer's account manager or developer, or in its service team.",
+    )
+    delivery_granted = fields.Boolean(
+        string="Shared with me",
+        compute="_compute_delivery_granted",
+        search="_search_delivery_granted",
+        help="A manager granted me a temporary read access to the customer's data.",
+    )
+    cooperation_start_date = fields.Date(string="Cooperation since", tracking=True, groups=CRM_READ)
     cooperation_months = fields.Integer(
         string="Cooperation (months)",
         compute="_compute_cooperation_months",
-        groups=CRM_USER,
+        groups=CRM_READ,
     )
     # business profile (000 §二(四))
-    business_scope = fields.Text(string="Business scope", groups=CRM_USER)
-    delivery_requirements = fields.Text(string="Delivery requirements", groups=CRM_USER)
-    special_preferences = fields.Text(string="Special preferences", groups=CRM_USER)
-    birthday = fields.Date(groups=CRM_USER, help="Used for birthday greetings.")
+    business_scope = fields.Text(string="Business scope", groups=CRM_READ)
+    delivery_requirements = fields.Text(string="Delivery requirements", groups=CRM_READ)
+    special_preferences = fields.Text(string="Special preferences", groups=CRM_READ)
+    birthday = fields.Date(groups=CRM_READ, help="Used for birthday greetings.")
     # key-account intelligence (001 §四): sensitive
-    organisation_notes = fields.Text(string="Organisation", groups=CRM_MANAGER)
-    decision_chain = fields.Text(string="Decision chain", groups=CRM_MANAGER)
-    nda_signed = fields.Boolean(string="NDA signed", tracking=True, groups=CRM_MANAGER)
-    nda_date = fields.Date(string="NDA date", tracking=True, groups=CRM_MANAGER)
+    organisation_notes = fields.Text(string="Organisation", groups=CRM_SENSITIVE)
+    decision_chain = fields.Text(string="Decision chain", groups=CRM_SENSITIVE)
+    nda_signed = fields.Boolean(string="NDA signed", tracking=True, groups=CRM_SENSITIVE)
+    nda_date = fields.Date(string="NDA date", tracking=True, groups=CRM_SENSITIVE)
     # credit and risk for billed customers (004 顾客管理制度 §5): sensitive
     credit_level = fields.Selection(
         [
@@ -176,19 +206,21 @@ class ResPartner(models.Model):
             ("d", "D - High risk"),
         ],
         tracking=True,
-        groups=CRM_MANAGER,
+        groups=CRM_SENSITIVE,
     )
-    risk_notes = fields.Text(string="Risk notes", groups=CRM_MANAGER)
-    credit_review_date = fields.Date(string="Next credit review", tracking=True, groups=CRM_MANAGER)
-    credit_review_reminded = fields.Boolean(groups=CRM_MANAGER, copy=False)
+    risk_notes = fields.Text(string="Risk notes", groups=CRM_SENSITIVE)
+    credit_review_date = fields.Date(
+        string="Next credit review", tracking=True, groups=CRM_SENSITIVE
+    )
+    credit_review_reminded = fields.Boolean(groups=CRM_SENSITIVE, copy=False)
     contract_amount = fields.Monetary(
         string="Contract amount",
         currency_field="delivery_currency_id",
         tracking=True,
-        groups=CRM_MANAGER,
+        groups=CRM_SENSITIVE,
     )
     delivery_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_delivery_currency_id", groups=CRM_USER
+        "res.currency", compute="_compute_delivery_currency_id", groups=CRM_READ
     )
     # prospect development (000 §二(五), §三(四).3)
     developer_id = fields.Many2one(
@@ -196,70 +228,70 @@ class ResPartner(models.Model):
         string="Developed by",
         tracking=True,
         domain=[("share", "=", False)],
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="Who develops the prospect; credited with the conversion.",
     )
     referred_by_id = fields.Many2one(
-        "res.partner", string="Referred by", groups=CRM_USER, index="btree_not_null"
+        "res.partner", string="Referred by", groups=CRM_READ, index="btree_not_null"
     )
-    conversion_date = fields.Date(readonly=True, groups=CRM_USER, copy=False)
+    conversion_date = fields.Date(readonly=True, groups=CRM_READ, copy=False)
     converted_by_id = fields.Many2one(
-        "res.users", string="Converted by", readonly=True, groups=CRM_USER, copy=False
+        "res.users", string="Converted by", readonly=True, groups=CRM_READ, copy=False
     )
     # latest KPIs, written by the cooperation evaluation (R4)
-    kpi_date = fields.Date(string="KPIs of", readonly=True, groups=CRM_USER, copy=False)
+    kpi_date = fields.Date(string="KPIs of", readonly=True, groups=CRM_READ, copy=False)
     kpi_score = fields.Float(
-        string="Evaluation score", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+        string="Evaluation score", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
     kpi_satisfaction = fields.Float(
-        string="Satisfaction (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+        string="Satisfaction (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
     kpi_complaint_rate = fields.Float(
-        string="Complaint rate (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+        string="Complaint rate (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
     kpi_on_time_rate = fields.Float(
-        string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_USER, copy=False
+        string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
     kpi_volume = fields.Monetary(
         string="Revenue (period)",
         readonly=True,
         currency_field="delivery_currency_id",
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
     )
     evaluation_ids = fields.One2many(
-        "delivery.evaluation", "partner_id", string="Evaluations", groups=CRM_USER
+        "delivery.evaluation", "partner_id", string="Evaluations", groups=CRM_READ
     )
-    evaluation_count = fields.Integer(compute="_compute_evaluation_count", groups=CRM_USER)
-    shipment_count = fields.Integer(compute="_compute_shipment_count", groups=CRM_USER)
+    evaluation_count = fields.Integer(compute="_compute_evaluation_count", groups=CRM_READ)
+    shipment_count = fields.Integer(compute="_compute_shipment_count", groups=CRM_READ)
     shipment_ids = fields.One2many(
-        "delivery.shipment", "partner_id", string="Deliveries", groups=CRM_USER
+        "delivery.shipment", "partner_id", string="Deliveries", groups=CRM_READ
     )
     # visits (R5)
-    visit_ids = fields.One2many("delivery.visit", "partner_id", string="Visits", groups=CRM_USER)
-    visit_count = fields.Integer(compute="_compute_visit_count", groups=CRM_USER)
+    visit_ids = fields.One2many("delivery.visit", "partner_id", string="Visits", groups=CRM_READ)
+    visit_count = fields.Integer(compute="_compute_visit_count", groups=CRM_READ)
     last_visit_date = fields.Date(
         string="Last visit",
         compute="_compute_last_visit_date",
         store=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="The last recorded visit of the customer.",
     )
     next_visit_due = fields.Date(
         string="Next visit due",
         compute="_compute_next_visit_due",
         search="_search_next_visit_due",
-        groups=CRM_USER,
+        groups=CRM_READ,
         help="The last visit (or the start of the cooperation) plus the visit cadence of "
         "the customer's tier.",
     )
     complaint_count = fields.Integer(
-        compute="_compute_complaint_count", string="Requests", groups=CRM_USER
+        compute="_compute_complaint_count", string="Requests", groups=CRM_READ
     )
     reward_candidate = fields.Boolean(
         string="Reward candidate",
         tracking=True,
-        groups=CRM_USER,
+        groups=CRM_READ,
         copy=False,
         help="Set by an excellent evaluation result: the customer is due a reward "
         "(000 §六(三).2, 002 §四.4).",
@@ -384,6 +416,96 @@ class ResPartner(models.Model):
             delta = relativedelta(end, start)
             partner.cooperation_months = delta.years * 12 + delta.months
 
+    # ------------------------------------------------------------------ access (R9)
+    def _delivery_assigned_domain(self):
+        uid = self.env.uid
+        return (
+            Domain("account_manager_id", "=", uid)
+            | Domain("developer_id", "=", uid)
+            | Domain(
+                "service_team_id",
+                "any",
+                Domain("member_ids", "in", uid) | Domain("leader_id", "=", uid),
+            )
+        )
+
+    @api.depends_context("uid")
+    @api.depends("account_manager_id", "developer_id", "service_team_id")
+    def _compute_delivery_assigned(self):
+        uid = self.env.uid
+        # sudo: the assignment fields are read to decide the access, not shown
+        for partner, partner_sudo in zip(self, self.sudo(), strict=True):
+            team = partner_sudo.service_team_id
+            partner.delivery_assigned = uid in (
+                partner_sudo.account_manager_id.id,
+                partner_sudo.developer_id.id,
+                team.leader_id.id,
+                *team.member_ids.ids,
+            )
+
+    def _search_delivery_assigned(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = self._delivery_assigned_domain()
+        return domain if True in value else ~domain
+
+    def _delivery_granted_partner_ids(self):
+        # sudo: only the grants of the current user, to decide what the user reaches
+        grants = self.env["delivery.access.grant"].sudo()._active_grants(self.env.user)
+        return grants.partner_id.ids
+
+    @api.depends_context("uid")
+    def _compute_delivery_granted(self):
+        granted = set(self._delivery_granted_partner_ids())
+        for partner in self:
+            partner.delivery_granted = partner.commercial_partner_id.id in granted
+
+    def _search_delivery_granted(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = Domain("commercial_partner_id", "in", self._delivery_granted_partner_ids())
+        return domain if True in value else ~domain
+
+    def _delivery_profile_fields(self):
+        """The fields of the delivery-CRM profile (those this module restricts)."""
+        return {
+            name
+            for name, field in self._fields.items()
+            if field.groups and "delivery_crm." in field.groups and not field.compute
+        }
+
+    def _check_delivery_profile_write(self, vals):
+        """Staff change the profile of their own customers only (R9): the customers they
+        are assigned to, or customers nobody is assigned to yet (a new customer, a contact
+        becoming one). Managers change every profile."""
+        if self.env.su or not (set(vals) & self._delivery_profile_fields()):
+            return
+        if self.env.user.has_group(CRM_MANAGER):
+            return
+        reserved = set(vals) & ACCOUNT_MANAGER_FIELDS
+        if reserved and not self.env.user.has_group(GROUP_ACCOUNT_MANAGER):
+            labels = ", ".join(
+                self._fields[name].get_description(self.env)["string"] for name in sorted(reserved)
+            )
+            raise AccessError(
+                self.env._("Only account managers change a customer's %(fields)s.", fields=labels)
+            )
+        # sudo: the assignment is read to decide the access, not shown
+        foreign = self.sudo().filtered(
+            lambda p: (
+                (p.account_manager_id or p.developer_id or p.service_team_id)
+                and not p.with_env(self.env).delivery_assigned
+            )
+        )
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "%(customers)s is not assigned to you: ask a manager to change the "
+                    "profile, or to assign the customer to you.",
+                    customers=", ".join(foreign.mapped("display_name")),
+                )
+            )
+
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
@@ -396,6 +518,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        self._check_delivery_profile_write(vals)
         if (
             "tier_id" in vals
             and not self.env.context.get(TIER_WRITE_KEY)

@@ -16,8 +16,22 @@ class DeliveryCrmCommon(TransactionCase):
         cls.user_crm = mail_new_test_user(
             cls.env,
             login="dcrm_user",
+            name="Account Manager",
+            groups="delivery_crm.group_delivery_crm_account_manager",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_staff = mail_new_test_user(
+            cls.env,
+            login="dcrm_staff",
             name="Service Staff",
             groups="delivery_crm.group_delivery_crm_user",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_auditor = mail_new_test_user(
+            cls.env,
+            login="dcrm_auditor",
+            name="Auditor",
+            groups="delivery_crm.group_delivery_crm_auditor",
             company_ids=[Command.set(cls.company.ids)],
         )
         cls.user_manager = mail_new_test_user(

@@ -97,8 +97,14 @@ class TestComplaintIntake(DeliveryComplaintCommon):
         self.assertEqual(Complaint.search_count([]), count)
 
     def test_employee_outside_crm_has_no_access(self):
+        complaint = self._complaint()
+        Complaint = self.env["delivery.complaint"].with_user(self.user_employee)
+        # without a manager's grant, an employee of another department finds nothing
+        self.assertFalse(Complaint.search([]))
         with self.assertRaises(AccessError):
-            self.env["delivery.complaint"].with_user(self.user_employee).search([])
+            complaint.with_user(self.user_employee).read(["name"])
+        with self.assertRaises(AccessError):
+            Complaint.create({"partner_id": self.customer.id, "description": "x"})
 
 
 @tagged("post_install", "-at_install")
