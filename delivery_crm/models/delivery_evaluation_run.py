@@ -204,6 +204,7 @@ class DeliveryEvaluationRun(models.Model):
         )
 
     def _batch_size(self):
+        # sudo: a technical setting read by the run, never shown nor written
         param = (
             self.env["ir.config_parameter"]
             .sudo()

@@ -215,7 +215,7 @@ class DeliveryShipment(models.Model):
                 shipment._message_sms_with_template(
                     template=sms_template, partner_ids=customer.ids, put_in_queue=True
                 )
-        # the flag is the module's own bookkeeping, set whatever the caller may write
+        # sudo: the flag is the module's own bookkeeping, set whatever the caller may write
         self.sudo().write({"exception_notified": True})
 
     # ------------------------------------------------------------------ actions

@@ -78,10 +78,14 @@ class DeliveryTierChange(models.Model):
         # sending their notices only needs the templates, which users may not edit.
         template.sudo().send_mail_batch(to_notify.ids)
         to_text = to_notify.filtered(lambda change: change.partner_id.phone)
+        # sudo: the template is rendered for the customers of these changes only; staff
+        # cannot read mail/SMS templates, and posting the SMS on the partner needs the
+        # partner's write access, which the tier change itself already was allowed
         sms_template = self.env.ref("delivery_crm.sms_template_tier_change").sudo()
         bodies = sms_template._render_field("body", to_text.ids, compute_lang=True)
         for change in to_text:
-            # queued: the SMS cron sends it (through IAP) outside this transaction
+            # sudo: see the template above; queued: the SMS cron sends it (through IAP)
+            # outside this transaction
             change.partner_id.sudo()._message_sms(
                 bodies[change.id], partner_ids=change.partner_id.ids, put_in_queue=True
             )

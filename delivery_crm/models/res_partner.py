@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .delivery_audit_log import PARTNER_AUDITED_FIELDS
 from .delivery_tools import (
     CRM_READ,
     CRM_SENSITIVE,
@@ -514,7 +515,13 @@ class ResPartner(models.Model):
                 self._check_new_state(vals)
                 vals.setdefault("state_date", fields.Date.context_today(self))
         partners = super().create(vals_list)
-        partners.filtered("is_delivery_customer")._init_delivery_profile()
+        # R9: the initial values, before the profile defaults (logged as changes) are set
+        AuditLog = self.env["delivery.audit.log"]
+        customers = partners.filtered("is_delivery_customer")
+        AuditLog._log_creation(customers, PARTNER_AUDITED_FIELDS)
+        # sudo: the defaults of a profile the user was allowed to create (ladder, entry tier,
+        # developer = this user, kept by sudo()), not a change of someone else's customer
+        customers.sudo()._init_delivery_profile()
         return partners
 
     def write(self, vals):
@@ -547,11 +554,22 @@ class ResPartner(models.Model):
         becoming = self.browse()
         if vals.get("is_delivery_customer"):
             becoming = self.filtered(lambda p: not p.is_delivery_customer)
+        # R9: the audited fields' values before the write, in one read for the batch
+        AuditLog = self.env["delivery.audit.log"]
+        audited = AuditLog._audited_fields(self, vals)
+        before = AuditLog._snapshot(self, audited) if audited else None
         res = super().write(vals)
+        if audited:
+            AuditLog._log_changes(self, audited, before)
+        if becoming:
+            # a contact becoming a customer: its profile starts with the values it has
+            initial = [name for name in PARTNER_AUDITED_FIELDS if name not in audited]
+            AuditLog._log_creation(becoming, initial)
         if converting:
             converting._register_conversion()
         if becoming:
-            becoming._init_delivery_profile()
+            # sudo: see create; the write itself passed the access checks
+            becoming.sudo()._init_delivery_profile()
         if "tier_ladder_id" in vals:
             self._reset_tier_to_ladder()
         return res

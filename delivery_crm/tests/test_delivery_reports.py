@@ -178,7 +178,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
                 "Liu Yang",
                 "Logistics lead",
                 "Desk East",
-                "Service Staff",  # the account manager
+                "Account Manager",  # the account manager
                 RISK_NOTES,
                 "CFO Wang decides",
                 "C - Watch",
@@ -352,7 +352,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
                 "Investigating",
                 "Resolved",
                 "Closed",
-                "Service Staff",
+                "Account Manager",
             ],
             text,
         )
@@ -370,7 +370,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
                 "Return visit",
                 "Huadong Trading",
                 "Liu Yang",
-                "Service Staff",
+                "Account Manager",
                 "CRM Manager",
                 "Pudong depot",
                 "Bring the Q1 on-time figures",

@@ -240,7 +240,9 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         shipment = self._ship()
         with self.assertRaises(AccessError):
             shipment.with_user(self.user_crm).unlink()
+        # other departments see no delivery without a manager's grant
+        self.assertFalse(self.env["delivery.shipment"].with_user(self.user_employee).search([]))
         with self.assertRaises(AccessError):
-            self.env["delivery.shipment"].with_user(self.user_employee).search([])
+            shipment.with_user(self.user_employee).read(["partner_id"])
         shipment.with_user(self.user_manager).unlink()
         self.assertFalse(shipment.exists())

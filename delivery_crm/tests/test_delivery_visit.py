@@ -142,9 +142,10 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         self.assertIn("Driver was rude", str(investigation.note))
 
     def test_staff_outside_crm_cannot_read_visits(self):
-        self._visit()
+        visit = self._visit()
+        self.assertFalse(self.env["delivery.visit"].with_user(self.user_employee).search([]))
         with self.assertRaises(AccessError):
-            self.env["delivery.visit"].with_user(self.user_employee).search([])
+            visit.with_user(self.user_employee).read(["name"])
 
     # ------------------------------------------------------------------ cadence
     def test_cadence_plans_once_per_due_customer(self):

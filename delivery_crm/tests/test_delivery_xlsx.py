@@ -178,7 +178,7 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
         # a name starting with "=" stays text, never a formula
         row_a = dict(zip(columns, rows[self.cust_a.display_name], strict=True))
         self.assertEqual(row_a["customer_class"], "General")
-        self.assertEqual(row_a["account_manager_id"], "Service Staff")
+        self.assertEqual(row_a["account_manager_id"], "Account Manager")
         self.assertEqual(row_a["period_type"], "Quarterly")
         self.assertEqual(row_a["period_start"], datetime(2026, 7, 1))
         self.assertEqual(row_a["period_end"], datetime(2026, 9, 30))
@@ -435,7 +435,7 @@ class TestXlsxComplaint(DeliveryXlsxCommon):
         row = dict(zip(header, rows[self.c1.name], strict=True))
         self.assertEqual(row["Received"], datetime(2025, 2, 1, 0, 30))
         self.assertEqual(row["Request type"], "Complaint")
-        self.assertEqual(row["Owner"], "Service Staff")
+        self.assertEqual(row["Owner"], "Account Manager")
         self.assertEqual(row["First response (h)"], 1.0)
         self.assertEqual(row["Resolution SLA"], "Met")
         row = dict(zip(header, rows[self.c4.name], strict=True))
@@ -565,7 +565,7 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
         )
         header = [cell.value for cell in sheet[1]]
         by_key = {(row[0], row[1]): dict(zip(header, row, strict=True)) for row in rows}
-        feb = by_key[(datetime(2025, 2, 1), "Service Staff")]
+        feb = by_key[(datetime(2025, 2, 1), "Account Manager")]
         self.assertEqual(feb["Customers developed"], 2)
         self.assertEqual(feb["Trainings done"], 2)
         self.assertEqual(feb["Mean exam score"], 85)
@@ -593,7 +593,7 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
         self._assert_layout(sheet, ["Staff member", "Customers developed"], len(rows) - 1)
         header = [cell.value for cell in sheet[1]]
         staff = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
-        self.assertEqual(staff["Service Staff"]["Trainings done"], 3)
+        self.assertEqual(staff["Account Manager"]["Trainings done"], 3)
         self.assertEqual(staff["Another Staff"]["Trainings done"], 1)
         self.assertEqual(
             staff["Total"]["Customers developed"], sum(r["customers_developed"] for r in records)
