@@ -273,3 +273,39 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         # the auditor is an employee with read access, never a member of the working roles
         self.assertFalse(self.user_auditor.has_group("delivery_crm.group_delivery_crm_user"))
         self.assertTrue(self.user_auditor.has_group("base.group_user"))
+
+    # ------------------------------------------------------------------ multi-company
+    def test_other_companies_stay_out_of_reach(self):
+        other = self.env["res.company"].create({"name": "Delivery South 华南配送"})
+        customer = self.env["res.partner"].create(
+            {"name": "Southern customer", "is_company": True, "company_id": other.id}
+        )
+        records = {
+            "delivery.complaint": self.env["delivery.complaint"].create(
+                {
+                    "subject": "South",
+                    "request_type": "inquiry",
+                    "partner_id": customer.id,
+                    "company_id": other.id,
+                }
+            ),
+            "delivery.care.event": self.env["delivery.care.event"].create(
+                {"name": "South gift", "partner_id": customer.id, "company_id": other.id}
+            ),
+        }
+        for model, record in records.items():
+            for user in (self.user_manager, self.user_auditor):
+                with self.subTest(model=model, user=user.login):
+                    self.assertNotIn(record, self.env[model].with_user(user).search([]))
+                    with self.assertRaises(AccessError):
+                        record.with_user(user).read(["company_id"])
+            # once the user works for both companies, the record is in reach
+            self.user_manager.write({"company_ids": [Command.link(other.id)]})
+            found = (
+                self.env[model]
+                .with_user(self.user_manager)
+                .with_context(allowed_company_ids=[self.company.id, other.id])
+                .search([("id", "=", record.id)])
+            )
+            self.assertEqual(found, record)
+            self.user_manager.write({"company_ids": [Command.unlink(other.id)]})
