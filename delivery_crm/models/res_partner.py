@@ -862,13 +862,23 @@ class ResPartner(models.Model):
         ]
         return self._cron_process_batches(domain, lambda partners: partners._remind_credit_review())
 
+    def _credit_reviewer(self):
+        """Who reviews the credit: the first of the account manager, the service team's
+        leader and the company's complaint manager who may read the credit fields (a
+        manager, R9), else the administrator."""
+        self.ensure_one()
+        for user in (
+            self.account_manager_id,
+            self.service_team_id.leader_id,
+            (self.company_id or self.env.company).delivery_complaint_manager_id,
+        ):
+            if user and user.has_group(CRM_MANAGER):
+                return user
+        return self.env.ref("base.user_admin")
+
     def _remind_credit_review(self):
         for partner in self:
-            user = (
-                partner.account_manager_id
-                or partner.service_team_id.leader_id
-                or self.env.ref("base.user_admin")
-            )
+            user = partner._credit_reviewer()
             partner.activity_schedule(
                 "delivery_crm.mail_activity_type_credit_review",
                 date_deadline=partner.credit_review_date,

@@ -53,9 +53,10 @@ class TestCreditReview(DeliveryCrmCommon):
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         reminders = self._reminders(self.due | self.overdue | self.later | self.ended)
         self.assertEqual(len(reminders), 2)
+        # the account manager of "due" cannot read credit fields: the admin reviews it
         self.assertEqual(
             {(a.res_id, a.user_id) for a in reminders},
-            {(self.due.id, self.user_crm), (self.overdue.id, self.user_manager)},
+            {(self.due.id, self.env.ref("base.user_admin")), (self.overdue.id, self.user_manager)},
         )
         self.assertEqual(
             self._reminders(self.overdue).date_deadline, self.overdue.credit_review_date
@@ -92,3 +93,15 @@ class TestCreditReview(DeliveryCrmCommon):
         self.assertEqual(done, 7)
         self.assertEqual(len(self._reminders(extra)), 7)
         self.assertTrue(all(extra.mapped("credit_review_reminded")))
+
+    def test_reviewer_may_read_the_credit_fields(self):
+        self.assertEqual(self.overdue._credit_reviewer(), self.user_manager)
+        self.assertEqual(self.due._credit_reviewer(), self.env.ref("base.user_admin"))
+        team = self.env["delivery.service.team"].create(
+            {"name": "Credit desk", "leader_id": self.user_manager.id}
+        )
+        self.due.service_team_id = team
+        self.assertEqual(self.due._credit_reviewer(), self.user_manager)
+        team.leader_id = self.user_crm
+        self.env.company.delivery_complaint_manager_id = self.user_manager
+        self.assertEqual(self.due._credit_reviewer(), self.user_manager)
