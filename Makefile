@@ -15,6 +15,13 @@ test-odoo:      ## the module's tests under Odoo's own runner (--test-enable)
 bench:          ## quarterly evaluation over 100k customers / 2M deliveries (BENCH_CUSTOMERS=...)
 	@tools/dev.sh bench
 
+.PHONY: backup restore
+backup:         ## zip of DB (delivery_crm) + its filestore into backups/ (BACKUP_DIR, BACKUP_KEEP=14)
+	@tools/dev.sh backup
+
+restore:        ## FILE=backups/<db>_<date>.zip into DB (FORCE=1 replaces it, NEUTRALIZE=1 test copy)
+	@tools/dev.sh restore
+
 lint:           ## ruff + pylint-odoo, zero findings
 	@tools/dev.sh lint
 

@@ -300,6 +300,22 @@ cmd_lint() {
     "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE"
 }
 
+cmd_backup() {  # $DB and its filestore as one zip in $BACKUP_DIR; keeps the newest $BACKUP_KEEP
+    setup
+    "$VENV/bin/python" "$ROOT/tools/backup.py" --config "$CONF" backup "$DB" \
+        --dir "${BACKUP_DIR:-$ROOT/backups}" --keep "${BACKUP_KEEP:-14}"
+}
+
+cmd_restore() {  # FILE into $DB; FORCE=1 replaces an existing $DB, NEUTRALIZE=1 makes a test copy
+    [ -n "${FILE:-}" ] || die "usage: make restore FILE=backups/<db>_<date>.zip [DB=target] [FORCE=1] [NEUTRALIZE=1]"
+    setup
+    local args=()
+    [ "${FORCE:-0}" = 1 ] && args+=(--force)
+    [ "${NEUTRALIZE:-0}" = 1 ] && args+=(--neutralize)
+    "$VENV/bin/python" "$ROOT/tools/backup.py" --config "$CONF" restore "$FILE" "$DB" "${args[@]}"
+    rm -f "$STATE/$DB.module-stamp"  # the restored module version: `make run` updates it
+}
+
 case "${1:-}" in
     setup) setup; say "ready: $("$VENV/bin/python" -V), Odoo in $ODOO_ROOT, config $CONF" ;;
     run) shift; cmd_run "$@" ;;
@@ -308,6 +324,8 @@ case "${1:-}" in
     test-odoo) shift; cmd_test_odoo "$@" ;;
     lint) cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
+    backup) cmd_backup ;;
+    restore) cmd_restore ;;
     odoo) shift; setup; odoo "$@" ;;
     *) die "usage: tools/dev.sh setup|run|test|test-odoo|lint|odoo [args]" ;;
 esac
