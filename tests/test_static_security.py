@@ -70,8 +70,8 @@ def test_routes_name_their_auth_and_keep_csrf():
 
 def test_portal_forms_post_the_csrf_token():
     templates = (MODULE / "views" / "delivery_portal_templates.xml").read_text(encoding="utf-8")
-    forms = re.findall(r"<form\b.*?</form>", templates, flags=re.S)
-    posting = [form for form in forms if re.search(r'method="post"', form, flags=re.I)]
+    forms = re.findall(r"<form\b.*?</form>", templates, flags=re.DOTALL)
+    posting = [form for form in forms if re.search(r'method="post"', form, flags=re.IGNORECASE)]
     assert posting, "no POST form found in the portal templates: the scan is broken"
     for form in posting:
         assert "csrf_token" in form, f"a portal form posts without the CSRF token:\n{form[:200]}"

@@ -617,6 +617,10 @@ class DeliveryEvaluationRun(models.Model):
         )
         self.env["delivery.tier.change"].invalidate_model()
         if changed:
+            # R9: the tier moves of the run join the audit log, in one INSERT ... SELECT
+            self.env["delivery.audit.log"]._log_tier_changes(
+                [change_id for change_id, _p in changed]
+            )
             # only the customers with an e-mail address can be told: look them up in
             # one query rather than reading every changed customer
             reachable = {

@@ -213,6 +213,13 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             (change.old_tier_id, change.new_tier_id), (self.tier_silver, self.tier_new)
         )
         self.assertIn("score", change.reason)
+        # the run's tier move is in the audit log too (R9), though made in SQL
+        audit = self.env["delivery.audit.log"].search(
+            [("partner_id", "=", self.cust_a.id), ("field_id.name", "=", "tier_id")],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual((audit.old_value, audit.new_value), ("Silver", "New"))
         notice = self.env["mail.mail"].search(
             [("model", "=", "delivery.tier.change"), ("res_id", "=", change.id)]
         )
@@ -240,6 +247,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         evaluations = self.env["delivery.evaluation"].search([("period_start", "=", Q3)])
         snapshot = evaluations.read(["total_score", "computation_count", "write_date"])
         logs = self.env["delivery.tier.change"].search_count([])
+        audits = self.env["delivery.audit.log"].search_count([])
         activities = self.env["mail.activity"].search_count([])
         self._run_quarter()
         self._run_quarter("2026-10-03")  # the next day: still Q3, still done
@@ -247,6 +255,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual(again, evaluations)
         self.assertEqual(again.read(["total_score", "computation_count", "write_date"]), snapshot)
         self.assertEqual(self.env["delivery.tier.change"].search_count([]), logs)
+        self.assertEqual(self.env["delivery.audit.log"].search_count([]), audits)
         self.assertEqual(self.env["mail.activity"].search_count([]), activities)
 
     def test_manual_rerun_updates_in_place(self):

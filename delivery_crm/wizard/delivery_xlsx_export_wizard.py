@@ -43,6 +43,12 @@ EXPORT_TYPES = [
     ("complaint", "Complaint analysis"),
     ("staff_kpi", "Staff KPIs"),
 ]
+# the model each export reads, for the export log (R9)
+EXPORT_MODELS = {
+    "evaluation": "delivery.evaluation",
+    "complaint": "delivery.complaint",
+    "staff_kpi": "delivery.staff.kpi.report",
+}
 # cell styles: number format and column width
 STYLES = {
     "text": (None, 28),
@@ -236,6 +242,13 @@ class DeliveryXlsxExportWizard(models.TransientModel):
             self.env.uid,
             rows,
             self._export_parameters_log(),
+        )
+        label = dict(self._fields["export_type"]._description_selection(self.env))
+        self.env["delivery.export.log"]._log_export(
+            EXPORT_MODELS[self.export_type],
+            rows,
+            export_type="xlsx",
+            description=f"{label[self.export_type]}: {self._export_parameters_log()}",
         )
         return path, self._export_filename()
 

@@ -1,0 +1,88 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# the models whose exports are logged besides the delivery.* ones (R9)
+EXPORT_LOGGED_MODELS = {"res.partner"}
+
+
+class DeliveryExportLog(models.Model):
+    """One row per export of customer data (R9): Odoo's export (list view, /web/export,
+    ``export_data`` over the external API) of customers and of every delivery-CRM model,
+    and the module's Excel exports. Append-only, like the audit log: nobody but the
+    superuser edits or deletes a row; managers and auditors read them."""
+
+    _name = "delivery.export.log"
+    _description = "Customer data export"
+    _order = "id desc"
+
+    user_id = fields.Many2one(
+        "res.users",
+        string="Exported by",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    res_model = fields.Char(string="Model", required=True, readonly=True, index=True)
+    model_id = fields.Many2one(
+        "ir.model", string="Data", readonly=True, index=True, ondelete="cascade"
+    )
+    export_type = fields.Selection(
+        [("export", "Export"), ("xlsx", "Excel report")],
+        string="Kind",
+        required=True,
+        readonly=True,
+        default="export",
+    )
+    record_count = fields.Integer(string="Records", readonly=True)
+    field_names = fields.Text(string="Fields", readonly=True)
+    description = fields.Char(readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+
+    @api.depends("model_id", "res_model", "create_date")
+    def _compute_display_name(self):
+        for log in self:
+            when = fields.Datetime.to_string(log.create_date) if log.create_date else ""
+            log.display_name = f"{log.model_id.name or log.res_model} {when}".strip()
+
+    # ------------------------------------------------------------------ protection
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("The export log is written by the system only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            raise AccessError(self.env._("The export log cannot be changed."))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_superuser(self):
+        if not self.env.su:
+            raise AccessError(self.env._("The export log cannot be deleted."))
+
+    # ------------------------------------------------------------------ recording
+    @api.model
+    def _is_logged_model(self, model_name):
+        return model_name in EXPORT_LOGGED_MODELS or model_name.startswith("delivery.")
+
+    @api.model
+    def _log_export(
+        self, model_name, record_count, field_names=(), export_type="export", description=False
+    ):
+        """Record that the current user exported ``record_count`` rows of ``model_name``."""
+        # sudo: nobody has write access to the log; the row records the export the user
+        # was just allowed to make, with the user's own id (the env keeps its uid)
+        return self.sudo().create(
+            {
+                "user_id": self.env.uid,
+                "res_model": model_name,
+                "model_id": self.env["ir.model"]._get_id(model_name),
+                "export_type": export_type,
+                "record_count": record_count,
+                "field_names": "\n".join(field_names) or False,
+                "description": description,
+                "company_id": self.env.company.id,
+            }
+        )
