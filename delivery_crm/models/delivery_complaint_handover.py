@@ -16,8 +16,8 @@ class DeliveryComplaintHandover(models.Model):
     )
     company_id = fields.Many2one(related="complaint_id.company_id", store=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, readonly=True)
-    from_user_id = fields.Many2one("res.users", string="From", readonly=True)
-    to_user_id = fields.Many2one("res.users", string="To", required=True, readonly=True)
+    from_user_id = fields.Many2one("res.users", string="Previous owner", readonly=True)
+    to_user_id = fields.Many2one("res.users", string="New owner", required=True, readonly=True)
     reason = fields.Text(required=True, readonly=True)
     user_id = fields.Many2one(
         "res.users", string="Done by", default=lambda self: self.env.user, readonly=True
