@@ -12,8 +12,16 @@ test:           ## fresh database, install the module, run the whole suite with 
 test-odoo:      ## the module's tests under Odoo's own runner (--test-enable)
 	@tools/dev.sh test-odoo
 
+.PHONY: reliability
+reliability:    ## fault and load tests at full length (LOAD_CLIENTS=20 LOAD_SECONDS=60 ...)
+	@tools/dev.sh reliability $(PYTEST_ARGS)
+
 bench:          ## quarterly evaluation over 100k customers / 2M deliveries (BENCH_CUSTOMERS=...)
 	@tools/dev.sh bench
+
+.PHONY: screenshots
+screenshots:    ## docs/screenshots/*.png: key screens at desktop and phone size (fresh demo database)
+	@tools/dev.sh screenshots
 
 .PHONY: backup restore
 backup:         ## zip of DB (delivery_crm) + its filestore into backups/ (BACKUP_DIR, BACKUP_KEEP=14)

@@ -59,8 +59,13 @@ ensure_venv() {
 is_odoo19() { [ -f "$1/odoo/release.py" ] && grep -q '^version_info = (19, 0' "$1/odoo/release.py"; }
 
 importable_odoo() {  # $1: a python; prints the root that holds its `odoo` package
-    "$1" - <<'EOF' 2>/dev/null
-import os, odoo.release
+    # (not through the path our own .pth file adds: that is where *we* put Odoo)
+    IGNORE_PATH="${2:-}" "$1" - <<'EOF' 2>/dev/null
+import os, sys
+ignored = os.environ.get("IGNORE_PATH")
+if ignored:
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p) != os.path.abspath(ignored)]
+import odoo.release
 assert odoo.release.version_info[:2] == (19, 0)
 print(os.path.dirname(os.path.dirname(os.path.abspath(odoo.release.__file__))))
 EOF
@@ -83,13 +88,14 @@ download_odoo() {
 }
 
 locate_odoo() {
-    local root
-    rm -f "$VENV"/lib/python3.12/site-packages/$PTH_NAME
+    local root ours=""
+    # our .pth stays in place (other runs may be using the venv right now): ignore it
+    [ -f "$VENV/lib/python3.12/site-packages/$PTH_NAME" ] && ours=$(cat "$VENV/lib/python3.12/site-packages/$PTH_NAME")
     if [ -n "${ODOO_SRC:-}" ]; then
         is_odoo19 "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 19 source tree (no odoo/release.py of 19.0)."
         (cd "$ODOO_SRC" && pwd); return
     fi
-    if root=$(importable_odoo "$VENV/bin/python"); then echo "$root"; return; fi
+    if root=$(importable_odoo "$VENV/bin/python" "$ours"); then echo "$root"; return; fi
     local py; py=$(find_python || true)
     if [ -n "$py" ] && root=$(importable_odoo "$py"); then echo "$root"; return; fi
     if is_odoo19 "$ODOO_DEFAULT"; then echo "$ODOO_DEFAULT"; return; fi
@@ -105,8 +111,14 @@ The official source download ($ODOO_URL) was tried and failed."
 ensure_odoo() {
     ODOO_ROOT=$(locate_odoo)
     local site; site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    if ! importable_odoo "$VENV/bin/python" >/dev/null || [ -n "${ODOO_SRC:-}" ] || [ "$ODOO_ROOT" = "$ODOO_DEFAULT" ]; then
-        echo "$ODOO_ROOT" > "$site/$PTH_NAME"
+    local ours=""
+    [ -f "$site/$PTH_NAME" ] && ours=$(cat "$site/$PTH_NAME")
+    if ! importable_odoo "$VENV/bin/python" "$ours" >/dev/null || [ -n "${ODOO_SRC:-}" ] || [ "$ODOO_ROOT" = "$ODOO_DEFAULT" ]; then
+        if [ "$ours" != "$ODOO_ROOT" ]; then  # written once, atomically
+            echo "$ODOO_ROOT" > "$site/$PTH_NAME.new" && mv "$site/$PTH_NAME.new" "$site/$PTH_NAME"
+        fi
+    elif [ -n "$ours" ]; then
+        rm -f "$site/$PTH_NAME"  # Odoo is importable by other means now
     fi
     ADDONS="$ODOO_ROOT/odoo/addons"
     [ -d "$ODOO_ROOT/addons" ] && ADDONS="$ODOO_ROOT/addons,$ADDONS"
@@ -190,6 +202,7 @@ ensure_system_packages() {  # the PDF engine, CJK fonts for the reports, a brows
     command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
     command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
         || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+    command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)  # make screenshots
     if command -v fc-list >/dev/null 2>&1 && ! fc-list :lang=zh | grep -q .; then
         missing+=(fonts-noto-cjk)
     fi
@@ -277,6 +290,18 @@ cmd_test_odoo() {  # the same module suite under Odoo's own test runner
     grep -E 'odoo.tests.result' "$log" >&2
 }
 
+# The fault and load tests (tests/test_reliability_*.py) at full length; `make test` runs
+# them short. They start their own PostgreSQL server and multi-process Odoo; the figures
+# close the output and go to .local/reliability.json.
+cmd_reliability() {
+    setup
+    export LOAD_CLIENTS=${LOAD_CLIENTS:-20} LOAD_SECONDS=${LOAD_SECONDS:-60} LOAD_WORKERS=${LOAD_WORKERS:-4}
+    export FAULT_CUSTOMERS=${FAULT_CUSTOMERS:-2000} FAULT_CLIENTS=${FAULT_CLIENTS:-20} FAULT_SECONDS=${FAULT_SECONDS:-60}
+    # -p no:odoo: these tests drive Odoo in processes of their own, not pytest-odoo's
+    "$VENV/bin/python" -m pytest -p no:odoo "$ROOT/tests/test_reliability_faults.py" \
+        "$ROOT/tests/test_reliability_load.py" "$@"
+}
+
 cmd_bench() {  # the evaluation benchmark (BENCH_CUSTOMERS, default 100000)
     setup
     local n=${BENCH_CUSTOMERS:-100000} db
@@ -298,6 +323,17 @@ cmd_lint() {
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE"
+}
+
+cmd_screenshots() {  # docs/screenshots/*.png: the key screens on a fresh demo database
+    setup
+    local db="${TEST_DB}_shots" rc=0
+    drop_db "$db"
+    say "creating database $db with $MODULE and its demo data"
+    odoo -d "$db" -i "$MODULE" --with-demo --stop-after-init --log-level=warn
+    "$VENV/bin/python" "$ROOT/tools/screenshots.py" --config "$CONF" --db "$db" "$@" || rc=$?
+    drop_db "$db" || say "could not drop $db (left for the next run to drop)"
+    return $rc
 }
 
 cmd_backup() {  # $DB and its filestore as one zip in $BACKUP_DIR; keeps the newest $BACKUP_KEEP
@@ -322,10 +358,12 @@ case "${1:-}" in
     testdb) cmd_testdb ;;
     test) shift; cmd_test "$@" ;;
     test-odoo) shift; cmd_test_odoo "$@" ;;
+    reliability) shift; cmd_reliability "$@" ;;
     lint) cmd_lint ;;
     bench) shift; cmd_bench "$@" ;;
+    screenshots) shift; cmd_screenshots "$@" ;;
     backup) cmd_backup ;;
     restore) cmd_restore ;;
     odoo) shift; setup; odoo "$@" ;;
-    *) die "usage: tools/dev.sh setup|run|test|test-odoo|lint|odoo [args]" ;;
+    *) die "usage: tools/dev.sh setup|run|test|test-odoo|reliability|lint|bench|screenshots|backup|restore|odoo [args]" ;;
 esac
