@@ -455,13 +455,13 @@ class DeliveryComplaint(models.Model):
         # request, also when a portal user or the mail gateway files it; nothing of
         # them is returned to the caller.
         customer = Partner.browse(vals.get("partner_id")).sudo()
-        if customer and "tier_id" not in vals:
+        if customer and not vals.get("tier_id"):
             vals["tier_id"] = customer.tier_id.id
         if customer and not vals.get("team_id"):
             vals["team_id"] = customer.service_team_id.id
         if not vals.get("email_from"):
             vals["email_from"] = contact.email or customer.email
-        if "user_id" not in vals:
+        if not vals.get("user_id"):
             user = self.env.user
             internal_intake = vals.get("channel") not in ("portal", "email")
             if (

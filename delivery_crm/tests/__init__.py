@@ -19,3 +19,4 @@ from . import test_delivery_key_account
 from . import test_delivery_audit
 from . import test_delivery_access_grant
 from . import test_delivery_security
+from . import test_delivery_main_flows_ui

@@ -96,6 +96,13 @@ class TestComplaintIntake(DeliveryComplaintCommon):
             self._complaint(partner_id=self.customer.id, contact_id=foreign_contact.id)
         self.assertEqual(Complaint.search_count([]), count)
 
+    def test_form_intake_with_empty_owner_and_tier(self):
+        # the web client sends every field of a new record, the empty ones as False
+        complaint = self._complaint(user_id=False, tier_id=False, team_id=False)
+        self.assertEqual(complaint.user_id, self.user_crm)
+        self.assertEqual(complaint.tier_id, self.customer.tier_id)
+        self.assertTrue(complaint.tier_id)
+
     def test_employee_outside_crm_has_no_access(self):
         complaint = self._complaint()
         Complaint = self.env["delivery.complaint"].with_user(self.user_employee)
