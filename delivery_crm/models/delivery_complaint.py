@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytz
 
@@ -1102,9 +1102,35 @@ class DeliveryComplaint(models.Model):
         )
 
     @api.model
+    def _ensure_numbering_years(self):
+        """Create this year's and next year's numbering ranges of the request sequences
+        ahead of time (at install and daily): left to the first requests of a year, two
+        requests filed at once would both create the range and one of them would fail."""
+        today = fields.Date.context_today(self)
+        # sudo: the numbering ranges are technical records of the module's own sequences
+        sequences = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search([("code", "in", list(SEQUENCE_CODES.values())), ("use_date_range", "=", True)])
+        )
+        Range = self.env["ir.sequence.date_range"].sudo()
+        for sequence in sequences:
+            for year in (today.year, today.year + 1):
+                first_day = date(year, 1, 1)
+                if not Range.search_count(
+                    [
+                        ("sequence_id", "=", sequence.id),
+                        ("date_from", "<=", first_day),
+                        ("date_to", ">=", first_day),
+                    ]
+                ):
+                    sequence._create_date_range_seq(first_day)
+
+    @api.model
     def _cron_close_unanswered(self):
         """Close resolved requests the customer did not rate within the company's
-        "no answer after N days" period."""
+        "no answer after N days" period (and keep the numbering ranges ready)."""
+        self._ensure_numbering_years()
         done = 0
         now = fields.Datetime.now()
         companies = self._read_group([("state", "=", "resolved")], ["company_id"])

@@ -96,6 +96,33 @@ class TestComplaintIntake(DeliveryComplaintCommon):
             self._complaint(partner_id=self.customer.id, contact_id=foreign_contact.id)
         self.assertEqual(Complaint.search_count([]), count)
 
+    def test_numbering_ranges_are_made_ahead(self):
+        sequences = self.env["ir.sequence"].search([("code", "like", "delivery.complaint")])
+        self.assertEqual(len(sequences), 4)
+        Range = self.env["ir.sequence.date_range"]
+        this_year = fields.Date.today().year
+        # made at install and by the daily job; next year's (nothing numbered in it yet)
+        # is made again if missing
+        self.env["delivery.complaint"]._ensure_numbering_years()
+        next_year = Range.search(
+            [("sequence_id", "in", sequences.ids), ("date_from", ">", f"{this_year}-12-31")]
+        )
+        self.assertEqual(len(next_year), 4)
+        next_year.unlink()
+        self.env["delivery.complaint"]._ensure_numbering_years()
+        ranges = Range.search([("sequence_id", "in", sequences.ids)])
+        self.assertEqual(
+            sorted({(r.date_from.year, r.date_from.month, r.date_to.month) for r in ranges}),
+            [(this_year, 1, 12), (this_year + 1, 1, 12)],
+        )
+        self.assertEqual(len(ranges), 8)
+        # idempotent, and the requests number in the prepared range
+        self.env["delivery.complaint"]._ensure_numbering_years()
+        self.assertEqual(Range.search_count([("sequence_id", "in", sequences.ids)]), 8)
+        complaint = self._complaint()
+        self.assertTrue(complaint.name.startswith(f"CMP/{this_year}/"))
+        self.assertEqual(Range.search_count([("sequence_id", "in", sequences.ids)]), 8)
+
     def test_form_intake_with_empty_owner_and_tier(self):
         # the web client sends every field of a new record, the empty ones as False
         complaint = self._complaint(user_id=False, tier_id=False, team_id=False)
