@@ -51,8 +51,15 @@ def test_bad_input_refused_and_nothing_written(server):
     [customer] = staff.call(
         "res.partner",
         "search_read",
-        CUSTOMERS + [("customer_state", "=", "active")],
+        CUSTOMERS + [("customer_state", "=", "active"), ("delivery_assigned", "=", True)],
         ["tier_id", "customer_state"],
+        limit=1,
+    )
+    [foreign] = staff.call(
+        "res.partner",
+        "search_read",
+        CUSTOMERS + [("delivery_assigned", "=", False)],
+        ["business_scope"],
         limit=1,
     )
     diamond = staff.call("delivery.tier", "search", [("code", "=", "DIAMOND")])
@@ -68,6 +75,12 @@ def test_bad_input_refused_and_nothing_written(server):
             [[customer["id"]], {"customer_state": "potential"}],
             "odoo.exceptions.UserError",
         ),
+        # a customer assigned to somebody else
+        (
+            "write",
+            [[foreign["id"]], {"business_scope": "Overwritten"}],
+            "odoo.exceptions.AccessError",
+        ),
     ]
     for method, args, error in cases:
         with pytest.raises(RpcError) as err:
@@ -76,6 +89,8 @@ def test_bad_input_refused_and_nothing_written(server):
         assert err.value.message
     [after] = staff.call("res.partner", "read", [customer["id"]], ["tier_id", "customer_state"])
     assert after == {**customer, "id": customer["id"]}
+    [after] = staff.call("res.partner", "read", [foreign["id"]], ["business_scope"])
+    assert after == foreign
     # configuration is for managers
     with pytest.raises(RpcError) as err:
         staff.call("delivery.tier", "write", diamond, {"min_score": 10})

@@ -443,7 +443,8 @@ class DeliveryComplaint(models.Model):
             vals["name"] = (
                 self.env["ir.sequence"]
                 .with_company(company)
-                .next_by_code(SEQUENCE_CODES[request_type])
+                # an unknown type is refused by the ORM's selection check just below
+                .next_by_code(SEQUENCE_CODES.get(request_type, SEQUENCE_CODES["complaint"]))
                 or "/"
             )
         contact = Partner.browse(vals.get("contact_id"))

@@ -42,8 +42,26 @@ ACCOUNT_MANAGER_FIELDS = {
     "service_team_id",
     "tier_ladder_id",
 }
-# the context key that lets the module's own tier API write tier_id
-TIER_WRITE_KEY = "delivery_crm_tier_write"
+# maintained by the module itself (evaluations, overrides, conversions): nobody writes
+# them directly, only the module's code (as the superuser) or a write of the same value
+# (Odoo's partner merge writes every field back)
+SYSTEM_FIELDS = {
+    "tier_id",
+    "evaluated_tier_id",
+    "tier_override_tier_id",
+    "tier_override_reason",
+    "tier_override_expiry",
+    "tier_override_user_id",
+    "conversion_date",
+    "converted_by_id",
+    "kpi_date",
+    "kpi_score",
+    "kpi_satisfaction",
+    "kpi_complaint_rate",
+    "kpi_on_time_rate",
+    "kpi_volume",
+    "credit_review_reminded",
+}
 
 
 class ResPartner(models.Model):
@@ -524,21 +542,39 @@ class ResPartner(models.Model):
         customers.sudo()._init_delivery_profile()
         return partners
 
+    def _check_system_fields_write(self, vals):
+        """The fields the module maintains change only through its own code (R9): a
+        write of the value a customer already has (Odoo's partner merge) or a first tier
+        (an import of existing customers) is fine."""
+        if self.env.su:
+            return
+        for name in sorted(set(vals) & SYSTEM_FIELDS):
+            field = self._fields[name]
+            # sudo: compares the stored value, whatever the user may read
+            for partner in self.sudo():
+                new = field.convert_to_record(field.convert_to_cache(vals[name], partner), partner)
+                old = partner[name]
+                if new == old or (name == "tier_id" and not old):
+                    continue
+                if name == "tier_id":
+                    raise UserError(
+                        self.env._(
+                            "The tier follows the evaluation rules. To set it by hand, a "
+                            "manager uses 'Override tier' with a reason and an end date."
+                        )
+                    )
+                raise AccessError(
+                    self.env._(
+                        "%(field)s of %(customer)s is kept by Delivery CRM itself "
+                        "(evaluations, tier overrides, conversions): it cannot be set by hand.",
+                        field=field.get_description(self.env)["string"],
+                        customer=partner.display_name,
+                    )
+                )
+
     def write(self, vals):
         self._check_delivery_profile_write(vals)
-        if (
-            "tier_id" in vals
-            and not self.env.context.get(TIER_WRITE_KEY)
-            and any(p.tier_id and p.tier_id.id != vals["tier_id"] for p in self)
-        ):
-            # writing the tier a customer already has (Odoo's partner merge does) or a
-            # first tier (an import) is fine; changing it goes through the tier API
-            raise UserError(
-                self.env._(
-                    "The tier follows the evaluation rules. To set it by hand, a manager "
-                    "uses 'Override tier' with a reason and an end date."
-                )
-            )
+        self._check_system_fields_write(vals)
         if vals.get("customer_state"):
             self._check_state_change(vals)
         if "credit_review_date" in vals:
@@ -574,6 +610,22 @@ class ResPartner(models.Model):
             self._reset_tier_to_ladder()
         return res
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_delivery_customer(self):
+        """A delivery customer's history (requests, visits, evaluations, tier and audit
+        logs) hangs on it: only managers delete one; staff terminate or archive it."""
+        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+            return
+        customers = self.sudo().filtered("is_delivery_customer")
+        if customers:
+            raise AccessError(
+                self.env._(
+                    "Only Delivery CRM managers delete delivery customers (%(customers)s): "
+                    "terminate or archive them instead.",
+                    customers=", ".join(customers.mapped("display_name")),
+                )
+            )
+
     # ------------------------------------------------------------------ lifecycle
     def _check_new_state(self, vals):
         state = vals.get("customer_state") or "potential"
@@ -583,6 +635,14 @@ class ResPartner(models.Model):
     def _check_state_change(self, vals):
         new_state = vals["customer_state"]
         labels = dict(self._fields["customer_state"]._description_selection(self.env))
+        if new_state not in labels:
+            raise UserError(
+                self.env._(
+                    "%(state)s is not a customer status: use one of %(states)s.",
+                    state=new_state,
+                    states=", ".join(labels.values()),
+                )
+            )
         for partner in self:
             old_state = partner.customer_state or "potential"
             if old_state == new_state:
@@ -619,7 +679,8 @@ class ResPartner(models.Model):
         """A prospect became a customer: date the conversion and credit its developer."""
         today = fields.Date.context_today(self)
         for partner in self.filtered(lambda p: not p.conversion_date):
-            partner.write(
+            # sudo: conversion bookkeeping of the activation the user was allowed to make
+            partner.sudo().write(
                 {
                     "conversion_date": today,
                     "converted_by_id": (partner.developer_id or self.env.user).id,
@@ -648,7 +709,8 @@ class ResPartner(models.Model):
                 partner._reset_tier_to_ladder()
             elif not partner.evaluated_tier_id:
                 # a tier given at creation (an import of existing customers): log it
-                partner.write({"evaluated_tier_id": partner.tier_id.id})
+                # sudo: see _init_delivery_profile's callers
+                partner.sudo().write({"evaluated_tier_id": partner.tier_id.id})
                 partner._set_tier(
                     partner.tier_id, "manual", self.env._("Initial tier"), force_log=True
                 )
@@ -664,7 +726,8 @@ class ResPartner(models.Model):
             tier = Tier._match_tier(partner.tier_ladder_id, score, partner.kpi_volume)
             tier = tier or partner.tier_ladder_id.tier_ids.sorted("level")[:1]
             partner._clear_tier_override()
-            partner.write({"evaluated_tier_id": tier.id})
+            # sudo: the tier bookkeeping of the ladder change the user was allowed to make
+            partner.sudo().write({"evaluated_tier_id": tier.id})
             partner._set_tier(tier, "manual", self.env._("Initial tier of the ladder"))
 
     def action_make_delivery_customer(self):
@@ -727,7 +790,9 @@ class ResPartner(models.Model):
             }
             for partner in changed
         ]
-        changed.with_context(**{TIER_WRITE_KEY: True}).write({"tier_id": tier.id})
+        # sudo: the tier API is the only way to the tier (see _check_system_fields_write);
+        # its callers check who may change it, and sudo() keeps the user in the tracking
+        changed.sudo().write({"tier_id": tier.id})
         # sudo: the log is append-only for everyone; writing it is part of the tier
         # change the caller was allowed to make.
         return self.env["delivery.tier.change"].sudo().create(log)
@@ -736,7 +801,8 @@ class ResPartner(models.Model):
         """Record ``tier`` as the tier the rules give each customer, and make it the
         effective tier unless a manual override still runs (R2: overrides survive
         automatic runs until they expire)."""
-        self.write({"evaluated_tier_id": tier.id})
+        # sudo: evaluation bookkeeping, see _set_tier
+        self.sudo().write({"evaluated_tier_id": tier.id})
         free = self.filtered(lambda p: not p._tier_override_running())
         free.filtered("tier_override_tier_id")._clear_tier_override()
         return free._set_tier(
@@ -761,7 +827,8 @@ class ResPartner(models.Model):
                         customer=partner.display_name,
                     )
                 )
-        self.write(
+        # sudo: the manager was checked above; the override fields have no other way in
+        self.sudo().write(
             {
                 "tier_override_tier_id": tier.id,
                 "tier_override_reason": reason,
@@ -772,7 +839,8 @@ class ResPartner(models.Model):
         return self._set_tier(tier, "override", reason, force_log=True, override_expiry=expiry)
 
     def _clear_tier_override(self):
-        self.write(
+        # sudo: ending an override is part of the tier API (see _set_tier)
+        self.sudo().write(
             {
                 "tier_override_tier_id": False,
                 "tier_override_reason": False,

@@ -310,3 +310,55 @@ class TestDeliverySecurity(DeliveryCrmCommon):
             )
             self.assertEqual(found, record)
             self.user_manager.write({"company_ids": [Command.unlink(other.id)]})
+
+    # ------------------------------------------------------------------ system fields
+    def test_fields_kept_by_the_module_are_not_written_by_hand(self):
+        mine = self.mine.with_user(self.user_staff)
+        kpi_date = self.mine.kpi_date
+        for vals in (
+            {"kpi_score": 99.0},
+            {"conversion_date": "2020-01-01"},
+            {"evaluated_tier_id": self.tier_diamond.id},
+            {"tier_override_expiry": "2099-12-31"},
+        ):
+            for user in (self.user_staff, self.user_manager):
+                with self.subTest(vals=vals, user=user.login), self.assertRaises(AccessError):
+                    self.mine.with_user(user).write(vals)
+        self.assertEqual(self.mine.kpi_date, kpi_date)
+        self.assertNotEqual(self.mine.evaluated_tier_id, self.tier_diamond)
+        # writing back the value a customer has is fine (Odoo's partner merge does it)
+        mine.write({"evaluated_tier_id": self.mine.evaluated_tier_id.id, "kpi_score": 0.0})
+        # the tier API keeps working for the people allowed to use it
+        expiry = fields.Date.today() + timedelta(days=30)
+        self.mine.with_user(self.user_manager)._override_tier(self.tier_gold, "Key tender", expiry)
+        self.assertEqual(
+            (self.mine.tier_id, self.mine.tier_override_expiry), (self.tier_gold, expiry)
+        )
+        with self.assertRaises(AccessError):
+            mine.write({"tier_override_expiry": expiry + timedelta(days=365)})
+        self.assertEqual(self.mine.tier_override_expiry, expiry)
+
+    def test_unknown_status_is_refused_clearly(self):
+        with self.assertRaisesRegex(UserError, "not a customer status"):
+            self.theirs.with_user(self.user_crm).write({"customer_state": "bogus"})
+        self.assertEqual(self.theirs.customer_state, "potential")
+
+    def test_only_managers_delete_customers(self):
+        contact = self.env["res.partner"].create({"name": "Just a contact"})
+        contact.with_user(self.user_staff).unlink()  # other contacts: Odoo's usual rights
+        self.assertFalse(contact.exists())
+        with self.assertRaises(AccessError):
+            self.mine.with_user(self.user_staff).unlink()
+        self.assertTrue(self.mine.exists())
+        walk_in = self._new_customer("Walk-in", user=self.user_manager)
+        walk_in.with_user(self.user_manager).unlink()
+        self.assertFalse(walk_in.exists())
+
+    def test_answers_only_to_requests_in_reach(self):
+        theirs = self.records["theirs"]["delivery.complaint"]
+        Wizard = self.env["delivery.complaint.reply.wizard"]
+        with self.assertRaises(AccessError):
+            Wizard.with_user(self.user_staff).create({"complaint_id": theirs.id})
+        mine = self.records["mine"]["delivery.complaint"]
+        wizard = Wizard.with_user(self.user_staff).create({"complaint_id": mine.id})
+        self.assertEqual(wizard.request_type, "inquiry")

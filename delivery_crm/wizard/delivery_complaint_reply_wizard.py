@@ -18,6 +18,14 @@ class DeliveryComplaintReplyWizard(models.TransientModel):
     )
     body = fields.Html(string="Answer", sanitize=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        # the related fields read the request as the superuser: answer only a request
+        # the user may change
+        wizards.complaint_id.check_access("write")
+        return wizards
+
     @api.onchange("canned_response_id")
     def _onchange_canned_response_id(self):
         if self.canned_response_id:
