@@ -1,0 +1,866 @@
+"""The access matrix of R9, asserted over JSON-RPC against a real Odoo server: for each
+role (the demo users, an employee without any Delivery CRM group who holds a temporary
+grant, and a service staff member with no customer assigned), each model of the module
+(and the delivery-CRM part of res.partner) and each operation (read, write, create,
+unlink, export), the expected answer written out below from the design
+(security/ir.model.access.csv, security/ir_rule.xml, the field groups of res.partner).
+
+A denial must be an ``odoo.exceptions.AccessError`` and bring no data; an allowed write
+writes a value back unchanged, an allowed create or unlink works on records the test
+creates (and removes at the end). Each role acts on the records of its "home" customer:
+zhang.min (service staff) on Xiaomi Home Store, assigned to him; every other role on
+China Resources Vanguard (li.wei's customer, the demo portal contact's company, the
+customer shared with the employee) — for the unassigned staff member a customer he must
+not reach."""
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from conftest import TEST_DB, RpcError, drain_server_log, run_odoo
+
+ACCESS_ERROR = "odoo.exceptions.AccessError"
+MARK = "RPC matrix"
+EMPLOYEE = "dcrm.matrix.employee"
+STAFF_UNASSIGNED = "dcrm.matrix.staff2"
+
+# role -> (login, password)
+ROLES = {
+    "staff": ("zhang.min", "zhang.min"),
+    "account_manager": ("li.wei", "li.wei"),
+    "manager": ("wang.fang", "wang.fang"),
+    "admin": ("admin", "admin"),
+    "auditor": ("sun.li", "sun.li"),
+    "portal": ("portal.zhao", "portal.zhao"),
+    "employee": (EMPLOYEE, EMPLOYEE),
+    "staff_unassigned": (STAFF_UNASSIGNED, STAFF_UNASSIGNED),
+}
+ROLE_ORDER = list(ROLES)
+OPS = {"r": "read", "w": "write", "c": "create", "u": "unlink", "e": "export"}
+
+# ----------------------------------------------------------------------------- expected
+# What each role may do, from the design: one column per role, a letter of "rwcue" (read,
+# write, create, unlink, export) where the operation is allowed, "-" where it is refused.
+# Wizards are only created ("c"); the sensitive fields of res.partner have no unlink.
+MATRIX = """
+# model                              staff acct. mgr.  admin audit portl empl. staff2
+# configuration: staff read, managers change, administrators also delete
+delivery.tier.ladder                 r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.tier                        r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.tier.benefit                r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.service.team                r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.evaluation.scheme           r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.complaint.type              r---e r---e rwc-e rwcue r---e r---e ----- r---e
+delivery.complaint.root.cause        r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.department                  r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.canned.response             r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.sla.policy                  r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.care.occasion               r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.care.occasion.date          r---e r---e rwc-e rwcue r---e ----- ----- r---e
+# customer data: staff their assigned customers' (or their own records), managers and
+# auditors all, other employees the granted customer's (read), portal their company's
+delivery.complaint                   rwc-e rwc-e rwcue rwcue r---e r---e r---e --c--
+delivery.complaint.action            rwcue rwcue rwcue rwcue r---e ----- ----- -----
+delivery.complaint.handover          r-c-e r-c-e r-c-e r-c-e r---e ----- ----- -----
+delivery.visit                       rwc-e rwc-e rwcue rwcue r---e ----- r---e --c--
+delivery.visit.next.step             rwcue rwcue rwcue rwcue r---e ----- r---e -----
+delivery.evaluation                  r---e r---e r---e r---e r---e ----- r---e -----
+delivery.evaluation.run              r---e r---e rwc-e rwc-e r---e ----- ----- r---e
+delivery.shipment                    rwc-e rwc-e rwcue rwcue r---e r---e r---e -----
+delivery.tier.change                 r---e r---e r---e r---e r---e ----- r---e -----
+delivery.care.event                  rwc-e rwc-e rwcue rwcue r---e ----- r---e --c--
+delivery.communication.plan          r---e rwc-e rwcue rwcue r---e ----- ----- -----
+delivery.key.account.plan            ----- rwc-e rwcue rwcue r---e ----- ----- -----
+delivery.greeting.log                r---e r---e r---e r---e r---e ----- ----- -----
+delivery.survey.invitation           r---e r---e r---e r---e r---e ----- ----- -----
+delivery.staff.training              r---e r---e rwcue rwcue r---e ----- ----- -----
+delivery.key.account.report          ----- ----- r---e r---e r---e ----- ----- -----
+delivery.access.grant                ----- ----- rwc-e rwc-e r---e ----- r---e -----
+delivery.audit.log                   ----- ----- r---e r---e r---e ----- ----- -----
+delivery.export.log                  ----- ----- r---e r---e r---e ----- ----- -----
+# reports (SQL views): read only
+delivery.complaint.rate.report       r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.satisfaction.trend.report   r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.customer.risk.report        r---e r---e r---e r---e r---e ----- ----- -----
+delivery.staff.kpi.report            r---e r---e r---e r---e r---e ----- ----- -----
+# wizards: created only
+delivery.customer.state.wizard       -     c     c     c     -     -     -     -
+delivery.tier.override.wizard        -     -     c     c     -     -     -     -
+delivery.evaluation.wizard           -     -     c     c     -     -     -     -
+delivery.complaint.handover.wizard   c     c     c     c     -     -     -     -
+delivery.complaint.reply.wizard      c     c     c     c     -     -     -     -
+delivery.reward.wizard               -     -     c     c     -     -     -     -
+delivery.news.mailing.wizard         -     -     c     c     -     -     -     -
+delivery.xlsx.export.wizard          -     -     c     c     -     -     -     -
+# the customer profile on res.partner: the profile fields (staff and auditors read them,
+# staff change their own customers'), the sensitive fields (managers and auditors)
+res.partner/profile                  rwcue rwcue rwcue rwcue r---e ----- ----- r-cue
+res.partner/sensitive                ----- ----- rwc-e rwc-e r---e ----- ----- -----
+"""
+EXPECTED = {
+    line.split()[0]: tuple(line.split()[1:])
+    for line in MATRIX.splitlines()
+    if line.strip() and not line.startswith("#")
+}
+WIZARDS = {model for model, row in EXPECTED.items() if len(row[0]) == 1}
+REPORTS = {
+    "delivery.complaint.rate.report",
+    "delivery.satisfaction.trend.report",
+    "delivery.customer.risk.report",
+    "delivery.staff.kpi.report",
+}
+# the models whose rows the test counts (not the views, nor the wizards: one sees only
+# one's own); each row of res.partner/* is counted once
+COUNTED = sorted({key.split("/")[0] for key in EXPECTED} - WIZARDS - REPORTS)
+ALL = {"active_test": False}
+# the models of the module that are not in the matrix: the abstract mixin only
+NOT_IN_MATRIX = {"delivery.cron.mixin"}
+
+
+def _cells():
+    for model, row in EXPECTED.items():
+        ops = "c" if model in WIZARDS else "rwcue"
+        for role, allowed in zip(ROLE_ORDER, row, strict=True):
+            for index, op in enumerate(ops):
+                if model == "res.partner/sensitive" and op == "u":
+                    continue
+                granted = allowed == op if model in WIZARDS else allowed[index] == op
+                yield pytest.param(model, role, OPS[op], granted, id=f"{model}-{role}-{OPS[op]}")
+
+
+# ----------------------------------------------------------------------------- fixtures
+def _now(**delta):
+    return (datetime.now(UTC) + timedelta(**delta)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+# Records of the models that have no create path over RPC (written by crons and the
+# module's own code) and of the customer data of the home customers, made by the
+# superuser; idempotent, so a second run on the same database reuses them.
+SETUP_SCRIPT = """
+import json
+from datetime import date
+from odoo import fields
+MARK = %(mark)r
+ref = env.ref
+c1 = ref("delivery_crm.res_partner_customer_01_demo")
+c9 = ref("delivery_crm.res_partner_customer_09_demo")
+zhang = ref("delivery_crm.user_zhang_demo")
+li = ref("delivery_crm.user_li_demo")
+company = env.company
+today = fields.Date.today()
+
+def one(model, domain, vals):
+    record = env[model].with_context(active_test=False).search(domain, limit=1)
+    return (record or env[model].create(vals)).id
+
+out = {"c1": c1.id, "c9": c9.id}
+out["complaint_c1"] = ref("delivery_crm.delivery_complaint_01_demo").id
+out["complaint_c9"] = one(
+    "delivery.complaint",
+    [("subject", "=", MARK), ("partner_id", "=", c9.id)],
+    {"subject": MARK, "partner_id": c9.id, "user_id": zhang.id,
+     "type_id": ref("delivery_crm.delivery_complaint_type_delay").id},
+)
+for key, complaint, owner in (("c1", out["complaint_c1"], li), ("c9", out["complaint_c9"], zhang)):
+    out["action_" + key] = one(
+        "delivery.complaint.action",
+        [("name", "=", MARK), ("complaint_id", "=", complaint)],
+        {"complaint_id": complaint, "name": MARK, "owner_id": owner.id, "deadline": today},
+    )
+    out["handover_" + key] = one(
+        "delivery.complaint.handover",
+        [("reason", "=", MARK), ("complaint_id", "=", complaint)],
+        {"complaint_id": complaint, "reason": MARK, "from_user_id": owner.id,
+         "to_user_id": owner.id},
+    )
+for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
+    out["visit_" + key] = one(
+        "delivery.visit",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id},
+    )
+    out["step_" + key] = one(
+        "delivery.visit.next.step",
+        [("name", "=", MARK), ("visit_id", "=", out["visit_" + key])],
+        {"name": MARK, "visit_id": out["visit_" + key], "user_id": owner.id},
+    )
+    out["care_" + key] = one(
+        "delivery.care.event",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id},
+    )
+    out["plan_" + key] = one(
+        "delivery.communication.plan",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id},
+    )
+    out["greeting_" + key] = one(
+        "delivery.greeting.log",
+        [("year", "=", 2001), ("partner_id", "=", partner.id)],
+        {"partner_id": partner.id, "year": 2001, "date": date(2001, 1, 1),
+         "occasion_id": ref("delivery_crm.delivery_care_occasion_new_year").id},
+    )
+    out["invitation_" + key] = one(
+        "delivery.survey.invitation",
+        [("period_start", "=", date(2001, 1, 1)), ("partner_id", "=", partner.id)],
+        {"partner_id": partner.id, "period_type": "quarterly", "period_start": date(2001, 1, 1),
+         "survey_id": ref("delivery_crm.survey_customer_satisfaction").id},
+    )
+    out["training_" + key] = one(
+        "delivery.staff.training",
+        [("name", "=", MARK), ("user_id", "=", owner.id)],
+        {"name": MARK, "user_id": owner.id},
+    )
+    out["audit_" + key] = env["delivery.audit.log"].search(
+        [("partner_id", "=", partner.id)], limit=1).id
+out["run"] = one(
+    "delivery.evaluation.run",
+    [("period_type", "=", "quarterly"), ("period_start", "=", date(2001, 1, 1))],
+    {"period_type": "quarterly", "period_start": date(2001, 1, 1),
+     "period_end": date(2001, 3, 31), "state": "done"},
+)
+for key, partner in (("c1", c1), ("c9", c9)):
+    out["evaluation_" + key] = one(
+        "delivery.evaluation",
+        [("period_start", "=", date(2001, 1, 1)), ("partner_id", "=", partner.id)],
+        {"partner_id": partner.id, "company_id": company.id, "run_id": out["run"],
+         "period_type": "quarterly", "period_start": date(2001, 1, 1),
+         "period_end": date(2001, 3, 31), "total_score": 80.0},
+    )
+out["key_plan_c1"] = one(
+    "delivery.key.account.plan",
+    [("year", "=", 2001), ("partner_id", "=", c1.id)],
+    {"partner_id": c1.id, "year": 2001},
+)
+out["key_report"] = one(
+    "delivery.key.account.report",
+    [("month", "=", date(2001, 1, 1))],
+    {"company_id": company.id, "month": date(2001, 1, 1)},
+)
+# a return visit with the customer's satisfaction: a row of the satisfaction trend
+done_visit = env["delivery.visit"].browse(one(
+    "delivery.visit",
+    [("name", "=", MARK + " done"), ("partner_id", "=", c9.id)],
+    {"name": MARK + " done", "partner_id": c9.id, "user_id": zhang.id, "visit_type": "return"},
+))
+done_visit.write({"state": "done", "visit_date": fields.Datetime.now(), "satisfaction_score": "5"})
+if not env["delivery.export.log"].search_count([]):
+    env["delivery.export.log"]._log_export("res.partner", 1, ["name"])
+out["export_log"] = env["delivery.export.log"].search([], limit=1).id
+# configuration records of this run: a tier ladder the tier cells create tiers in
+ladder = env["delivery.tier.ladder"].create({"name": MARK + " " + %(run)r})
+out["ladder"] = ladder.id
+out["tier"] = env["delivery.tier"].create(
+    {"name": MARK + " tier", "ladder_id": ladder.id, "level": 1}).id
+out["occasion_lunar"] = ref("delivery_crm.delivery_care_occasion_spring_festival").id
+out["holiday_template"] = ref("delivery_crm.mail_template_holiday_greeting").id
+out["delay_type"] = ref("delivery_crm.delivery_complaint_type_delay").id
+out["kpi_users"] = env["delivery.staff.kpi.report"].search([]).user_id.ids
+env.cr.commit()
+print("RESULT" + json.dumps(out))
+"""
+
+CLEANUP_SCRIPT = """
+import json
+leftovers = json.loads(%(leftovers)r)
+done = []
+for model, ids in leftovers.items():
+    records = env[model].browse(ids).exists()
+    if records:
+        records.unlink()
+        done.append(model)
+env.cr.commit()
+print("RESULT" + json.dumps(done))
+"""
+
+
+def _shell(script):
+    output = run_odoo("shell", "-d", TEST_DB, "--log-level=warn", "--no-http", stdin=script)
+    lines = [line for line in output.splitlines() if line.startswith("RESULT")]
+    assert lines, f"the odoo shell script failed:\n{output}"
+    return json.loads(lines[-1][len("RESULT") :])
+
+
+def _xmlid(session, xmlid):
+    module, name = xmlid.split(".")
+    [row] = session.call(
+        "ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], ["res_id"]
+    )
+    return row["res_id"]
+
+
+class World:
+    """The sessions of the roles, the records each cell works on, and what the cells
+    created (removed at the end)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.run = uuid.uuid4().hex[:8]
+        self.counter = 0
+        self.leftovers = {}
+        self.created = {}
+        self.targets = {}
+        self.values = {}
+        self.ids = _shell(SETUP_SCRIPT % {"mark": MARK, "run": self.run})
+        self.admin = server.session("admin", "admin")
+        self.uids = {}
+        self._make_users()
+        self.sessions = {role: server.session(*ROLES[role]) for role in ROLES}
+        self.uids = {role: session.uid for role, session in self.sessions.items()}
+        self._grant_employee()
+        self.start_counts = {model: self.count(model) for model in COUNTED}
+
+    # ------------------------------------------------------------------ set-up
+    def _make_users(self):
+        """An internal user without any Delivery CRM group, a service staff member
+        without customers; and Odoo's export right for the roles without it (managers
+        have it by their role, an administrator grants it to others): the export cells
+        then test the access to the records, test_export_needs_the_right the right."""
+        admin = self.admin
+        group_user = _xmlid(admin, "base.group_user")
+        group_staff = _xmlid(admin, "delivery_crm.group_delivery_crm_user")
+        self.export_group = _xmlid(admin, "base.group_allow_export")
+        for login, group in ((EMPLOYEE, group_user), (STAFF_UNASSIGNED, group_staff)):
+            if not admin.call("res.users", "search", [("login", "=", login)]):
+                admin.call(
+                    "res.users",
+                    "create",
+                    {
+                        "name": f"Matrix {login}",
+                        "login": login,
+                        "password": login,
+                        "email": f"{login}@example.com",
+                        "group_ids": [(6, 0, [group])],
+                    },
+                )
+        # managers export by their role; the others get the right for the test only
+        logins = [ROLES[role][0] for role in ROLES if role != "admin"]
+        self.export_users = admin.call(
+            "res.users",
+            "search",
+            [("login", "in", logins), ("all_group_ids", "not in", [self.export_group])],
+        )
+        admin.call("res.users", "write", self.export_users, {"group_ids": [(4, self.export_group)]})
+
+    def _grant_employee(self):
+        manager = self.sessions["manager"]
+        domain = [
+            ("user_id", "=", self.uids["employee"]),
+            ("partner_id", "=", self.ids["c1"]),
+            ("state", "=", "active"),
+        ]
+        grants = manager.call("delivery.access.grant", "search", domain, limit=1)
+        if not grants:
+            grants = [
+                manager.call(
+                    "delivery.access.grant",
+                    "create",
+                    {
+                        "partner_id": self.ids["c1"],
+                        "user_id": self.uids["employee"],
+                        "department": "sales",
+                        "reason": MARK,
+                        "date_start": _now(hours=-1),
+                        "date_end": _now(days=7),
+                    },
+                )
+            ]
+        self.ids["grant"] = grants[0]
+
+    def close(self):
+        self.admin.call(
+            "res.users", "write", self.export_users, {"group_ids": [(3, self.export_group)]}
+        )
+        # what the administrator may delete is deleted over RPC, the rest (evaluation
+        # runs, grants: nobody deletes them) by the superuser
+        rest = {}
+        for model, ids in self.leftovers.items():
+            try:
+                self.admin.call(model, "unlink", ids)
+            except RpcError:
+                rest[model] = ids
+        rest["delivery.tier.ladder"] = [self.ids["ladder"]]
+        _shell(CLEANUP_SCRIPT % {"leftovers": json.dumps(rest)})
+
+    # ------------------------------------------------------------------ helpers
+    def next(self):
+        self.counter += 1
+        return self.counter
+
+    def home(self, role):
+        return "c9" if role == "staff" else "c1"
+
+    def keep(self, model, record_id):
+        """A record a cell created and left: removed at the end, counted meanwhile."""
+        self.leftovers.setdefault(model, []).append(record_id)
+        self.created[model] = self.created.get(model, 0) + 1
+
+    def count(self, model, domain=()):
+        return self.admin.call(model, "search_count", list(domain), context=ALL)
+
+    def target(self, spec, role):
+        """The record of ``role`` (looked up once; the rows of the SQL views each time,
+        as their ids follow the data)."""
+        if spec.model in REPORTS:
+            return spec.target(self, role)
+        key = (spec.key, role)
+        if key not in self.targets:
+            self.targets[key] = spec.target(self, role)
+        return self.targets[key]
+
+    def value(self, model, record_id, field):
+        """The current value of ``field``, to write back (the cells do not change it)."""
+        key = (model, record_id, field)
+        if key not in self.values:
+            [row] = self.admin.call(model, "read", [record_id], [field])
+            value = row[field]
+            self.values[key] = value[0] if isinstance(value, list) and len(value) == 2 else value
+        return self.values[key]
+
+
+@pytest.fixture(scope="module")
+def world(server):
+    drain_server_log(server)
+    world = World(server)
+    yield world
+    world.close()
+
+
+# ----------------------------------------------------------------------------- specs
+class Spec:
+    """How the cells of one model work: the field read (and exported), the field written
+    back, the record of a role (``target``), valid values of a new record (``values``)."""
+
+    def __init__(self, key, read, write=None, target=None, values=None):
+        self.key = key
+        self.model = key.split("/")[0]
+        self.read = read
+        self.write = write or read
+        self.target = target
+        self.values = values
+
+
+def _by_home(prefix):
+    return lambda w, role: w.ids[f"{prefix}_{w.home(role)}"]
+
+
+def _first(model, domain=()):
+    def target(w, role):
+        found = w.admin.call(model, "search", list(domain), limit=1)
+        assert found, f"no {model} record to test on"
+        return found[0]
+
+    return target
+
+
+def _named(prefix):
+    return lambda w, role: {"name": f"{MARK} {prefix} {w.run} {w.next()}"}
+
+
+def _kpi_target(w, role):
+    uid = w.uids[role]
+    user = uid if uid in w.ids["kpi_users"] else w.uids["staff"]
+    found = w.admin.call("delivery.staff.kpi.report", "search", [("user_id", "=", user)], limit=1)
+    assert found, "no staff KPI row"
+    return found[0]
+
+
+def _partner_target(w, role):
+    return w.ids[w.home(role)]
+
+
+def _with_home(prefix, **values):
+    """Values of a new record of the role's home customer (``prefix``: a name)."""
+    return lambda w, r: {
+        "name": f"{MARK} {prefix} {w.next()}",
+        "partner_id": w.ids[w.home(r)],
+        **values,
+    }
+
+
+def _search_home(model):
+    """The first record of ``model`` of the role's home customer."""
+    return lambda w, r: w.admin.call(
+        model, "search", [("partner_id", "=", w.ids[w.home(r)])], limit=1
+    )[0]
+
+
+def _month(w):
+    n = w.next()
+    return {
+        "period_type": "monthly",
+        "period_start": date(2002 + n // 12, n % 12 + 1, 1).isoformat(),
+        "period_end": date(2002 + n // 12, n % 12 + 1, 28).isoformat(),
+    }
+
+
+def _override_values(w, r):
+    [partner] = w.admin.call("res.partner", "read", [w.ids[w.home(r)]], ["tier_id"])
+    return {
+        "partner_id": w.ids[w.home(r)],
+        "tier_id": partner["tier_id"][0],
+        "reason": MARK,
+        "expiry": (date.today() + timedelta(days=30)).isoformat(),
+    }
+
+
+# fmt: off
+SPECS = {spec.key: spec for spec in [
+    # configuration
+    Spec("delivery.tier.ladder", "name", target=lambda w, r: w.ids["ladder"],
+         values=_named("ladder")),
+    Spec("delivery.tier", "name", target=lambda w, r: w.ids["tier"],
+         values=lambda w, r: {"name": f"{MARK} tier {w.next()}", "ladder_id": w.ids["ladder"],
+                              "level": 100 + w.counter, "min_revenue": 1000.0 * w.counter}),
+    Spec("delivery.tier.benefit", "name", target=_first("delivery.tier.benefit"),
+         values=_named("benefit")),
+    Spec("delivery.service.team", "name", target=_first("delivery.service.team"),
+         values=_named("team")),
+    Spec("delivery.evaluation.scheme", "name", target=_first("delivery.evaluation.scheme"),
+         values=lambda w, r: {**_named("scheme")(w, r), "customer_class": "key",
+                              "active": False}),
+    Spec("delivery.complaint.type", "name", target=_first("delivery.complaint.type"),
+         values=_named("type")),
+    Spec("delivery.complaint.root.cause", "name",
+         target=_first("delivery.complaint.root.cause"), values=_named("cause")),
+    Spec("delivery.department", "name", target=_first("delivery.department"),
+         values=_named("department")),
+    Spec("delivery.canned.response", "name", target=_first("delivery.canned.response"),
+         values=lambda w, r: {**_named("answer")(w, r), "body": "<p>Thank you.</p>"}),
+    Spec("delivery.sla.policy", "name", target=_first("delivery.sla.policy"),
+         values=_named("policy")),
+    Spec("delivery.care.occasion", "name", target=_first("delivery.care.occasion"),
+         values=lambda w, r: {**_named("occasion")(w, r), "kind": "holiday",
+                              "date_mode": "fixed", "month": 5, "day": 1,
+                              "mail_template_id": w.ids["holiday_template"]}),
+    Spec("delivery.care.occasion.date", "date", target=_first("delivery.care.occasion.date"),
+         values=lambda w, r: {"occasion_id": w.ids["occasion_lunar"],
+                              "date": f"{2200 + w.next()}-02-01"}),
+    # customer data
+    Spec("delivery.complaint", "subject", target=_by_home("complaint"),
+         values=lambda w, r: {"subject": f"{MARK} {w.run} {w.next()}",
+                              "partner_id": w.ids[w.home(r)], "type_id": w.ids["delay_type"],
+                              "channel": "hotline"}),
+    Spec("delivery.complaint.action", "name", target=_by_home("action"),
+         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"],
+                              "name": f"{MARK} {w.next()}",
+                              "owner_id": w.uids["account_manager"],
+                              "deadline": date.today().isoformat()}),
+    Spec("delivery.complaint.handover", "reason", target=_by_home("handover"),
+         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"],
+                              "to_user_id": w.uids["account_manager"],
+                              "reason": f"{MARK} {w.next()}"}),
+    Spec("delivery.visit", "name", target=_by_home("visit"),
+         values=lambda w, r: {**_with_home("visit")(w, r), "planned_date": _now(days=3)}),
+    Spec("delivery.visit.next.step", "name", target=_by_home("step"),
+         values=lambda w, r: {"visit_id": w.ids[f"visit_{w.home(r)}"],
+                              "name": f"{MARK} {w.next()}"}),
+    Spec("delivery.evaluation", "total_score", target=_by_home("evaluation"),
+         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "period_type": "annual",
+                              "period_start": "2003-01-01", "period_end": "2003-12-31"}),
+    Spec("delivery.evaluation.run", "pass_no", target=lambda w, r: w.ids["run"],
+         values=lambda w, r: _month(w)),
+    Spec("delivery.shipment", "name", target=_search_home("delivery.shipment"),
+         values=lambda w, r: {"name": f"{MARK}-{w.run}-{w.next()}",
+                              "partner_id": w.ids[w.home(r)], "date": "2026-01-05 08:00:00"}),
+    Spec("delivery.tier.change", "origin", target=_search_home("delivery.tier.change"),
+         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "origin": "manual"}),
+    Spec("delivery.care.event", "name", target=_by_home("care"), values=_with_home("care")),
+    Spec("delivery.communication.plan", "name", target=_by_home("plan"),
+         values=_with_home("plan")),
+    Spec("delivery.key.account.plan", "year", target=lambda w, r: w.ids["key_plan_c1"],
+         values=lambda w, r: {"partner_id": w.ids["c1"], "year": 2100 + w.next()}),
+    Spec("delivery.greeting.log", "year", target=_by_home("greeting"),
+         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "year": 2003,
+                              "occasion_id": w.ids["occasion_lunar"], "date": "2003-01-01"}),
+    Spec("delivery.survey.invitation", "period_start", target=_by_home("invitation"),
+         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "period_start": "2003-01-01"}),
+    # their own training for staff and account managers, zhang.min's for the others
+    Spec("delivery.staff.training", "name",
+         target=lambda w, r: w.ids["training_c1" if r == "account_manager" else "training_c9"],
+         values=lambda w, r: {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"]}),
+    Spec("delivery.key.account.report", "month", target=lambda w, r: w.ids["key_report"],
+         values=lambda w, r: {"month": "2003-01-01"}),
+    # the employee's grant; a new grant goes to the employee on the other customer and is
+    # revoked at once (grants are never deleted)
+    Spec("delivery.access.grant", "reason", write="expiry_notified",
+         target=lambda w, r: w.ids["grant"],
+         values=lambda w, r: {"partner_id": w.ids["c9"], "user_id": w.uids["employee"],
+                              "department": "technical", "reason": f"{MARK} {w.next()}",
+                              "date_start": _now(), "date_end": _now(days=1)}),
+    Spec("delivery.audit.log", "res_model", target=lambda w, r: w.ids[f"audit_{w.home(r)}"],
+         values=lambda w, r: {"res_model": "res.partner", "res_id": w.ids["c1"]}),
+    Spec("delivery.export.log", "res_model", target=lambda w, r: w.ids["export_log"],
+         values=lambda w, r: {"res_model": "res.partner", "record_count": 1}),
+    # reports
+    Spec("delivery.complaint.rate.report", "month",
+         target=_first("delivery.complaint.rate.report"), values=lambda w, r: {}),
+    Spec("delivery.satisfaction.trend.report", "month",
+         target=_first("delivery.satisfaction.trend.report"), values=lambda w, r: {}),
+    Spec("delivery.customer.risk.report", "partner_id",
+         target=_search_home("delivery.customer.risk.report"), values=lambda w, r: {}),
+    Spec("delivery.staff.kpi.report", "month", target=_kpi_target, values=lambda w, r: {}),
+    # wizards
+    Spec("delivery.customer.state.wizard", None,
+         values=lambda w, r: {"partner_ids": [(6, 0, [w.ids[w.home(r)]])],
+                              "new_state": "suspended", "reason": MARK}),
+    Spec("delivery.tier.override.wizard", None, values=_override_values),
+    Spec("delivery.evaluation.wizard", None,
+         values=lambda w, r: {"period_type": "quarterly", "date": "2001-02-01"}),
+    Spec("delivery.complaint.handover.wizard", None,
+         values=lambda w, r: {"complaint_ids": [(6, 0, [w.ids[f"complaint_{w.home(r)}"]])],
+                              "user_id": w.uids["account_manager"], "reason": MARK}),
+    Spec("delivery.complaint.reply.wizard", None,
+         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"]}),
+    Spec("delivery.reward.wizard", None,
+         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "description": MARK}),
+    Spec("delivery.news.mailing.wizard", None, values=lambda w, r: {"subject": MARK}),
+    Spec("delivery.xlsx.export.wizard", None,
+         values=lambda w, r: {"export_type": "evaluation"}),
+    # the customer profile: a new prospect has a profile field; the target is the home
+    # customer itself
+    Spec("res.partner/profile", "customer_state", write="business_scope",
+         target=_partner_target,
+         values=lambda w, r: {"name": f"{MARK} prospect {w.run} {w.next()}",
+                              "business_scope": "Fresh food"}),
+    Spec("res.partner/sensitive", "credit_level", target=_partner_target,
+         values=lambda w, r: {"name": f"{MARK} prospect {w.run} {w.next()}",
+                              "credit_level": "b"}),
+]}
+# fmt: on
+
+
+# ----------------------------------------------------------------------------- the cells
+def _denied(call, *args, **kwargs):
+    """The call must fail with an AccessError: its error, never data."""
+    with pytest.raises(RpcError) as err:
+        result = call(*args, **kwargs)
+        pytest.fail(f"expected an AccessError, got data: {result!r}")
+    assert err.value.name == ACCESS_ERROR, err.value
+    assert err.value.message
+    return err.value
+
+
+def _check_read(world, spec, model, role, session, granted):
+    target = world.target(spec, role)
+    if granted:
+        rows = session.call(model, "read", [target], [spec.read])
+        assert [row["id"] for row in rows] == [target]
+        found = session.call(model, "search_read", [("id", "=", target)], [spec.read])
+        assert [row["id"] for row in found] == [target]
+        return
+    _denied(session.call, model, "read", [target], [spec.read])
+    try:
+        found = session.call(model, "search_read", [("id", "=", target)], [spec.read])
+    except RpcError as error:
+        assert error.name == ACCESS_ERROR, error
+    else:
+        assert found == [], "a record the role may not read came back from a search"
+
+
+def _check_export(world, spec, model, role, session, granted):
+    target = world.target(spec, role)
+    if granted:
+        result = session.call(model, "export_data", [target], [spec.read])
+        assert len(result["datas"]) == 1
+        # each export of customer data leaves a row in the export log
+        world.created["delivery.export.log"] = world.created.get("delivery.export.log", 0) + 1
+        return
+    _denied(session.call, model, "export_data", [target], [spec.read])
+
+
+def _check_write(world, spec, model, role, session, granted):
+    """The current value written back: a refusal can only come from the access rights."""
+    target = world.target(spec, role)
+    vals = {spec.write: world.value(model, target, spec.write)}
+    if granted:
+        assert session.call(model, "write", [target], vals) is True
+    else:
+        _denied(session.call, model, "write", [target], vals)
+
+
+def _check_create(world, spec, model, role, session, granted):
+    values = spec.values(world, role)
+    if not granted:
+        _denied(session.call, model, "create", values)
+        return  # test_matrix_left_no_trace counts the rows
+    record_id = session.call(model, "create", values)
+    assert isinstance(record_id, int)
+    if model == "delivery.access.grant":
+        world.admin.call(model, "action_revoke", [record_id])
+        world.created[model] = world.created.get(model, 0) + 1
+    elif spec.key not in WIZARDS:
+        world.keep(model, record_id)
+
+
+def _check_unlink(world, spec, model, role, session, granted):
+    """A record like the role's target, made by the administrator, when some role may
+    delete it; the target itself when nobody may."""
+    deletable = any("u" in cell for cell in EXPECTED[spec.key])
+    if deletable:
+        record_id = world.sessions["admin"].call(model, "create", spec.values(world, role))
+    else:
+        assert not granted
+        record_id = world.target(spec, role)
+    if granted:
+        assert session.call(model, "unlink", [record_id]) is True
+        assert world.count(model, [("id", "=", record_id)]) == 0
+        return
+    if deletable:
+        world.keep(model, record_id)
+    _denied(session.call, model, "unlink", [record_id])
+    assert world.count(model, [("id", "=", record_id)]) == 1
+
+
+CHECKS = {
+    "read": _check_read,
+    "export": _check_export,
+    "write": _check_write,
+    "create": _check_create,
+    "unlink": _check_unlink,
+}
+
+
+@pytest.mark.parametrize(("model", "role", "op", "granted"), list(_cells()))
+def test_access_matrix(world, model, role, op, granted):
+    spec = SPECS[model]
+    CHECKS[op](world, spec, spec.model, role, world.sessions[role], granted)
+
+
+# ----------------------------------------------------------------------------- row level
+def test_matrix_left_no_trace(world):
+    """Every refused create, write or unlink left the row counts as they were: a model
+    has the rows it had plus those the allowed creates made (removed at the end)."""
+    counts = {model: world.count(model) for model in COUNTED}
+    expected = {model: world.start_counts[model] + world.created.get(model, 0) for model in COUNTED}
+    assert counts == expected
+
+
+def test_export_needs_the_right(world):
+    """Without Odoo's export right (managers have it), nothing is exported, even of the
+    records a role reads."""
+    admin, staff2 = world.admin, world.sessions["staff_unassigned"]
+    uid = world.uids["staff_unassigned"]
+    admin.call("res.users", "write", [uid], {"group_ids": [(3, world.export_group)]})
+    try:
+        with pytest.raises(RpcError) as err:
+            staff2.call("delivery.tier", "export_data", [world.ids["tier"]], ["name"])
+        assert err.value.name == "odoo.exceptions.UserError"
+        assert "export" in err.value.message
+        assert staff2.call("delivery.tier", "read", [world.ids["tier"]], ["name"])
+    finally:
+        admin.call("res.users", "write", [uid], {"group_ids": [(4, world.export_group)]})
+
+
+def test_matrix_covers_every_model(world):
+    models = {
+        row["model"]
+        for row in world.admin.call(
+            "ir.model", "search_read", [("model", "=like", "delivery.%")], ["model"]
+        )
+    }
+    assert models - NOT_IN_MATRIX == {model for model in EXPECTED if "/" not in model}
+
+
+def test_staff_do_not_see_other_account_managers_customers(world):
+    staff = world.sessions["staff"]
+    li_customers = world.admin.call(
+        "res.partner",
+        "search",
+        [
+            ("is_delivery_customer", "=", True),
+            ("account_manager_id", "=", world.uids["account_manager"]),
+        ],
+    )
+    assert world.ids["c1"] in li_customers
+    # li.wei's customers' requests that zhang.min does not own, is not responsible for
+    # and may not take (they have an owner)
+    theirs = world.admin.call(
+        "delivery.complaint",
+        "search",
+        [
+            ("partner_id", "in", li_customers),
+            ("user_id", "not in", [world.uids["staff"], False]),
+            ("responsible_id", "!=", world.uids["staff"]),
+        ],
+    )
+    assert world.ids["complaint_c1"] in theirs
+    visible = staff.call("delivery.complaint", "search", [])
+    assert world.ids["complaint_c9"] in visible
+    assert not set(visible) & set(theirs)
+    for complaint_id in theirs:
+        _denied(staff.call, "delivery.complaint", "read", [complaint_id], ["subject"])
+    for model in ("delivery.shipment", "delivery.visit", "delivery.evaluation"):
+        assert staff.call(model, "search_count", [("partner_id", "in", li_customers)]) == 0
+        assert staff.call(model, "search_count", [("partner_id", "=", world.ids["c9"])])
+
+
+def test_unassigned_staff_reach_no_customer_data(world):
+    staff2 = world.sessions["staff_unassigned"]
+    uid = world.uids["staff_unassigned"]
+    for model in ("delivery.shipment", "delivery.evaluation", "delivery.tier.change"):
+        assert staff2.call(model, "search_count", []) == 0, model
+    # what they took in themselves (their visits, care records), nothing else
+    for model in ("delivery.visit", "delivery.care.event"):
+        rows = staff2.call(model, "search_read", [], ["user_id"])
+        assert all(row["user_id"][0] == uid for row in rows), model
+    # requests: their own and those nobody owns yet (first-contact ownership)
+    rows = staff2.call("delivery.complaint", "search_read", [], ["user_id"])
+    assert all(not row["user_id"] or row["user_id"][0] == uid for row in rows)
+
+
+def test_auditor_reads_sensitive_fields_and_writes_nothing(world):
+    auditor = world.sessions["auditor"]
+    sensitive = ["credit_level", "decision_chain", "contract_amount", "risk_notes", "nda_signed"]
+    rows = auditor.call(
+        "res.partner",
+        "search_read",
+        [("is_delivery_customer", "=", True), ("customer_class", "=", "key")],
+        sensitive,
+    )
+    assert rows and any(row["decision_chain"] for row in rows)
+    export = auditor.call("res.partner", "export_data", [world.ids["c1"]], sensitive)
+    assert len(export["datas"]) == 1
+    [c1] = world.admin.call(
+        "res.partner", "read", [world.ids["c1"]], sensitive + ["business_scope"]
+    )
+    for field in [*sensitive, "business_scope"]:
+        _denied(auditor.call, "res.partner", "write", [world.ids["c1"]], {field: c1[field]})
+    _denied(
+        auditor.call, "delivery.complaint", "write", [world.ids["complaint_c1"]], {"subject": "x"}
+    )
+    _denied(auditor.call, "delivery.tier", "write", [world.ids["tier"]], {"name": "x"})
+    [after] = world.admin.call(
+        "res.partner", "read", [world.ids["c1"]], sensitive + ["business_scope"]
+    )
+    assert after == c1
+
+
+@pytest.mark.parametrize(
+    "role", ["staff", "account_manager", "employee", "staff_unassigned", "portal"]
+)
+def test_sensitive_fields_refused_to_staff(world, role):
+    session = world.sessions[role]
+    home = world.ids[world.home(role)]
+    for field in ("credit_level", "decision_chain", "contract_amount", "organisation_notes"):
+        _denied(session.call, "res.partner", "read", [home], [field])
+        _denied(session.call, "res.partner", "search_read", [("id", "=", home)], [field])
+        _denied(session.call, "res.partner", "export_data", [home], [field])
+    if role in ("staff", "account_manager"):
+        fields = session.call("res.partner", "fields_get", [], attributes=["string"])
+        assert "credit_level" not in fields and "decision_chain" not in fields
+        assert "customer_state" in fields
+
+
+def test_employee_reads_only_the_granted_customer(world):
+    employee = world.sessions["employee"]
+    rows = employee.call("delivery.complaint", "search_read", [], ["partner_id"])
+    assert rows and {row["partner_id"][0] for row in rows} == {world.ids["c1"]}
+    _denied(employee.call, "delivery.complaint", "read", [world.ids["complaint_c9"]], ["subject"])
+    assert (
+        employee.call("delivery.shipment", "search_count", [("partner_id", "=", world.ids["c9"])])
+        == 0
+    )
+    # the profile itself stays out of reach: the grant opens the customer's records
+    _denied(employee.call, "res.partner", "read", [world.ids["c1"]], ["customer_state"])
