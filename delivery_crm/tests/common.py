@@ -95,46 +95,66 @@ class DeliveryCrmCommon(TransactionCase):
         return self.env["delivery.tier.change"].search([("partner_id", "=", partner.id)], limit=1)
 
     def _resolve_complaint(self, complaint, investigation=None, corrective=None):
-        """Take ``complaint`` through the gates to "resolved": acknowledged, investigated
-        (transport root cause, responsible manager), a corrective and a preventive
-        action, and a result."""
-        complaint.action_acknowledge()
-        complaint.action_investigate()
-        complaint.write(
-            {
-                "root_cause_id": self.env.ref(
-                    "delivery_crm.delivery_complaint_root_cause_transport"
-                ).id,
-                "department_id": self.env.ref("delivery_crm.delivery_department_transport").id,
-                "responsible_id": self.user_manager.id,
-                **(investigation or {}),
-            }
+        """Take ``complaint`` to "resolved" (see :func:`resolve_complaint`), the manager
+        responsible and the account manager owning the corrective action."""
+        return resolve_complaint(
+            complaint,
+            responsible=self.user_manager,
+            corrective_owner=self.user_crm,
+            preventive_owner=self.user_manager,
+            investigation=investigation,
+            corrective=corrective,
         )
-        complaint.action_resolving()
-        tomorrow = fields.Date.today() + timedelta(days=1)
-        complaint.write(
-            {
-                "resolution": "<p>Delivered with a 10% discount.</p>",
-                "action_ids": [
-                    Command.create(
-                        {
-                            "kind": "corrective",
-                            "name": "Redeliver today",
-                            "owner_id": self.user_crm.id,
-                            "deadline": tomorrow,
-                            **(corrective or {}),
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "kind": "preventive",
-                            "name": "Re-plan the route",
-                            "owner_id": self.user_manager.id,
-                            "deadline": tomorrow,
-                        }
-                    ),
-                ],
-            }
-        )
-        complaint.action_resolve()
-        return complaint
+
+
+def resolve_complaint(
+    complaint,
+    responsible,
+    corrective_owner,
+    preventive_owner,
+    investigation=None,
+    corrective=None,
+    resolution="<p>Delivered with a 10% discount.</p>",
+):
+    """Take ``complaint`` through the gates to "resolved", as the user of its
+    environment: acknowledged, investigated (transport root cause, ``responsible``), a
+    corrective and a preventive action due tomorrow, and a result."""
+    env = complaint.env
+    complaint.action_acknowledge()
+    complaint.action_investigate()
+    complaint.write(
+        {
+            "root_cause_id": env.ref("delivery_crm.delivery_complaint_root_cause_transport").id,
+            "department_id": env.ref("delivery_crm.delivery_department_transport").id,
+            "responsible_id": responsible.id,
+            **(investigation or {}),
+        }
+    )
+    complaint.action_resolving()
+    tomorrow = fields.Date.today() + timedelta(days=1)
+    complaint.write(
+        {
+            "resolution": resolution,
+            "action_ids": [
+                Command.create(
+                    {
+                        "kind": "corrective",
+                        "name": "Redeliver today",
+                        "owner_id": corrective_owner.id,
+                        "deadline": tomorrow,
+                        **(corrective or {}),
+                    }
+                ),
+                Command.create(
+                    {
+                        "kind": "preventive",
+                        "name": "Re-plan the route",
+                        "owner_id": preventive_owner.id,
+                        "deadline": tomorrow,
+                    }
+                ),
+            ],
+        }
+    )
+    complaint.action_resolve()
+    return complaint

@@ -5,6 +5,8 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from .common import resolve_complaint
+
 PROFILE = "delivery_crm.action_report_customer_profile"
 # the Bund, Shanghai; the tours' phone is 44 m away from it
 BUND = (31.2400, 121.4900)
@@ -211,39 +213,13 @@ class TestMainFlowsUi(HttpCase):
                 }
             )
         )
-        complaint.action_acknowledge()
-        complaint.action_investigate()
-        complaint.write(
-            {
-                "root_cause_id": self.env.ref(
-                    "delivery_crm.delivery_complaint_root_cause_transport"
-                ).id,
-                "department_id": self.env.ref("delivery_crm.delivery_department_transport").id,
-                "responsible_id": self.staff.id,
-            }
+        resolve_complaint(
+            complaint,
+            responsible=self.staff,
+            corrective_owner=self.staff,
+            preventive_owner=self.staff,
+            resolution="<p>Refunded.</p>",
         )
-        complaint.action_resolving()
-        deadline = date.today() + timedelta(days=1)
-        complaint.write(
-            {
-                "resolution": "<p>Refunded.</p>",
-                "action_ids": [
-                    Command.create(
-                        {
-                            "kind": kind,
-                            "name": name,
-                            "owner_id": self.staff.id,
-                            "deadline": deadline,
-                        }
-                    )
-                    for kind, name in (
-                        ("corrective", "Refund the goods"),
-                        ("preventive", "Cover the parcels"),
-                    )
-                ],
-            }
-        )
-        complaint.action_resolve()
         return complaint.with_env(self.env)
 
     # ------------------------------------------------------------------ visit
