@@ -209,6 +209,7 @@ class DeliveryAccessGrant(models.Model):
 
     @api.constrains("user_id", "company_id")
     def _check_user(self):
+        # sudo: the grantee's user type and companies are checked, not shown
         for grant in self.sudo():
             if not grant.user_id._is_internal():
                 raise ValidationError(

@@ -135,6 +135,7 @@ class DeliveryAuditLog(models.Model):
         text)}}``. Read as superuser (a writer may change fields it cannot read, a
         module method may write for the user); one query per batch of records, and one
         per related model for the display names, not one per record."""
+        # sudo: see above; the values only go into the audit log, which staff cannot read
         records = records.sudo()
         records.fetch(field_names)
         fields_ = [records._fields[name] for name in field_names]
@@ -171,6 +172,7 @@ class DeliveryAuditLog(models.Model):
         ``snapshot`` (taken by :meth:`_snapshot` before the write), in one create."""
         if not (records and field_names):
             return self.browse()
+        # sudo: the new values are compared and logged, not shown (see _snapshot)
         records = records.sudo()
         fields_ = [records._fields[name] for name in field_names]
         rows = []
@@ -193,6 +195,7 @@ class DeliveryAuditLog(models.Model):
         """One row per field of ``field_names`` set on the new ``records``."""
         if not (records and field_names):
             return self.browse()
+        # sudo: the initial values are logged, not shown (see _snapshot)
         records = records.sudo()
         records.fetch(list(field_names))
         fields_ = [records._fields[name] for name in field_names]
