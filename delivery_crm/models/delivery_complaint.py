@@ -9,7 +9,7 @@ from odoo.tools import SQL, is_html_empty
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_OK, RATING_LIMIT_SATISFIED
 
-from .delivery_tools import CRM_READ, PRIORITIES, REQUEST_TYPES
+from .delivery_tools import CRM_READ, PRIORITIES, REQUEST_TYPES, check_value_types
 
 CRM_USER = "delivery_crm.group_delivery_crm_user"
 
@@ -419,6 +419,7 @@ class DeliveryComplaint(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_value_types(self, vals)
             self._prepare_intake(vals)
         complaints = super().create(vals_list)
         for complaint in complaints:
@@ -477,6 +478,7 @@ class DeliveryComplaint(models.Model):
                 vals["user_id"] = owner.id
 
     def write(self, vals):
+        check_value_types(self, vals)
         # the owner changes only through _handover / action_take_ownership, which write
         # past this check (a context key would let any RPC caller skip it)
         if "user_id" in vals:

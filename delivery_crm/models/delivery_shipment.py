@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .delivery_tools import check_value_types
+
 EXCEPTION_OUTCOMES = ("late", "damaged", "lost")
 FINAL_OUTCOMES = ("damaged", "lost", "cancelled")
 STATUS_BY_OUTCOME = {
@@ -159,11 +161,14 @@ class DeliveryShipment(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            check_value_types(self, vals)
         shipments = super().create(vals_list)
         shipments._sync_outcome()
         return shipments
 
     def write(self, vals):
+        check_value_types(self, vals)
         res = super().write(vals)
         synced_fields = {"delivered_datetime", "promised_datetime", "outcome", "status"}
         if synced_fields & vals.keys() and not self.env.context.get("delivery_crm_sync"):

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, is_html_empty
 
+from .delivery_tools import check_value_types
+
 EARTH_RADIUS_KM = 6371.0088
 # return-visit scores: 4 and 5 count as satisfied (as Odoo's ratings do), 1 and 2 are poor
 SATISFACTION_SCORES = [
@@ -225,6 +227,7 @@ class DeliveryVisit(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_value_types(self, vals)
             if vals.get("state", "planned") != "planned":
                 raise UserError(self.env._("A visit is planned first, then recorded."))
         visits = super().create(vals_list)

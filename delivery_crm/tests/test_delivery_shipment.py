@@ -246,3 +246,15 @@ class TestDeliveryShipment(DeliveryCrmCommon):
             shipment.with_user(self.user_employee).read(["partner_id"])
         shipment.with_user(self.user_manager).unlink()
         self.assertFalse(shipment.exists())
+
+    def test_wrong_value_types_refused_clearly(self):
+        count = self.Shipment.search_count([])
+        with self.assertRaisesRegex(ValidationError, "expects the id of a record"):
+            self._ship("WB-T1", partner_id="abc")
+        with self.assertRaisesRegex(ValidationError, "out of range"):
+            self._ship("WB-T2", pieces=10**12)
+        self.assertEqual(self.Shipment.search_count([]), count)
+        shipment = self._ship("WB-T3", pieces=2**31 - 1)
+        with self.assertRaisesRegex(ValidationError, "expects the id of a record"):
+            shipment.write({"partner_id": "1; DROP TABLE res_partner"})
+        self.assertEqual(shipment.partner_id, self.customer)
