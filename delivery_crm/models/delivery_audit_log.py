@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL, format_amount
 
 # the customer fields whose every change is recorded (R9): lifecycle, classification,
@@ -34,6 +33,7 @@ class DeliveryAuditLog(models.Model):
     """
 
     _name = "delivery.audit.log"
+    _inherit = ["delivery.system.log.mixin"]
     _description = "Customer data change"
     _order = "id desc"
 
@@ -75,23 +75,6 @@ class DeliveryAuditLog(models.Model):
     def _compute_display_name(self):
         for log in self:
             log.display_name = f"{log.record_name or ''} · {log.field_id.field_description or ''}"
-
-    # ------------------------------------------------------------------ protection
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            raise AccessError(self.env._("The audit log is written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if not self.env.su:
-            raise AccessError(self.env._("The audit log cannot be changed."))
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_not_superuser(self):
-        if not self.env.su:
-            raise AccessError(self.env._("The audit log cannot be deleted."))
 
     # ------------------------------------------------------------------ recording
     @api.model

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 
 # the models whose exports are logged besides the delivery.* ones (R9)
 EXPORT_LOGGED_MODELS = {"res.partner"}
@@ -12,6 +11,7 @@ class DeliveryExportLog(models.Model):
     superuser edits or deletes a row; managers and auditors read them."""
 
     _name = "delivery.export.log"
+    _inherit = ["delivery.system.log.mixin"]
     _description = "Customer data export"
     _order = "id desc"
 
@@ -44,23 +44,6 @@ class DeliveryExportLog(models.Model):
         for log in self:
             when = fields.Datetime.to_string(log.create_date) if log.create_date else ""
             log.display_name = f"{log.model_id.name or log.res_model} {when}".strip()
-
-    # ------------------------------------------------------------------ protection
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            raise AccessError(self.env._("The export log is written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if not self.env.su:
-            raise AccessError(self.env._("The export log cannot be changed."))
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_not_superuser(self):
-        if not self.env.su:
-            raise AccessError(self.env._("The export log cannot be deleted."))
 
     # ------------------------------------------------------------------ recording
     @api.model
