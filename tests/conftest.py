@@ -64,6 +64,21 @@ def drop_database(db, attempts=20):
     subprocess.run(command, check=True)
 
 
+def wait_for_server(proc, url, exit_detail, timeout=120, interval=0.5):
+    """Wait until ``url`` answers 200 (True), or ``timeout`` seconds (False); fail at
+    once if ``proc`` exits, with ``exit_detail()`` (its log) in the message."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"Odoo exited:\n{exit_detail()}"
+        try:
+            if requests.get(url, timeout=5).status_code == 200:
+                return True
+        except requests.ConnectionError:
+            pass
+        time.sleep(interval)
+    return False
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -90,15 +105,8 @@ class OdooServer:
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"Odoo exited: {self.proc.stderr.read()}"
-            try:
-                if requests.get(f"{self.url}/web/login", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
+        if wait_for_server(self.proc, f"{self.url}/web/login", self.proc.stderr.read):
+            return
         self.stop()
         raise AssertionError("Odoo did not answer on /web/login within 120 s")
 
@@ -411,15 +419,8 @@ class OdooWorkers:
         """Start the server (on the same port as before) and wait until it answers."""
         self._stopping.clear()
         self._launch()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"Odoo exited:\n{self.log_tail()}"
-            try:
-                if requests.get(f"{self.url}/web/health", timeout=5).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
+        if wait_for_server(self.proc, f"{self.url}/web/health", self.log_tail, interval=0.2):
+            return
         self.kill()
         raise AssertionError(f"Odoo did not answer on /web/health within 120 s\n{self.log_tail()}")
 

@@ -11,27 +11,14 @@ from odoo.tools import SQL
 
 from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, RAW_FIELDS, period_start_of
 from .delivery_evaluation_scheme import INDICATORS
-from .delivery_tools import set_related_counts
+from .delivery_tools import PARTNER_KPI_FIELDS, PARTNER_OVERRIDE_FIELDS, set_related_counts
 
 _logger = logging.getLogger(__name__)
 
 # concurrent workers: a row another worker updated since our snapshot, or locked
 RETRYABLE = (errorcodes.SERIALIZATION_FAILURE, errorcodes.LOCK_NOT_AVAILABLE)
-KPI_FIELDS = [
-    "kpi_date",
-    "kpi_score",
-    "kpi_satisfaction",
-    "kpi_complaint_rate",
-    "kpi_on_time_rate",
-    "kpi_volume",
-    "write_date",
-]
-OVERRIDE_FIELDS = [
-    "tier_override_tier_id",
-    "tier_override_reason",
-    "tier_override_expiry",
-    "tier_override_user_id",
-]
+KPI_FIELDS = [*PARTNER_KPI_FIELDS, "write_date"]
+OVERRIDE_FIELDS = list(PARTNER_OVERRIDE_FIELDS)
 EVALUATED_STATES = ("active", "suspended")
 
 

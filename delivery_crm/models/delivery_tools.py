@@ -11,6 +11,23 @@ GROUP_AUDITOR = "delivery_crm.group_delivery_crm_auditor"
 CRM_READ = f"{GROUP_STAFF},{GROUP_AUDITOR}"
 CRM_SENSITIVE = f"{GROUP_MANAGER},{GROUP_AUDITOR}"
 
+# the customer's latest KPIs and its tier override (res.partner), written by the
+# evaluation runs and the tier API only
+PARTNER_KPI_FIELDS = (
+    "kpi_date",
+    "kpi_score",
+    "kpi_satisfaction",
+    "kpi_complaint_rate",
+    "kpi_on_time_rate",
+    "kpi_volume",
+)
+PARTNER_OVERRIDE_FIELDS = (
+    "tier_override_tier_id",
+    "tier_override_reason",
+    "tier_override_expiry",
+    "tier_override_user_id",
+)
+
 # customer classification (000 §三(一)): customers, evaluation schemes and evaluations
 CUSTOMER_CLASSES = [("key", "Key"), ("general", "General"), ("potential", "Potential")]
 

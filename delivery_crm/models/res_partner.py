@@ -13,6 +13,8 @@ from .delivery_tools import (
     CRM_SENSITIVE,
     CUSTOMER_CLASSES,
     GROUP_ACCOUNT_MANAGER,
+    PARTNER_KPI_FIELDS,
+    PARTNER_OVERRIDE_FIELDS,
     set_related_counts,
 )
 
@@ -48,18 +50,10 @@ ACCOUNT_MANAGER_FIELDS = {
 SYSTEM_FIELDS = {
     "tier_id",
     "evaluated_tier_id",
-    "tier_override_tier_id",
-    "tier_override_reason",
-    "tier_override_expiry",
-    "tier_override_user_id",
+    *PARTNER_OVERRIDE_FIELDS,
     "conversion_date",
     "converted_by_id",
-    "kpi_date",
-    "kpi_score",
-    "kpi_satisfaction",
-    "kpi_complaint_rate",
-    "kpi_on_time_rate",
-    "kpi_volume",
+    *PARTNER_KPI_FIELDS,
     "credit_review_reminded",
 }
 
