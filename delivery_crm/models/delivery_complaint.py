@@ -1107,8 +1107,9 @@ class DeliveryComplaint(models.Model):
     @api.model
     def _ensure_numbering_years(self):
         """Create this year's and next year's numbering ranges of the request sequences
-        ahead of time (at install and daily): left to the first requests of a year, two
-        requests filed at once would both create the range and one of them would fail."""
+        ahead of time (at install and by a daily cron; idempotent): left to the first
+        requests of a year, two requests filed at once would both create the range and
+        one of them would fail."""
         today = fields.Date.context_today(self)
         # sudo: the numbering ranges are technical records of the module's own sequences
         sequences = (
@@ -1132,8 +1133,7 @@ class DeliveryComplaint(models.Model):
     @api.model
     def _cron_close_unanswered(self):
         """Close resolved requests the customer did not rate within the company's
-        "no answer after N days" period (and keep the numbering ranges ready)."""
-        self._ensure_numbering_years()
+        "no answer after N days" period."""
         done = 0
         now = fields.Datetime.now()
         companies = self._read_group([("state", "=", "resolved")], ["company_id"])

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -479,13 +479,15 @@ class ResPartner(models.Model):
         domain = Domain("commercial_partner_id", "in", self._delivery_granted_partner_ids())
         return domain if True in value else ~domain
 
+    @tools.ormcache()
     def _delivery_profile_fields(self):
-        """The fields of the delivery-CRM profile (those this module restricts)."""
-        return {
+        """The fields of the delivery-CRM profile (those this module restricts), once per
+        registry: every partner write of every app asks."""
+        return frozenset(
             name
             for name, field in self._fields.items()
             if field.groups and "delivery_crm." in field.groups and not field.compute
-        }
+        )
 
     def _check_delivery_profile_write(self, vals):
         """Staff change the profile of their own customers only (R9): the customers they
@@ -504,11 +506,10 @@ class ResPartner(models.Model):
                 self.env._("Only account managers change a customer's %(fields)s.", fields=labels)
             )
         # sudo: the assignment is read to decide the access, not shown
-        foreign = self.sudo().filtered(
-            lambda p: (
-                (p.account_manager_id or p.developer_id or p.service_team_id)
-                and not p.with_env(self.env).delivery_assigned
-            )
+        foreign = (
+            (self - self.filtered("delivery_assigned"))
+            .sudo()
+            .filtered(lambda p: p.account_manager_id or p.developer_id or p.service_team_id)
         )
         if foreign:
             raise AccessError(

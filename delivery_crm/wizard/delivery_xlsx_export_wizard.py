@@ -235,20 +235,21 @@ class DeliveryXlsxExportWizard(models.TransientModel):
         except Exception:
             os.unlink(path)
             raise
+        parameters = self._export_parameters_log()
         _logger.info(
             "XLSX export %s by user %s (id %s): %s rows, parameters %s",
             self.export_type,
             self.env.user.login,
             self.env.uid,
             rows,
-            self._export_parameters_log(),
+            parameters,
         )
         label = dict(self._fields["export_type"]._description_selection(self.env))
         self.env["delivery.export.log"]._log_export(
             EXPORT_MODELS[self.export_type],
             rows,
             export_type="xlsx",
-            description=f"{label[self.export_type]}: {self._export_parameters_log()}",
+            description=f"{label[self.export_type]}: {parameters}",
         )
         return path, self._export_filename()
 
