@@ -2,7 +2,7 @@
     "name": "Delivery CRM",
     "summary": "Customer management for delivery companies: profiles, tiers, "
     "evaluations, visits, care, complaints with SLA, satisfaction and KPIs",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "delivery_crm developers",
@@ -29,6 +29,7 @@
         "wizard/delivery_evaluation_wizard_views.xml",
         "wizard/delivery_complaint_handover_wizard_views.xml",
         "wizard/delivery_complaint_reply_wizard_views.xml",
+        "wizard/delivery_complaint_close_wizard_views.xml",
         "wizard/delivery_news_mailing_wizard_views.xml",
         "wizard/delivery_xlsx_export_wizard_views.xml",
         "views/res_partner_views.xml",

@@ -157,6 +157,9 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
             "complaint": complaint,
             "page_name": "complaint",
             "rating_token": self._complaint_rating_token(complaint_sudo),
+            "can_reopen": self._complaint_customer(complaint_sudo)
+            and complaint_sudo._customer_may_reopen(),
+            "reopen_error": kw.get("reopen_error"),
             # a token visitor gets no link to the (sign-in only) delivery page
             "can_open_shipment": complaint is not complaint_sudo
             and bool(complaint.shipment_id)
@@ -166,6 +169,48 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
             complaint, access_token, values, "my_complaints_history", False, **kw
         )
         return request.render("delivery_crm.portal_my_complaint", values)
+
+    @staticmethod
+    def _complaint_customer(complaint_sudo):
+        """Whether the signed-in user is a contact of the request's customer."""
+        user = request.env.user
+        return bool(
+            not user._is_public()
+            and complaint_sudo.partner_id
+            and user.partner_id.commercial_partner_id == complaint_sudo.partner_id
+        )
+
+    @http.route(
+        ["/my/complaints/<int:complaint_id>/reopen"],
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_reopen_complaint(self, complaint_id, reason=None, **kw):
+        """The customer is not satisfied: they send the request back, with why
+        (003 §6.1 "不满意则继续处理直至客户满意")."""
+        complaint = request.env["delivery.complaint"].browse(complaint_id).exists()
+        if not complaint or not complaint.has_access("read"):
+            return request.redirect("/my")
+        # sudo: the customer may not write the request; they are checked to be its
+        # customer's contact (record rule above and commercial partner here), and only
+        # the reopening is done, with their reason, by _reopen_by_customer's checks
+        complaint_sudo = complaint.sudo()
+        if not self._complaint_customer(complaint_sudo):
+            return request.redirect("/my")
+        try:
+            with request.env.cr.savepoint():
+                complaint_sudo._reopen_by_customer(reason)
+                complaint_sudo.message_post(
+                    author_id=request.env.user.partner_id.id,
+                    body=request.env._("Not satisfied, reopened: %(reason)s", reason=reason),
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+        except UserError as error:
+            return self.portal_my_complaint(complaint_id, reopen_error=error.args[0])
+        return request.redirect(f"/my/complaints/{complaint_id}")
 
     def _complaint_rating_token(self, complaint_sudo):
         """The rating token of a resolved request the customer has not rated yet,

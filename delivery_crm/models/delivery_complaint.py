@@ -7,7 +7,11 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, is_html_empty
 
-from odoo.addons.rating.models.rating_data import RATING_LIMIT_OK, RATING_LIMIT_SATISFIED
+from odoo.addons.rating.models.rating_data import (
+    RATING_LIMIT_MIN,
+    RATING_LIMIT_OK,
+    RATING_LIMIT_SATISFIED,
+)
 
 from .delivery_tools import CRM_READ, PRIORITIES, REQUEST_TYPES, check_value_types
 
@@ -19,11 +23,15 @@ STATES = [
     ("investigating", "Investigating"),
     ("resolving", "Resolving"),
     ("waiting", "Waiting on customer"),
+    ("reopened", "Reopened: not satisfied"),
     ("resolved", "Resolved"),
     ("closed", "Closed"),
 ]
 # states in which the SLA clocks run
-RUNNING_STATES = ("registered", "acknowledged", "investigating", "resolving")
+RUNNING_STATES = ("registered", "acknowledged", "investigating", "resolving", "reopened")
+# reached only when the customer is not satisfied (a poor rating, a reopening from the
+# portal): never by a plain state write (003 §6.1 "不满意则继续处理直至客户满意")
+CUSTOMER_REOPEN_STATE = "reopened"
 # the workflow of each kind of request: state -> states it may go to
 FLOWS = {
     # 001 §七: register, apologise, investigate, correct and prevent, feed back, close
@@ -34,6 +42,9 @@ FLOWS = {
         "resolving": ("resolved", "waiting"),
         "resolved": ("closed", "investigating"),
         "closed": ("investigating",),
+        # back with its owner: investigate again or decide new actions; closed only by
+        # a manager with a reason (see _can_close)
+        "reopened": ("investigating", "resolving", "waiting", "closed"),
     },
     # 000 §四(三): answered on the spot, or followed up against a deadline
     "inquiry": {
@@ -41,6 +52,7 @@ FLOWS = {
         "acknowledged": ("resolved", "waiting"),
         "resolved": ("closed", "acknowledged"),
         "closed": ("acknowledged",),
+        "reopened": ("acknowledged", "resolved", "waiting", "closed"),
     },
     # 001 §六: identify, analyse, respond, track
     "requirement": {
@@ -49,6 +61,7 @@ FLOWS = {
         "investigating": ("resolved", "waiting"),
         "resolved": ("closed", "investigating"),
         "closed": ("investigating",),
+        "reopened": ("investigating", "waiting", "closed"),
     },
 }
 FLOWS["suggestion"] = FLOWS["inquiry"]
@@ -72,6 +85,17 @@ SLA_SEVERITY = ["breached", "missed", "at_risk", "on_time", "met"]
 # the two SLA clocks and the field set when each is met
 SLA_CLOCKS = [("response", "first_response_date"), ("resolution", "resolved_date")]
 ESCALATIONS = [("none", "None"), ("warning", "Warned"), ("breach", "Breach escalated")]
+# what sets the SLA clocks: changing one re-triages the request (001 §七.1)
+SLA_TRIAGE_FIELDS = {
+    "urgency",
+    "importance",
+    "partner_id",
+    "tier_id",
+    "request_type",
+    "type_id",
+    "received_date",
+    "company_id",
+}
 PRIORITY_MATRIX = {
     ("urgent", "important"): "3",
     ("urgent", "normal"): "2",
@@ -199,11 +223,31 @@ class DeliveryComplaint(models.Model):
     closed_date = fields.Datetime(readonly=True, copy=False)
     closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True)
     close_reason = fields.Selection(
-        [("rated", "Customer rated"), ("no_answer", "No answer from the customer")],
+        [
+            ("rated", "Customer satisfied"),
+            ("no_answer", "No answer from the customer"),
+            ("manager", "Closed by a manager"),
+        ],
         readonly=True,
         copy=False,
     )
+    close_comment = fields.Text(
+        string="Why a manager closed it",
+        readonly=True,
+        copy=False,
+        help="The reason a manager gave for closing the request without the customer's "
+        "satisfied rating.",
+    )
     reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False)
+    reopened_date = fields.Datetime(
+        string="Last reopened",
+        readonly=True,
+        copy=False,
+        help="When the customer last sent the request back, not satisfied.",
+    )
+    reopen_reason = fields.Text(
+        string="Why the customer is not satisfied", readonly=True, copy=False
+    )
     rated_date = fields.Datetime(
         string="Rated", readonly=True, copy=False, help="When the customer last rated it."
     )
@@ -278,6 +322,18 @@ class DeliveryComplaint(models.Model):
     sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
     sla_response_warning = fields.Datetime(readonly=True, groups=CRM_READ)
     sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_READ)
+    sla_resolution_start = fields.Datetime(
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
+        help="Start of the running resolution clock: the receipt, or the last reopening.",
+    )
+    sla_resolution_paused_base = fields.Float(
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
+        help="Hours paused before the resolution clock last started.",
+    )
     sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
     sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
     first_response_date = fields.Datetime(string="First response on", readonly=True, copy=False)
@@ -423,7 +479,7 @@ class DeliveryComplaint(models.Model):
             self._prepare_intake(vals)
         complaints = super().create(vals_list)
         for complaint in complaints:
-            complaint._sla_start(complaint.received_date)
+            complaint._sla_start()
             recipient = complaint._customer_recipient()
             if recipient:
                 complaint.message_subscribe(partner_ids=recipient.ids)
@@ -483,26 +539,38 @@ class DeliveryComplaint(models.Model):
         # past this check (a context key would let any RPC caller skip it)
         if "user_id" in vals:
             self._check_owner_change(vals["user_id"])
+        if vals.get("partner_id") and "tier_id" not in vals:
+            # sudo: the new customer's tier sets the SLA, whoever re-triages the request
+            vals["tier_id"] = self.env["res.partner"].browse(vals["partner_id"]).sudo().tier_id.id
+        before = (
+            {complaint.id: complaint._sla_triage_key() for complaint in self}
+            if SLA_TRIAGE_FIELDS & vals.keys()
+            else None
+        )
         if "state" not in vals:
-            return super().write(vals)
-        new_state = vals["state"]
-        for complaint in self:
-            complaint._check_transition(new_state)
-        now = fields.Datetime.now()
-        # a state change is applied per record: each may come from another state
-        other_vals = {key: value for key, value in vals.items() if key != "state"}
-        for complaint in self:
-            old_state = complaint.state
-            if other_vals:
-                super(DeliveryComplaint, complaint).write(other_vals)
-            # the gate sees the values written with the state, before the state moves
-            if new_state != old_state:
-                complaint._check_gate(new_state)
-            super(DeliveryComplaint, complaint).write(
-                {"state": new_state, **complaint._transition_values(new_state, now)}
-            )
-            complaint._after_transition(old_state, new_state, now)
-        return True
+            result = super().write(vals)
+        else:
+            result = True
+            new_state = vals["state"]
+            for complaint in self:
+                complaint._check_transition(new_state)
+            now = fields.Datetime.now()
+            # a state change is applied per record: each may come from another state
+            other_vals = {key: value for key, value in vals.items() if key != "state"}
+            for complaint in self:
+                old_state = complaint.state
+                if other_vals:
+                    super(DeliveryComplaint, complaint).write(other_vals)
+                # the gate sees the values written with the state, before the state moves
+                if new_state != old_state:
+                    complaint._check_gate(new_state)
+                super(DeliveryComplaint, complaint).write(
+                    {"state": new_state, **complaint._transition_values(new_state, now)}
+                )
+                complaint._after_transition(old_state, new_state, now)
+        if before is not None:
+            self._sla_retriage(before)
+        return result
 
     # ------------------------------------------------------------------ workflow rules
     def _write_bookkeeping(self, vals):
@@ -590,12 +658,23 @@ class DeliveryComplaint(models.Model):
             if is_html_empty(self.resolution):
                 missing.append(self.env._("the result or answer sent to the customer"))
             if complaint:
-                # 001 §七.3: corrective and preventive actions, each owned and dated
+                # 001 §七.3: corrective and preventive actions, each owned and dated; the
+                # corrective ones carried out (preventive ones may go on, tracked)
                 kinds = set(self.action_ids.mapped("kind"))
                 if "corrective" not in kinds:
                     missing.append(self.env._("a corrective action"))
                 if "preventive" not in kinds:
                     missing.append(self.env._("a preventive action"))
+                still_open = self.action_ids.filtered(
+                    lambda a: a.kind == "corrective" and not a.done
+                )
+                if still_open:
+                    missing.append(
+                        self.env._(
+                            "the corrective actions still open done: %(actions)s",
+                            actions=", ".join(f"{a.name} ({a.owner_id.name})" for a in still_open),
+                        )
+                    )
             if self.request_type == "requirement" and (
                 not self.feasibility or not (self.feasibility_reason or "").strip()
             ):
@@ -604,8 +683,8 @@ class DeliveryComplaint(models.Model):
             days = self.company_id.delivery_complaint_no_answer_days
             missing.append(
                 self.env._(
-                    "the customer's rating, or %(days)s days without an answer since the "
-                    "resolution",
+                    "the customer's satisfied rating, %(days)s days without an answer since "
+                    "the resolution, or a manager's close with a reason",
                     days=days,
                 )
             )
@@ -619,16 +698,38 @@ class DeliveryComplaint(models.Model):
             )
 
     def _can_close(self):
+        """Closed only when the customer is satisfied (003 §6.1 直至客户满意): a satisfied
+        rating of the resolution, no answer within the company's period, or a manager's
+        close with a recorded reason (:meth:`_close_by_manager`)."""
         self.ensure_one()
-        if self.close_reason:
+        if self.close_reason == "manager":
             return True
-        if self.rated_date and self.resolved_date and self.rated_date >= self.resolved_date:
-            return True
+        if self.state != "resolved":
+            return False
+        if self._rated_since_resolution():
+            return self.rating_last_value >= RATING_LIMIT_SATISFIED
         days = self.company_id.delivery_complaint_no_answer_days
         return bool(
             self.resolved_date
             and self.resolved_date + timedelta(days=days) <= fields.Datetime.now()
         )
+
+    def _rated_since_resolution(self):
+        self.ensure_one()
+        return bool(
+            self.rated_date and self.resolved_date and self.rated_date >= self.resolved_date
+        )
+
+    def _customer_may_reopen(self):
+        """A customer who is not satisfied may send back a resolved request, or one
+        closed within the company's reopening period."""
+        self.ensure_one()
+        if self.state == "resolved":
+            return True
+        if self.state != "closed" or not self.closed_date:
+            return False
+        days = self.company_id.delivery_complaint_reopen_days
+        return self.closed_date + timedelta(days=days) >= fields.Datetime.now()
 
     def _after_transition(self, old_state, new_state, now):
         self.ensure_one()
@@ -637,7 +738,7 @@ class DeliveryComplaint(models.Model):
         if old_state == "waiting":
             self._sla_resume(now)
         if new_state == "closed" and not self.close_reason:
-            rated = self.rated_date and self.rated_date >= self.resolved_date
+            rated = self._rated_since_resolution()
             self._write_bookkeeping({"close_reason": "rated" if rated else "no_answer"})
         if new_state not in ("registered", "waiting"):
             self._sla_mark_first_response(now)
@@ -650,6 +751,9 @@ class DeliveryComplaint(models.Model):
             self._schedule_return_visit()
         if old_state in ("resolved", "closed") and new_state not in ("closed",):
             self._sla_restart_resolution(now)
+        if new_state == CUSTOMER_REOPEN_STATE:
+            self._schedule_reopen_investigation()
+            self._notify_customer("delivery_crm.mail_template_complaint_reopened")
 
     # ------------------------------------------------------------------ SLA clocks
     def _sla_calendar(self):
@@ -685,42 +789,128 @@ class DeliveryComplaint(models.Model):
         )
         return sign * hours
 
-    def _sla_start(self, start):
-        """Set both clocks from ``start`` with the hours of the policy, the tier or
-        the defaults (2 h / 24 h, 003 §1.2)."""
+    def _sla_start(self):
+        """Set both clocks from the receipt with the hours of the policy, the tier or
+        the company's targets, shortened for the request's priority."""
         for complaint in self:
-            warning_share = complaint.company_id.delivery_complaint_warning_percent / 100.0
-            response, resolution = self.env["delivery.sla.policy"]._sla_hours(
-                complaint.request_type, complaint.tier_id, complaint.priority, complaint.company_id
-            )
             complaint._write_bookkeeping(
-                {
-                    "sla_response_hours": response,
-                    "sla_resolution_hours": resolution,
-                    "sla_response_deadline": complaint._sla_add_hours(start, response),
-                    "sla_response_warning": complaint._sla_add_hours(
-                        start, response * (1 - warning_share)
-                    ),
-                    "sla_resolution_deadline": complaint._sla_add_hours(start, resolution),
-                    "sla_resolution_warning": complaint._sla_add_hours(
-                        start, resolution * (1 - warning_share)
-                    ),
-                }
+                {"sla_resolution_start": complaint.received_date, "sla_resolution_paused_base": 0}
             )
+            complaint._write_bookkeeping(complaint._sla_clock_values())
+
+    def _sla_clock_values(self):
+        """Targets, deadlines and warnings of the clocks not met yet, from the current
+        type, tier, priority and receipt: each clock runs from its start (the receipt;
+        for the resolution, the last reopening) plus the hours paused since then."""
+        self.ensure_one()
+        warning_share = self.company_id.delivery_complaint_warning_percent / 100.0
+        hours = dict(
+            zip(
+                ("response", "resolution"),
+                self.env["delivery.sla.policy"]._sla_hours(
+                    self.request_type, self.tier_id, self.priority, self.company_id
+                ),
+                strict=True,
+            )
+        )
+        starts = {
+            "response": (self.received_date, self.sla_paused_hours),
+            "resolution": (
+                self.sla_resolution_start or self.received_date,
+                self.sla_paused_hours - self.sla_resolution_paused_base,
+            ),
+        }
+        vals = {}
+        for clock, met_field in SLA_CLOCKS:
+            if self[met_field]:
+                continue
+            start, paused = starts[clock]
+            vals[f"sla_{clock}_hours"] = hours[clock]
+            vals[f"sla_{clock}_deadline"] = self._sla_add_hours(start, hours[clock] + paused)
+            vals[f"sla_{clock}_warning"] = self._sla_add_hours(
+                start, hours[clock] * (1 - warning_share) + paused
+            )
+        return vals
+
+    def _sla_triage_key(self):
+        self.ensure_one()
+        return (
+            self.request_type,
+            self.tier_id.id,
+            self.priority,
+            self.received_date,
+            self.company_id.id,
+        )
+
+    def _sla_retriage(self, before):
+        """Re-triage (001 §七.1): the clocks not met yet follow a new urgency,
+        importance, customer, tier, type or receipt; the chatter says so. A clock whose
+        new deadline is ahead again is back on track (a new breach is a new escalation)."""
+        now = fields.Datetime.now()
+        for complaint in self:
+            if complaint._sla_triage_key() == before[complaint.id] or complaint.state in (
+                "resolved",
+                "closed",
+            ):
+                continue
+            old = {
+                clock: complaint[f"sla_{clock}_deadline"]
+                for clock, met_field in SLA_CLOCKS
+                if not complaint[met_field]
+            }
+            old_received = before[complaint.id][3]
+            if complaint.sla_resolution_start == old_received:
+                # the resolution clock still runs from the receipt: it moves with it
+                complaint._write_bookkeeping({"sla_resolution_start": complaint.received_date})
+            vals = complaint._sla_clock_values()
+            for clock in old:
+                if vals[f"sla_{clock}_deadline"] > now:
+                    ahead = vals[f"sla_{clock}_warning"] > now
+                    if complaint[f"sla_{clock}_status"] == "breached" or (
+                        ahead and complaint[f"sla_{clock}_status"] == "at_risk"
+                    ):
+                        vals[f"sla_{clock}_status"] = "on_time"
+                        vals[f"{clock}_escalation"] = "none"
+            complaint._write_bookkeeping(vals)
+            changes = [
+                self.env._(
+                    "%(what)s by %(new)s UTC (was %(old)s UTC)",
+                    what=self.env._("respond") if clock == "response" else self.env._("resolve"),
+                    new=fields.Datetime.to_string(complaint[f"sla_{clock}_deadline"]),
+                    old=fields.Datetime.to_string(old_deadline),
+                )
+                for clock, old_deadline in old.items()
+                if complaint[f"sla_{clock}_deadline"] != old_deadline
+            ]
+            if changes:
+                complaint.message_post(
+                    body=self.env._(
+                        "Service level recomputed after re-triage (priority %(priority)s, "
+                        "tier %(tier)s): %(changes)s.",
+                        priority=dict(
+                            complaint._fields["priority"]._description_selection(self.env)
+                        ).get(complaint.priority),
+                        tier=complaint.tier_id.display_name or "-",
+                        changes="; ".join(changes),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
 
     def _sla_restart_resolution(self, now):
         """A reopened request gets a new resolution clock from now; a new breach of
         it is a new escalation."""
-        warning_share = self.company_id.delivery_complaint_warning_percent / 100.0
-        hours = self.sla_resolution_hours
         self._write_bookkeeping(
             {
-                "sla_resolution_deadline": self._sla_add_hours(now, hours),
-                "sla_resolution_warning": self._sla_add_hours(now, hours * (1 - warning_share)),
+                "sla_resolution_start": now,
+                "sla_resolution_paused_base": self.sla_paused_hours,
                 "sla_resolution_status": "on_time",
                 "resolution_escalation": "none",
             }
         )
+        vals = self._sla_clock_values()
+        # the target of the first resolution stays the target
+        vals.pop("sla_resolution_hours", None)
+        self._write_bookkeeping(vals)
 
     def _sla_resume(self, now):
         """Leaving the pause: push the running clocks by the time spent waiting."""
@@ -845,8 +1035,10 @@ class DeliveryComplaint(models.Model):
         subtype_xmlid=None,
         notify_delay_send=False,
     ):
-        """A rating closes a resolved request; a poor one opens an investigation for the
-        manager (002 §三.3.2)."""
+        """The customer's rating decides (003 §6.1 "不满意则继续处理直至客户满意"): a
+        satisfied one closes a resolved request; any other sends it back to its owner
+        (reopened, with an investigation activity, the customer told what happens
+        next); a poor one also opens an investigation for the manager (002 §三.3.2)."""
         rating = super().rating_apply(
             rate,
             token=token,
@@ -856,12 +1048,107 @@ class DeliveryComplaint(models.Model):
             notify_delay_send=notify_delay_send,
         )
         complaint = self.browse(rating.res_id)
+        if rating.rating < RATING_LIMIT_MIN:
+            return rating  # "no rating": nothing to act on
         complaint._write_bookkeeping({"rated_date": fields.Datetime.now()})
+        satisfied = rating.rating >= RATING_LIMIT_SATISFIED
+        reopen = not satisfied and complaint._customer_may_reopen()
         if rating.rating < RATING_LIMIT_OK and complaint.rating_investigated_id != rating:
-            complaint._schedule_poor_rating_investigation(rating)
-        if complaint.state == "resolved":
-            complaint.write({"state": "closed"})
+            manager = complaint._escalation_manager()
+            # reopened, the owner investigates anyway: the manager is told when not them
+            if not reopen or (manager and manager != complaint.user_id):
+                complaint._schedule_poor_rating_investigation(rating)
+            complaint._write_bookkeeping({"rating_investigated_id": rating.id})
+        if satisfied:
+            if complaint.state == "resolved":
+                complaint.write({"state": "closed"})
+        elif reopen:
+            complaint._reopen_by_customer(
+                rating.feedback
+                or self.env._(
+                    "Rated %(rating)s out of 5: not satisfied.", rating=int(rating.rating)
+                )
+            )
         return rating
+
+    def _reopen_by_customer(self, reason):
+        """The customer is not satisfied: the request goes back to its owner."""
+        self.ensure_one()
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Tell us what is still wrong, so we can put it right."))
+        if not self._customer_may_reopen():
+            raise UserError(
+                self.env._(
+                    "%(name)s can no longer be reopened: it was closed more than %(days)s "
+                    "days ago. Please file a new request.",
+                    name=self.display_name,
+                    days=self.company_id.delivery_complaint_reopen_days,
+                )
+            )
+        now = fields.Datetime.now()
+        old_state = self.state
+        vals = self._transition_values(CUSTOMER_REOPEN_STATE, now)
+        self._write_bookkeeping(
+            {
+                **vals,
+                "state": CUSTOMER_REOPEN_STATE,
+                "reopened_date": now,
+                "reopen_reason": reason,
+            }
+        )
+        self._after_transition(old_state, CUSTOMER_REOPEN_STATE, now)
+
+    def _schedule_reopen_investigation(self):
+        """The owner takes the reopened request up again (first-contact ownership,
+        004 首问责任制 一), due by the new resolution deadline."""
+        self.ensure_one()
+        owner = self.user_id or self._escalation_manager() or self.env.ref("base.user_admin")
+        self.activity_schedule(
+            "delivery_crm.mail_activity_type_complaint_investigation",
+            user_id=owner.id,
+            date_deadline=fields.Date.context_today(self, self.sla_resolution_deadline),
+            summary=self.env._("Customer not satisfied: %(name)s", name=self.display_name),
+            note=self.env._(
+                "%(customer)s is not satisfied with the resolution of %(name)s: %(reason)s. "
+                "Find out why, put it right and resolve it again.",
+                customer=self.partner_id.display_name or self.email_from or "-",
+                name=self.display_name,
+                reason=self.reopen_reason or "-",
+            ),
+        )
+
+    def _close_by_manager(self, reason):
+        """A manager closes a request the customer has not accepted, with the reason
+        on record (e.g. the customer's demand is beyond the contract)."""
+        if not (
+            self.env.is_superuser()
+            or self.env.user.has_group("delivery_crm.group_delivery_crm_manager")
+        ):
+            raise UserError(
+                self.env._("Only a Delivery CRM manager closes a request without the customer.")
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the request is closed without the customer."))
+        for complaint in self:
+            if complaint.state not in ("resolved", CUSTOMER_REOPEN_STATE):
+                raise UserError(
+                    self.env._(
+                        "%(name)s is not resolved nor reopened: take it through the "
+                        "workflow first.",
+                        name=complaint.display_name,
+                    )
+                )
+            complaint._write_bookkeeping({"close_reason": "manager", "close_comment": reason})
+            complaint.write({"state": "closed"})
+            complaint.message_post(
+                body=self.env._(
+                    "Closed by %(manager)s: %(reason)s", manager=self.env.user.name, reason=reason
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     def _schedule_poor_rating_investigation(self, rating):
         self.ensure_one()
@@ -877,7 +1164,7 @@ class DeliveryComplaint(models.Model):
                 feedback=rating.feedback or "-",
             ),
         )
-        self.rating_investigated_id = rating
+        self._write_bookkeeping({"rating_investigated_id": rating.id})
 
     # ------------------------------------------------------------------ mail gateway
     @api.model
@@ -1044,9 +1331,11 @@ class DeliveryComplaint(models.Model):
         owner and the manager: each once per clock (the escalation level is stored with
         the request, so a second run finds nothing to do)."""
         now = fields.Datetime.now()
-        return self._cron_process_batches(
+        done = self._cron_process_batches(
             self._sla_escalation_domain(now), lambda batch: batch._sla_escalate(now)
         )
+        # overdue corrective and preventive actions, once each (001 §七.3)
+        return done + self.env["delivery.complaint.action"]._cron_escalate_overdue()
 
     def _sla_escalate(self, now):
         for complaint in self:

@@ -1,13 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .delivery_tools import PRIORITIES, REQUEST_TYPES
+from .delivery_tools import REQUEST_TYPES
 
 
 class DeliverySlaPolicy(models.Model):
-    """Response and resolution times for a kind of request, a customer tier and a
-    priority. The most specific active policy wins; without one, the customer's tier
-    gives the times, and without a tier the defaults of 003 §1.2 apply (2 h / 24 h)."""
+    """Base response and resolution times for a kind of request and a customer tier.
+    The most specific active policy wins; without one, the customer's tier gives the
+    times, and without a tier the company's targets (003 §1.2: 2 h / 24 h). The
+    request's priority then shortens them by the company's share for that priority
+    (``res.company._delivery_sla_priority_share``), so a higher priority is never due
+    later than a lower one (001 §七.1)."""
 
     _name = "delivery.sla.policy"
     _description = "Service level policy"
@@ -22,7 +25,6 @@ class DeliverySlaPolicy(models.Model):
     tier_id = fields.Many2one(
         "delivery.tier", string="Customer tier", ondelete="cascade", help="Empty: every tier."
     )
-    priority = fields.Selection(PRIORITIES, help="Empty: every priority.")
     first_response_hours = fields.Float(string="First response (hours)", required=True, default=2.0)
     resolution_hours = fields.Float(string="Resolution (hours)", required=True, default=24.0)
 
@@ -41,14 +43,14 @@ class DeliverySlaPolicy(models.Model):
                 )
 
     @api.model
-    def _sla_hours(self, request_type, tier, priority, company):
-        """(first response hours, resolution hours) for a request."""
+    def _base_hours(self, request_type, tier, company):
+        """(first response hours, resolution hours) of a request of ``request_type``
+        for a customer of ``tier``, before its priority is applied."""
         policies = self.search(
             [
                 ("company_id", "in", [company.id, False]),
                 ("request_type", "in", [request_type, False]),
                 ("tier_id", "in", [tier.id, False]),
-                ("priority", "in", [priority, False]),
             ],
             order="sequence, id",
         )
@@ -56,7 +58,7 @@ class DeliverySlaPolicy(models.Model):
             best = max(
                 policies,
                 key=lambda p: (
-                    bool(p.tier_id) + bool(p.priority) + bool(p.request_type) + bool(p.company_id),
+                    bool(p.tier_id) + bool(p.request_type) + bool(p.company_id),
                     -p.sequence,
                     -p.id,
                 ),
@@ -65,3 +67,11 @@ class DeliverySlaPolicy(models.Model):
         if tier:
             return tier.first_response_hours, tier.resolution_hours
         return 2.0, 24.0
+
+    @api.model
+    def _sla_hours(self, request_type, tier, priority, company):
+        """(first response hours, resolution hours) for a request: the base times
+        shortened by the company's share for ``priority``."""
+        response, resolution = self._base_hours(request_type, tier, company)
+        share = company._delivery_sla_priority_share(priority)
+        return response * share, resolution * share

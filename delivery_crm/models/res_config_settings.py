@@ -19,3 +19,15 @@ class ResConfigSettings(models.TransientModel):
     delivery_visit_radius_km = fields.Float(
         related="company_id.delivery_visit_radius_km", readonly=False
     )
+    delivery_complaint_reopen_days = fields.Integer(
+        related="company_id.delivery_complaint_reopen_days", readonly=False
+    )
+    delivery_sla_priority_normal_percent = fields.Integer(
+        related="company_id.delivery_sla_priority_normal_percent", readonly=False
+    )
+    delivery_sla_priority_high_percent = fields.Integer(
+        related="company_id.delivery_sla_priority_high_percent", readonly=False
+    )
+    delivery_sla_priority_urgent_percent = fields.Integer(
+        related="company_id.delivery_sla_priority_urgent_percent", readonly=False
+    )

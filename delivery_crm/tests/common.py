@@ -118,7 +118,7 @@ def resolve_complaint(
 ):
     """Take ``complaint`` through the gates to "resolved", as the user of its
     environment: acknowledged, investigated (transport root cause, ``responsible``), a
-    corrective and a preventive action due tomorrow, and a result."""
+    corrective action (done) and a preventive one (open) due tomorrow, and a result."""
     env = complaint.env
     complaint.action_acknowledge()
     complaint.action_investigate()
@@ -142,6 +142,9 @@ def resolve_complaint(
                         "name": "Redeliver today",
                         "owner_id": corrective_owner.id,
                         "deadline": tomorrow,
+                        # a complaint is resolved once its corrective actions are done
+                        "done": True,
+                        "done_note": "Redelivered at 15:00, signed by the customer",
                         **(corrective or {}),
                     }
                 ),

@@ -1,3 +1,4 @@
+import itertools
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
@@ -34,8 +35,6 @@ class DeliveryComplaintCommon(DeliveryCrmCommon):
         cls.contact = cls.env["res.partner"].create(
             {"name": "Liu Yang 刘洋", "parent_id": cls.customer.id, "email": "liu@example.com"}
         )
-        # no shipped SLA policy interferes with the tier-based figures below
-        cls.env["delivery.sla.policy"].search([]).action_archive()
 
     def _complaint(self, user=None, **vals):
         values = {
@@ -157,27 +156,32 @@ class TestComplaintSla(DeliveryComplaintCommon):
         self.assertEqual(diamond.sla_response_deadline, datetime(2026, 3, 3, 0, 0))
         self.assertEqual(diamond.sla_resolution_deadline, datetime(2026, 3, 3, 7, 0))
 
-    def test_policy_by_priority_beats_tier(self):
+    def test_policy_for_type_and_tier_beats_tier(self):
         self.customer._set_tier(self.tier_gold, "manual")
         Policy = self.env["delivery.sla.policy"]
         Policy.create(
-            {"name": "Urgent", "priority": "3", "first_response_hours": 1, "resolution_hours": 12}
+            {
+                "name": "Inquiries",
+                "request_type": "inquiry",
+                "first_response_hours": 4,
+                "resolution_hours": 48,
+            }
         )
         Policy.create(
             {
-                "name": "Gold urgent",
-                "priority": "3",
+                "name": "Gold complaints",
+                "request_type": "complaint",
                 "tier_id": self.tier_gold.id,
-                "first_response_hours": 0.5,
-                "resolution_hours": 6,
+                "first_response_hours": 1,
+                "resolution_hours": 12,
             }
         )
         received = datetime(2026, 3, 2, 10, 0)
-        urgent = self._complaint(received_date=received, urgency="urgent", importance="important")
-        self.assertEqual(urgent.sla_response_hours, 0.5)  # tier + priority is the most specific
-        self.assertEqual(urgent.sla_resolution_deadline, datetime(2026, 3, 2, 16, 0))
-        normal = self._complaint(received_date=received)
-        self.assertEqual(normal.sla_resolution_hours, self.tier_gold.resolution_hours)
+        complaint = self._complaint(received_date=received)
+        self.assertEqual(complaint.sla_response_hours, 1)  # type + tier: the most specific
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 2, 22, 0))
+        inquiry = self._complaint(received_date=received, request_type="inquiry", type_id=False)
+        self.assertEqual(inquiry.sla_resolution_hours, 48)
         with self.assertRaises(ValidationError):
             Policy.create({"name": "Bad", "first_response_hours": 5, "resolution_hours": 2})
 
@@ -467,21 +471,128 @@ class TestComplaintEscalation(DeliveryComplaintCommon):
 
 @tagged("post_install", "-at_install")
 class TestComplaintRating(DeliveryComplaintCommon):
-    def test_rating_closes_and_poor_rating_investigated(self):
+    def _investigations(self, complaint):
+        kind = self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
+        return complaint.activity_ids.filtered(lambda a: a.activity_type_id == kind)
+
+    def test_poor_rating_reopens_until_satisfied(self):
+        """003 §6.1 "不满意则继续处理直至客户满意": a 1-star rating sends the resolved
+        complaint back to its owner instead of closing it (it closed before)."""
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        before = fields.Datetime.now()
+        token = complaint._rating_get_access_token()
+        complaint.rating_apply(1, token=token, feedback="Still no parcel")
+        self.assertEqual(complaint.state, "reopened")
+        self.assertFalse(complaint.close_reason)
+        self.assertEqual(complaint.reopen_count, 1)
+        self.assertEqual(complaint.reopen_reason, "Still no parcel")
+        self.assertFalse(complaint.resolved_date)
+        self.assertGreater(complaint.sla_resolution_deadline, before)
+        investigations = self._investigations(complaint)
+        # the owner takes it up again; the team leader investigates the poor rating
+        self.assertEqual(investigations.user_id, self.user_crm | self.user_manager)
+        self.assertTrue(all("Still no parcel" in str(a.note) for a in investigations))
+        # the customer is told what happens next
+        told = complaint.message_ids.filtered(
+            lambda m: self.contact in m.partner_ids and "did not satisfy you" in str(m.body)
+        )
+        self.assertEqual(len(told), 1)
+        # nobody closes it without the customer: not the owner, not the cron
+        with self.assertRaisesRegex(ValidationError, "satisfied rating"):
+            complaint.with_user(self.user_crm).write({"state": "closed"})
+        with freeze_time(fields.Datetime.now() + timedelta(days=30)):
+            self._run_cron(CRON_CLOSE)
+        self.assertEqual(complaint.state, "reopened")
+        # put right with a new corrective action, resolved again, rated satisfied: closed
+        complaint.with_user(self.user_crm).action_resolving()
+        complaint.write(
+            {
+                "action_ids": [
+                    Command.create(
+                        {
+                            "kind": "corrective",
+                            "name": "Trace the parcel with the depot",
+                            "owner_id": self.user_crm.id,
+                            "deadline": fields.Date.today(),
+                            "done": True,
+                            "done_note": "Parcel found and delivered",
+                        }
+                    )
+                ]
+            }
+        )
+        complaint.with_user(self.user_crm).action_resolve()
+        self.assertEqual(complaint.state, "resolved")
+        complaint.rating_apply(5, token=complaint._rating_get_access_token())
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.close_reason, "rated")
+
+    def test_neutral_rating_is_not_satisfied(self):
+        inquiry = self._complaint(request_type="inquiry", type_id=False)
+        inquiry.resolution = "<p>Tomorrow.</p>"
+        inquiry.action_resolve()
+        inquiry.rating_apply(3, token=inquiry._rating_get_access_token())
+        self.assertEqual(inquiry.state, "reopened")
+        self.assertIn("3", inquiry.reopen_reason)
+        # neutral is not poor: only the owner is asked to take it up again
+        self.assertEqual(self._investigations(inquiry).user_id, self.user_crm)
+        inquiry.action_acknowledge()
+        self.assertEqual(inquiry.state, "acknowledged")
+
+    def test_late_poor_rating_reopens_a_recently_closed_request(self):
         complaint = self._complaint()
         self._through_investigation(complaint)
         token = complaint._rating_get_access_token()
-        complaint.rating_apply(1, token=token, feedback="Still no parcel")
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            self._run_cron(CRON_CLOSE)
         self.assertEqual(complaint.state, "closed")
-        self.assertEqual(complaint.close_reason, "rated")
-        investigation = complaint.activity_ids.filtered(
-            lambda a: (
-                a.activity_type_id
-                == self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
-            )
+        with freeze_time(fields.Datetime.now() + timedelta(days=10)):
+            complaint.rating_apply(1, token=token, feedback="It broke again")
+        self.assertEqual(complaint.state, "reopened")
+        self.assertEqual(complaint.reopen_count, 1)
+
+    def test_poor_rating_long_after_closing_only_investigated(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        token = complaint._rating_get_access_token()
+        with freeze_time(fields.Datetime.now() + timedelta(days=8)):
+            self._run_cron(CRON_CLOSE)
+        days = self.company.delivery_complaint_reopen_days
+        with freeze_time(fields.Datetime.now() + timedelta(days=8 + days + 1)):
+            complaint.rating_apply(1, token=token, feedback="Bad")
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(self._investigations(complaint).user_id, self.user_manager)
+
+    def test_manager_closes_with_a_reason(self):
+        complaint = self._complaint()
+        self._through_investigation(complaint)
+        complaint.rating_apply(1, token=complaint._rating_get_access_token())
+        self.assertEqual(complaint.state, "reopened")
+        Wizard = self.env["delivery.complaint.close.wizard"]
+        context = {"active_ids": complaint.ids, "active_model": "delivery.complaint"}
+        # service staff and account managers cannot
+        with self.assertRaises(AccessError):
+            Wizard.with_user(self.user_crm).with_context(**context).create({"reason": "Enough"})
+        with self.assertRaises(UserError):
+            complaint.with_user(self.user_crm)._close_by_manager("Enough")
+        # a manager must say why
+        wizard = Wizard.with_user(self.user_manager).with_context(**context).create({"reason": " "})
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertEqual(complaint.state, "reopened")
+        wizard = (
+            Wizard.with_user(self.user_manager)
+            .with_context(**context)
+            .create({"reason": "Compensation beyond the contract, agreed with sales"})
         )
-        self.assertEqual(investigation.user_id, self.user_manager)  # the team leader
-        self.assertIn("Still no parcel", str(investigation.note))
+        wizard.action_confirm()
+        self.assertEqual(complaint.state, "closed")
+        self.assertEqual(complaint.close_reason, "manager")
+        self.assertEqual(
+            complaint.close_comment, "Compensation beyond the contract, agreed with sales"
+        )
+        self.assertEqual(complaint.closed_uid, self.user_manager)
 
     def test_unowned_request_return_visit_goes_to_the_manager(self):
         """A portal request of a customer without account manager has no owner; when the
@@ -617,3 +728,250 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
         complaint.with_user(self.user_crm).action_acknowledge()
         self.assertEqual(complaint.contact_id.email, "stranger@example.org")
         self.assertIn(complaint.contact_id, complaint.message_ids[0].partner_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintActions(DeliveryComplaintCommon):
+    """001 §七.3: corrective actions carried out before the complaint is resolved; each
+    action is its owner's activity, done with a note, escalated once when overdue."""
+
+    def _resolving(self, **corrective):
+        complaint = self._complaint()
+        complaint.action_acknowledge()
+        complaint.action_investigate()
+        complaint.write(
+            {
+                "root_cause_id": self.root_cause.id,
+                "department_id": self.department.id,
+                "responsible_id": self.user_manager.id,
+            }
+        )
+        complaint.action_resolving()
+        tomorrow = fields.Date.today() + timedelta(days=1)
+        complaint.write(
+            {
+                "resolution": "<p>Redelivered.</p>",
+                "action_ids": [
+                    Command.create(
+                        {
+                            "kind": "corrective",
+                            "name": "Redeliver today",
+                            "owner_id": self.user_staff.id,
+                            "deadline": tomorrow,
+                            **corrective,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "kind": "preventive",
+                            "name": "Re-plan the route",
+                            "owner_id": self.user_manager.id,
+                            "deadline": tomorrow + timedelta(days=30),
+                        }
+                    ),
+                ],
+            }
+        )
+        return complaint
+
+    def _action_activities(self, complaint):
+        kind = self.env.ref("delivery_crm.mail_activity_type_complaint_action")
+        return complaint.activity_ids.filtered(lambda a: a.activity_type_id == kind)
+
+    def test_resolve_refused_while_a_corrective_action_is_open(self):
+        complaint = self._resolving()
+        with self.assertRaisesRegex(ValidationError, "Redeliver today"):
+            complaint.with_user(self.user_crm).action_resolve()
+        self.assertEqual(complaint.state, "resolving")
+        corrective = complaint.action_ids.filtered(lambda a: a.kind == "corrective")
+        corrective.with_user(self.user_staff).write({"done": True, "done_note": "Delivered 15:00"})
+        # the preventive action may go on: it is tracked, not blocking
+        complaint.with_user(self.user_crm).action_resolve()
+        self.assertEqual(complaint.state, "resolved")
+        self.assertFalse(complaint.action_ids.filtered(lambda a: a.kind == "preventive").done)
+
+    def test_each_action_is_its_owners_activity(self):
+        complaint = self._resolving()
+        corrective, preventive = complaint.action_ids.sorted("deadline")
+        activities = self._action_activities(complaint)
+        self.assertEqual(activities.user_id, self.user_staff | self.user_manager)
+        self.assertEqual(corrective.activity_id.date_deadline, corrective.deadline)
+        self.assertIn("Redeliver today", corrective.activity_id.summary)
+        # a new owner and deadline move the activity
+        new_deadline = corrective.deadline + timedelta(days=2)
+        corrective.write({"owner_id": self.user_crm.id, "deadline": new_deadline})
+        self.assertEqual(corrective.activity_id.user_id, self.user_crm)
+        self.assertEqual(corrective.activity_id.date_deadline, new_deadline)
+        # done needs a note; the note closes the activity
+        with self.assertRaises(ValidationError):
+            corrective.with_user(self.user_crm).write({"done": True})
+        self.assertFalse(corrective.done)
+        corrective.with_user(self.user_crm).write({"done": True, "done_note": "Redelivered"})
+        self.assertFalse(corrective.activity_id)
+        self.assertEqual(self._action_activities(complaint), preventive.activity_id)
+        done_message = complaint.message_ids.filtered(lambda m: "Redelivered" in str(m.body))
+        self.assertTrue(done_message)
+
+    def test_preventive_effectiveness_check(self):
+        complaint = self._resolving(done=True, done_note="Redelivered")
+        preventive = complaint.action_ids.filtered(lambda a: a.kind == "preventive")
+        check_on = fields.Date.today() + timedelta(days=60)
+        preventive.write(
+            {"done": True, "done_note": "New route planned", "effectiveness_date": check_on}
+        )
+        self.assertEqual(preventive.activity_id.date_deadline, check_on)
+        self.assertIn("effectiveness", preventive.activity_id.summary)
+        preventive.write(
+            {"effectiveness_result": "effective", "effectiveness_note": "No delay since"}
+        )
+        self.assertFalse(preventive.activity_id)
+        with self.assertRaises(ValidationError):
+            complaint.action_ids.filtered(lambda a: a.kind == "corrective").write(
+                {"effectiveness_date": check_on}
+            )
+
+    def test_overdue_actions_searchable_and_escalated_once(self):
+        complaint = self._resolving()
+        Action = self.env["delivery.complaint.action"]
+        self.assertFalse(
+            Action.search([("overdue", "=", True), ("complaint_id", "=", complaint.id)])
+        )
+        later = fields.Datetime.now() + timedelta(days=3)
+        with freeze_time(later):
+            overdue = Action.search([("overdue", "=", True), ("complaint_id", "=", complaint.id)])
+            self.assertEqual(overdue.mapped("kind"), ["corrective"])
+            self.assertEqual(
+                self.env["delivery.complaint"].search(
+                    [("id", "=", complaint.id), ("action_ids", "any", [("overdue", "=", True)])]
+                ),
+                complaint,
+            )
+            self._run_cron(CRON_ESCALATE)
+            self._run_cron(CRON_ESCALATE)
+        escalation = self.env.ref("delivery_crm.mail_activity_type_sla_escalation")
+        escalated = complaint.activity_ids.filtered(
+            lambda a: a.activity_type_id == escalation and "Overdue action" in (a.summary or "")
+        )
+        # once, to the owner's manager (the service team leader)
+        self.assertEqual(len(escalated), 1)
+        self.assertEqual(escalated.user_id, self.user_manager)
+        self.assertTrue(overdue.escalated)
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintSlaByPriority(DeliveryComplaintCommon):
+    """001 §七.1 with the shipped data: a higher priority is never due later, every
+    priority has an effect, and re-triage moves the deadlines."""
+
+    PRIORITIES = {
+        "0": ("normal", "normal"),
+        "1": ("normal", "important"),
+        "2": ("urgent", "normal"),
+        "3": ("urgent", "important"),
+    }
+
+    def test_shipped_data_higher_priority_never_later(self):
+        received = datetime(2026, 3, 2, 10, 0)
+        tiers = self.env["delivery.tier"].search([]) | self.env["delivery.tier"]
+        self.assertIn(self.env.ref("delivery_crm.delivery_tier_kas"), tiers)
+        for tier in list(tiers) + [self.env["delivery.tier"]]:
+            customer = self._new_customer(f"Priority {tier.name or 'none'}")
+            if tier:
+                customer._set_tier(tier, "manual")
+            for request_type in ("complaint", "inquiry"):
+                deadlines = []
+                for priority, (urgency, importance) in sorted(self.PRIORITIES.items()):
+                    complaint = self._complaint(
+                        partner_id=customer.id,
+                        contact_id=False,
+                        received_date=received,
+                        urgency=urgency,
+                        importance=importance,
+                        request_type=request_type,
+                        type_id=self.type_delay.id if request_type == "complaint" else False,
+                    )
+                    self.assertEqual(complaint.priority, priority)
+                    deadlines.append(
+                        (complaint.sla_response_deadline, complaint.sla_resolution_deadline)
+                    )
+                for lower, higher in itertools.pairwise(deadlines):
+                    with self.subTest(tier=tier.name, request_type=request_type):
+                        # strictly sooner: every priority has an effect
+                        self.assertLess(higher[0], lower[0])
+                        self.assertLess(higher[1], lower[1])
+
+    def test_special_key_account_urgent_not_later_than_normal(self):
+        """The reported case: an urgent + important complaint of a Special key account
+        was due later (1 h / 12 h) than a normal one (0.5 h / 8 h)."""
+        self.customer._set_tier(self.env.ref("delivery_crm.delivery_tier_kas"), "manual")
+        received = datetime(2026, 3, 2, 10, 0)
+        normal = self._complaint(received_date=received)
+        urgent = self._complaint(received_date=received, urgency="urgent", importance="important")
+        self.assertEqual(normal.sla_response_hours, 0.5)
+        self.assertEqual(normal.sla_resolution_hours, 8)
+        self.assertLess(urgent.sla_response_deadline, normal.sla_response_deadline)
+        self.assertLess(urgent.sla_resolution_deadline, normal.sla_resolution_deadline)
+
+    def test_inverted_priority_shares_refused(self):
+        Settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin"))
+        with self.assertRaises(ValidationError):
+            Settings.create(
+                {
+                    "delivery_sla_priority_normal_percent": 50,
+                    "delivery_sla_priority_high_percent": 60,
+                    "delivery_sla_priority_urgent_percent": 80,
+                }
+            ).execute()
+        self.assertEqual(self.company.delivery_sla_priority_urgent_percent, 50)
+        for values in (
+            {"delivery_sla_priority_normal_percent": 100},  # no effect
+            {"delivery_sla_priority_urgent_percent": 0},
+            {"delivery_sla_priority_high_percent": 80},  # = normal: no effect
+        ):
+            with self.subTest(values=values), self.assertRaises(ValidationError):
+                self.company.write(values)
+
+    def test_retriage_moves_deadlines_visibly(self):
+        received = fields.Datetime.now() - timedelta(minutes=30)
+        complaint = self._complaint(received_date=received)
+        response, resolution = complaint.sla_response_deadline, complaint.sla_resolution_deadline
+        complaint.with_user(self.user_crm).write({"urgency": "urgent", "importance": "important"})
+        self.assertEqual(complaint.priority, "3")
+        self.assertLess(complaint.sla_response_deadline, response)
+        self.assertLess(complaint.sla_resolution_deadline, resolution)
+        note = complaint.message_ids.filtered(lambda m: "re-triage" in str(m.body))
+        self.assertEqual(len(note), 1)
+        self.assertIn(fields.Datetime.to_string(resolution), str(note.body))
+        # once answered, the first response keeps its deadline; the resolution still moves
+        complaint.action_acknowledge()
+        met = complaint.sla_response_deadline
+        urgent_resolution = complaint.sla_resolution_deadline
+        complaint.write({"urgency": "normal", "importance": "normal"})
+        self.assertEqual(complaint.sla_response_deadline, met)
+        self.assertEqual(complaint.sla_resolution_deadline, resolution)
+        self.assertGreater(complaint.sla_resolution_deadline, urgent_resolution)
+
+    def test_retriage_by_customer_and_received_date(self):
+        received = datetime(2026, 3, 2, 10, 0)
+        complaint = self._complaint(received_date=received)
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 3, 10, 0))
+        kas_customer = self._new_customer("Special KA 特级")
+        kas_customer._set_tier(self.env.ref("delivery_crm.delivery_tier_kas"), "manual")
+        complaint.write({"contact_id": False, "partner_id": kas_customer.id})
+        self.assertEqual(complaint.tier_id, self.env.ref("delivery_crm.delivery_tier_kas"))
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 2, 18, 0))
+        complaint.write({"received_date": datetime(2026, 3, 2, 12, 0)})
+        self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 2, 20, 0))
+
+    def test_retriage_lifts_a_breach_when_the_new_deadline_is_ahead(self):
+        now = fields.Datetime.now()
+        complaint = self._complaint(
+            received_date=now - timedelta(hours=1, minutes=15),
+            urgency="urgent",
+            importance="important",
+        )
+        self._run_cron(CRON_ESCALATE)  # 1 h 15 of 1 h: breached
+        self.assertEqual(complaint.sla_response_status, "breached")
+        complaint.write({"urgency": "normal", "importance": "normal"})  # 2 h now
+        self.assertEqual(complaint.sla_response_status, "on_time")
+        self.assertEqual(complaint.response_escalation, "none")

@@ -462,16 +462,84 @@ class TestDeliveryComplaintPortal(HttpCase):
         page = self._get(f"/my/complaints/{inquiry.id}")
         self.assertFalse(RATE_LINK.findall(page.text))
 
-    def test_poor_rating_opens_an_investigation(self):
+    def test_poor_rating_reopens_the_request(self):
+        """A 1-star rating from the portal sends the request back to its owner (it
+        closed it before): the customer sees it reopened and what happens next."""
         inquiry = self._resolved_inquiry("Portal: why was I charged twice?")
         self._rate_from_portal(inquiry, 1, "Nobody called me back")
-        self.assertEqual(inquiry.state, "closed")
-        self.assertEqual(inquiry.close_reason, "rated")
+        self.assertEqual(inquiry.state, "reopened")
+        self.assertFalse(inquiry.close_reason)
         investigation = self.env.ref("delivery_crm.mail_activity_type_complaint_investigation")
         activity = inquiry.activity_ids.filtered(lambda a: a.activity_type_id == investigation)
         self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.staff)  # back to its owner
         self.assertIn("Nobody called me back", activity.note)
         self.assertEqual(inquiry.rating_investigated_id.rating, 1)
+        page = self._get(f"/my/complaints/{inquiry.id}")
+        self.assertIn("complaint_reopened", page.text)
+        self.assertFalse(RATE_LINK.findall(page.text))
+
+    # ------------------------------------------------------------------ reopening
+    def _reopen_form(self, complaint):
+        page = self._get(f"/my/complaints/{complaint.id}")
+        forms = html.fromstring(page.content).xpath(
+            f"//form[@action='/my/complaints/{complaint.id}/reopen']"
+        )
+        return forms[0].xpath(".//input[@name='csrf_token']/@value")[0] if forms else None
+
+    def _post_reopen(self, complaint, reason, csrf_token):
+        return self.url_open(
+            f"/my/complaints/{complaint.id}/reopen",
+            data={"reason": reason, "csrf_token": csrf_token},
+        )
+
+    def test_customer_reopens_from_the_portal(self):
+        inquiry = self._resolved_inquiry("Portal: reopen me")
+        self._login(self.portal_a)
+        csrf_token = self._reopen_form(inquiry)
+        self.assertTrue(csrf_token, "a resolved request offers the reopening form")
+        # a reason is needed: nothing changes without one
+        response = self._post_reopen(inquiry, "   ", csrf_token)
+        self.assertIn("what is still wrong", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.state, "resolved")
+        response = self._post_reopen(inquiry, "The answer does not cover my invoice", csrf_token)
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.state, "reopened")
+        self.assertEqual(inquiry.reopen_reason, "The answer does not cover my invoice")
+        self.assertEqual(inquiry.reopen_count, 1)
+        message = inquiry.message_ids.filtered(
+            lambda m: (
+                "The answer does not cover my invoice" in str(m.body)
+                and m.author_id == self.contact_a
+            )
+        )
+        self.assertTrue(message, "the customer's reason is in the history, under their name")
+
+    def test_reopen_refused_for_others_and_after_the_period(self):
+        inquiry = self._resolved_inquiry("Portal: not yours")
+        self._login(self.portal_b)  # another customer
+        page = self.url_open(f"/my/complaints/{inquiry.id}")
+        self.assertNotIn("/reopen", page.text)
+        _page, csrf_token = self._form_csrf_token()
+        self._post_reopen(inquiry, "Reopen someone else's request", csrf_token)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.state, "resolved")
+        # closed longer ago than the company allows: no form, and a post is refused
+        inquiry.rating_apply(5, token=inquiry._rating_get_access_token())
+        self.assertEqual(inquiry.state, "closed")
+        days = self.env.company.delivery_complaint_reopen_days
+        inquiry.sudo()._write_bookkeeping(
+            {"closed_date": inquiry.closed_date - timedelta(days=days + 1)}
+        )
+        self._login(self.portal_a)
+        self.assertIsNone(self._reopen_form(inquiry))
+        _page, csrf_token = self._form_csrf_token()
+        response = self._post_reopen(inquiry, "Too late?", csrf_token)
+        self.assertIn("can no longer be reopened", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.state, "closed")
 
     def test_no_rating_links_before_resolution_or_for_others(self):
         self._login(self.portal_a)
