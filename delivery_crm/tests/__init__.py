@@ -20,3 +20,7 @@ from . import test_delivery_audit
 from . import test_delivery_access_grant
 from . import test_delivery_security
 from . import test_delivery_main_flows_ui
+from . import test_clause_classification
+from . import test_clause_service_desk
+from . import test_clause_care
+from . import test_clause_development
