@@ -78,6 +78,15 @@ class DeliveryCareOccasion(models.Model):
         index=True,
         help="Leave empty to greet the customers of every company.",
     )
+    country_ids = fields.Many2many(
+        "res.country",
+        string="Countries and regions",
+        help="Only the customers of these countries and regions are greeted: the country "
+        "of the customer's address or, without one, of the customer's company (of this "
+        "occasion's company, or the main one, for a customer of every company). A national "
+        "holiday is greeted where it is celebrated. Leave empty to greet customers "
+        "everywhere.",
+    )
     greeting_count = fields.Integer(compute="_compute_greeting_count", string="Greetings sent")
 
     # ------------------------------------------------------------------ computes
@@ -240,6 +249,7 @@ class DeliveryCareOccasion(models.Model):
         domain &= Domain("email_normalized", "not in", opted_out.subselect("email"))
         if self.company_id:
             domain &= Domain(f"{customer}company_id", "in", [self.company_id.id, False])
+        domain &= self._country_domain(customer)
         # sudo: only used by the cron to leave out who the log already holds for this
         # occasion and year; nothing of the log is shown
         greeted = (
@@ -249,6 +259,27 @@ class DeliveryCareOccasion(models.Model):
             .subselect("partner_id")
         )
         return domain & Domain("id", "not in", greeted)
+
+    def _country_domain(self, customer):
+        """The customers (``customer`` is the path from the greeted person to its
+        customer) who live in one of the occasion's countries and regions: by the
+        country of their address or, without one, by the country of their company; a
+        customer of every company counts in the country of the occasion's company (of
+        the main company for an occasion of every company)."""
+        self.ensure_one()
+        if not self.country_ids:
+            return Domain.TRUE
+        countries = self.country_ids.ids
+        no_country = Domain(f"{customer}country_id", "=", False)
+        domain = Domain(f"{customer}country_id", "in", countries) | (
+            no_country & Domain(f"{customer}company_id.partner_id.country_id", "in", countries)
+        )
+        if (self.company_id or self.env.company).partner_id.country_id.id in countries:
+            domain |= no_country & (
+                Domain(f"{customer}company_id", "=", False)
+                | Domain(f"{customer}company_id.partner_id.country_id", "=", False)
+            )
+        return domain
 
     # ------------------------------------------------------------------ cron
     @api.model

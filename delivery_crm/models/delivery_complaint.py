@@ -261,7 +261,7 @@ class DeliveryComplaint(models.Model):
         domain=[("share", "=", False)],
         check_company=True,
         groups=CRM_READ,
-        help="First-contact ownership (首问责任制): who took the request owns it until it is "
+        help="First-contact ownership: who took the request owns it until it is "
         "closed and does its return visit, unless it is handed over.",
     )
     team_id = fields.Many2one(

@@ -171,7 +171,7 @@ class ResPartner(models.Model):
         index=True,
         domain=[("share", "=", False)],
         groups=CRM_READ,
-        help="The dedicated person who looks after the customer (专人负责).",
+        help="The dedicated person who looks after the customer.",
     )
     service_team_id = fields.Many2one(
         "delivery.service.team",
@@ -666,7 +666,7 @@ class ResPartner(models.Model):
                 raise UserError(
                     self.env._(
                         "Assign an account manager to %(customer)s before activating it: "
-                        "every active customer has a dedicated person (专人负责).",
+                        "every active customer has a dedicated person.",
                         customer=partner.display_name,
                     )
                 )

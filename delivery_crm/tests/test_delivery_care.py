@@ -3,9 +3,12 @@ from datetime import date
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import DeliveryCrmCommon
 
@@ -22,8 +25,9 @@ class TestDeliveryCare(DeliveryCrmCommon):
         cls.birthday = cls.env.ref("delivery_crm.delivery_care_occasion_birthday")
         cls.spring_festival = cls.env.ref("delivery_crm.delivery_care_occasion_spring_festival")
         cls.national_day = cls.env.ref("delivery_crm.delivery_care_occasion_national_day")
-        # greetings go out in the company's time zone
+        # greetings go out in the company's time zone; a mainland company
         cls.company.partner_id.tz = "Asia/Shanghai"
+        cls.company.country_id = cls.env.ref("base.cn")
         cls.customer = cls._new_customer(
             "Key Customer 重点客户",
             customer_state="active",
@@ -207,6 +211,76 @@ class TestDeliveryCare(DeliveryCrmCommon):
             with self.subTest(partner=partner.name):
                 self.assertFalse(self._logs(partner))
                 self.assertFalse(self._comments(partner))
+
+    def test_national_day_by_country(self):
+        """1 October is the National Day of mainland China, 10 October (雙十節) that of
+        Taiwan: each customer is greeted on its own, by the country of its address or,
+        without one, by the country of its company."""
+        cn, tw = self.env.ref("base.cn"), self.env.ref("base.tw")
+        tw_company = self.env["res.company"].create(
+            {"name": "Taiwan Delivery 台灣配送", "country_id": tw.id}
+        )
+        user_tw = mail_new_test_user(
+            self.env,
+            login="dcrm_tw",
+            name="Taipei Account Manager",
+            groups="delivery_crm.group_delivery_crm_account_manager",
+            company_id=tw_company.id,
+            company_ids=[Command.set(tw_company.ids)],
+        )
+        active = {"customer_state": "active", "customer_class": "key"}
+        # a customer of the Taiwan company, without a country on its address
+        of_tw_company = self._new_customer(
+            "Taipei Boutique 台北精品",
+            user=user_tw,
+            company_id=tw_company.id,
+            account_manager_id=user_tw.id,
+            email="boutique@taipei.example.com",
+            **active,
+        )
+        # a customer of the mainland company whose address is in Taiwan
+        in_taiwan = self._new_customer(
+            "Kaohsiung Trading 高雄貿易",
+            country_id=tw.id,
+            account_manager_id=self.user_crm.id,
+            email="trading@kaohsiung.example.com",
+            **active,
+        )
+        # mainland customers: by address, and by the company's country
+        in_mainland = self._new_customer(
+            "Wuhan Retail 武汉零售",
+            country_id=cn.id,
+            account_manager_id=self.user_crm.id,
+            email="retail@wuhan.example.com",
+            **active,
+        )
+        taiwanese = of_tw_company | in_taiwan
+        mainland = in_mainland | self.customer
+
+        self._greet_on("2026-10-01")
+        for partner in mainland:
+            with self.subTest(partner=partner.name, day="10/1"):
+                self.assertEqual(len(self._logs(partner, self.national_day)), 1)
+                self.assertIn("National Day", self._comments(partner).subject)
+        for partner in taiwanese:
+            with self.subTest(partner=partner.name, day="10/1"):
+                self.assertFalse(self._logs(partner))
+                self.assertFalse(self._comments(partner))
+
+        double_tenth = self.env.ref("delivery_crm.delivery_care_occasion_double_tenth")
+        self._greet_on("2026-10-10")
+        for partner in taiwanese:
+            with self.subTest(partner=partner.name, day="10/10"):
+                log = self._logs(partner)
+                self.assertEqual((log.occasion_id, log.date), (double_tenth, date(2026, 10, 10)))
+                self.assertEqual(log.message_id, self._comments(partner))
+                self.assertIn("Double Tenth Day", log.message_id.subject)
+        for partner in mainland:
+            with self.subTest(partner=partner.name, day="10/10"):
+                self.assertFalse(self._logs(partner, double_tenth))
+                self.assertEqual(len(self._comments(partner)), 1)
+        # the log of the Taiwan company's customer belongs to that company
+        self.assertEqual(self._logs(of_tw_company).company_id, tw_company)
 
     def test_no_email_or_opted_out_skipped(self):
         no_email = self._contact(date(1970, 7, 1), name="No Email", email=False)
