@@ -346,7 +346,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
                 "Met",
                 # customer feedback
                 "Fast and friendly answer",
-                "Customer rated",
+                "Customer satisfied",
                 # steps with who
                 "Acknowledged",
                 "Investigating",
