@@ -124,13 +124,46 @@ class DeliveryComplaint(models.Model):
         "mail.activity.mixin",
         "rating.mixin",
         "delivery.cron.mixin",
+        "delivery.system.field.mixin",
     ]
     _order = "priority desc, received_date desc, id desc"
     _rec_name = "subject"
     _rec_names_search = ["name", "subject"]
     _primary_email = "email_from"
     _check_company_auto = True
-    _mail_post_access = "read"
+    # posting on a request mails the customer as the company: it needs write access
+    # (the customer replies from the portal: see _mail_get_operation_for_mail_message_operation)
+    _mail_post_access = "write"
+    # what the workflow, the clocks and the rating maintain (the intake fills the
+    # number and the tier): set by hand on no path (see delivery.system.field.mixin)
+    _system_fields = frozenset(
+        {
+            "name",
+            "tier_id",
+            "resume_state",
+            *(field for pair in STEP_FIELDS.values() for field in pair),
+            "close_reason",
+            "close_comment",
+            "reopen_count",
+            "reopened_date",
+            "reopen_reason",
+            "rated_date",
+            "rating_investigated_id",
+            "first_response_date",
+            "first_response_time",
+            "resolution_time",
+            "sla_paused_since",
+            "sla_paused_hours",
+            "sla_resolution_start",
+            "sla_resolution_paused_base",
+            *(
+                f"sla_{clock}_{suffix}"
+                for clock, _met in SLA_CLOCKS
+                for suffix in ("hours", "deadline", "warning", "status")
+            ),
+            *(f"{clock}_escalation" for clock, _met in SLA_CLOCKS),
+        }
+    )
 
     # ------------------------------------------------------------------ intake
     name = fields.Char(
@@ -472,12 +505,23 @@ class DeliveryComplaint(models.Model):
                 self.shipment_id = False
 
     # ------------------------------------------------------------------ CRUD
+    def _system_field_names(self):
+        """Archiving a request takes it out of every figure: managers only."""
+        names = super()._system_field_names()
+        if self.env.user.has_group("delivery_crm.group_delivery_crm_manager"):
+            return names
+        return names | {"active"}
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("name") == "/":
+                del vals["name"]  # "not numbered yet", as the form sends it
+        model = self._check_system_fields_create(vals_list)
+        for vals in vals_list:
             check_value_types(self, vals)
             self._prepare_intake(vals)
-        complaints = super().create(vals_list)
+        complaints = super(DeliveryComplaint, model).create(vals_list).with_env(self.env)
         for complaint in complaints:
             complaint._sla_start()
             recipient = complaint._customer_recipient()
@@ -489,7 +533,8 @@ class DeliveryComplaint(models.Model):
         """Fill the number, the customer from the contact, the tier, and the owner
         (first-contact ownership: the internal user who takes the request in; for
         portal and email requests, the customer's account manager or team leader)."""
-        if vals.get("state", "registered") != "registered":
+        if vals.setdefault("state", "registered") != "registered":
+            # (set here, so that a default_state context key cannot skip the workflow)
             raise UserError(
                 self.env._("A request starts as registered; its steps follow the workflow.")
             )
@@ -534,6 +579,7 @@ class DeliveryComplaint(models.Model):
                 vals["user_id"] = owner.id
 
     def write(self, vals):
+        self._check_system_fields(vals)
         check_value_types(self, vals)
         # the owner changes only through _handover / action_take_ownership, which write
         # past this check (a context key would let any RPC caller skip it)
@@ -1003,6 +1049,38 @@ class DeliveryComplaint(models.Model):
             self.env._("Return visit: %(name)s", name=self.display_name),
             complaint=self,
         )
+
+    def _mail_get_operation_for_mail_message_operation(self, message_operation):
+        """Posting needs write access, except for the customer's own contacts, who
+        reply to their request from the portal (they may only read it)."""
+        operations = super()._mail_get_operation_for_mail_message_operation(message_operation)
+        user = self.env.user
+        if message_operation == "create" and user.share and not user._is_public():
+            customer = user.partner_id.commercial_partner_id
+            for complaint in operations:
+                # sudo: the customer of the request decides, whatever the caller reads
+                if complaint.sudo().partner_id == customer:
+                    operations[complaint] = "read"
+        return operations
+
+    def _get_allowed_message_params(self):
+        """A rating comes only from the customer's rating flow (the token link of the
+        "resolved" mail and the portal): never with a chatter message."""
+        return super()._get_allowed_message_params() - {"rating_value"}
+
+    def message_post(self, **kwargs):
+        if kwargs.get("rating_value"):
+            raise UserError(
+                self.env._("A request is rated through its rating link, not with a message.")
+            )
+        return super().message_post(**kwargs)
+
+    def _message_update_content(self, message, /, *, body, rating_value=None, **kwargs):
+        if rating_value:
+            raise UserError(
+                self.env._("A request is rated through its rating link, not with a message.")
+            )
+        return super()._message_update_content(message, body=body, **kwargs)
 
     def _message_post_after_hook(self, message, msg_vals):
         """A message from the customer while the request waits on them resumes it."""

@@ -643,7 +643,7 @@ class TestComplaintEvaluationFeeds(DeliveryComplaintCommon):
             complaint.rating_apply(rate, token=complaint._rating_get_access_token())
         self._complaint(request_type="inquiry", type_id=False)  # not a complaint
         archived = self._complaint(received_date=datetime(2026, 2, 2))
-        archived.action_archive()  # registered by mistake
+        archived.with_user(self.user_manager).action_archive()  # registered by mistake
         other = self._new_customer("No complaints 无投诉")
         self.env.flush_all()
         satisfaction = Evaluation._get_satisfaction_data([self.customer.id, other.id], start, end)
@@ -975,3 +975,100 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
         complaint.write({"urgency": "normal", "importance": "normal"})  # 2 h now
         self.assertEqual(complaint.sla_response_status, "on_time")
         self.assertEqual(complaint.response_escalation, "none")
+
+
+@tagged("post_install", "-at_install")
+class TestComplaintIntegrity(DeliveryComplaintCommon):
+    """What drives tiers and staff KPIs cannot be forged (security review H1, H4, M1)."""
+
+    def test_staff_cannot_set_workflow_or_sla_fields(self):
+        complaint = self._complaint()
+        forged = {
+            "sla_response_status": "met",
+            "sla_resolution_status": "met",
+            "response_escalation": "breach",
+            "sla_resolution_deadline": datetime(2099, 1, 1),
+            "close_reason": "rated",
+            "rated_date": fields.Datetime.now(),
+            "first_response_time": 0.1,
+            "reopen_count": 0,
+            "tier_id": self.tier_diamond.id,
+            "name": "CMP/FORGED",
+        }
+        for field, value in forged.items():
+            with self.subTest(field=field), self.assertRaises(UserError):
+                complaint.with_user(self.user_crm).write({field: value})
+        self.assertEqual(complaint.sla_response_status, "on_time")
+        self.assertEqual(complaint.response_escalation, "none")
+        # archiving takes a request out of every figure: managers only
+        with self.assertRaises(UserError):
+            complaint.with_user(self.user_crm).action_archive()
+        self.assertTrue(complaint.active)
+        complaint.with_user(self.user_manager).action_archive()
+        self.assertFalse(complaint.active)
+
+    def test_create_cannot_forge_either(self):
+        with self.assertRaises(UserError):
+            self._complaint(close_reason="rated")
+        with self.assertRaises(UserError):
+            self._complaint(sla_response_status="met")
+        # context defaults of system fields are ignored, the workflow starts as always
+        complaint = (
+            self.env["delivery.complaint"]
+            .with_user(self.user_crm)
+            .with_context(
+                default_sla_response_status="met",
+                default_close_reason="rated",
+                default_reopen_count=5,
+            )
+            .create(
+                {
+                    "subject": "Defaults",
+                    "contact_id": self.contact.id,
+                    "type_id": self.type_delay.id,
+                }
+            )
+        )
+        self.assertEqual(complaint.sla_response_status, "on_time")
+        self.assertFalse(complaint.close_reason)
+        self.assertEqual(complaint.reopen_count, 0)
+        closed = (
+            self.env["delivery.complaint"]
+            .with_user(self.user_crm)
+            .with_context(default_state="closed")
+            .create(
+                {"subject": "Closed", "contact_id": self.contact.id, "type_id": self.type_delay.id}
+            )
+        )
+        self.assertEqual(closed.state, "registered")
+
+    def test_no_rating_through_the_chatter(self):
+        complaint = self._complaint()
+        with self.assertRaises(UserError):
+            complaint.message_post(body="5 stars", rating_value=5)
+        self.assertFalse(
+            self.env["rating.rating"].search(
+                [("res_model", "=", complaint._name), ("res_id", "=", complaint.id)]
+            )
+        )
+        self.assertNotIn("rating_value", complaint._get_allowed_message_params())
+
+    def test_posting_needs_write_access_but_the_customer_replies(self):
+        complaint = self._complaint()
+        # the auditor reads every request and sends nothing
+        with self.assertRaises(AccessError):
+            complaint.with_user(self.user_auditor).message_post(
+                body="Dear customer", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        portal_user = self.env["res.users"].create(
+            {
+                "login": "dcrm_portal_liu",
+                "partner_id": self.contact.id,
+                "group_ids": [Command.set([self.env.ref("base.group_portal").id])],
+            }
+        )
+        # the mail controller asks, in superuser mode as the caller, what posting needs
+        for user, needed in ((portal_user, "read"), (self.user_auditor, "write")):
+            as_user = complaint.with_user(user).sudo()
+            operations = as_user._mail_get_operation_for_mail_message_operation("create")
+            self.assertEqual(operations[as_user], needed, user.login)

@@ -552,3 +552,34 @@ class TestDeliveryComplaintPortal(HttpCase):
         self.assertIn("Portal: staff view", page.text)
         self.assertFalse(RATE_LINK.findall(page.text))
         self.assertIn(BACKEND_LINK, page.text, "staff get a link to the back-end form")
+
+    # ------------------------------------------------------------------ chatter
+    def _post(self, complaint, post_data):
+        return self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "delivery.complaint",
+                "thread_id": complaint.id,
+                "post_data": post_data,
+            },
+        )
+
+    def test_customer_replies_but_cannot_rate_through_the_chatter(self):
+        """Security review H1: a rating value posted with a chatter message became a
+        consumed rating that the evaluation counted."""
+        self._login(self.portal_a)
+        self._post(
+            self.complaint_a,
+            {"body": "Five stars for me", "message_type": "comment", "rating_value": 5},
+        )
+        self.env.invalidate_all()
+        self.assertIn("Five stars for me", str(self.complaint_a.message_ids[0].body))
+        ratings = self.env["rating.rating"].search(
+            [("res_model", "=", "delivery.complaint"), ("res_id", "=", self.complaint_a.id)]
+        )
+        self.assertFalse(ratings.filtered("consumed"))
+        # another customer's request: refused
+        with self.assertRaises(JsonRpcException), self.assertLogs("odoo.http", "WARNING"):
+            self._post(self.complaint_b, {"body": "Not mine", "message_type": "comment"})
+        self.env.invalidate_all()
+        self.assertNotIn("Not mine", str(self.complaint_b.message_ids.mapped("body")))

@@ -1,0 +1,59 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+
+
+class DeliverySystemFieldMixin(models.AbstractModel):
+    """Fields the module maintains itself (workflow steps, clocks, counters, links):
+    nobody sets them by hand, on create as on write, over any path — the forms, an
+    import, RPC, ``/json/2`` or ``default_*`` context keys.
+
+    A model lists them in ``_system_fields`` and calls :meth:`_check_system_fields` at
+    the top of its ``write`` and :meth:`_check_system_fields_create` at the top of its
+    ``create``; its own code writes them past those checks (a private
+    ``_write_bookkeeping`` calling ``super().write``, or in superuser mode). Empty
+    values on create are accepted: the web client sends the empty read-only fields of
+    a new record."""
+
+    _name = "delivery.system.field.mixin"
+    _description = "Fields kept by the module"
+
+    _system_fields = frozenset()
+
+    def _system_field_names(self):
+        return self._system_fields
+
+    def _check_system_fields(self, vals, allow_empty=False):
+        """Refuse ``vals`` that set a system field (unless in superuser mode)."""
+        if self.env.su:
+            return
+        forged = sorted(
+            name
+            for name in set(vals) & self._system_field_names()
+            if not (allow_empty and not vals[name])
+        )
+        if forged:
+            raise UserError(
+                self.env._(
+                    "%(fields)s of %(model)s are kept by the system and cannot be set by hand.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in forged
+                    ),
+                    model=self._description,
+                )
+            )
+
+    @api.model
+    def _check_system_fields_create(self, vals_list):
+        """Check the values of a create, and return the model without the context
+        defaults of system fields (a ``default_<field>`` key would otherwise set them)."""
+        for vals in vals_list:
+            self._check_system_fields(vals, allow_empty=True)
+        names = self._system_field_names()
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if not (key.startswith("default_") and key[len("default_") :] in names)
+        }
+        if len(context) == len(self.env.context):
+            return self
+        return self.with_context(context)  # pylint: disable=context-overridden
