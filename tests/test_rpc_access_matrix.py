@@ -114,6 +114,29 @@ REPORTS = {
     "delivery.staff.kpi.report",
     "delivery.shared.profile",
 }
+# the customer data whose exports leave a row in the export log (R9): not the
+# configuration, the staff data or the aggregates
+LOGGED_EXPORTS = {
+    "res.partner",
+    "delivery.shared.profile",
+    "delivery.complaint",
+    "delivery.complaint.action",
+    "delivery.complaint.handover",
+    "delivery.visit",
+    "delivery.visit.next.step",
+    "delivery.evaluation",
+    "delivery.shipment",
+    "delivery.tier.change",
+    "delivery.care.event",
+    "delivery.greeting.log",
+    "delivery.survey.invitation",
+    "delivery.communication.plan",
+    "delivery.key.account.plan",
+    "delivery.key.account.report",
+    "delivery.customer.risk.report",
+    "delivery.audit.log",
+    "delivery.access.grant",
+}
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
 COUNTED = sorted({key.split("/")[0] for key in EXPECTED} - WIZARDS - REPORTS)
@@ -670,8 +693,10 @@ def _check_export(world, spec, model, role, session, granted):
     if granted:
         result = session.call(model, "export_data", [target], [spec.read])
         assert len(result["datas"]) == 1
-        # each export of customer data leaves a row in the export log
-        world.created["delivery.export.log"] = world.created.get("delivery.export.log", 0) + 1
+        # each export of customer data leaves a row in the export log (the others none:
+        # test_matrix_left_no_trace counts the rows)
+        if model in LOGGED_EXPORTS:
+            world.created["delivery.export.log"] = world.created.get("delivery.export.log", 0) + 1
         return
     _denied(session.call, model, "export_data", [target], [spec.read])
 
