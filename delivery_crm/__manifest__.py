@@ -48,6 +48,7 @@
         "views/res_config_settings_views.xml",
         "views/delivery_visit_views.xml",
         "views/delivery_communication_plan_views.xml",
+        "views/delivery_shared_profile_views.xml",
         "views/delivery_crm_menus.xml",
         "views/delivery_care_views.xml",
         "views/delivery_staff_training_views.xml",

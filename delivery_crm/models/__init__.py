@@ -37,6 +37,7 @@ from . import delivery_survey_invitation
 from . import delivery_key_account_report
 from . import delivery_key_account_plan
 from . import delivery_access_grant
+from . import delivery_shared_profile
 from . import delivery_audit_log
 from . import delivery_export_log
 from . import base

@@ -285,6 +285,38 @@ class DeliveryAccessGrant(models.Model):
             )
         return True
 
+    def action_view_profile(self):
+        """The customer's profile, not its sensitive part, for the grantee while the grant
+        runs (the record rules of the shared profile decide; this says why not)."""
+        self.ensure_one()
+        if self.user_id != self.env.user:
+            raise UserError(
+                self.env._(
+                    "This grant is for %(user)s: only they read the profile of %(customer)s "
+                    "through it.",
+                    user=self.user_id.display_name,
+                    customer=self.partner_id.display_name,
+                )
+            )
+        if self.state != "active":
+            raise UserError(
+                self.env._(
+                    "The grant to %(customer)s is not running (status: %(state)s): the "
+                    "profile opens only while a grant runs.",
+                    customer=self.partner_id.display_name,
+                    state=dict(self._fields["state"]._description_selection(self.env))[self.state],
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customer profile"),
+            "res_model": "delivery.shared.profile",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {"create": False},
+        }
+
     def _action_view_records(self, model, name):
         self.ensure_one()
         return {

@@ -6,9 +6,11 @@ from lxml import etree
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..models.delivery_tools import CRM_SENSITIVE
 from .common import DeliveryCrmCommon
 
 # the customer data a grant opens (001 §四.3), read only
@@ -23,6 +25,18 @@ GRANTED_MODELS = (
 GRANTED = "You may read the data of"
 EXPIRED = "has expired"
 CRON = "delivery_crm.ir_cron_access_grant_expiry"
+PROFILE = "delivery.shared.profile"
+# the confidential part of the profile (managers and auditors only), never shared
+SENSITIVE = (
+    "credit_level",
+    "risk_notes",
+    "credit_review_date",
+    "decision_chain",
+    "organisation_notes",
+    "nda_signed",
+    "nda_date",
+    "contract_amount",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -259,7 +273,11 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
             grant.with_user(self.user_manager).action_revoke()
         with self.assertRaises(UserError):
             grant.with_user(self.user_manager).write({"revoke_date": False})
-        self.assertEqual(self.Grant.search([("state", "=", "revoked")]), grant)
+        # (the customer's grants: the top-level tests leave revoked grants of their own)
+        self.assertEqual(
+            self.Grant.search([("state", "=", "revoked"), ("partner_id", "=", self.customer.id)]),
+            grant,
+        )
 
     def test_only_managers_grant_and_revoke(self):
         for user in (self.user_employee, self.user_staff, self.user_crm, self.user_auditor):
@@ -311,6 +329,172 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
         )
         with self.assertRaisesRegex(ValidationError, "not an internal user"):
             self._grant(user_id=portal.id)
+
+    # ------------------------------------------------------------------ the profile
+    def _fill_profile(self):
+        """The customer's profile, its confidential part included (as its manager would)."""
+        self.customer.with_user(self.user_manager).write(
+            {
+                "customer_class": "key",
+                "strategic_value": "core",
+                "account_manager_id": self.user_crm.id,
+                "business_scope": "Fresh food chain, 40 stores",
+                "delivery_requirements": "Cold chain, before 7:00",
+                "special_preferences": "Calls in Cantonese",
+                "credit_level": "c",
+                "decision_chain": "The CFO signs",
+                "contract_amount": 250000,
+            }
+        )
+        # the evaluation writes the KPIs (as the superuser)
+        self.customer.write({"kpi_date": "2026-03-31", "kpi_score": 87.5, "kpi_satisfaction": 92})
+
+    def _profile_spec(self, Profile, view_type):
+        """What the web client reads for the view: its fields, with the display name of
+        the many2one ones."""
+        arch = etree.fromstring(Profile.get_views([(False, view_type)])["views"][view_type]["arch"])
+        spec = {}
+        for node in arch.xpath("//field[not(ancestor::field)]"):
+            field = Profile._fields[node.get("name")]
+            spec[field.name] = {"fields": {"display_name": {}}} if field.type == "many2one" else {}
+        return spec
+
+    def _shared_profiles(self, user=None):
+        self.env.invalidate_all()
+        return self.env[PROFILE].with_user(user or self.user_employee).search([])
+
+    def test_grantee_reads_the_profile_from_the_grant(self):
+        """A colleague without any Delivery CRM role opens, from the grant, the profile of
+        the customer: tier, classification, status, account manager, business, delivery
+        requirements, preferences, KPIs — what the field groups keep from them on the
+        customer itself."""
+        self._fill_profile()
+        employee = self.customer.with_user(self.user_employee)
+        with self.assertRaises(AccessError):
+            employee.read(["business_scope"])
+        grant = self._grant()
+        action = grant.with_user(self.user_employee).action_view_profile()
+        self.assertEqual((action["res_model"], action["res_id"]), (PROFILE, self.customer.id))
+        Profile = self.env[PROFILE].with_user(self.user_employee)
+        spec = self._profile_spec(Profile, "form")
+        self.assertFalse(set(spec) & set(SENSITIVE))
+        [values] = Profile.browse(action["res_id"]).web_read(spec)
+        self.assertEqual(values["name"], self.customer.name)
+        self.assertEqual(values["tier_id"]["display_name"], self.customer.tier_id.display_name)
+        self.assertEqual(values["account_manager_id"]["display_name"], "Account Manager")
+        self.assertEqual(
+            (values["customer_class"], values["strategic_value"], values["customer_state"]),
+            ("key", "core", "potential"),
+        )
+        self.assertEqual(values["business_scope"], "Fresh food chain, 40 stores")
+        self.assertEqual(values["delivery_requirements"], "Cold chain, before 7:00")
+        self.assertEqual(values["special_preferences"], "Calls in Cantonese")
+        self.assertEqual((values["kpi_score"], values["kpi_satisfaction"]), (87.5, 92.0))
+        self.assertEqual(values["grant_id"]["id"], grant.id)
+        self.assertEqual(values["grant_date_end"], grant.date_end)
+        # the fields stay closed on the customer itself (the groups of a field are static)
+        with self.assertRaises(AccessError):
+            employee.read(["business_scope"])
+
+    def test_grantee_finds_the_shared_customers_in_the_menu(self):
+        self._grant()
+        # the other customer is shared with somebody else
+        self._grant(partner_id=self.other.id, user_id=self.user_staff.id)
+        menus = self.env["ir.ui.menu"].with_user(self.user_employee).load_menus(False)
+        [menu] = [
+            m
+            for m in menus.values()
+            if m.get("xmlid") == "delivery_crm.delivery_shared_profile_menu"
+        ]
+        self.assertIn(menus[menu["app_id"]]["id"], menus["root"]["children"])
+        action = (
+            self.env["ir.actions.actions"]
+            .with_user(self.user_employee)
+            ._for_xml_id("delivery_crm.delivery_shared_profile_action")
+        )
+        Profile = self.env[action["res_model"]].with_user(self.user_employee)
+        rows = Profile.web_search_read(
+            safe_eval(action["domain"]), self._profile_spec(Profile, "list")
+        )
+        self.assertEqual([row["id"] for row in rows["records"]], self.customer.ids)
+        # a manager finds there the customers shared with them only, not every customer
+        self.assertFalse(
+            self._shared_profiles(self.user_manager).search(safe_eval(action["domain"]))
+        )
+
+    def test_profile_refused_without_a_running_grant(self):
+        Profile = self.env[PROFILE].with_user(self.user_employee)
+        # no grant
+        self.assertFalse(self._shared_profiles())
+        with self.assertRaises(AccessError):
+            Profile.browse(self.customer.id).read(["tier_id"])
+        # a grant opens its customer, not another one
+        grant = self._grant().with_user(self.user_employee)
+        self.assertEqual(self._shared_profiles().ids, self.customer.ids)
+        with self.assertRaises(AccessError):
+            Profile.browse(self.other.id).read(["tier_id"])
+        # the grant ends by itself at its end...
+        with freeze_time(grant.date_end + timedelta(seconds=1)):
+            self.assertFalse(self._shared_profiles())
+            with self.assertRaises(AccessError):
+                Profile.browse(self.customer.id).read(["tier_id"])
+            with self.assertRaisesRegex(UserError, "not running"):
+                grant.action_view_profile()
+        # ...or when revoked
+        self.assertTrue(self._shared_profiles())
+        grant.with_user(self.user_manager).action_revoke()
+        self.assertFalse(self._shared_profiles())
+        with self.assertRaises(AccessError):
+            Profile.browse(self.customer.id).read(["business_scope"])
+        with self.assertRaisesRegex(UserError, "not running"):
+            grant.action_view_profile()
+        # a scheduled grant opens at its start
+        now = fields.Datetime.now()
+        later = self._grant(date_start=now + timedelta(days=1), date_end=now + timedelta(days=2))
+        self.assertFalse(self._shared_profiles())
+        with self.assertRaisesRegex(UserError, "not running"):
+            later.with_user(self.user_employee).action_view_profile()
+        # only the grantee reads the profile through a grant
+        running = self._grant()
+        with self.assertRaisesRegex(UserError, "only they"):
+            running.with_user(self.user_manager).action_view_profile()
+
+    def test_profile_read_only_and_never_sensitive(self):
+        self._fill_profile()
+        self._grant()
+        Profile = self.env[PROFILE].with_user(self.user_employee)
+        profile = Profile.browse(self.customer.id)
+        self.assertEqual(profile.business_scope, "Fresh food chain, 40 stores")
+        with self.assertRaises(AccessError):
+            profile.write({"business_scope": "Changed"})
+        with self.assertRaises(AccessError):
+            profile.unlink()
+        with self.assertRaises(AccessError):
+            Profile.create({"name": "New"})
+        # the confidential part is not in the shared profile at all...
+        partner_fields = self.env["res.partner"]._fields
+        sensitive = {
+            name for name, field in partner_fields.items() if field.groups == CRM_SENSITIVE
+        }
+        self.assertTrue(sensitive >= set(SENSITIVE))
+        shared = {
+            field.related.split(".")[-1]
+            for field in Profile._fields.values()
+            if field.related and field.related.startswith("partner_id.")
+        }
+        self.assertTrue(shared >= {"tier_id", "business_scope", "kpi_score"})
+        self.assertFalse(shared & sensitive)
+        self.assertFalse(set(Profile.fields_get()) & sensitive)
+        # ...and stays closed on the customer, in every way
+        employee = self.customer.with_user(self.user_employee)
+        for field in SENSITIVE:
+            with self.subTest(field=field):
+                with self.assertRaises(ValueError):
+                    profile.read([field])
+                with self.assertRaises(AccessError):
+                    employee.read([field])
+                with self.assertRaises(AccessError):
+                    employee.search_read([("id", "=", self.customer.id)], [field])
 
     # ------------------------------------------------------------------ notifications, log
     def test_grantee_notified_with_the_end_date(self):

@@ -15,6 +15,29 @@ from .common import DeliveryCrmCommon
 AUDIT = "delivery.audit.log"
 EXPORT = "delivery.export.log"
 SENSITIVE = ("credit_level", "decision_chain", "nda_signed", "contract_amount")
+# the customer data whose exports are logged (R9): the customers, their shared profile
+# and the module's records about them
+LOGGED = (
+    "res.partner",
+    "delivery.shared.profile",
+    "delivery.complaint",
+    "delivery.complaint.action",
+    "delivery.complaint.handover",
+    "delivery.visit",
+    "delivery.visit.next.step",
+    "delivery.evaluation",
+    "delivery.shipment",
+    "delivery.tier.change",
+    "delivery.care.event",
+    "delivery.greeting.log",
+    "delivery.survey.invitation",
+    "delivery.communication.plan",
+    "delivery.key.account.plan",
+    "delivery.key.account.report",
+    "delivery.customer.risk.report",
+    "delivery.audit.log",
+    "delivery.access.grant",
+)
 
 
 class DeliveryAuditCommon(DeliveryCrmCommon):
@@ -353,6 +376,45 @@ class TestDeliveryExportLog(DeliveryAuditCommon):
         log = self._export_logs()
         self.assertEqual((log.res_model, log.record_count), ("delivery.shipment", len(shipments)))
         self.assertEqual(log.field_names, "name\npartner_id/name\nrevenue")
+
+    def test_exports_logged_by_the_list_of_customer_data(self):
+        """Each model of the customer data leaves a row when exported; no other model does,
+        whatever its name: the module's configuration, staff data and aggregates, and
+        other modules' ``delivery.*`` models (core's delivery carriers)."""
+        # the rows of this test (the top-level tests leave rows of their own)
+        last = self.env[EXPORT].sudo().search([], limit=1).id or 0
+
+        def logs(model):
+            return self.env[EXPORT].sudo().search([("id", ">", last), ("res_model", "=", model)])
+
+        for model in LOGGED:
+            with self.subTest(model=model):
+                records = self.env[model].with_user(self.user_manager).search([], limit=2)
+                records.export_data([".id"])
+                log = logs(model)
+                self.assertEqual(len(log), 1)
+                self.assertEqual((log.user_id, log.record_count), (self.user_manager, len(records)))
+        others = sorted(
+            name
+            for name, model_class in self.registry.items()
+            if name.startswith("delivery.")
+            and name not in LOGGED
+            and not model_class._abstract
+            and not model_class._transient
+        )
+        self.assertIn("delivery.tier", others)
+        self.assertIn("delivery.sla.policy", others)
+        self.assertIn("delivery.staff.kpi.report", others)
+        for model in others:
+            with self.subTest(model=model):
+                # the superuser reads every model, the export log kept as for anybody
+                self.env[model].search([], limit=2).export_data([".id"])
+                self.assertFalse(logs(model))
+        # core's delivery carriers, whether the delivery app is installed or not
+        ExportLog = self.env[EXPORT]
+        for model in ("delivery.carrier", "delivery.price.rule", "delivery.zip.prefix"):
+            with self.subTest(model=model):
+                self.assertFalse(ExportLog._is_logged_model(model))
 
     def test_other_exports_not_logged(self):
         self.env["res.country"].with_user(self.user_manager).search([], limit=5).export_data(
