@@ -74,7 +74,10 @@ class DeliveryAuditLog(models.Model):
     @api.depends("record_name", "field_id")
     def _compute_display_name(self):
         for log in self:
-            log.display_name = f"{log.record_name or ''} · {log.field_id.field_description or ''}"
+            # sudo: the label of the audited field (ir.model.fields is for administrators);
+            # the log row itself was already read with the caller's rights
+            label = log.field_id.sudo().field_description or ""
+            log.display_name = f"{log.record_name or ''} · {label}"
 
     # ------------------------------------------------------------------ recording
     @api.model

@@ -122,6 +122,17 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         )
         self.assertEqual(self._changes(contact)["tier_id"], (False, self.tier_new.display_name))
 
+    def test_managers_and_auditors_open_a_log_row(self):
+        """The log's name shows the audited field's label, which lives in the
+        administrators' ir.model.fields: a manager or auditor opening a row was refused."""
+        customer = self._new_customer(user=self.user_manager, customer_class="key")
+        log = self._logs(customer, operation="create")[:1]
+        self.assertTrue(log)
+        for user in (self.user_manager, self.user_auditor):
+            self.env.invalidate_all()
+            name = log.with_user(user).display_name
+            self.assertIn(log.field_id.field_description, name)
+
     def test_changes_log_who_and_old_to_new(self):
         customer = self._new_customer()
         team = self.env["delivery.service.team"].create({"name": "North team"})
