@@ -62,7 +62,7 @@ delivery.care.occasion.date          r---e r---e rwc-e rwcue r---e ----- ----- r
 # auditors all, other employees the granted customer's (read), portal their company's
 delivery.complaint                   rwc-e rwc-e rwcue rwcue r---e r---e r---e --c--
 delivery.complaint.action            rwcue rwcue rwcue rwcue r---e ----- ----- -----
-delivery.complaint.handover          r-c-e r-c-e r-c-e r-c-e r---e ----- ----- -----
+delivery.complaint.handover          r---e r---e r---e r---e r---e ----- ----- -----
 delivery.visit                       rwc-e rwc-e rwcue rwcue r---e ----- r---e --c--
 delivery.visit.next.step             rwcue rwcue rwcue rwcue r---e ----- r---e -----
 delivery.evaluation                  r---e r---e r---e r---e r---e ----- r---e -----

@@ -5,7 +5,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import SQL, clean_context, is_html_empty
 
 from odoo.addons.rating.models.rating_data import (
     RATING_LIMIT_MIN,
@@ -1041,8 +1041,11 @@ class DeliveryComplaint(models.Model):
         # the customer (portal, rating link) or a cron may close it: never their task
         owner = self.user_id or self._escalation_manager() or self.env.ref("base.user_admin")
         # sudo: closing may be done by the customer (rating) or a cron; the visit is the
-        # company's own follow-up, created for the owner
-        self.env["delivery.visit"].sudo()._propose_return_visit(
+        # company's own follow-up, created for the owner, without the caller's context
+        # defaults (a default_state or default_satisfaction_score would forge it)
+        self.env["delivery.visit"].with_context(
+            clean_context(self.env.context)
+        ).sudo()._propose_return_visit(
             self.partner_id,
             owner,
             "complaint",
@@ -1336,12 +1339,19 @@ class DeliveryComplaint(models.Model):
                 )
             if complaint.state == "closed":
                 raise UserError(self.env._("%(name)s is closed.", name=complaint.display_name))
-            self.env["delivery.complaint.handover"].create(
+            # sudo: the hand-over log is written by this method only (nobody else may
+            # create its rows); who and when are set here, never from the caller's
+            # context (a default_* key would otherwise forge them)
+            self.env["delivery.complaint.handover"].with_context(
+                clean_context(self.env.context)
+            ).sudo().create(
                 {
                     "complaint_id": complaint.id,
                     "from_user_id": complaint.user_id.id,
                     "to_user_id": user.id,
                     "reason": reason,
+                    "user_id": self.env.uid,
+                    "date": fields.Datetime.now(),
                 }
             )
             complaint._write_bookkeeping({"user_id": user.id})

@@ -1072,3 +1072,25 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
             as_user = complaint.with_user(user).sudo()
             operations = as_user._mail_get_operation_for_mail_message_operation("create")
             self.assertEqual(operations[as_user], needed, user.login)
+
+    def test_handover_log_cannot_be_forged(self):
+        """Security review M2: staff created hand-over rows of their own, back-dated and
+        "done by" a manager, and default_* keys forged who and when."""
+        complaint = self._complaint()
+        with self.assertRaises(AccessError):
+            self.env["delivery.complaint.handover"].with_user(self.user_crm).create(
+                {
+                    "complaint_id": complaint.id,
+                    "to_user_id": self.user_staff.id,
+                    "user_id": self.user_manager.id,
+                    "date": datetime(2024, 1, 1),
+                    "reason": "Never happened",
+                }
+            )
+        complaint.with_user(self.user_crm).with_context(
+            default_user_id=self.user_manager.id, default_date="2024-01-01 00:00:00"
+        )._handover(self.user_staff, "On leave tomorrow")
+        handover = complaint.handover_ids
+        self.assertEqual(len(handover), 1)
+        self.assertEqual(handover.user_id, self.user_crm)
+        self.assertGreater(handover.date, datetime(2026, 1, 1))
