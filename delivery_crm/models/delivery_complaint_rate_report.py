@@ -1,19 +1,33 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-# 003 §七.2 / SPEC R8: the complaint rate must stay below 5 %
-COMPLAINT_RATE_TARGET = 5.0
+from .delivery_rates import (
+    company_time_zones,
+    counted_complaint,
+    counted_delivery,
+    local_month,
+    misses_below,
+    percent,
+)
 
 
 class DeliveryComplaintRateReport(models.Model):
-    """Complaints per delivery, per month and company, against the 5 % target
-    (complaint rate = complaints ÷ deliveries of the month, SPEC design choices)."""
+    """Complaints per delivery, per month (of the company's time zone) and company,
+    against the company's complaint-rate target. The rate is the evaluation's:
+    complaints ÷ deliveries not cancelled (:mod:`.delivery_rates`); a month without
+    deliveries has no rate ("no data"), neither 0 % nor above the target."""
 
     _name = "delivery.complaint.rate.report"
     _description = "Complaint rate by month"
     _auto = False
     _order = "month desc, company_id"
     _rec_name = "month"
+    _depends = {
+        "delivery.complaint": ["received_date", "company_id", "request_type", "active"],
+        "delivery.shipment": ["date", "company_id", "outcome"],
+        "res.company": ["partner_id", "delivery_target_complaint_rate"],
+        "res.partner": ["tz"],
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -27,29 +41,44 @@ class DeliveryComplaintRateReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH complaints AS (
-                SELECT date_trunc('month', received_date)::date AS month, company_id,
-                       count(*) AS n
-                  FROM delivery_complaint
-                 WHERE request_type = 'complaint' AND active
+            WITH zones AS (%(zones)s),
+            complaints AS (
+                SELECT %(complaint_month)s AS month, c.company_id, count(*) AS n
+                  FROM delivery_complaint c
+                  JOIN zones z ON z.company_id = c.company_id
+                 WHERE %(counted_complaint)s
                  GROUP BY 1, 2
             ), deliveries AS (
-                SELECT date_trunc('month', date)::date AS month, company_id, count(*) AS n
-                  FROM delivery_shipment
+                SELECT %(delivery_month)s AS month, s.company_id, count(*) AS n
+                  FROM delivery_shipment s
+                  JOIN zones z ON z.company_id = s.company_id
+                 WHERE %(counted_delivery)s
                  GROUP BY 1, 2
+            ), months AS (
+                SELECT m.month, m.company_id,
+                       coalesce(c.n, 0) AS complaints, coalesce(d.n, 0) AS deliveries
+                  FROM (SELECT month, company_id FROM complaints
+                        UNION SELECT month, company_id FROM deliveries) m
+                  LEFT JOIN complaints c ON c.month = m.month AND c.company_id = m.company_id
+                  LEFT JOIN deliveries d ON d.month = m.month AND d.company_id = m.company_id
             )
             SELECT row_number() OVER (ORDER BY m.month, m.company_id) AS id,
                    m.month, m.company_id,
-                   coalesce(c.n, 0) AS complaint_count,
-                   coalesce(d.n, 0) AS delivery_count,
-                   CASE WHEN coalesce(d.n, 0) > 0
-                        THEN round(coalesce(c.n, 0) * 100.0 / d.n, 2) END AS complaint_rate,
-                   %(target)s::float AS target_rate,
-                   coalesce(c.n, 0) * 100.0 > %(target)s * coalesce(d.n, 0) AS above_target
-              FROM (SELECT month, company_id FROM complaints
-                    UNION SELECT month, company_id FROM deliveries) m
-              LEFT JOIN complaints c ON c.month = m.month AND c.company_id = m.company_id
-              LEFT JOIN deliveries d ON d.month = m.month AND d.company_id = m.company_id
+                   m.complaints AS complaint_count,
+                   m.deliveries AS delivery_count,
+                   %(rate)s AS complaint_rate,
+                   co.delivery_target_complaint_rate AS target_rate,
+                   coalesce(%(above)s, FALSE) AS above_target
+              FROM months m
+              JOIN res_company co ON co.id = m.company_id
             """,
-            target=COMPLAINT_RATE_TARGET,
+            zones=company_time_zones(self.env.user.tz),
+            complaint_month=local_month(SQL("c.received_date"), SQL("z.tz")),
+            delivery_month=local_month(SQL("s.date"), SQL("z.tz")),
+            counted_complaint=counted_complaint("c"),
+            counted_delivery=counted_delivery("s"),
+            rate=percent(SQL("m.complaints"), SQL("m.deliveries")),
+            above=misses_below(
+                SQL("m.complaints"), SQL("m.deliveries"), SQL("co.delivery_target_complaint_rate")
+            ),
         )

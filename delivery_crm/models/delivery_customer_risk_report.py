@@ -1,25 +1,45 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .delivery_rates import counted_complaint, counted_delivery
 from .delivery_tools import CUSTOMER_CLASSES
-
-# a customer is at risk when its deliveries of the last 90 days fall below this share of
-# the 90 days before, when it made this many complaints in 90 days, or when its visit is
-# overdue (000 §六, 001 §九: early warning before the evaluation)
-FALLING_SHARE = 0.8
-REPEATED_COMPLAINTS = 2
-WINDOW_DAYS = 90
 
 
 class DeliveryCustomerRiskReport(models.Model):
-    """Active customers showing a warning sign: falling volume, repeated complaints, or
-    an overdue visit (R11 dashboard)."""
+    """Active customers showing a warning sign (R11 dashboard; 000 §六, 001 §九: early
+    warning before the evaluation): revenue of the last window (of deliveries not
+    cancelled) below a share of the window before, repeated complaints in the last
+    window, or an overdue visit. The window, the share and the number of complaints
+    are settings of the customer's company (of the first company for a customer shared
+    by every company)."""
 
     _name = "delivery.customer.risk.report"
     _description = "Customers at risk"
     _auto = False
     _order = "risk_count desc, revenue_change"
     _rec_name = "partner_id"
+    _depends = {
+        "res.partner": [
+            "is_delivery_customer",
+            "active",
+            "customer_state",
+            "company_id",
+            "account_manager_id",
+            "tier_id",
+            "customer_class",
+            "last_visit_date",
+            "cooperation_start_date",
+        ],
+        "delivery.tier": ["visit_interval_days"],
+        "delivery.shipment": ["partner_id", "date", "revenue", "outcome"],
+        "delivery.complaint": ["partner_id", "request_type", "active", "received_date"],
+        "res.company": [
+            "active",
+            "delivery_risk_window_days",
+            "delivery_risk_falling_percent",
+            "delivery_risk_complaint_count",
+        ],
+    }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -30,10 +50,10 @@ class DeliveryCustomerRiskReport(models.Model):
         string="Classification",
         readonly=True,
     )
-    revenue_recent = fields.Float(string="Revenue, last 90 days", readonly=True)
-    revenue_before = fields.Float(string="Revenue, 90 days before", readonly=True)
+    revenue_recent = fields.Float(string="Revenue, last window", readonly=True)
+    revenue_before = fields.Float(string="Revenue, window before", readonly=True)
     revenue_change = fields.Float(string="Revenue change (%)", readonly=True, aggregator="avg")
-    complaints_recent = fields.Integer(string="Complaints, last 90 days", readonly=True)
+    complaints_recent = fields.Integer(string="Complaints, last window", readonly=True)
     next_visit_due = fields.Date(readonly=True)
     falling_volume = fields.Boolean(readonly=True)
     repeated_complaints = fields.Boolean(readonly=True)
@@ -44,26 +64,37 @@ class DeliveryCustomerRiskReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH volume AS (
+            WITH settings AS (
+                SELECT p.id AS partner_id,
+                       make_interval(days => co.delivery_risk_window_days) AS w,
+                       co.delivery_risk_falling_percent AS share,
+                       co.delivery_risk_complaint_count AS repeated
+                  FROM res_partner p
+                  JOIN res_company co ON co.id = coalesce(
+                      p.company_id, (SELECT min(id) FROM res_company WHERE active))
+                 WHERE p.is_delivery_customer AND p.active AND p.customer_state = 'active'
+            ), volume AS (
                 SELECT s.partner_id,
                        sum(s.revenue) FILTER (
-                           WHERE s.date >= now() at time zone 'UTC' - make_interval(days => %(w)s)
+                           WHERE s.date >= now() at time zone 'UTC' - st.w
                        ) AS recent,
                        sum(s.revenue) FILTER (
-                           WHERE s.date < now() at time zone 'UTC' - make_interval(days => %(w)s)
+                           WHERE s.date < now() at time zone 'UTC' - st.w
                        ) AS before
                   FROM delivery_shipment s
-                 WHERE s.date >= now() at time zone 'UTC' - make_interval(days => 2 * %(w)s)
+                  JOIN settings st ON st.partner_id = s.partner_id
+                 WHERE s.date >= now() at time zone 'UTC' - 2 * st.w AND %(counted_delivery)s
                  GROUP BY s.partner_id
             ), complaints AS (
                 SELECT c.partner_id, count(*) AS n
                   FROM delivery_complaint c
-                 WHERE c.request_type = 'complaint' AND c.active
-                   AND c.received_date >= now() at time zone 'UTC' - make_interval(days => %(w)s)
+                  JOIN settings st ON st.partner_id = c.partner_id
+                 WHERE %(counted_complaint)s
+                   AND c.received_date >= now() at time zone 'UTC' - st.w
                  GROUP BY c.partner_id
             ), base AS (
                 SELECT p.id AS partner_id, p.company_id, p.account_manager_id, p.tier_id,
-                       p.customer_class,
+                       p.customer_class, st.share, st.repeated,
                        coalesce(v.recent, 0) AS recent, coalesce(v.before, 0) AS before,
                        coalesce(c.n, 0) AS complaints,
                        CASE WHEN t.visit_interval_days > 0 THEN
@@ -71,14 +102,14 @@ class DeliveryCustomerRiskReport(models.Model):
                                     p.create_date::date) + t.visit_interval_days
                        END AS due
                   FROM res_partner p
+                  JOIN settings st ON st.partner_id = p.id
                   LEFT JOIN delivery_tier t ON t.id = p.tier_id
                   LEFT JOIN volume v ON v.partner_id = p.id
                   LEFT JOIN complaints c ON c.partner_id = p.id
-                 WHERE p.is_delivery_customer AND p.active AND p.customer_state = 'active'
             ), flagged AS (
                 SELECT b.*,
-                       b.before > 0 AND b.recent < b.before * %(share)s AS falling,
-                       b.complaints >= %(repeated)s AS repeated,
+                       b.before > 0 AND b.recent * 100.0 < b.before * b.share AS falling,
+                       b.complaints >= b.repeated AS repeated_signal,
                        b.due IS NOT NULL AND b.due < current_date AS overdue
                   FROM base b
             )
@@ -89,13 +120,12 @@ class DeliveryCustomerRiskReport(models.Model):
                         THEN round((f.recent - f.before) * 100.0 / f.before, 2) END
                        AS revenue_change,
                    f.complaints AS complaints_recent, f.due AS next_visit_due,
-                   f.falling AS falling_volume, f.repeated AS repeated_complaints,
+                   f.falling AS falling_volume, f.repeated_signal AS repeated_complaints,
                    f.overdue AS visit_overdue,
-                   f.falling::int + f.repeated::int + f.overdue::int AS risk_count
+                   f.falling::int + f.repeated_signal::int + f.overdue::int AS risk_count
               FROM flagged f
-             WHERE f.falling OR f.repeated OR f.overdue
+             WHERE f.falling OR f.repeated_signal OR f.overdue
             """,
-            w=WINDOW_DAYS,
-            share=FALLING_SHARE,
-            repeated=REPEATED_COMPLAINTS,
+            counted_delivery=counted_delivery("s"),
+            counted_complaint=counted_complaint("c"),
         )

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .delivery_evaluation_scheme import INDICATORS
+from .delivery_rates import counted_delivery, finished_delivery, on_time_delivery
 from .delivery_tools import CUSTOMER_CLASSES
 
 PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
@@ -306,18 +307,20 @@ class DeliveryEvaluation(models.Model):
                        COALESCE(SUM(s.revenue) FILTER (WHERE s.date < %(start)s), 0),
                        COUNT(*) FILTER (WHERE s.date >= %(start)s),
                        COUNT(*) FILTER (WHERE s.date < %(start)s),
-                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND s.outcome = 'delivered'),
-                       COUNT(*) FILTER (WHERE s.date >= %(start)s
-                                        AND s.outcome IN ('delivered', 'late', 'damaged', 'lost')),
+                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s),
+                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s),
                        COUNT(DISTINCT date_trunc(
                            'month', timezone(%(tz)s, timezone('UTC', s.date))))
                            FILTER (WHERE s.date >= %(start)s)
                   FROM delivery_shipment s
                  WHERE s.partner_id IN %(ids)s
                    AND s.date >= %(prev_start)s AND s.date < %(end)s
-                   AND s.outcome IS DISTINCT FROM 'cancelled'
+                   AND %(counted)s
                  GROUP BY s.partner_id
                 """,
+                on_time=on_time_delivery("s"),
+                finished=finished_delivery("s"),
+                counted=counted_delivery("s"),
                 start=bounds["start"],
                 prev_start=bounds["prev_start"],
                 end=bounds["end"],

@@ -45,7 +45,11 @@ class DeliveryEvaluationScheme(models.Model):
     weight_total = fields.Float(compute="_compute_weight_total", string="Total weight")
     # score mapping: the value scoring 0 (floor) and the value scoring 100 (target)
     satisfaction_floor = fields.Float(string="Satisfaction floor (%)", default=60.0)
-    satisfaction_target = fields.Float(string="Satisfaction target (%)", default=90.0)
+    # the targets default to the company's service targets (003 §1.2)
+    satisfaction_target = fields.Float(
+        string="Satisfaction target (%)",
+        default=lambda self: self.env.company.delivery_target_satisfaction,
+    )
     revenue_target = fields.Monetary(
         string="Monthly revenue target",
         currency_field="currency_id",
@@ -64,9 +68,15 @@ class DeliveryEvaluationScheme(models.Model):
     retention_target = fields.Float(string="Order retention target (%)", default=100.0)
     referral_target = fields.Integer(string="Referrals target", default=3)
     complaint_rate_floor = fields.Float(string="Complaint rate floor (%)", default=10.0)
-    complaint_rate_target = fields.Float(string="Complaint rate target (%)", default=1.0)
+    complaint_rate_target = fields.Float(
+        string="Complaint rate target (%)",
+        default=lambda self: self.env.company.delivery_target_complaint_rate,
+    )
     on_time_floor = fields.Float(string="On-time rate floor (%)", default=80.0)
-    on_time_target = fields.Float(string="On-time rate target (%)", default=98.0)
+    on_time_target = fields.Float(
+        string="On-time rate target (%)",
+        default=lambda self: self.env.company.delivery_target_on_time_rate,
+    )
     # results
     excellent_score = fields.Float(
         default=85.0, help="From this total score the customer is flagged for rewards."

@@ -1,16 +1,15 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from .delivery_complaint_rate_report import COMPLAINT_RATE_TARGET
-from .delivery_satisfaction_trend_report import SATISFACTION_TARGET
+from .delivery_rates import above_target, below_target
+from .delivery_shipment import EXCEPTION_OUTCOMES
 
 CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
 # key customers still looked after (a terminated customer leaves the report)
 REPORTED_STATES = ("potential", "active", "suspended")
-FINISHED_OUTCOMES = ("delivered", "late", "damaged", "lost")
-EXCEPTION_OUTCOMES = ("late", "damaged", "lost")
 
 
 class DeliveryKeyAccountReport(models.Model):
@@ -18,10 +17,12 @@ class DeliveryKeyAccountReport(models.Model):
     001 §四.2; R11), mailed to the company's Delivery CRM managers.
 
     A daily cron composes, once the month is over, one report per company and month:
-    for each key customer its tier, its latest evaluation KPIs, the deliveries,
-    revenue, exceptions and on-time rate of the month, the complaints and other
-    requests received in the month and the last visit; all figures come from a few
-    grouped queries, whatever the number of customers. The rendered report is kept
+    for each key customer its tier, its latest evaluation score, the satisfaction,
+    complaint rate and on-time rate of the month (computed as the evaluation computes
+    them, against the company's targets; "no data" when there is nothing to measure),
+    the deliveries, revenue and exceptions of the month, the other requests and the
+    last visit; all figures come from a few grouped queries, whatever the number of
+    customers. The rendered report is kept
     here and posted to the managers; ``UNIQUE(company_id, month)`` and the state make
     it go out once a month however often the cron runs."""
 
@@ -90,7 +91,7 @@ class DeliveryKeyAccountReport(models.Model):
 
     @api.model
     def _company_tz(self, company):
-        return company.partner_id.tz or self.env.user.tz or "UTC"
+        return company._delivery_tz()
 
     @api.model
     def _managers(self, company):
@@ -131,41 +132,31 @@ class DeliveryKeyAccountReport(models.Model):
     @api.model
     def _key_customer_rows(self, company, month):
         """One dict of figures per key customer of ``company`` for ``month`` (its
-        first day), from grouped queries: no query per customer."""
+        first day), from grouped queries: no query per customer. A rate without data
+        is ``None``; ``misses`` names the targets the customer missed this month."""
         customers = self._key_customers(company)
         if not customers:
             return []
-        customers.fetch(
-            [
-                "name",
-                "tier_id",
-                "account_manager_id",
-                "customer_state",
-                "kpi_date",
-                "kpi_score",
-                "kpi_satisfaction",
-                "kpi_complaint_rate",
-                "kpi_on_time_rate",
-                "last_visit_date",
-            ]
-        )
-        bounds = self.env["delivery.evaluation"]._period_bounds(
-            "monthly", month, self._company_tz(company)
-        )
+        customers.fetch(["name", "tier_id", "account_manager_id", "last_visit_date"])
+        tz = self._company_tz(company)
+        # sudo: the report counts every request and delivery of its customers, whoever
+        # handles them; it is for the managers
+        Evaluation = self.env["delivery.evaluation"].sudo()
+        # the month's figures as the evaluation computes them: one definition per rate
+        raw = Evaluation._compute_raw(customers, "monthly", month, tz)
+        bounds = Evaluation._period_bounds("monthly", month, tz)
         in_month = [
             ("partner_id", "in", customers.ids),
             ("date", ">=", bounds["start"]),
             ("date", "<", bounds["end"]),
-            ("outcome", "!=", "cancelled"),
+            ("outcome", "in", EXCEPTION_OUTCOMES),
         ]
-        # sudo: revenue is restricted to Delivery CRM users; the report is for managers
-        shipments = (
-            self.env["delivery.shipment"]
-            .sudo()
-            ._read_group(in_month, ["partner_id", "outcome"], ["__count", "revenue:sum"])
+        # sudo: as above
+        exceptions = dict(
+            self.env["delivery.shipment"].sudo()._read_group(in_month, ["partner_id"], ["__count"])
         )
-        # sudo: every request of the month is counted, whoever handles it
-        requests = (
+        # sudo: as above
+        other_requests = dict(
             self.env["delivery.complaint"]
             .sudo()
             ._read_group(
@@ -173,69 +164,63 @@ class DeliveryKeyAccountReport(models.Model):
                     ("partner_id", "in", customers.ids),
                     ("received_date", ">=", bounds["start"]),
                     ("received_date", "<", bounds["end"]),
+                    ("request_type", "!=", "complaint"),
                 ],
-                ["partner_id", "request_type"],
+                ["partner_id"],
                 ["__count"],
             )
         )
-        figures = {
-            customer: dict.fromkeys(
-                ("deliveries", "revenue", "finished", "on_time", "exceptions", "complaints"),
-                0,
-            )
-            | {"requests": 0}
-            for customer in customers
-        }
-        for customer, outcome, count, revenue in shipments:
-            row = figures[customer]
-            row["deliveries"] += count
-            row["revenue"] += revenue
-            if outcome in FINISHED_OUTCOMES:
-                row["finished"] += count
-            if outcome == "delivered":
-                row["on_time"] += count
-            if outcome in EXCEPTION_OUTCOMES:
-                row["exceptions"] += count
-        for customer, request_type, count in requests:
-            key = "complaints" if request_type == "complaint" else "requests"
-            figures[customer][key] += count
+        scores = self._latest_scores(customers)
         rows = []
         for customer in customers:
-            row = figures[customer]
+            figures = raw[customer.id]
+            satisfaction = figures["satisfaction"]
+            complaint_rate = figures["complaint_rate"]
+            on_time_rate = figures["on_time_rate"]
+            misses = set()
+            if below_target(satisfaction, company.delivery_target_satisfaction):
+                misses.add("satisfaction")
+            if above_target(complaint_rate, company.delivery_target_complaint_rate):
+                misses.add("complaint_rate")
+            if below_target(on_time_rate, company.delivery_target_on_time_rate):
+                misses.add("on_time_rate")
             rows.append(
                 {
                     "partner": customer,
                     "name": customer.name,
                     "tier": customer.tier_id.display_name or "",
                     "account_manager": customer.account_manager_id.name or "",
-                    "kpi_date": customer.kpi_date,
-                    "kpi_score": customer.kpi_score,
-                    "kpi_satisfaction": customer.kpi_satisfaction,
-                    "kpi_complaint_rate": customer.kpi_complaint_rate,
-                    "kpi_on_time_rate": customer.kpi_on_time_rate,
-                    "deliveries": row["deliveries"],
-                    "revenue": row["revenue"],
-                    "exceptions": row["exceptions"],
-                    "on_time_rate": (
-                        row["on_time"] * 100.0 / row["finished"] if row["finished"] else None
-                    ),
-                    "complaints": row["complaints"],
-                    "requests": row["requests"],
-                    "complaint_rate": (
-                        row["complaints"] * 100.0 / row["deliveries"] if row["deliveries"] else None
-                    ),
+                    "score": scores.get(customer.id),
+                    "satisfaction": satisfaction,
+                    "satisfaction_count": figures["satisfaction_count"],
+                    "deliveries": figures["delivery_count"],
+                    "revenue": figures["revenue"],
+                    "exceptions": exceptions.get(customer, 0),
+                    "on_time_rate": on_time_rate,
+                    "complaints": figures["complaint_count"],
+                    "requests": other_requests.get(customer, 0),
+                    "complaint_rate": complaint_rate,
                     "last_visit_date": customer.last_visit_date,
-                    # below the service targets (003 §1.2): satisfaction under 90 %,
-                    # complaint rate of 5 % or more (only where the KPIs were computed)
-                    "alert": bool(customer.kpi_date)
-                    and (
-                        customer.kpi_satisfaction < SATISFACTION_TARGET
-                        or customer.kpi_complaint_rate >= COMPLAINT_RATE_TARGET
-                    ),
+                    "misses": misses,
+                    "alert": bool(misses),
                 }
             )
         rows.sort(key=lambda r: (-r["revenue"], r["name"] or ""))
         return rows
+
+    @api.model
+    def _latest_scores(self, customers):
+        """{customer id: score of its latest evaluation}, for the customers evaluated
+        with a score (a customer absent has no score: "not evaluated yet")."""
+        customers.flush_recordset(["kpi_score", "kpi_date"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, kpi_score FROM res_partner WHERE id IN %s"
+                " AND kpi_score IS NOT NULL AND kpi_date IS NOT NULL",
+                tuple(customers.ids),
+            )
+        )
+        return {partner_id: float(score) for partner_id, score in rows}
 
     # ------------------------------------------------------------------ sending
     @api.model
@@ -267,12 +252,16 @@ class DeliveryKeyAccountReport(models.Model):
                 "alerts": sum(1 for r in rows if r["alert"]),
             },
             "note": self.env._(
-                "Highlighted rows are below the service targets: satisfaction of at least "
-                "%(satisfaction)s%% and a complaint rate under %(complaint)s%%. Evaluation "
-                "figures are those of each customer's latest evaluation; deliveries, revenue, "
-                "exceptions and requests are those of the month.",
-                satisfaction=f"{SATISFACTION_TARGET:.0f}",
-                complaint=f"{COMPLAINT_RATE_TARGET:.0f}",
+                "Highlighted rows miss a service target this month: satisfaction of at "
+                "least %(satisfaction)s%%, a complaint rate under %(complaint)s%% or an "
+                "on-time rate of at least %(on_time)s%%. Satisfaction counts the month's "
+                "ratings, return-visit scores and surveys; the complaint rate is the "
+                'complaints per hundred deliveries not cancelled. "No data": nothing to '
+                "measure this month. The evaluation score is that of each customer's "
+                "latest evaluation.",
+                satisfaction=f"{company.delivery_target_satisfaction:g}",
+                complaint=f"{company.delivery_target_complaint_rate:g}",
+                on_time=f"{company.delivery_target_on_time_rate:g}",
             ),
             "format_date": lambda day: format_date(env, day, lang_code=lang) if day else "",
         }

@@ -3,21 +3,101 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
-from .delivery_visit import SATISFIED_SCORE
+from .delivery_rates import company_time_zones, local_month, misses_at_least, percent
+from .delivery_survey_invitation import SATISFIED_SCORE as SURVEY_SATISFIED_SCORE
+from .delivery_visit import SATISFIED_SCORE as VISIT_SATISFIED_SCORE
 
-# 003 §七.2 / SPEC R8: customer satisfaction of at least 90 %
-SATISFACTION_TARGET = 90.0
+# what :func:`satisfaction_answers` reads (flushed before a report reads it)
+SATISFACTION_ANSWER_DEPENDS = {
+    "rating.rating": ["res_model", "res_id", "rating", "consumed", "rated_on"],
+    "delivery.complaint": ["partner_id", "company_id", "user_id"],
+    "delivery.visit": [
+        "partner_id",
+        "company_id",
+        "user_id",
+        "state",
+        "visit_date",
+        "satisfaction_score",
+    ],
+    "delivery.survey.invitation": ["partner_id", "company_id", "user_input_id"],
+    "survey.user_input": ["state", "end_datetime"],
+    "survey.user_input.line": [
+        "user_input_id",
+        "question_id",
+        "answer_type",
+        "skipped",
+        "answer_score",
+    ],
+    "survey.question.answer": ["question_id", "answer_score"],
+    "res.partner": ["account_manager_id"],
+    "res.company": ["active"],
+}
+
+
+def satisfaction_answers(env):
+    """Every satisfaction answer, as the evaluation's satisfaction indicator counts
+    them (``delivery.evaluation._get_satisfaction_data``): the ratings of requests
+    (Odoo's "satisfied" threshold), the scores of return visits (4 of 5 or more) and
+    the completed satisfaction surveys (average of the rated questions 4 of 5 or
+    more).
+
+    One row per answer: ``partner_id`` (the customer), ``company_id``, ``user_id`` (the
+    staff member it is credited to: the request's owner, the visitor, the customer's
+    account manager for a survey), ``answered_at`` (naive UTC) and ``satisfied``.
+    A survey of a customer shared by every company counts in the first company, as
+    the evaluation does."""
+    Invitation = env["delivery.survey.invitation"]
+    return SQL(
+        """
+        SELECT c.partner_id, c.company_id, c.user_id, r.rated_on AS answered_at,
+               r.rating >= %(rating_satisfied)s AS satisfied
+          FROM rating_rating r
+          JOIN delivery_complaint c ON c.id = r.res_id
+         WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
+           AND r.rated_on IS NOT NULL
+        UNION ALL
+        SELECT v.partner_id, v.company_id, v.user_id, v.visit_date,
+               v.satisfaction_score::int >= %(visit_satisfied)s
+          FROM delivery_visit v
+         WHERE v.state = 'done' AND v.satisfaction_score IS NOT NULL
+           AND v.visit_date IS NOT NULL
+        UNION ALL
+        SELECT i.partner_id,
+               coalesce(i.company_id,
+                        (SELECT min(id) FROM res_company WHERE active)),
+               p.account_manager_id, ui.end_datetime,
+               avg(l.answer_score) >= %(survey_satisfied)s
+          FROM delivery_survey_invitation i
+          JOIN res_partner p ON p.id = i.partner_id
+          JOIN survey_user_input ui ON ui.id = i.user_input_id
+          JOIN survey_user_input_line l ON l.user_input_id = ui.id
+         WHERE ui.state = 'done' AND ui.end_datetime IS NOT NULL AND %(rated)s
+         GROUP BY i.id, i.partner_id, i.company_id, p.account_manager_id, ui.id,
+                  ui.end_datetime
+        """,
+        rating_satisfied=RATING_LIMIT_SATISFIED,
+        visit_satisfied=VISIT_SATISFIED_SCORE,
+        survey_satisfied=SURVEY_SATISFIED_SCORE,
+        rated=Invitation._rated_lines_condition(),
+    )
 
 
 class DeliverySatisfactionTrendReport(models.Model):
-    """Satisfaction per month and company — the share of satisfied answers among the
-    ratings of requests and the scores of return visits — against the 90 % target."""
+    """Satisfaction per month (of the company's time zone) and company — the share of
+    satisfied answers among the ratings of requests, the scores of return visits and
+    the completed satisfaction surveys, as in the evaluation — against the company's
+    satisfaction target. A month without answers has no row: it is "no data", not
+    0 % nor below the target."""
 
     _name = "delivery.satisfaction.trend.report"
     _description = "Satisfaction by month"
     _auto = False
     _order = "month desc, company_id"
     _rec_name = "month"
+    _depends = SATISFACTION_ANSWER_DEPENDS | {
+        "res.company": ["active", "partner_id", "delivery_target_satisfaction"],
+        "res.partner": ["account_manager_id", "tz"],
+    }
 
     month = fields.Date(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -31,28 +111,29 @@ class DeliverySatisfactionTrendReport(models.Model):
     def _table_query(self):
         return SQL(
             """
-            WITH answers AS (
-                SELECT date_trunc('month', r.rated_on)::date AS month, c.company_id,
-                       (r.rating >= %(rating_satisfied)s)::int AS satisfied
-                  FROM rating_rating r
-                  JOIN delivery_complaint c ON c.id = r.res_id
-                 WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
-                   AND r.rated_on IS NOT NULL
-                UNION ALL
-                SELECT date_trunc('month', v.visit_date)::date, v.company_id,
-                       (v.satisfaction_score::int >= %(visit_satisfied)s)::int
-                  FROM delivery_visit v
-                 WHERE v.state = 'done' AND v.satisfaction_score IS NOT NULL
+            WITH zones AS (%(zones)s),
+            answers AS (%(answers)s),
+            monthly AS (
+                SELECT %(month)s AS month, a.company_id, count(*) AS answers,
+                       count(*) FILTER (WHERE a.satisfied) AS satisfied
+                  FROM answers a
+                  JOIN zones z ON z.company_id = a.company_id
+                 GROUP BY 1, 2
             )
-            SELECT row_number() OVER (ORDER BY month, company_id) AS id, month, company_id,
-                   count(*) AS answer_count, sum(satisfied) AS satisfied_count,
-                   round(sum(satisfied) * 100.0 / count(*), 2) AS satisfaction,
-                   %(target)s::float AS target,
-                   sum(satisfied) * 100.0 < %(target)s * count(*) AS below_target
-              FROM answers
-             GROUP BY month, company_id
+            SELECT row_number() OVER (ORDER BY m.month, m.company_id) AS id,
+                   m.month, m.company_id,
+                   m.answers AS answer_count, m.satisfied AS satisfied_count,
+                   %(satisfaction)s AS satisfaction,
+                   co.delivery_target_satisfaction AS target,
+                   coalesce(%(below)s, FALSE) AS below_target
+              FROM monthly m
+              JOIN res_company co ON co.id = m.company_id
             """,
-            rating_satisfied=RATING_LIMIT_SATISFIED,
-            visit_satisfied=SATISFIED_SCORE,
-            target=SATISFACTION_TARGET,
+            zones=company_time_zones(self.env.user.tz),
+            answers=satisfaction_answers(self.env),
+            month=local_month(SQL("a.answered_at"), SQL("z.tz")),
+            satisfaction=percent(SQL("m.satisfied"), SQL("m.answers")),
+            below=misses_at_least(
+                SQL("m.satisfied"), SQL("m.answers"), SQL("co.delivery_target_satisfaction")
+            ),
         )

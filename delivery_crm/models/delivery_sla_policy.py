@@ -66,7 +66,11 @@ class DeliverySlaPolicy(models.Model):
             return best.first_response_hours, best.resolution_hours
         if tier:
             return tier.first_response_hours, tier.resolution_hours
-        return 2.0, 24.0
+        company = company or self.env.company
+        return (
+            company.delivery_target_first_response_hours,
+            company.delivery_target_resolution_hours,
+        )
 
     @api.model
     def _sla_hours(self, request_type, tier, priority, company):

@@ -1,9 +1,17 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
-
-from .delivery_visit import SATISFIED_SCORE
+from .delivery_rates import (
+    company_time_zones,
+    counted_complaint,
+    local_date,
+    misses_at_least,
+    percent,
+)
+from .delivery_satisfaction_trend_report import (
+    SATISFACTION_ANSWER_DEPENDS,
+    satisfaction_answers,
+)
 
 
 class DeliveryStaffKpiReport(models.Model):
@@ -11,15 +19,64 @@ class DeliveryStaffKpiReport(models.Model):
     developed, satisfaction of their customers, complaints attributed to them, SLA
     compliance and times of the requests they own, visits planned and done, training.
 
-    Each figure is counted in the month of its event: a conversion, a request's
-    resolution, a rating, a visit, a training. ``customers_count`` is the customers the
-    person manages today, repeated on each of their rows."""
+    Each figure is counted in the month (of the person's company time zone) of its
+    event: a conversion, a request's resolution, a satisfaction answer, a visit, a
+    training. Satisfaction counts the answers the evaluation counts, credited to the
+    owner of the rated request, to the visitor of a return visit and to the account
+    manager of a customer answering a survey. A rate, a mean time or a satisfaction
+    without anything to measure is "no data" (empty), never 0, and stays out of the
+    averages; the company's targets flag the figures that miss them.
+    ``customers_count`` is the customers the person manages today, repeated on each of
+    their rows."""
 
     _name = "delivery.staff.kpi.report"
     _description = "Staff performance"
     _auto = False
     _order = "month desc, user_id"
     _rec_name = "user_id"
+    _depends = SATISFACTION_ANSWER_DEPENDS | {
+        "res.partner": [
+            "account_manager_id",
+            "converted_by_id",
+            "conversion_date",
+            "is_delivery_customer",
+            "active",
+            "tz",
+        ],
+        "delivery.complaint": [
+            "partner_id",
+            "company_id",
+            "user_id",
+            "responsible_id",
+            "request_type",
+            "active",
+            "received_date",
+            "resolved_date",
+            "sla_response_status",
+            "sla_resolution_status",
+            "first_response_time",
+            "resolution_time",
+        ],
+        "delivery.visit": [
+            "partner_id",
+            "company_id",
+            "user_id",
+            "state",
+            "visit_date",
+            "planned_date",
+            "satisfaction_score",
+        ],
+        "delivery.staff.training": ["user_id", "date", "state", "kind", "hours", "score"],
+        "delivery.service.team": ["leader_id", "member_ids", "active"],
+        "res.users": ["company_id"],
+        "res.company": [
+            "active",
+            "partner_id",
+            "delivery_target_satisfaction",
+            "delivery_target_first_response_hours",
+            "delivery_target_resolution_hours",
+        ],
+    }
 
     month = fields.Date(readonly=True)
     user_id = fields.Many2one("res.users", string="Staff member", readonly=True)
@@ -43,14 +100,28 @@ class DeliveryStaffKpiReport(models.Model):
     trainings_done = fields.Integer(string="Trainings done", readonly=True)
     training_hours = fields.Float(string="Training hours", readonly=True)
     exam_score = fields.Float(string="Mean exam score", readonly=True, aggregator="avg")
+    satisfaction_target = fields.Float(
+        string="Satisfaction target (%)", readonly=True, aggregator="max"
+    )
+    first_response_target = fields.Float(
+        string="First response target (h)", readonly=True, aggregator="max"
+    )
+    resolution_target = fields.Float(string="Solution target (h)", readonly=True, aggregator="max")
+    satisfaction_below_target = fields.Boolean(string="Satisfaction below target", readonly=True)
+    response_over_target = fields.Boolean(string="First response over target", readonly=True)
+    resolution_over_target = fields.Boolean(string="Solution over target", readonly=True)
 
     @property
     def _table_query(self):
         return SQL(
             """
-            WITH events AS (
+            WITH zones AS (%(zones)s),
+            answers AS (%(answers)s),
+            events AS (
+                -- each event at a UTC time (at) or on a day (day)
                 -- customers developed: conversions credited to the developer
-                SELECT p.converted_by_id AS user_id, p.conversion_date AS day,
+                SELECT p.converted_by_id AS user_id, NULL::timestamp AS at,
+                       p.conversion_date AS day,
                        1 AS developed, 0 AS attributed, 0 AS resolved, 0 AS met,
                        NULL::float AS first_response, NULL::float AS resolution,
                        0 AS answers, 0 AS satisfied, 0 AS planned, 0 AS visited,
@@ -59,14 +130,13 @@ class DeliveryStaffKpiReport(models.Model):
                  WHERE p.converted_by_id IS NOT NULL AND p.conversion_date IS NOT NULL
                 UNION ALL
                 -- complaints attributed to their responsible person
-                SELECT c.responsible_id, c.received_date::date,
+                SELECT c.responsible_id, c.received_date, NULL,
                        0, 1, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL
                   FROM delivery_complaint c
-                 WHERE c.responsible_id IS NOT NULL AND c.request_type = 'complaint'
-                   AND c.active
+                 WHERE c.responsible_id IS NOT NULL AND %(counted_complaint)s
                 UNION ALL
                 -- requests owned and resolved: SLA compliance and times
-                SELECT c.user_id, c.resolved_date::date, 0, 0, 1,
+                SELECT c.user_id, c.resolved_date, NULL, 0, 0, 1,
                        (c.sla_response_status = 'met'
                         AND c.sla_resolution_status = 'met')::int,
                        c.first_response_time, c.resolution_time,
@@ -74,40 +144,33 @@ class DeliveryStaffKpiReport(models.Model):
                   FROM delivery_complaint c
                  WHERE c.user_id IS NOT NULL AND c.resolved_date IS NOT NULL AND c.active
                 UNION ALL
-                -- ratings of the requests they own
-                SELECT c.user_id, r.rated_on::date, 0, 0, 0, 0, NULL, NULL,
-                       1, (r.rating >= %(rating_satisfied)s)::int, 0, 0, 0, 0, NULL
-                  FROM rating_rating r
-                  JOIN delivery_complaint c ON c.id = r.res_id
-                 WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
-                   AND c.user_id IS NOT NULL AND r.rated_on IS NOT NULL
-                UNION ALL
-                -- return-visit scores of the visits they made
-                SELECT v.user_id, v.visit_date::date, 0, 0, 0, 0, NULL, NULL,
-                       1, (v.satisfaction_score::int >= %(visit_satisfied)s)::int,
-                       0, 0, 0, 0, NULL
-                  FROM delivery_visit v
-                 WHERE v.state = 'done' AND v.satisfaction_score IS NOT NULL
+                -- satisfaction answers credited to them: ratings of the requests they
+                -- own, scores of the visits they made, surveys of their customers
+                SELECT a.user_id, a.answered_at, NULL, 0, 0, 0, 0, NULL, NULL,
+                       1, a.satisfied::int, 0, 0, 0, 0, NULL
+                  FROM answers a
                 UNION ALL
                 -- visits planned (not cancelled) in the month of their plan
-                SELECT v.user_id, v.planned_date::date, 0, 0, 0, 0, NULL, NULL, 0, 0,
+                SELECT v.user_id, v.planned_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
                        1, 0, 0, 0, NULL
                   FROM delivery_visit v
                  WHERE v.state != 'cancelled'
                 UNION ALL
                 -- visits done in the month of the visit
-                SELECT v.user_id, v.visit_date::date, 0, 0, 0, 0, NULL, NULL, 0, 0,
+                SELECT v.user_id, v.visit_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
                        0, 1, 0, 0, NULL
                   FROM delivery_visit v
                  WHERE v.state = 'done'
                 UNION ALL
                 -- trainings and exams done
-                SELECT t.user_id, t.date, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0,
+                SELECT t.user_id, NULL, t.date, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0,
                        1, t.hours, CASE WHEN t.kind = 'exam' THEN t.score END
                   FROM delivery_staff_training t
                  WHERE t.state = 'done'
             ), monthly AS (
-                SELECT e.user_id, date_trunc('month', e.day)::date AS month,
+                -- months of the staff member's company time zone
+                SELECT e.user_id,
+                       date_trunc('month', coalesce(e.day, %(local_day)s))::date AS month,
                        sum(e.developed) AS developed, sum(e.attributed) AS attributed,
                        sum(e.resolved) AS resolved, sum(e.met) AS met,
                        avg(e.first_response) AS first_response,
@@ -117,7 +180,9 @@ class DeliveryStaffKpiReport(models.Model):
                        sum(e.trainings) AS trainings, sum(e.training_hours) AS hours,
                        avg(e.exam) AS exam
                   FROM events e
-                 WHERE e.user_id IS NOT NULL AND e.day IS NOT NULL
+                  JOIN res_users u ON u.id = e.user_id
+                  JOIN zones z ON z.company_id = u.company_id
+                 WHERE e.day IS NOT NULL OR e.at IS NOT NULL
                  GROUP BY 1, 2
             ), managed AS (
                 SELECT account_manager_id AS user_id, count(*) AS customers
@@ -139,29 +204,41 @@ class DeliveryStaffKpiReport(models.Model):
                    m.month, m.user_id, team.team_id, u.company_id,
                    coalesce(managed.customers, 0) AS customers_count,
                    m.developed AS customers_developed,
-                   CASE WHEN m.answers > 0
-                        THEN round(m.satisfied * 100.0 / m.answers, 2) ELSE 0 END
-                       AS satisfaction,
+                   %(satisfaction)s AS satisfaction,
                    m.answers AS satisfaction_count,
                    m.satisfied AS satisfied_count,
                    m.attributed AS complaints_attributed,
                    m.met AS sla_met,
                    m.resolved AS sla_total,
-                   CASE WHEN m.resolved > 0
-                        THEN round(m.met * 100.0 / m.resolved, 2) ELSE 0 END
-                       AS sla_compliance,
-                   coalesce(m.first_response, 0) AS first_response_hours,
-                   coalesce(m.resolution, 0) AS resolution_hours,
+                   %(compliance)s AS sla_compliance,
+                   m.first_response AS first_response_hours,
+                   m.resolution AS resolution_hours,
                    m.planned AS visits_planned,
                    m.visited AS visits_done,
                    m.trainings AS trainings_done,
                    m.hours AS training_hours,
-                   coalesce(m.exam, 0) AS exam_score
+                   coalesce(m.exam, 0) AS exam_score,
+                   co.delivery_target_satisfaction AS satisfaction_target,
+                   co.delivery_target_first_response_hours AS first_response_target,
+                   co.delivery_target_resolution_hours AS resolution_target,
+                   coalesce(%(below_satisfaction)s, FALSE) AS satisfaction_below_target,
+                   coalesce(m.first_response > co.delivery_target_first_response_hours,
+                            FALSE) AS response_over_target,
+                   coalesce(m.resolution > co.delivery_target_resolution_hours,
+                            FALSE) AS resolution_over_target
               FROM monthly m
               JOIN res_users u ON u.id = m.user_id
+              JOIN res_company co ON co.id = u.company_id
               LEFT JOIN managed ON managed.user_id = m.user_id
               LEFT JOIN team ON team.user_id = m.user_id
             """,
-            rating_satisfied=RATING_LIMIT_SATISFIED,
-            visit_satisfied=SATISFIED_SCORE,
+            zones=company_time_zones(self.env.user.tz),
+            answers=satisfaction_answers(self.env),
+            counted_complaint=counted_complaint("c"),
+            local_day=local_date(SQL("e.at"), SQL("z.tz")),
+            satisfaction=percent(SQL("m.satisfied"), SQL("m.answers")),
+            compliance=percent(SQL("m.met"), SQL("m.resolved")),
+            below_satisfaction=misses_at_least(
+                SQL("m.satisfied"), SQL("m.answers"), SQL("co.delivery_target_satisfaction")
+            ),
         )

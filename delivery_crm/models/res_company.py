@@ -68,6 +68,55 @@ class ResCompany(models.Model):
         help="A visit checked in farther than this from the customer's address is flagged.",
     )
 
+    # service targets (003 §1.2, §八; R8): read by every report, dashboard and alert,
+    # the key-customer report, the SLA fallback and the evaluation scheme defaults
+    delivery_target_satisfaction = fields.Float(
+        string="Satisfaction target (%)",
+        default=90.0,
+        help="Customer satisfaction must reach at least this share of satisfied answers "
+        "(003 §1.2: 90% or more).",
+    )
+    delivery_target_complaint_rate = fields.Float(
+        string="Complaint rate target (%)",
+        default=5.0,
+        help="Complaints per hundred deliveries (cancelled ones left out) must stay below "
+        "this (003 §1.2: under 5%).",
+    )
+    delivery_target_first_response_hours = fields.Float(
+        string="First response target (hours)",
+        default=2.0,
+        help="A first answer within this many hours (003 §1.2: 2 hours); the SLA of a "
+        "request no policy or tier covers.",
+    )
+    delivery_target_resolution_hours = fields.Float(
+        string="Solution target (hours)",
+        default=24.0,
+        help="A solution within this many hours (003 §1.2: 24 hours); the SLA of a "
+        "request no policy or tier covers.",
+    )
+    delivery_target_on_time_rate = fields.Float(
+        string="On-time rate target (%)",
+        default=90.0,
+        help="At least this share of the finished deliveries must be delivered on time.",
+    )
+    # customers at risk (R11 dashboard): the warning signs
+    delivery_risk_window_days = fields.Integer(
+        string="Risk window (days)",
+        default=90,
+        help="Revenue and complaints are compared over windows of this many days.",
+    )
+    delivery_risk_falling_percent = fields.Float(
+        string="Falling volume below (%)",
+        default=80.0,
+        help="A customer whose revenue of the last window falls below this share of the "
+        "window before is at risk.",
+    )
+    delivery_risk_complaint_count = fields.Integer(
+        string="Repeated complaints from",
+        default=2,
+        help="A customer who made this many complaints in the last window is at risk.",
+    )
+
     _delivery_complaint_warning_range = models.Constraint(
         "CHECK (delivery_complaint_warning_percent BETWEEN 0 AND 100)",
         "The SLA warning share must be between 0 and 100%.",
@@ -108,3 +157,60 @@ class ResCompany(models.Model):
         self.ensure_one()
         field = SLA_PRIORITY_SHARE_FIELDS.get(priority or "0")
         return self[field] / 100.0 if field else 1.0
+
+    @api.constrains(
+        "delivery_target_satisfaction",
+        "delivery_target_complaint_rate",
+        "delivery_target_on_time_rate",
+        "delivery_target_first_response_hours",
+        "delivery_target_resolution_hours",
+        "delivery_risk_window_days",
+        "delivery_risk_falling_percent",
+        "delivery_risk_complaint_count",
+    )
+    def _check_delivery_targets(self):
+        percents = (
+            "delivery_target_satisfaction",
+            "delivery_target_complaint_rate",
+            "delivery_target_on_time_rate",
+            "delivery_risk_falling_percent",
+        )
+        for company in self:
+            for field in percents:
+                if not 0 < company[field] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be above 0 and at most 100 "
+                            "(not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            value=company[field],
+                        )
+                    )
+            response = company.delivery_target_first_response_hours
+            resolution = company.delivery_target_resolution_hours
+            if response <= 0 or resolution < response:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the first response target must be positive and the "
+                        "solution target at least as long (not %(response)s h and "
+                        "%(resolution)s h).",
+                        company=company.name,
+                        response=response,
+                        resolution=resolution,
+                    )
+                )
+            if company.delivery_risk_window_days < 1 or company.delivery_risk_complaint_count < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the risk window and the number of repeated complaints "
+                        "must be at least 1.",
+                        company=company.name,
+                    )
+                )
+
+    def _delivery_tz(self):
+        """The company's time zone for periods and months (its address's, else the
+        user's, else UTC), as the evaluation uses it."""
+        self.ensure_one()
+        return self.partner_id.tz or self.env.user.tz or "UTC"

@@ -31,3 +31,28 @@ class ResConfigSettings(models.TransientModel):
     delivery_sla_priority_urgent_percent = fields.Integer(
         related="company_id.delivery_sla_priority_urgent_percent", readonly=False
     )
+    # service targets and the warning signs of customers at risk
+    delivery_target_satisfaction = fields.Float(
+        related="company_id.delivery_target_satisfaction", readonly=False
+    )
+    delivery_target_complaint_rate = fields.Float(
+        related="company_id.delivery_target_complaint_rate", readonly=False
+    )
+    delivery_target_first_response_hours = fields.Float(
+        related="company_id.delivery_target_first_response_hours", readonly=False
+    )
+    delivery_target_resolution_hours = fields.Float(
+        related="company_id.delivery_target_resolution_hours", readonly=False
+    )
+    delivery_target_on_time_rate = fields.Float(
+        related="company_id.delivery_target_on_time_rate", readonly=False
+    )
+    delivery_risk_window_days = fields.Integer(
+        related="company_id.delivery_risk_window_days", readonly=False
+    )
+    delivery_risk_falling_percent = fields.Float(
+        related="company_id.delivery_risk_falling_percent", readonly=False
+    )
+    delivery_risk_complaint_count = fields.Integer(
+        related="company_id.delivery_risk_complaint_count", readonly=False
+    )

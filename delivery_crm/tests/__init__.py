@@ -16,6 +16,7 @@ from . import test_delivery_reports
 from . import test_delivery_xlsx
 from . import test_delivery_survey
 from . import test_delivery_key_account
+from . import test_delivery_targets
 from . import test_delivery_audit
 from . import test_delivery_access_grant
 from . import test_delivery_security

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from freezegun import freeze_time
+from lxml import html
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -130,15 +131,19 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
         self.assertAlmostEqual(row["complaint_rate"], 100.0 / 3)
         self.assertEqual(row["last_visit_date"], date(2026, 3, 18))
         self.assertEqual(row["tier"], self.key.tier_id.display_name)
-        self.assertEqual(
-            (row["kpi_score"], row["kpi_satisfaction"], row["kpi_complaint_rate"]),
-            (72.5, 85.0, 2.0),
-        )
-        self.assertTrue(row["alert"])  # satisfaction 85 % < 90 % target
+        self.assertEqual(row["score"], 72.5)  # of the latest evaluation
+        self.assertIsNone(row["satisfaction"])  # no answer this month
+        # complaint rate 33 % (not under 5 %), on time 33 % (not 90 %)
+        self.assertEqual(row["misses"], {"complaint_rate", "on_time_rate"})
+        self.assertTrue(row["alert"])
         quiet = self._row(rows, self.key_quiet)
         self.assertEqual((quiet["deliveries"], quiet["revenue"], quiet["complaints"]), (0, 0, 0))
-        self.assertIsNone(quiet["on_time_rate"])
-        self.assertFalse(quiet["alert"])  # not evaluated yet
+        self.assertIsNone(quiet["score"])  # not evaluated yet
+        self.assertEqual(
+            (quiet["on_time_rate"], quiet["complaint_rate"], quiet["satisfaction"]),
+            (None, None, None),
+        )
+        self.assertFalse(quiet["alert"])  # no data is not below a target
 
     def test_report_mailed_to_managers_once_a_month(self):
         self._send_on("2026-04-02")
@@ -183,6 +188,41 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
             report.with_user(self.user_crm).read(["body_html"])
         with self.assertRaises(AccessError):
             report.with_user(self.user_manager).write({"state": "draft"})
+
+    def _body_rows(self, report):
+        """{customer name: (highlighted, cell texts)} of the report's table."""
+        rows = {}
+        for tr in html.fromstring(str(report.body_html)).xpath("//tbody/tr"):
+            cells = [" ".join(td.text_content().split()) for td in tr.xpath("td")]
+            rows[cells[0]] = ("FCEBEB" in (tr.get("style") or ""), cells)
+        return rows
+
+    def test_no_data_is_never_below_target(self):
+        """The month's evaluation finds no satisfaction answer and no delivery for the
+        quiet key customer: the report shows "No data" and does not flag it."""
+        with freeze_time("2026-04-01 02:00:00"):
+            self._run_cron("delivery_crm.ir_cron_evaluation_monthly")
+        self.assertEqual(self.key_quiet.kpi_date, date(2026, 3, 31))  # evaluated
+        self._send_on("2026-04-02")
+        rows = self._body_rows(self._report())
+        highlighted, cells = rows[self.key_quiet.name]
+        self.assertFalse(highlighted)
+        self.assertIn("No data", cells)
+        self.assertNotIn("0.0", cells)
+        # the key customer misses the complaint-rate (1 of 3: 33 %) and on-time targets
+        highlighted, cells = rows[self.key.name]
+        self.assertTrue(highlighted)
+        self.assertIn("33.3", cells)
+
+    def test_targets_are_the_settings(self):
+        self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create(
+            {"delivery_target_complaint_rate": 40.0, "delivery_target_on_time_rate": 30.0}
+        ).execute()
+        self._send_on("2026-04-02")
+        report = self._report()
+        highlighted, _cells = self._body_rows(report)[self.key.name]
+        self.assertFalse(highlighted)  # 33 % is below 40 %, on time 33 % reaches 30 %
+        self.assertIn("under 40%", str(report.body_html))
 
     # ------------------------------------------------------------------ plans
     def _plan(self, user=None, **vals):

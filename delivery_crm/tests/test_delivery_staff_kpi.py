@@ -162,6 +162,59 @@ class TestStaffKpi(DeliveryCrmCommon):
         # the other staff member owns the complaint but was not its responsible person
         self.assertFalse(self._kpi(self.other).complaints_attributed)
 
+    def test_no_data_is_not_zero(self):
+        """A month in which a staff member only planned a visit has no satisfaction,
+        SLA compliance nor times: they are left out of the averages, not counted 0."""
+        base = datetime(2026, 3, 10, 2, 0)
+        self._inquiry(self.user_crm, base, base + timedelta(hours=1), rate=5)
+        self.env["delivery.visit"].create(
+            {
+                "name": "Planned only",
+                "partner_id": self.customer.id,
+                "user_id": self.other.id,
+                "planned_date": datetime(2026, 3, 5, 2, 0),
+            }
+        )
+        self.env.flush_all()
+        Kpi = self.env["delivery.staff.kpi.report"].with_user(self.user_manager)
+        domain = [("month", "=", MARCH), ("user_id", "in", (self.user_crm | self.other).ids)]
+        self.assertEqual(Kpi.search_count(domain), 2)
+        [(satisfaction, compliance, response, resolution)] = Kpi._read_group(
+            domain,
+            aggregates=[
+                "satisfaction:avg",
+                "sla_compliance:avg",
+                "first_response_hours:avg",
+                "resolution_hours:avg",
+            ],
+        )
+        self.assertEqual((satisfaction, compliance), (100.0, 100.0))
+        self.assertAlmostEqual(response, 1.0)
+        self.assertAlmostEqual(resolution, 1.0)
+
+    def test_targets_are_the_settings(self):
+        base = datetime(2026, 3, 10, 2, 0)
+        # answered in 3 h: the first response is over the 2 h target
+        self._inquiry(self.user_crm, base, base + timedelta(hours=3), rate=1)
+        row = self._kpi(self.user_crm)
+        self.assertEqual(
+            (row.satisfaction_target, row.first_response_target, row.resolution_target),
+            (90.0, 2.0, 24.0),
+        )
+        self.assertTrue(row.satisfaction_below_target)
+        self.assertTrue(row.response_over_target)
+        self.assertFalse(row.resolution_over_target)
+        self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create(
+            {"delivery_target_first_response_hours": 4.0}
+        ).execute()
+        self.env.invalidate_all()  # the next request of the web client reads afresh
+        row = self._kpi(self.user_crm)
+        self.assertEqual(row.first_response_target, 4.0)
+        self.assertFalse(row.response_over_target)
+        # no answer at all: not below the satisfaction target
+        self._inquiry(self.other, base, base + timedelta(hours=1))
+        self.assertFalse(self._kpi(self.other).satisfaction_below_target)
+
     def test_staff_see_their_own_figures(self):
         self._inquiry(self.user_crm, datetime(2026, 3, 10, 2), datetime(2026, 3, 10, 3))
         self._inquiry(self.other, datetime(2026, 3, 10, 2), datetime(2026, 3, 10, 3))

@@ -602,6 +602,32 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
             staff["Total"]["Trainings done"], sum(r["trainings_done"] for r in records)
         )
 
+    def test_targets_in_staff_kpis(self):
+        """The monthly sheet shows the company's targets; a figure that misses its
+        target is red."""
+        self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create(
+            {"delivery_target_first_response_hours": 1.5}
+        ).execute()
+        wizard = self._wizard(
+            export_type="staff_kpi", date_from=date(2025, 2, 1), date_to=date(2025, 2, 28)
+        )
+        sheet = self._export(wizard)["Staff KPIs"]
+        header = [cell.value for cell in sheet[1]]
+        cells = next(
+            dict(zip(header, row, strict=True))
+            for row in sheet.iter_rows(min_row=2)
+            if row[1].value == "Account Manager"
+        )
+        self.assertEqual(cells["Satisfaction target (%)"].value, 0.9)
+        self.assertEqual(cells["First response target (h)"].value, 1.5)
+        self.assertEqual(cells["Solution target (h)"].value, 24.0)
+        # first response 2 h: over the 1.5 h target; solution 3 h: within 24 h
+        response, resolution = cells["Mean first response (h)"], cells["Mean resolution (h)"]
+        self.assertEqual((response.value, resolution.value), (2.0, 3.0))
+        self.assertTrue(response.font.bold)
+        self.assertTrue(response.font.color.rgb.endswith("C00000"))
+        self.assertFalse(resolution.font.bold)
+
     def test_team_filter(self):
         wizard = self._wizard(
             export_type="staff_kpi",

@@ -74,6 +74,14 @@ MONEY_RAW = ("revenue", "revenue_previous")
 # SLA statuses that end a clock's verdict (the denominator of "met %")
 SLA_VERDICTS = ("met", "missed", "breached")
 KPI_WEIGHTED = ("first_response_hours_weighted", "resolution_hours_weighted")
+# the monthly staff figures that have a target, the target's column and the report's
+# field telling that the figure misses it (the company's targets, 003 §1.2)
+KPI_TARGETS = {
+    "satisfaction": ("satisfaction_target", "satisfaction_below_target"),
+    "first_response_hours": ("first_response_target", "response_over_target"),
+    "resolution_hours": ("resolution_target", "resolution_over_target"),
+}
+FLAGGED_COLOR = "#C00000"
 KPI_SUMS = (
     "customers_developed",
     "satisfaction_count",
@@ -113,13 +121,19 @@ class XlsxSheet:
         self.row = 0
         self.data_rows = 0
 
-    def append(self, values, total=False):
-        """Write the next row; ``total`` rows are bold and left out of the filter."""
+    def append(self, values, total=False, flagged=()):
+        """Write the next row; ``total`` rows are bold and left out of the filter; the
+        cells of the ``flagged`` columns (a figure missing its target) are red."""
         self.row += 1
         if not total:
             self.data_rows += 1
         for col, (style, value) in enumerate(zip(self.styles, values, strict=True)):
-            cell_format = self.formats[f"{style}_total" if total else style]
+            if total:
+                cell_format = self.formats[f"{style}_total"]
+            elif col in flagged:
+                cell_format = self.formats[f"{style}_flagged"]
+            else:
+                cell_format = self.formats[style]
             if value is None or value is False:
                 self.sheet.write_blank(self.row, col, None, cell_format)
             elif isinstance(value, str):
@@ -308,6 +322,9 @@ class DeliveryXlsxExportWizard(models.TransientModel):
             props = {"num_format": num_format} if num_format else {}
             formats[style] = workbook.add_format(props)
             formats[f"{style}_total"] = workbook.add_format({**props, "bold": True, "top": 1})
+            formats[f"{style}_flagged"] = workbook.add_format(
+                {**props, "bold": True, "font_color": FLAGGED_COLOR}
+            )
         return formats
 
     def _read_batches(self, model, domain, field_names):
@@ -620,12 +637,22 @@ class DeliveryXlsxExportWizard(models.TransientModel):
         names += ["training_hours"]
         if per_month:
             names.append("exam_score")
+            names += [target for target, _missed in KPI_TARGETS.values()]
         labels = self._labels(model, names)
         styles = {"month": "month", "user_id": "text", "team_id": "text"}
-        styles.update(dict.fromkeys(("satisfaction", "sla_compliance"), "percent"))
+        styles.update(
+            dict.fromkeys(("satisfaction", "sla_compliance", "satisfaction_target"), "percent")
+        )
         styles.update(
             dict.fromkeys(
-                ("first_response_hours", "resolution_hours", "training_hours", "exam_score"),
+                (
+                    "first_response_hours",
+                    "resolution_hours",
+                    "training_hours",
+                    "exam_score",
+                    "first_response_target",
+                    "resolution_target",
+                ),
                 "hours",
             )
         )
@@ -667,11 +694,17 @@ class DeliveryXlsxExportWizard(models.TransientModel):
         )
         field_names = [name for name, _header, _style in monthly_columns]
         field_names.append("satisfied_count")
+        field_names += [missed for _target, missed in KPI_TARGETS.values()]
         # one entry per staff member (not per customer): small whatever the data
         per_staff = {}
         for rows in self._read_batches(model, self._kpi_domain(), field_names):
             for row in rows:
-                monthly.append(self._kpi_values(monthly_columns, row))
+                flagged = {
+                    col
+                    for col, (name, _header, _style) in enumerate(monthly_columns)
+                    if name in KPI_TARGETS and row[KPI_TARGETS[name][1]]
+                }
+                monthly.append(self._kpi_values(monthly_columns, row), flagged=flagged)
                 self._kpi_accumulate(per_staff, row)
         monthly.finish()
         staff = XlsxSheet(
