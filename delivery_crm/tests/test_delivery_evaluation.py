@@ -603,3 +603,103 @@ class TestTierGradingPeriod(DeliveryCrmCommon):
         self.assertIn("Silver", sms.body)
         self.assertEqual((sms.number, sms.state), ("+86 139 0000 0002", "outgoing"))
         self.assertEqual(self._notices(self.steady), (0, 1))
+
+    def test_ladder_grading_period_chooses_the_runs(self):
+        """A ladder graded annually: the quarterly run reports, the annual one grades."""
+        self.ladder.with_user(self.user_manager).grading_period_type = "annual"
+        self._grade("quarterly", "2027-01-02")
+        q4 = self._evaluation(self.steady, "quarterly", date(2026, 10, 1))
+        self.assertTrue(q4.has_score)
+        self.assertFalse(q4.tier_id)
+        self.assertEqual(self.steady.tier_id, self.tier_new)
+        self.assertEqual(self._notices(self.steady), (0, 0))
+        self._grade("annual", "2027-01-02")
+        annual = self._evaluation(self.steady, "annual", date(2026, 1, 1))
+        # 240,000 this year: enough for Gold's yearly revenue, not for its 600,000
+        # cumulative (the customer's whole history with us)
+        self.assertEqual(annual.cumulative_revenue, 240000.0)
+        self.assertEqual((annual.tier_id, annual.tier_graded), (self.tier_silver, True))
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(self._notices(self.steady), (1, 1))
+
+    def test_entry_rules_on_history_cooperation_and_credit(self):
+        """Cumulative revenue since the cooperation began (累计消费), cooperation length
+        (长期忠诚) and credit level (客户管理制度和分级), each asked by one tier."""
+        ladder = self.env["delivery.tier.ladder"].create({"name": "Loyalty"})
+        Tier = self.env["delivery.tier"]
+        base, loyal, veteran, trusted = Tier.create(
+            [
+                {"name": "Base", "ladder_id": ladder.id, "level": 1},
+                {
+                    "name": "Loyal",
+                    "ladder_id": ladder.id,
+                    "level": 2,
+                    "min_cumulative_revenue": 200000,
+                },
+                {
+                    "name": "Veteran",
+                    "ladder_id": ladder.id,
+                    "level": 3,
+                    "min_cumulative_revenue": 200000,
+                    "min_cooperation_months": 24,
+                },
+                {
+                    "name": "Trusted",
+                    "ladder_id": ladder.id,
+                    "level": 4,
+                    "min_cumulative_revenue": 200000,
+                    "min_cooperation_months": 24,
+                    "min_credit_level": "b",
+                },
+            ]
+        )
+
+        def customer(name, since, credit=None):
+            partner = self._new_customer(
+                name,
+                customer_state="active",
+                customer_class="general",
+                account_manager_id=self.user_crm.id,
+                cooperation_start_date=since,
+                tier_ladder_id=ladder.id,
+            )
+            if credit:
+                partner.with_user(self.user_manager).credit_level = credit
+            return partner
+
+        fresh = customer("Fresh", "2026-01-01")
+        loyal_co = customer("Loyal Co", "2026-01-01")
+        veteran_co = customer("Veteran Co", "2024-01-01", credit="c")
+        trusted_co = customer("Trusted Co", "2024-01-01", credit="a")
+        for partner in (fresh, loyal_co, veteran_co, trusted_co):
+            self.assertEqual(partner.tier_id, base)
+            self._ship(partner, f"{partner.name}-Q4", datetime(2026, 11, 5, 4), 10000)
+            self._ship(partner, f"{partner.name}-MAR", datetime(2026, 3, 5, 4), 140000)
+            # none of these count: cancelled, after the period, before the cooperation
+            self._ship(
+                partner, f"{partner.name}-X", datetime(2026, 6, 5, 4), 500000, outcome="cancelled"
+            )
+            self._ship(partner, f"{partner.name}-2027", datetime(2027, 1, 1, 4), 500000)
+        self._ship(fresh, "Fresh-OLD", datetime(2025, 6, 5, 4), 100000)
+        for partner in (loyal_co, veteran_co, trusted_co):
+            self._ship(partner, f"{partner.name}-APR", datetime(2026, 4, 5, 4), 100000)
+
+        self._grade("quarterly", "2027-01-02")
+        expected = {fresh: (150000, base), loyal_co: (250000, loyal)}
+        expected |= {veteran_co: (250000, veteran), trusted_co: (250000, trusted)}
+        for partner, (cumulative, tier) in expected.items():
+            with self.subTest(customer=partner.name):
+                evaluation = self._evaluation(partner, "quarterly", date(2026, 10, 1))
+                self.assertEqual(evaluation.cumulative_revenue, cumulative)
+                self.assertEqual(evaluation.tier_id, tier)
+                self.assertEqual(partner.tier_id, tier)
+
+    def test_wizard_says_what_the_run_does_to_tiers(self):
+        Wizard = self.env["delivery.evaluation.wizard"].with_user(self.user_manager)
+        with freeze_time("2027-01-02"):
+            latest = Wizard.create({"period_type": "quarterly", "date": date(2026, 11, 15)})
+            self.assertFalse(latest.grading_note)
+            older = Wizard.create({"period_type": "quarterly", "date": date(2026, 8, 15)})
+            self.assertIn("older period", older.grading_note)
+            annual = Wizard.create({"period_type": "annual", "date": date(2026, 6, 1)})
+            self.assertIn("moves no tier", annual.grading_note)
