@@ -30,6 +30,7 @@ ACTIONS = [
 RAW_FIELDS = (
     "revenue",
     "revenue_previous",
+    "cumulative_revenue",
     "growth",
     "delivery_count",
     "delivery_count_previous",
@@ -95,6 +96,12 @@ class DeliveryEvaluation(models.Model):
     revenue_previous = fields.Monetary(
         string="Revenue (previous period)", currency_field="currency_id"
     )
+    cumulative_revenue = fields.Monetary(
+        string="Cumulative revenue",
+        currency_field="currency_id",
+        help="Revenue of all the customer's delivery records (cancelled ones excepted) "
+        "since the cooperation began, up to the end of the period (累计消费).",
+    )
     growth = fields.Float(string="Revenue growth (%)", digits=(10, 2))
     delivery_count = fields.Integer(string="Deliveries")
     delivery_count_previous = fields.Integer(string="Deliveries (previous period)")
@@ -149,6 +156,13 @@ class DeliveryEvaluation(models.Model):
         ondelete="set null",
         help="The tier the rules give for this result (the customer keeps a running "
         "manual override).",
+    )
+    tier_graded = fields.Boolean(
+        string="Graded the tier",
+        readonly=True,
+        help="This evaluation set the customer's tier: it is of its ladder's grading "
+        "period and no later period had graded the customer. The other evaluations "
+        "report the tier their result would give, and move nothing.",
     )
     recommended_action = fields.Selection(ACTIONS)
     action_done = fields.Boolean(
@@ -275,14 +289,19 @@ class DeliveryEvaluation(models.Model):
                 "cooperation_start_date",
                 "account_manager_id",
                 "service_team_id",
+                "credit_level",
             ]
         )
+        self.env["delivery.tier.ladder"].flush_model(["grading_period_type"])
         rows = self.env.execute_query_dict(
             SQL(
                 """
-                SELECT id, customer_class, tier_ladder_id, tier_id, cooperation_start_date,
-                       account_manager_id, service_team_id
-                  FROM res_partner WHERE id IN %s
+                SELECT p.id, p.customer_class, p.tier_ladder_id, p.tier_id,
+                       p.cooperation_start_date, p.account_manager_id, p.service_team_id,
+                       p.credit_level, l.grading_period_type
+                  FROM res_partner p
+                  LEFT JOIN delivery_tier_ladder l ON l.id = p.tier_ladder_id
+                 WHERE p.id IN %s
                 """,
                 tuple(partner_ids),
             )
@@ -304,17 +323,21 @@ class DeliveryEvaluation(models.Model):
                 """
                 SELECT s.partner_id,
                        COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
-                       COALESCE(SUM(s.revenue) FILTER (WHERE s.date < %(start)s), 0),
+                       COALESCE(SUM(s.revenue) FILTER (WHERE %(previous)s), 0),
                        COUNT(*) FILTER (WHERE s.date >= %(start)s),
-                       COUNT(*) FILTER (WHERE s.date < %(start)s),
+                       COUNT(*) FILTER (WHERE %(previous)s),
                        COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s),
                        COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s),
                        COUNT(DISTINCT date_trunc(
                            'month', timezone(%(tz)s, timezone('UTC', s.date))))
-                           FILTER (WHERE s.date >= %(start)s)
+                           FILTER (WHERE s.date >= %(start)s),
+                       COALESCE(SUM(s.revenue) FILTER (
+                           WHERE p.cooperation_start_date IS NULL
+                              OR s.date >= timezone('UTC', timezone(
+                                     %(tz)s, p.cooperation_start_date::timestamp))), 0)
                   FROM delivery_shipment s
-                 WHERE s.partner_id IN %(ids)s
-                   AND s.date >= %(prev_start)s AND s.date < %(end)s
+                  JOIN res_partner p ON p.id = s.partner_id
+                 WHERE s.partner_id IN %(ids)s AND s.date < %(end)s
                    AND %(counted)s
                  GROUP BY s.partner_id
                 """,
@@ -322,7 +345,7 @@ class DeliveryEvaluation(models.Model):
                 finished=finished_delivery("s"),
                 counted=counted_delivery("s"),
                 start=bounds["start"],
-                prev_start=bounds["prev_start"],
+                previous=SQL("s.date >= %s AND s.date < %s", bounds["prev_start"], bounds["start"]),
                 end=bounds["end"],
                 tz=tz_name or "UTC",
                 ids=ids,
@@ -348,8 +371,8 @@ class DeliveryEvaluation(models.Model):
         complaints = self._get_complaint_counts(partners.ids, bounds["start"], bounds["end"])
         result = {}
         for partner_id in ids:
-            (revenue, revenue_prev, count, count_prev, on_time, finished, active) = business.get(
-                partner_id, (0.0, 0.0, 0, 0, 0, 0, 0)
+            (revenue, revenue_prev, count, count_prev, on_time, finished, active, cumulative) = (
+                business.get(partner_id, (0.0, 0.0, 0, 0, 0, 0, 0, 0.0))
             )
             coop_start = partner_rows[partner_id]["cooperation_start_date"]
             effective = self._effective_months(coop_start, period_start, bounds)
@@ -362,6 +385,7 @@ class DeliveryEvaluation(models.Model):
             result[partner_id] = {
                 "revenue": float(revenue),
                 "revenue_previous": float(revenue_prev),
+                "cumulative_revenue": float(cumulative),
                 "growth": (
                     (float(revenue) - float(revenue_prev)) / float(revenue_prev) * 100.0
                     if revenue_prev

@@ -315,7 +315,6 @@ class DeliveryEvaluationRun(models.Model):
             partners, self.period_type, self.period_start, self._tz(), partner_rows=partner_rows
         )
         previous = self._previous_actions(partners.ids)
-        assign_tier = self.period_type != "monthly"
         ladders = {}  # ladder id -> its tiers, best first
         rows = []
         for partner_id in partners.ids:
@@ -328,12 +327,25 @@ class DeliveryEvaluationRun(models.Model):
                 scheme, raw, self.period_type
             )
             tier_id = None
-            if assign_tier and total is not None and info["tier_ladder_id"]:
+            # only the runs of the ladder's grading period give a tier (004 门店§五.3)
+            if (
+                total is not None
+                and info["tier_ladder_id"]
+                and info["grading_period_type"] == self.period_type
+            ):
                 tiers = ladders.get(info["tier_ladder_id"])
                 if tiers is None:
                     ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
                     tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
-                matched = next((t for t in tiers if t._rule_met(total, raw["revenue"])), tiers[-1:])
+                criteria = {
+                    "cumulative_revenue": raw["cumulative_revenue"],
+                    "cooperation_months": raw["cooperation_months"],
+                    "credit_level": info["credit_level"],
+                }
+                matched = next(
+                    (t for t in tiers if t._rule_met(total, raw["revenue"], **criteria)),
+                    tiers[-1:],
+                )
                 tier_id = matched.id or None
             rows.append(
                 {
@@ -370,6 +382,7 @@ class DeliveryEvaluationRun(models.Model):
             ("account_manager_id", "int4"),
             ("revenue", "numeric"),
             ("revenue_previous", "numeric"),
+            ("cumulative_revenue", "numeric"),
             ("growth", "float8"),
             ("delivery_count", "int4"),
             ("delivery_count_previous", "int4"),
@@ -535,45 +548,45 @@ class DeliveryEvaluationRun(models.Model):
         self._schedule_followups(evaluation_ids)
 
     def _apply_evaluated_tiers(self, evaluation_ids):
-        """The set-based form of ``res.partner._apply_evaluated_tier``: record each
-        evaluated tier, move the customers without a running override to it, log each
-        change with its evaluation (the log is the tier's history: no chatter message
-        per customer in a bulk run) and announce it."""
-        today = fields.Date.context_today(self)
-        now = fields.Datetime.now()
-        # customers whose override ended without the daily cron: back to the rules
-        expired = self.env.execute_query(
-            SQL(
-                """
-                UPDATE res_partner p SET tier_override_tier_id = NULL,
-                       tier_override_reason = NULL, tier_override_expiry = NULL,
-                       tier_override_user_id = NULL
-                  FROM delivery_evaluation e
-                 WHERE e.id IN %(ids)s AND p.id = e.partner_id AND e.tier_id IS NOT NULL
-                   AND p.tier_override_tier_id IS NOT NULL
-                   AND p.tier_override_expiry < %(today)s
-                RETURNING p.id
-                """,
-                ids=evaluation_ids,
-                today=today,
-            )
-        )
+        """The set-based form of ``res.partner._apply_evaluated_tier``, in one statement:
+        the evaluations that give a tier (runs of the ladder's grading period) grade
+        the customer unless a later period graded it already (a re-run of an older
+        period reports, never moves: ``tier_graded`` keeps which evaluations graded).
+        Each graded customer gets its evaluated tier, and its effective tier unless a
+        manual override still runs (an override past its end gives way); each change is
+        logged with its evaluation and its direction (the log is the tier's history:
+        no chatter message per customer in a bulk run), and announced."""
         changed = self.env.execute_query(
             SQL(
                 """
-                WITH moved AS (
+                WITH graded AS (
+                    UPDATE delivery_evaluation e SET tier_graded = TRUE
+                     WHERE e.id IN %(ids)s AND e.tier_id IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM delivery_evaluation later
+                            WHERE later.partner_id = e.partner_id AND later.tier_graded
+                              AND later.period_end > e.period_end)
+                 RETURNING e.id, e.partner_id, e.tier_id, e.total_score
+                ),
+                moved AS (
                     UPDATE res_partner p
-                       SET evaluated_tier_id = e.tier_id,
-                           tier_id = CASE WHEN p.tier_override_tier_id IS NULL
-                                          THEN e.tier_id ELSE p.tier_id END
-                      FROM delivery_evaluation e, res_partner old
-                     WHERE e.id IN %(ids)s AND p.id = e.partner_id AND old.id = p.id
-                       AND e.tier_id IS NOT NULL
-                       AND (p.evaluated_tier_id IS DISTINCT FROM e.tier_id
-                            OR (p.tier_override_tier_id IS NULL
-                                AND p.tier_id IS DISTINCT FROM e.tier_id))
+                       SET evaluated_tier_id = g.tier_id,
+                           tier_id = CASE WHEN %(free)s THEN g.tier_id ELSE old.tier_id END,
+                           tier_override_tier_id = CASE WHEN %(expired)s THEN NULL
+                                                   ELSE old.tier_override_tier_id END,
+                           tier_override_reason = CASE WHEN %(expired)s THEN NULL
+                                                  ELSE old.tier_override_reason END,
+                           tier_override_expiry = CASE WHEN %(expired)s THEN NULL
+                                                  ELSE old.tier_override_expiry END,
+                           tier_override_user_id = CASE WHEN %(expired)s THEN NULL
+                                                   ELSE old.tier_override_user_id END
+                      FROM graded g, res_partner old
+                     WHERE p.id = g.partner_id AND old.id = p.id
+                       AND (old.evaluated_tier_id IS DISTINCT FROM g.tier_id
+                            OR (%(free)s AND old.tier_id IS DISTINCT FROM g.tier_id)
+                            OR %(expired)s)
                  RETURNING p.id AS partner_id, p.company_id, old.tier_id AS old_tier_id,
-                           p.tier_id AS new_tier_id, e.id AS evaluation_id, e.total_score
+                           p.tier_id AS new_tier_id, g.id AS evaluation_id, g.total_score
                 )
                 INSERT INTO delivery_tier_change
                        (partner_id, company_id, date, user_id, old_tier_id, new_tier_id,
@@ -594,28 +607,40 @@ class DeliveryEvaluationRun(models.Model):
                 RETURNING id, partner_id
                 """,
                 ids=evaluation_ids,
-                now=now,
+                # an override past its end (the daily cron has not ended it yet)
+                expired=SQL(
+                    "(old.tier_override_tier_id IS NOT NULL AND old.tier_override_expiry < %s)",
+                    fields.Date.context_today(self),
+                ),
+                free=SQL(
+                    "(old.tier_override_tier_id IS NULL OR old.tier_override_expiry < %s)",
+                    fields.Date.context_today(self),
+                ),
+                now=fields.Datetime.now(),
                 uid=self.env.uid,
                 reason=self.env._("Evaluation %(period)s: score", period=self.name),
             )
         )
-        self.env["res.partner"].invalidate_model(
-            ["tier_id", "evaluated_tier_id", *(OVERRIDE_FIELDS if expired else [])]
-        )
+        self.env["delivery.evaluation"].invalidate_model(["tier_graded"])
+        self.env["res.partner"].invalidate_model(["tier_id", "evaluated_tier_id", *OVERRIDE_FIELDS])
         self.env["delivery.tier.change"].invalidate_model()
         if changed:
             # R9: the tier moves of the run join the audit log, in one INSERT ... SELECT
             self.env["delivery.audit.log"]._log_tier_changes(
                 [change_id for change_id, _p in changed]
             )
-            # only the customers with an e-mail address can be told: look them up in
-            # one query rather than reading every changed customer
+            # only the customers who can be told (an e-mail address or a phone number
+            # for the text message): look them up in one query rather than reading
+            # every changed customer
             reachable = {
                 partner_id
                 for (partner_id,) in self.env.execute_query(
                     SQL(
-                        "SELECT id FROM res_partner WHERE id IN %s AND email IS NOT NULL"
-                        " AND customer_state = 'active'",
+                        """
+                        SELECT id FROM res_partner
+                         WHERE id IN %s AND customer_state = 'active'
+                           AND (COALESCE(email, '') != '' OR COALESCE(phone, '') != '')
+                        """,
                         tuple(partner_id for _id, partner_id in changed),
                     )
                 )

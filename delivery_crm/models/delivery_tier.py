@@ -51,7 +51,27 @@ class DeliveryTier(models.Model):
         required=True,
         default="and",
         help="With 'and' the customer needs both minimums; with 'or' either one is "
-        "enough (a minimum left at 0 is then ignored).",
+        "enough (a minimum left at 0 is then ignored). The cumulative revenue, "
+        "cooperation and credit minimums, when set, are required in both cases.",
+    )
+    min_cumulative_revenue = fields.Monetary(
+        string="Minimum cumulative revenue",
+        currency_field="currency_id",
+        help="Minimum revenue of all the customer's delivery records (cancelled ones "
+        "excepted) since the cooperation began, up to the end of the graded period "
+        "(累计消费). 0: not required.",
+    )
+    min_cooperation_months = fields.Integer(
+        string="Minimum cooperation (months)",
+        help="Minimum length of the cooperation at the end of the graded period, in "
+        "months (长期忠诚). 0: not required.",
+    )
+    min_credit_level = fields.Selection(
+        selection="_selection_credit_level",
+        string="Minimum credit level",
+        help="The customer's credit level must be this one or a better one "
+        "(客户管理制度和分级); a customer without a credit level does not qualify. "
+        "Empty: not required.",
     )
     # benefits
     benefit_ids = fields.Many2many(
@@ -89,6 +109,29 @@ class DeliveryTier(models.Model):
         "Two tiers of the same ladder cannot have the same level.",
     )
 
+    @api.model
+    def _selection_credit_level(self):
+        """The customer's credit levels (res.partner ``credit_level``), best first."""
+        return self.env["res.partner"]._fields["credit_level"]._description_selection(self.env)
+
+    @api.model
+    def _credit_rank(self, level):
+        """0 for no credit level, then 1 for the worst level up to the best one's rank."""
+        levels = self.env["res.partner"]._fields["credit_level"].get_values(self.env)
+        return len(levels) - levels.index(level) if level in levels else 0
+
+    def _requirements(self):
+        """What the entry rule of this tier asks, criterion by criterion (a higher
+        value asks more)."""
+        self.ensure_one()
+        return (
+            self.min_score,
+            self.min_revenue,
+            self.min_cumulative_revenue,
+            self.min_cooperation_months,
+            self._credit_rank(self.min_credit_level),
+        )
+
     @api.depends("company_id")
     def _compute_currency_id(self):
         for tier in self:
@@ -106,6 +149,8 @@ class DeliveryTier(models.Model):
     @api.constrains(
         "min_score",
         "min_revenue",
+        "min_cumulative_revenue",
+        "min_cooperation_months",
         "visit_interval_days",
         "first_response_hours",
         "resolution_hours",
@@ -123,6 +168,14 @@ class DeliveryTier(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Tier %(tier)s: the minimum revenue cannot be negative.",
+                        tier=tier.name,
+                    )
+                )
+            if tier.min_cumulative_revenue < 0 or tier.min_cooperation_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the minimum cumulative revenue and cooperation "
+                        "length cannot be negative.",
                         tier=tier.name,
                     )
                 )
@@ -150,36 +203,60 @@ class DeliveryTier(models.Model):
                     )
                 )
 
-    @api.constrains("level", "min_score", "min_revenue", "rule_logic", "ladder_id", "active")
+    @api.constrains(
+        "level",
+        "min_score",
+        "min_revenue",
+        "min_cumulative_revenue",
+        "min_cooperation_months",
+        "min_credit_level",
+        "rule_logic",
+        "ladder_id",
+        "active",
+    )
     def _check_ladder_rules(self):
         """The entry rules of a ladder must not overlap: a higher tier asks at least as
-        much as every lower tier, and strictly more in score or revenue."""
+        much as every lower tier in every criterion, and strictly more in one."""
         for ladder in self.ladder_id:
             tiers = ladder.tier_ids.sorted("level")
             for lower, higher in pairwise(tiers):
-                if (
-                    higher.min_score < lower.min_score
-                    or higher.min_revenue < lower.min_revenue
-                    or (
-                        higher.min_score == lower.min_score
-                        and higher.min_revenue == lower.min_revenue
-                    )
+                asked = list(zip(higher._requirements(), lower._requirements(), strict=True))
+                if any(high < low for high, low in asked) or all(
+                    high == low for high, low in asked
                 ):
                     raise ValidationError(
                         self.env._(
                             "The entry rules of tiers %(higher)s and %(lower)s overlap: "
-                            "in ladder %(ladder)s a higher tier must require more "
-                            "(score or revenue) than the tier below it, and never less.",
+                            "in ladder %(ladder)s a higher tier must require more than the "
+                            "tier below it (score, revenue, cumulative revenue, cooperation "
+                            "or credit level), and never less.",
                             higher=higher.name,
                             lower=lower.name,
                             ladder=ladder.name,
                         )
                     )
 
-    def _rule_met(self, score, revenue):
+    def _rule_met(
+        self, score, revenue, cumulative_revenue=None, cooperation_months=None, credit_level=None
+    ):
         """Whether the entry rule of this tier is met by ``score`` (0-100, or None when
-        the customer has no evaluation yet) and ``revenue``."""
+        the customer has no evaluation yet), ``revenue`` (of the graded period),
+        ``cumulative_revenue`` (since the cooperation began), ``cooperation_months`` and
+        ``credit_level`` (a ``res.partner`` credit level). A minimum asked by the tier
+        is not met by a value left at None (unknown)."""
         self.ensure_one()
+        if self.min_cumulative_revenue and (
+            cumulative_revenue is None or cumulative_revenue < self.min_cumulative_revenue
+        ):
+            return False
+        if self.min_cooperation_months and (
+            cooperation_months is None or cooperation_months < self.min_cooperation_months
+        ):
+            return False
+        if self.min_credit_level and self._credit_rank(credit_level) < self._credit_rank(
+            self.min_credit_level
+        ):
+            return False
         score_ok = score is not None and score >= self.min_score
         revenue_ok = (revenue or 0.0) >= self.min_revenue
         if self.rule_logic == "and":
@@ -192,10 +269,11 @@ class DeliveryTier(models.Model):
         return any(checks) if checks else True
 
     @api.model
-    def _match_tier(self, ladder, score, revenue):
-        """The highest tier of ``ladder`` whose entry rule ``score``/``revenue`` meet
-        (an empty recordset when none does)."""
+    def _match_tier(self, ladder, score, revenue, **criteria):
+        """The highest tier of ``ladder`` whose entry rule ``score``/``revenue`` and the
+        other ``criteria`` of :meth:`_rule_met` meet (an empty recordset when none
+        does)."""
         for tier in ladder.tier_ids.sorted("level", reverse=True):
-            if tier._rule_met(score, revenue):
+            if tier._rule_met(score, revenue, **criteria):
                 return tier
         return self.browse()

@@ -36,48 +36,57 @@ class DeliveryTierChange(models.Model):
     override_expiry = fields.Date(string="Override until")
     direction = fields.Selection(
         [("up", "Upgrade"), ("down", "Downgrade"), ("same", "Same level"), ("new", "First tier")],
-        compute="_compute_direction",
-        store=True,
+        readonly=True,
+        help="Set when the change is written, from the levels the two tiers had then: a "
+        "later change of a tier's level does not rewrite the history.",
     )
 
-    @api.depends("old_tier_id.level", "new_tier_id.level")
-    def _compute_direction(self):
-        for change in self:
-            if not change.old_tier_id:
-                change.direction = "new"
-            elif change.new_tier_id.level > change.old_tier_id.level:
-                change.direction = "up"
-            elif change.new_tier_id.level < change.old_tier_id.level:
-                change.direction = "down"
-            else:
-                change.direction = "same"
+    @api.model
+    def _direction(self, old_tier, new_tier):
+        """up / down / same / new, from the tiers' levels as they are now."""
+        if not old_tier:
+            return "new"
+        if new_tier.level > old_tier.level:
+            return "up"
+        if new_tier.level < old_tier.level:
+            return "down"
+        return "same"
 
     @api.model_create_multi
     def create(self, vals_list):
+        Tier = self.env["delivery.tier"]
+        for vals in vals_list:
+            if not vals.get("direction"):
+                vals["direction"] = self._direction(
+                    Tier.browse(vals.get("old_tier_id")), Tier.browse(vals.get("new_tier_id"))
+                )
         changes = super().create(vals_list)
         changes._notify_customer()
         return changes
 
     def _notify_customer(self):
-        """Queue the tier-change mail (and an SMS where the customer has a phone number)
-        to each active customer with an email address whose ladder asks for it
-        (004 §五.4). The tier a record gets when it is created
-        or imported is not announced: it is not a change the customer lived through."""
-        template = self.env.ref("delivery_crm.mail_template_tier_change")
+        """Tell each active customer whose ladder asks for it of its new tier
+        (004 §五.4: by SMS, mail or phone): the tier-change mail where the customer has
+        an e-mail address, a text message (queued) where it has a phone number, so a
+        customer with only a phone number is told too. The tier a record gets when it
+        is created or imported is not announced: it is not a change the customer lived
+        through."""
         to_notify = self.filtered(
             lambda change: (
                 change.origin != "manual"
                 and change.new_tier_id.ladder_id.notify_customer
                 and change.partner_id.customer_state == "active"
-                and change.partner_id.email
             )
         )
-        if not to_notify:
-            return
-        # sudo: the changes were just written by a user allowed to change the tier;
-        # sending their notices only needs the templates, which users may not edit.
-        template.sudo().send_mail_batch(to_notify.ids)
+        to_mail = to_notify.filtered(lambda change: change.partner_id.email)
+        if to_mail:
+            # sudo: the changes were just written by a user allowed to change the tier;
+            # sending their notices only needs the templates, which users may not edit.
+            template = self.env.ref("delivery_crm.mail_template_tier_change").sudo()
+            template.send_mail_batch(to_mail.ids)
         to_text = to_notify.filtered(lambda change: change.partner_id.phone)
+        if not to_text:
+            return
         # sudo: the template is rendered for the customers of these changes only; staff
         # cannot read mail/SMS templates, and posting the SMS on the partner needs the
         # partner's write access, which the tier change itself already was allowed

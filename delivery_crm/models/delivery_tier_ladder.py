@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .delivery_evaluation import PERIOD_TYPES
+
 
 class DeliveryTierLadder(models.Model):
     _name = "delivery.tier.ladder"
@@ -17,6 +19,15 @@ class DeliveryTierLadder(models.Model):
         default=True,
         help="Send the tier-change mail to the customer whenever their tier changes "
         "(004 §五.4: customers are told their tier and its benefits).",
+    )
+    grading_period_type = fields.Selection(
+        PERIOD_TYPES,
+        string="Grading period",
+        required=True,
+        default="quarterly",
+        help="Only the evaluation runs of this period move the tiers of the ladder's "
+        "customers (004 门店§五.3: graded every quarter). The runs of the other periods "
+        "evaluate and report; they never change a tier nor notify anyone.",
     )
     tier_ids = fields.One2many("delivery.tier", "ladder_id", string="Tiers")
     tier_count = fields.Integer(compute="_compute_tier_count")

@@ -457,3 +457,249 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             with self.assertQueryCount(33):
                 run._evaluate_batch(partners(batch))
                 self.env.flush_all()  # the batch's own pending writes count too
+
+
+@tagged("post_install", "-at_install")
+class TestTierGradingPeriod(DeliveryCrmCommon):
+    """Tiers are graded by the ladder's grading period (quarterly, 004 门店§五.3): the
+    annual and monthly reviews and a re-run of an older period report, they never move
+    a tier nor tell the customer. A customer with 60,000 revenue every quarter of 2026."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.steady = cls._new_customer(
+            "Steady Co",
+            customer_state="active",
+            customer_class="general",
+            account_manager_id=cls.user_crm.id,
+            cooperation_start_date="2025-01-01",
+            phone="+86 139 0000 0002",
+        )
+        for month in range(1, 13):
+            for day in (5, 20):
+                cls._ship(cls.steady, f"ST-{month}-{day}", datetime(2026, month, day, 4), 10000)
+
+    @classmethod
+    def _ship(cls, partner, ref, when, revenue, **vals):
+        return cls.env["delivery.shipment"].create(
+            {
+                "name": ref,
+                "partner_id": partner.id,
+                "date": when,
+                "promised_datetime": when.replace(hour=20),
+                "delivered_datetime": when.replace(hour=18),
+                "revenue": revenue,
+                **vals,
+            }
+        )
+
+    def _grade(self, period_type, today):
+        with freeze_time(today):
+            self._run_cron(f"delivery_crm.ir_cron_evaluation_{period_type}")
+
+    def _evaluation(self, partner, period_type, start):
+        return self.env["delivery.evaluation"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("period_type", "=", period_type),
+                ("period_start", "=", start),
+            ]
+        )
+
+    def _notices(self, partner):
+        """(tier-change mails, tier-change SMS) of ``partner`` so far."""
+        changes = partner.tier_change_ids
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "delivery.tier.change"), ("res_id", "in", changes.ids)]
+        )
+        sms = self.env["sms.sms"].search([("partner_id", "=", partner.id)])
+        return len(mails), len(sms)
+
+    def _rerun(self, period_type, day, today):
+        """A manager re-runs the period holding ``day`` from the wizard; the cron does
+        the work, as the scheduler would on the trigger."""
+        wizard = (
+            self.env["delivery.evaluation.wizard"]
+            .with_user(self.user_manager)
+            .create({"period_type": period_type, "date": day})
+        )
+        wizard.action_run()
+        self._grade(period_type, today)
+
+    def test_annual_review_reports_without_moving_the_tier(self):
+        self._grade("quarterly", "2027-01-02")  # Q4 2026
+        q4 = self._evaluation(self.steady, "quarterly", date(2026, 10, 1))
+        self.assertEqual(q4.revenue, 60000.0)
+        self.assertEqual(q4.tier_id, self.tier_silver)
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(self._notices(self.steady), (1, 1))  # New -> Silver, mail and SMS
+        changes = self.steady.tier_change_ids
+
+        self._grade("annual", "2027-01-02")  # the 2026 annual review
+        annual = self._evaluation(self.steady, "annual", date(2026, 1, 1))
+        self.assertEqual(annual.revenue, 240000.0)
+        self.assertTrue(annual.has_score)
+        self.assertFalse(annual.tier_id, "the annual review gives no tier")
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(self.steady.evaluated_tier_id, self.tier_silver)
+        self.assertEqual(self.steady.tier_change_ids, changes)
+        self.assertEqual(self._notices(self.steady), (1, 1), "nobody is told anything")
+
+        self._grade("quarterly", "2027-04-02")  # Q1 2027: no business, graded again
+        self.assertEqual(self._evaluation(self.steady, "quarterly", date(2027, 1, 1)).revenue, 0)
+        self.assertNotEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(len(self.steady.tier_change_ids), len(changes) + 1)
+
+    def test_monthly_review_never_moves_the_tier(self):
+        self.steady.customer_class = "key"  # the monthly review is for key customers
+        self._grade("quarterly", "2027-01-02")
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        changes = self.steady.tier_change_ids
+        # December alone: no complaint, full marks on what the monthly review looks at
+        self._grade("monthly", "2027-01-02")
+        december = self._evaluation(self.steady, "monthly", date(2026, 12, 1))
+        self.assertEqual((december.has_score, december.total_score), (True, 100.0))
+        self.assertFalse(december.tier_id)
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(self.steady.tier_change_ids, changes)
+
+    def test_rerun_of_an_older_quarter_never_moves_the_tier(self):
+        self._grade("quarterly", "2026-10-02")  # Q3
+        self._grade("quarterly", "2027-01-02")  # Q4
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        changes = self.steady.tier_change_ids
+        notices = self._notices(self.steady)
+        # a big Q3 job imported late; the manager re-runs Q3 from the wizard
+        self._ship(self.steady, "ST-LATE-Q3", datetime(2026, 8, 25, 4), 600000)
+        self._rerun("quarterly", date(2026, 8, 15), "2027-01-03")
+        self.assertEqual(self.steady.tier_id, self.tier_silver, "Q4 graded the customer")
+        self.assertEqual(self.steady.evaluated_tier_id, self.tier_silver)
+        self.assertEqual(self.steady.tier_change_ids, changes)
+        self.assertEqual(self._notices(self.steady), notices)
+        q3 = self._evaluation(self.steady, "quarterly", date(2026, 7, 1))
+        self.assertEqual((q3.revenue, q3.computation_count), (660000.0, 2))
+        self.assertEqual(q3.tier_id, self.tier_gold, "the re-run reports its result")
+
+        # the latest graded period re-run with new data still grades
+        self._ship(self.steady, "ST-LATE-Q4", datetime(2026, 11, 25, 4), 600000)
+        self._rerun("quarterly", date(2026, 11, 15), "2027-01-03")
+        self.assertEqual(self.steady.tier_id, self.tier_gold)
+        change = self._last_change(self.steady)
+        self.assertEqual(
+            (change.old_tier_id, change.new_tier_id, change.direction),
+            (self.tier_silver, self.tier_gold, "up"),
+        )
+        self.assertEqual(self._notices(self.steady), (notices[0] + 1, notices[1] + 1))
+
+    def test_tier_notice_by_sms_without_email(self):
+        self.steady.email = False
+        self._grade("quarterly", "2027-01-02")
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        change = self._last_change(self.steady)
+        self.assertEqual(change.new_tier_id, self.tier_silver)
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.steady.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn("Silver", sms.body)
+        self.assertEqual((sms.number, sms.state), ("+86 139 0000 0002", "outgoing"))
+        self.assertEqual(self._notices(self.steady), (0, 1))
+
+    def test_ladder_grading_period_chooses_the_runs(self):
+        """A ladder graded annually: the quarterly run reports, the annual one grades."""
+        self.ladder.with_user(self.user_manager).grading_period_type = "annual"
+        self._grade("quarterly", "2027-01-02")
+        q4 = self._evaluation(self.steady, "quarterly", date(2026, 10, 1))
+        self.assertTrue(q4.has_score)
+        self.assertFalse(q4.tier_id)
+        self.assertEqual(self.steady.tier_id, self.tier_new)
+        self.assertEqual(self._notices(self.steady), (0, 0))
+        self._grade("annual", "2027-01-02")
+        annual = self._evaluation(self.steady, "annual", date(2026, 1, 1))
+        # 240,000 this year: enough for Gold's yearly revenue, not for its 600,000
+        # cumulative (the customer's whole history with us)
+        self.assertEqual(annual.cumulative_revenue, 240000.0)
+        self.assertEqual((annual.tier_id, annual.tier_graded), (self.tier_silver, True))
+        self.assertEqual(self.steady.tier_id, self.tier_silver)
+        self.assertEqual(self._notices(self.steady), (1, 1))
+
+    def test_entry_rules_on_history_cooperation_and_credit(self):
+        """Cumulative revenue since the cooperation began (累计消费), cooperation length
+        (长期忠诚) and credit level (客户管理制度和分级), each asked by one tier."""
+        ladder = self.env["delivery.tier.ladder"].create({"name": "Loyalty"})
+        Tier = self.env["delivery.tier"]
+        base, loyal, veteran, trusted = Tier.create(
+            [
+                {"name": "Base", "ladder_id": ladder.id, "level": 1},
+                {
+                    "name": "Loyal",
+                    "ladder_id": ladder.id,
+                    "level": 2,
+                    "min_cumulative_revenue": 200000,
+                },
+                {
+                    "name": "Veteran",
+                    "ladder_id": ladder.id,
+                    "level": 3,
+                    "min_cumulative_revenue": 200000,
+                    "min_cooperation_months": 24,
+                },
+                {
+                    "name": "Trusted",
+                    "ladder_id": ladder.id,
+                    "level": 4,
+                    "min_cumulative_revenue": 200000,
+                    "min_cooperation_months": 24,
+                    "min_credit_level": "b",
+                },
+            ]
+        )
+
+        def customer(name, since, credit=None):
+            partner = self._new_customer(
+                name,
+                customer_state="active",
+                customer_class="general",
+                account_manager_id=self.user_crm.id,
+                cooperation_start_date=since,
+                tier_ladder_id=ladder.id,
+            )
+            if credit:
+                partner.with_user(self.user_manager).credit_level = credit
+            return partner
+
+        fresh = customer("Fresh", "2026-01-01")
+        loyal_co = customer("Loyal Co", "2026-01-01")
+        veteran_co = customer("Veteran Co", "2024-01-01", credit="c")
+        trusted_co = customer("Trusted Co", "2024-01-01", credit="a")
+        for partner in (fresh, loyal_co, veteran_co, trusted_co):
+            self.assertEqual(partner.tier_id, base)
+            self._ship(partner, f"{partner.name}-Q4", datetime(2026, 11, 5, 4), 10000)
+            self._ship(partner, f"{partner.name}-MAR", datetime(2026, 3, 5, 4), 140000)
+            # none of these count: cancelled, after the period, before the cooperation
+            self._ship(
+                partner, f"{partner.name}-X", datetime(2026, 6, 5, 4), 500000, outcome="cancelled"
+            )
+            self._ship(partner, f"{partner.name}-2027", datetime(2027, 1, 1, 4), 500000)
+        self._ship(fresh, "Fresh-OLD", datetime(2025, 6, 5, 4), 100000)
+        for partner in (loyal_co, veteran_co, trusted_co):
+            self._ship(partner, f"{partner.name}-APR", datetime(2026, 4, 5, 4), 100000)
+
+        self._grade("quarterly", "2027-01-02")
+        expected = {fresh: (150000, base), loyal_co: (250000, loyal)}
+        expected |= {veteran_co: (250000, veteran), trusted_co: (250000, trusted)}
+        for partner, (cumulative, tier) in expected.items():
+            with self.subTest(customer=partner.name):
+                evaluation = self._evaluation(partner, "quarterly", date(2026, 10, 1))
+                self.assertEqual(evaluation.cumulative_revenue, cumulative)
+                self.assertEqual(evaluation.tier_id, tier)
+                self.assertEqual(partner.tier_id, tier)
+
+    def test_wizard_says_what_the_run_does_to_tiers(self):
+        Wizard = self.env["delivery.evaluation.wizard"].with_user(self.user_manager)
+        with freeze_time("2027-01-02"):
+            latest = Wizard.create({"period_type": "quarterly", "date": date(2026, 11, 15)})
+            self.assertFalse(latest.grading_note)
+            older = Wizard.create({"period_type": "quarterly", "date": date(2026, 8, 15)})
+            self.assertIn("older period", older.grading_note)
+            annual = Wizard.create({"period_type": "annual", "date": date(2026, 6, 1)})
+            self.assertIn("moves no tier", annual.grading_note)

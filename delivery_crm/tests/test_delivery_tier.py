@@ -6,6 +6,10 @@ from odoo.tools import mute_logger
 
 from .common import DeliveryCrmCommon
 
+# a long-standing customer: the shipped cumulative revenue and cooperation minimums
+# are met, so that the score and revenue of the period decide
+LONG_HISTORY = {"cumulative_revenue": 99_999_999.0, "cooperation_months": 120}
+
 
 @tagged("post_install", "-at_install")
 class TestDeliveryTier(DeliveryCrmCommon):
@@ -24,22 +28,27 @@ class TestDeliveryTier(DeliveryCrmCommon):
         ]
         for (score, revenue), expected in cases:
             with self.subTest(score=score, revenue=revenue):
-                self.assertEqual(Tier._match_tier(self.ladder, score, revenue), expected)
+                self.assertEqual(
+                    Tier._match_tier(self.ladder, score, revenue, **LONG_HISTORY), expected
+                )
 
     def test_match_tier_or_logic(self):
         self.tier_gold.rule_logic = "or"
         Tier = self.env["delivery.tier"]
         # Gold by revenue alone, and by score alone, once its rule is "or"
-        self.assertEqual(Tier._match_tier(self.ladder, 10.0, 250_000.0), self.tier_gold)
-        self.assertEqual(Tier._match_tier(self.ladder, 80.0, 0.0), self.tier_gold)
-        self.assertEqual(Tier._match_tier(self.ladder, 10.0, 60_000.0), self.tier_new)
+        match = Tier._match_tier
+        self.assertEqual(match(self.ladder, 10.0, 250_000.0, **LONG_HISTORY), self.tier_gold)
+        self.assertEqual(match(self.ladder, 80.0, 0.0, **LONG_HISTORY), self.tier_gold)
+        self.assertEqual(match(self.ladder, 10.0, 60_000.0, **LONG_HISTORY), self.tier_new)
 
     def test_match_tier_ignores_archived_and_empty_ladder(self):
         self.tier_diamond.action_archive()
         Tier = self.env["delivery.tier"]
-        self.assertEqual(Tier._match_tier(self.ladder, 99.0, 9_999_999.0), self.tier_gold)
+        self.assertEqual(
+            Tier._match_tier(self.ladder, 99.0, 9_999_999.0, **LONG_HISTORY), self.tier_gold
+        )
         empty = self.env["delivery.tier.ladder"].create({"name": "Empty"})
-        self.assertFalse(Tier._match_tier(empty, 99.0, 9_999_999.0))
+        self.assertFalse(Tier._match_tier(empty, 99.0, 9_999_999.0, **LONG_HISTORY))
 
     def test_benefits_include_lower_tiers(self):
         gold_benefits = self.tier_gold.all_benefit_ids
@@ -83,7 +92,22 @@ class TestDeliveryTier(DeliveryCrmCommon):
             # a higher tier asking less score than the tier below
             {"name": "Platinum", "level": 6, "min_score": 80.0, "min_revenue": 900_000.0},
             # the same rule as Diamond
-            {"name": "Platinum", "level": 6, "min_score": 90.0, "min_revenue": 500_000.0},
+            {
+                "name": "Platinum",
+                "level": 6,
+                "min_score": 90.0,
+                "min_revenue": 500_000.0,
+                "min_cumulative_revenue": 2_000_000.0,
+                "min_cooperation_months": 36,
+            },
+            # a higher tier asking less cumulative revenue than the tier below
+            {
+                "name": "Platinum",
+                "level": 6,
+                "min_score": 95.0,
+                "min_revenue": 900_000.0,
+                "min_cooperation_months": 36,
+            },
             # a tier squeezed below New asking more than New
             {"name": "Trial", "level": 0, "min_score": 10.0, "min_revenue": 0.0},
         ]
@@ -102,11 +126,90 @@ class TestDeliveryTier(DeliveryCrmCommon):
                 "level": 6,
                 "min_score": 95.0,
                 "min_revenue": 2_000_000.0,
+                "min_cumulative_revenue": 5_000_000.0,
+                "min_cooperation_months": 60,
             }
         )
         self.assertEqual(
-            self.env["delivery.tier"]._match_tier(self.ladder, 96.0, 3_000_000.0), platinum
+            self.env["delivery.tier"]._match_tier(self.ladder, 96.0, 3_000_000.0, **LONG_HISTORY),
+            platinum,
         )
+
+    def test_shipped_entry_rules_follow_the_policy(self):
+        """004 门店§三: Regular, Silver and Gold by cumulative spending, Diamond also by a
+        long cooperation (长期忠诚); no credit level asked; both ladders graded quarterly
+        (§五.3)."""
+        self.assertEqual(
+            (self.ladder.grading_period_type, self.ladder_key.grading_period_type),
+            ("quarterly", "quarterly"),
+        )
+        cumulative = self.ladder.tier_ids.sorted("level").mapped("min_cumulative_revenue")
+        self.assertEqual(cumulative[0], 0.0)
+        self.assertEqual(cumulative, sorted(set(cumulative)), "rising with the level")
+        self.assertEqual(self.ladder.tier_ids.filtered("min_cooperation_months"), self.tier_diamond)
+        self.assertFalse(self.ladder.tier_ids.filtered("min_credit_level"))
+        # a big quarter alone is not enough for Diamond: the history is
+        Tier = self.env["delivery.tier"]
+        match = Tier._match_tier
+        self.assertEqual(
+            match(self.ladder, 95.0, 600_000.0, cumulative_revenue=600_000.0), self.tier_gold
+        )
+        self.assertEqual(
+            match(
+                self.ladder, 95.0, 600_000.0, cumulative_revenue=2_500_000.0, cooperation_months=12
+            ),
+            self.tier_gold,
+        )
+        self.assertEqual(
+            match(
+                self.ladder, 95.0, 600_000.0, cumulative_revenue=2_500_000.0, cooperation_months=36
+            ),
+            self.tier_diamond,
+        )
+        # unknown history meets no minimum
+        self.assertEqual(match(self.ladder, 95.0, 600_000.0), self.tier_new)
+
+    def test_match_tier_credit_level(self):
+        """客户管理制度和分级: a tier may ask a minimum credit level; A is the best, D the
+        worst, and a customer without a credit level does not qualify."""
+        ladder = self.env["delivery.tier.ladder"].create({"name": "Credit"})
+        base, trusted = self.env["delivery.tier"].create(
+            [
+                {"name": "Base", "ladder_id": ladder.id, "level": 1},
+                {"name": "Trusted", "ladder_id": ladder.id, "level": 2, "min_credit_level": "b"},
+            ]
+        )
+        cases = [("a", trusted), ("b", trusted), ("c", base), ("d", base), (None, base)]
+        for level, expected in cases:
+            with self.subTest(level=level):
+                self.assertEqual(
+                    self.env["delivery.tier"]._match_tier(ladder, 50.0, 0.0, credit_level=level),
+                    expected,
+                )
+        # a higher tier asking a worse credit level than the one below is refused
+        with self.assertRaises(ValidationError) as err:
+            self.env["delivery.tier"].create(
+                {
+                    "name": "Top",
+                    "ladder_id": ladder.id,
+                    "level": 3,
+                    "min_score": 80.0,
+                    "min_credit_level": "c",
+                }
+            )
+        self.assertIn("overlap", str(err.exception))
+        # the levels are those of the customer's credit level, labels included
+        self.assertEqual(
+            self.env["delivery.tier"]._fields["min_credit_level"]._description_selection(self.env),
+            self.env["res.partner"]._fields["credit_level"]._description_selection(self.env),
+        )
+
+    def test_negative_history_minimums_refused(self):
+        for field, value in (("min_cumulative_revenue", -1.0), ("min_cooperation_months", -3)):
+            with self.subTest(field=field), self.assertRaises(ValidationError):
+                self.tier_diamond.with_user(self.user_manager).write({field: value})
+        self.tier_diamond.invalidate_recordset()
+        self.assertEqual(self.tier_diamond.min_cooperation_months, 36)
 
     @mute_logger("odoo.sql_db")
     def test_duplicate_level_refused(self):

@@ -81,6 +81,45 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertEqual(change.direction, "down")
         self.assertFalse(self._tier_mails(change))
 
+    def test_notice_by_sms_without_email(self):
+        """A customer with a phone number and no e-mail address is told by SMS."""
+        self.customer.write({"email": False, "phone": "+86 139 0000 0003"})
+        self._override(self.user_manager, self.tier_gold)
+        change = self._last_change(self.customer)
+        self.assertEqual(change.new_tier_id, self.tier_gold)
+        self.assertFalse(self._tier_mails(change))
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn("Gold", sms.body)
+        self.assertEqual(sms.state, "outgoing")
+
+    def test_direction_is_history(self):
+        """The direction a change recorded stays when the ladder's levels change."""
+        ladder = self.env["delivery.tier.ladder"].create({"name": "Two steps"})
+        low, high = self.env["delivery.tier"].create(
+            [
+                {"name": "Low", "ladder_id": ladder.id, "level": 1},
+                {"name": "High", "ladder_id": ladder.id, "level": 2, "min_score": 50.0},
+            ]
+        )
+        self.customer.with_user(self.user_crm).write({"tier_ladder_id": ladder.id})
+        self.assertEqual(self.customer.tier_id, low)
+        self._override(self.user_manager, high)
+        change = self._last_change(self.customer)
+        self.assertEqual(change.direction, "up")
+        # the manager turns the ladder upside down afterwards
+        low.with_user(self.user_manager).min_score = 10.0
+        high.with_user(self.user_manager).write({"level": 0, "min_score": 5.0})
+        self.env.flush_all()
+        change.invalidate_recordset()
+        self.assertEqual(change.direction, "up")
+        self.assertEqual(
+            self.env["delivery.tier.change"].search_count(
+                [("id", "=", change.id), ("direction", "=", "up")]
+            ),
+            1,
+        )
+
     def test_override_refused_to_staff(self):
         with self.assertRaises(AccessError):
             self._override(self.user_crm, self.tier_diamond)

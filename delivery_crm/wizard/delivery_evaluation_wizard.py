@@ -28,6 +28,12 @@ class DeliveryEvaluationWizard(models.TransientModel):
     existing_run_id = fields.Many2one(
         "delivery.evaluation.run", compute="_compute_period", string="Existing run"
     )
+    grading_note = fields.Text(
+        string="Tier grading",
+        compute="_compute_grading_note",
+        help="What the run does to the tiers: only the runs of a ladder's grading "
+        "period move tiers, and never for customers a later period graded already.",
+    )
 
     @api.depends("period_type", "date")
     def _compute_period(self):
@@ -51,6 +57,32 @@ class DeliveryEvaluationWizard(models.TransientModel):
                 ],
                 limit=1,
             )
+
+    @api.depends("period_type", "period_start")
+    def _compute_grading_note(self):
+        ladders = self.env["delivery.tier.ladder"].search(
+            [("company_id", "in", [False, self.env.company.id])]
+        )
+        labels = dict(self._fields["period_type"]._description_selection(self.env))
+        for wizard in self:
+            note = False
+            if wizard.period_type and wizard.period_start:
+                last = self.env["delivery.evaluation.run"]._last_complete_period(wizard.period_type)
+                if not ladders.filtered(
+                    lambda ladder, w=wizard: ladder.grading_period_type == w.period_type
+                ):
+                    note = self.env._(
+                        "No tier ladder is graded by the %(period)s evaluation: this run "
+                        "evaluates and reports; it moves no tier and notifies nobody.",
+                        period=labels[wizard.period_type],
+                    )
+                elif wizard.period_start < last:
+                    note = self.env._(
+                        "An older period: the customers a later period graded already "
+                        "keep their tier (the run reports the tier this period's result "
+                        "would give, moves none and notifies nobody)."
+                    )
+            wizard.grading_note = note
 
     def action_run(self):
         self.ensure_one()
