@@ -56,6 +56,7 @@ class DeliveryStaffKpiReport(models.Model):
             "sla_resolution_status",
             "first_response_time",
             "resolution_time",
+            "reopened_date",
         ],
         "delivery.visit": [
             "partner_id",
@@ -88,6 +89,12 @@ class DeliveryStaffKpiReport(models.Model):
     satisfaction_count = fields.Integer(string="Satisfaction answers", readonly=True)
     satisfied_count = fields.Integer(string="Satisfied answers", readonly=True)
     complaints_attributed = fields.Integer(string="Complaints attributed", readonly=True)
+    requests_reopened = fields.Integer(
+        string="Reopened: not satisfied",
+        readonly=True,
+        help="Requests they own that the customer sent back, not satisfied with the "
+        "resolution, counted in the month of the last reopening.",
+    )
     sla_met = fields.Integer(string="Requests within SLA", readonly=True)
     sla_total = fields.Integer(string="Requests resolved", readonly=True)
     sla_compliance = fields.Float(string="SLA compliance (%)", readonly=True, aggregator="avg")
@@ -125,13 +132,14 @@ class DeliveryStaffKpiReport(models.Model):
                        1 AS developed, 0 AS attributed, 0 AS resolved, 0 AS met,
                        NULL::float AS first_response, NULL::float AS resolution,
                        0 AS answers, 0 AS satisfied, 0 AS planned, 0 AS visited,
-                       0 AS trainings, 0::float AS training_hours, NULL::float AS exam
+                       0 AS trainings, 0::float AS training_hours, NULL::float AS exam,
+                       0 AS reopened
                   FROM res_partner p
                  WHERE p.converted_by_id IS NOT NULL AND p.conversion_date IS NOT NULL
                 UNION ALL
                 -- complaints attributed to their responsible person
                 SELECT c.responsible_id, c.received_date, NULL,
-                       0, 1, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL
+                       0, 1, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0
                   FROM delivery_complaint c
                  WHERE c.responsible_id IS NOT NULL AND %(counted_complaint)s
                 UNION ALL
@@ -140,31 +148,38 @@ class DeliveryStaffKpiReport(models.Model):
                        (c.sla_response_status = 'met'
                         AND c.sla_resolution_status = 'met')::int,
                        c.first_response_time, c.resolution_time,
-                       0, 0, 0, 0, 0, 0, NULL
+                       0, 0, 0, 0, 0, 0, NULL, 0
                   FROM delivery_complaint c
                  WHERE c.user_id IS NOT NULL AND c.resolved_date IS NOT NULL AND c.active
+                UNION ALL
+                -- requests the customer sent back, not satisfied (003 §6.1), in the month
+                -- of their last reopening, against their owner
+                SELECT c.user_id, c.reopened_date, NULL, 0, 0, 0, 0, NULL, NULL,
+                       0, 0, 0, 0, 0, 0, NULL, 1
+                  FROM delivery_complaint c
+                 WHERE c.user_id IS NOT NULL AND c.reopened_date IS NOT NULL AND c.active
                 UNION ALL
                 -- satisfaction answers credited to them: ratings of the requests they
                 -- own, scores of the visits they made, surveys of their customers
                 SELECT a.user_id, a.answered_at, NULL, 0, 0, 0, 0, NULL, NULL,
-                       1, a.satisfied::int, 0, 0, 0, 0, NULL
+                       1, a.satisfied::int, 0, 0, 0, 0, NULL, 0
                   FROM answers a
                 UNION ALL
                 -- visits planned (not cancelled) in the month of their plan
                 SELECT v.user_id, v.planned_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       1, 0, 0, 0, NULL
+                       1, 0, 0, 0, NULL, 0
                   FROM delivery_visit v
                  WHERE v.state != 'cancelled'
                 UNION ALL
                 -- visits done in the month of the visit
                 SELECT v.user_id, v.visit_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       0, 1, 0, 0, NULL
+                       0, 1, 0, 0, NULL, 0
                   FROM delivery_visit v
                  WHERE v.state = 'done'
                 UNION ALL
                 -- trainings and exams done
                 SELECT t.user_id, NULL, t.date, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0,
-                       1, t.hours, CASE WHEN t.kind = 'exam' THEN t.score END
+                       1, t.hours, CASE WHEN t.kind = 'exam' THEN t.score END, 0
                   FROM delivery_staff_training t
                  WHERE t.state = 'done'
             ), monthly AS (
@@ -178,7 +193,7 @@ class DeliveryStaffKpiReport(models.Model):
                        sum(e.answers) AS answers, sum(e.satisfied) AS satisfied,
                        sum(e.planned) AS planned, sum(e.visited) AS visited,
                        sum(e.trainings) AS trainings, sum(e.training_hours) AS hours,
-                       avg(e.exam) AS exam
+                       avg(e.exam) AS exam, sum(e.reopened) AS reopened
                   FROM events e
                   JOIN res_users u ON u.id = e.user_id
                   JOIN zones z ON z.company_id = u.company_id
@@ -208,6 +223,7 @@ class DeliveryStaffKpiReport(models.Model):
                    m.answers AS satisfaction_count,
                    m.satisfied AS satisfied_count,
                    m.attributed AS complaints_attributed,
+                   m.reopened AS requests_reopened,
                    m.met AS sla_met,
                    m.resolved AS sla_total,
                    %(compliance)s AS sla_compliance,

@@ -22,14 +22,17 @@ class DeliverySystemFieldMixin(models.AbstractModel):
     def _system_field_names(self):
         return self._system_fields
 
-    def _check_system_fields(self, vals, allow_empty=False):
-        """Refuse ``vals`` that set a system field (unless in superuser mode)."""
+    def _check_system_fields(self, vals, accepted=None):
+        """Refuse ``vals`` that set a system field (unless in superuser mode); on
+        create, ``accepted`` maps the fields to the values that set nothing (their
+        defaults)."""
         if self.env.su:
             return
+        accepted = accepted or {}
         forged = sorted(
             name
             for name in set(vals) & self._system_field_names()
-            if not (allow_empty and not vals[name])
+            if not (name in accepted and (not vals[name] or vals[name] == accepted[name]))
         )
         if forged:
             raise UserError(
@@ -45,15 +48,21 @@ class DeliverySystemFieldMixin(models.AbstractModel):
     @api.model
     def _check_system_fields_create(self, vals_list):
         """Check the values of a create, and return the model without the context
-        defaults of system fields (a ``default_<field>`` key would otherwise set them)."""
-        for vals in vals_list:
-            self._check_system_fields(vals, allow_empty=True)
+        defaults of system fields (a ``default_<field>`` key would otherwise set them).
+        An empty value or the field's own default is accepted: the web client sends
+        them for a new record."""
         names = self._system_field_names()
         context = {
             key: value
             for key, value in self.env.context.items()
             if not (key.startswith("default_") and key[len("default_") :] in names)
         }
-        if len(context) == len(self.env.context):
-            return self
-        return self.with_context(context)  # pylint: disable=context-overridden
+        model = self
+        if len(context) != len(self.env.context):
+            model = self.with_context(context)  # pylint: disable=context-overridden
+        given = {name for vals in vals_list for name in vals} & names
+        defaults = model.default_get(list(given)) if given and not self.env.su else {}
+        accepted = {name: defaults.get(name) for name in given}
+        for vals in vals_list:
+            model._check_system_fields(vals, accepted=accepted)
+        return model

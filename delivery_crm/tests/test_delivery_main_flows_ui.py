@@ -162,6 +162,11 @@ class TestMainFlowsUi(HttpCase):
         self.assertEqual(
             set(complaint.action_ids.mapped("deadline")), {date.today() + timedelta(days=3)}
         )
+        # the corrective action was done (with its note) before the resolution
+        corrective = complaint.action_ids.filtered(lambda a: a.kind == "corrective")
+        self.assertEqual(
+            (corrective.done, corrective.done_note), (True, "Redelivered at 15:00, signed")
+        )
         self.assertIn("Redelivered today with a 10% discount.", complaint.resolution)
         self.assertEqual(complaint.resolved_uid, self.staff)
         self.assertEqual(complaint.sla_response_status, "met")

@@ -145,16 +145,19 @@ class TestStaffKpi(DeliveryCrmCommon):
         self.assertEqual(row.customers_count, 1)
         self.assertEqual(row.customers_developed, 1)
         self.assertEqual(row.complaints_attributed, 1)
-        self.assertEqual((row.sla_met, row.sla_total), (1, 2))
-        self.assertEqual(row.sla_compliance, 50.0)
-        self.assertAlmostEqual(row.first_response_hours, 2.0)  # (1 + 3) / 2
-        self.assertAlmostEqual(row.resolution_hours, 2.0)
+        # the inquiry rated 1 went back to its owner (003 §6.1): not resolved any more,
+        # and counted as reopened
+        self.assertEqual((row.sla_met, row.sla_total), (1, 1))
+        self.assertEqual(row.sla_compliance, 100.0)
+        self.assertAlmostEqual(row.first_response_hours, 1.0)
+        self.assertAlmostEqual(row.resolution_hours, 1.0)
+        self.assertEqual(row.requests_reopened, 1)
         # satisfaction: ratings 5 (satisfied) and 1, return-visit score 4 (satisfied)
         self.assertEqual((row.satisfaction_count, row.satisfied_count), (3, 2))
         self.assertAlmostEqual(row.satisfaction, 66.67)
-        # V0 and V1 (V2 cancelled), plus the return visit each rated inquiry planned
+        # V0 and V1 (V2 cancelled), plus the return visit the closed inquiry planned
         # for its owner two days later
-        self.assertEqual((row.visits_planned, row.visits_done), (4, 1))
+        self.assertEqual((row.visits_planned, row.visits_done), (3, 1))
         self.assertEqual(row.trainings_done, 3)
         self.assertEqual(row.training_hours, 6.0)  # 4 + 1 + 1
         self.assertEqual(row.exam_score, 65.0)
@@ -194,8 +197,10 @@ class TestStaffKpi(DeliveryCrmCommon):
 
     def test_targets_are_the_settings(self):
         base = datetime(2026, 3, 10, 2, 0)
-        # answered in 3 h: the first response is over the 2 h target
-        self._inquiry(self.user_crm, base, base + timedelta(hours=3), rate=1)
+        # answered in 3 h: the first response is over the 2 h target; another request
+        # rated 1 (reopened): the satisfaction is under the 90 % target
+        self._inquiry(self.user_crm, base, base + timedelta(hours=3), rate=5)
+        self._inquiry(self.user_crm, base, base + timedelta(hours=1), rate=1)
         row = self._kpi(self.user_crm)
         self.assertEqual(
             (row.satisfaction_target, row.first_response_target, row.resolution_target),

@@ -300,7 +300,6 @@ class TestXlsxComplaint(DeliveryXlsxCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["delivery.sla.policy"].search([]).action_archive()
         cls.type_delay = cls.env.ref("delivery_crm.delivery_complaint_type_delay")
         cls.type_other = cls.env["delivery.complaint.type"].create({"name": "Rude driver"})
         cls.cause = cls.env.ref("delivery_crm.delivery_complaint_root_cause_transport")

@@ -87,6 +87,7 @@ KPI_SUMS = (
     "satisfaction_count",
     "satisfied_count",
     "complaints_attributed",
+    "requests_reopened",
     "sla_met",
     "sla_total",
     "visits_planned",
@@ -632,6 +633,7 @@ class DeliveryXlsxExportWizard(models.TransientModel):
         names = ["month"] if per_month else []
         names += ["user_id", "team_id", "customers_count", "customers_developed"]
         names += ["satisfaction", "satisfaction_count", "complaints_attributed"]
+        names += ["requests_reopened"]
         names += ["sla_met", "sla_total", "sla_compliance", "first_response_hours"]
         names += ["resolution_hours", "visits_planned", "visits_done", "trainings_done"]
         names += ["training_hours"]

@@ -301,8 +301,12 @@ function addLine(field) {
     };
 }
 
-/** Add the ``index``-th action of the complaint: its kind, what, owner and deadline. */
-function addAction(index, kind, name, deadline) {
+/**
+ * Add the ``index``-th action of the complaint: its kind, what, owner and deadline;
+ * with ``doneNote``, it is also marked done with that note (a corrective action must be
+ * done before the complaint is resolved, 001 §七.3).
+ */
+function addAction(index, kind, name, deadline, doneNote = null) {
     const row =
         ".o_field_widget[name='action_ids'] " +
         `.o_data_row.o_selected_row:nth-child(${index})`;
@@ -322,6 +326,20 @@ function addAction(index, kind, name, deadline) {
             trigger: `${row} .o_field_widget[name='deadline'] input`,
             run: `edit ${deadline}`,
         },
+        ...(doneNote
+            ? [
+                  {
+                      content: "What was done",
+                      trigger: `${row} .o_field_widget[name='done_note'] textarea`,
+                      run: `edit ${doneNote}`,
+                  },
+                  {
+                      content: "Mark it done",
+                      trigger: `${row} .o_field_widget[name='done'] input`,
+                      run: "click",
+                  },
+              ]
+            : []),
     ];
 }
 
@@ -437,7 +455,13 @@ registry.category("web_tour.tours").add("delivery_crm_complaint_flow", {
             ...clickHeaderButton("Decide actions"),
             checkStatus("resolving", "Resolving"),
             ...openPage("actions"),
-            ...addAction(1, "Corrective", "Redeliver today with a discount", deadline),
+            ...addAction(
+                1,
+                "Corrective",
+                "Redeliver today with a discount",
+                deadline,
+                "Redelivered at 15:00, signed"
+            ),
             ...addAction(2, "Preventive", "Re-plan the route with a spare truck", deadline),
             ...openPage("resolution"),
             editHtml("resolution", "Redelivered today with a 10% discount."),
