@@ -67,7 +67,10 @@ class ResPartner(models.Model):
     """
 
     _name = "res.partner"
-    _inherit = ["res.partner", "delivery.cron.mixin"]
+    _inherit = ["res.partner", "delivery.cron.mixin", "delivery.system.field.mixin"]
+    # refused on create (write has its own check below, which lets a merge write the
+    # values back); a first tier is allowed: an import of existing customers sets it
+    _system_fields = frozenset(SYSTEM_FIELDS - {"tier_id"})
 
     is_delivery_customer = fields.Boolean(
         string="Delivery customer", index=True, groups=CRM_READ, copy=False
@@ -523,11 +526,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        # security review H3: create (and import) set what write refuses
+        model = self._check_system_fields_create(vals_list)
         for vals in vals_list:
             if vals.get("is_delivery_customer"):
                 self._check_new_state(vals)
                 vals.setdefault("state_date", fields.Date.context_today(self))
-        partners = super().create(vals_list)
+        partners = super(ResPartner, model).create(vals_list).with_env(self.env)
         # R9: the initial values, before the profile defaults (logged as changes) are set
         AuditLog = self.env["delivery.audit.log"]
         customers = partners.filtered("is_delivery_customer")

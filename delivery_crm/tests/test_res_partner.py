@@ -258,3 +258,34 @@ class TestResPartner(DeliveryCrmCommon):
         with self.assertRaises(AccessError):
             partner.read(["customer_state"])
         self.assertFalse(portal.partner_id.is_delivery_customer)
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerCreateIntegrity(DeliveryCrmCommon):
+    """Security review H3: create (and import) skipped the checks write enforces."""
+
+    def test_staff_cannot_create_forged_history(self):
+        forged = {
+            "tier_override_tier_id": self.tier_diamond.id,
+            "tier_override_reason": "Trust me",
+            "kpi_date": "2099-12-31",
+            "kpi_score": 100.0,
+            "converted_by_id": self.user_staff.id,
+            "conversion_date": "2026-01-01",
+            "evaluated_tier_id": self.tier_diamond.id,
+        }
+        for field, value in forged.items():
+            with self.subTest(field=field), self.assertRaises(UserError):
+                self._new_customer(f"Forged {field}", user=self.user_staff, **{field: value})
+        # nor through an import, nor through context defaults
+        Partner = self.env["res.partner"].with_user(self.user_staff)
+        result = Partner.load(
+            ["name", "is_delivery_customer", "kpi_score"], [["Imported forged", "1", "99"]]
+        )
+        self.assertFalse(result["ids"])
+        self.assertTrue(result["messages"])
+        customer = Partner.with_context(
+            default_kpi_score=99.0, default_converted_by_id=self.user_staff.id
+        ).create({"name": "Defaults", "is_delivery_customer": True})
+        self.assertFalse(customer.sudo().kpi_score)
+        self.assertFalse(customer.sudo().converted_by_id)
