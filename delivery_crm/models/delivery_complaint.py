@@ -1,6 +1,9 @@
+import re
 from datetime import date, timedelta
 
+import lxml.html
 import pytz
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -110,6 +113,24 @@ SEQUENCE_CODES = {
 }
 
 
+REMOTE_SOURCE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+
+
+def without_remote_images(body):
+    """``body`` (HTML) without the images it would fetch from elsewhere: a mail's
+    remote <img> would be loaded by every reader and by the PDF engine when the handling
+    form is printed (a request to any address the sender chooses). Inline (cid:, data:)
+    and attached images stay."""
+    if not body or "<img" not in str(body).lower():
+        return body
+    root = lxml.html.fragment_fromstring(str(body), create_parent="div")
+    for image in root.iter("img"):
+        if REMOTE_SOURCE.match(image.get("src") or ""):
+            image.drop_tree()
+    inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+    return escape(root.text or "") + Markup(inner)
+
+
 class DeliveryComplaint(models.Model):
     """A complaint, inquiry, suggestion or requirement taken in by the service desk
     (R7): intake from every channel, workflow with the gates of 001 §六–§七, SLA
@@ -156,6 +177,7 @@ class DeliveryComplaint(models.Model):
             "sla_paused_hours",
             "sla_resolution_start",
             "sla_resolution_paused_base",
+            "counts_as_complaint",
             *(
                 f"sla_{clock}_{suffix}"
                 for clock, _met in SLA_CLOCKS
@@ -403,6 +425,14 @@ class DeliveryComplaint(models.Model):
         aggregator="avg",
         help="Hours from receipt to the resolution, pauses excluded.",
     )
+    counts_as_complaint = fields.Boolean(
+        string="Counted as a complaint",
+        compute="_compute_counts_as_complaint",
+        store=True,
+        help="Counted in the customer's complaint rate (evaluation, reports, staff KPIs). "
+        "A complaint by e-mail counts once staff acknowledged it: anyone can write an "
+        "e-mail in a customer's name.",
+    )
     rating_investigated_id = fields.Many2one(
         "rating.rating", readonly=True, copy=False, groups=CRM_READ
     )
@@ -422,6 +452,13 @@ class DeliveryComplaint(models.Model):
             complaint.priority = PRIORITY_MATRIX[
                 (complaint.urgency or "normal", complaint.importance or "normal")
             ]
+
+    @api.depends("request_type", "channel", "acknowledged_date")
+    def _compute_counts_as_complaint(self):
+        for complaint in self:
+            complaint.counts_as_complaint = complaint.request_type == "complaint" and (
+                complaint.channel != "email" or bool(complaint.acknowledged_date)
+            )
 
     @api.depends("sla_response_status", "sla_resolution_status")
     def _compute_sla_status(self):
@@ -1255,7 +1292,7 @@ class DeliveryComplaint(models.Model):
         author = self.env["res.partner"].browse(msg_dict.get("author_id")).exists()
         values.setdefault("subject", msg_dict.get("subject") or self.env._("(no subject)"))
         values.setdefault("channel", "email")
-        values.setdefault("description", msg_dict.get("body"))
+        values.setdefault("description", without_remote_images(msg_dict.get("body")))
         if author and not author.user_ids.filtered(lambda u: not u.share):
             values.setdefault("contact_id", author.id)
             values.setdefault("partner_id", author.commercial_partner_id.id)
@@ -1560,7 +1597,7 @@ class DeliveryComplaint(models.Model):
     def _complaint_counts(self, partner_ids, start, end):
         groups = self.with_context(active_test=True)._read_group(
             [
-                ("request_type", "=", "complaint"),
+                ("counts_as_complaint", "=", True),
                 ("partner_id", "in", list(partner_ids)),
                 ("received_date", ">=", start),
                 ("received_date", "<", end),

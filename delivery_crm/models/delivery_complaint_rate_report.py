@@ -23,7 +23,7 @@ class DeliveryComplaintRateReport(models.Model):
     _order = "month desc, company_id"
     _rec_name = "month"
     _depends = {
-        "delivery.complaint": ["received_date", "company_id", "request_type", "active"],
+        "delivery.complaint": ["received_date", "company_id", "counts_as_complaint", "active"],
         "delivery.shipment": ["date", "company_id", "outcome"],
         "res.company": ["partner_id", "delivery_target_complaint_rate"],
         "res.partner": ["tz"],

@@ -32,7 +32,7 @@ class DeliveryCustomerRiskReport(models.Model):
         ],
         "delivery.tier": ["visit_interval_days"],
         "delivery.shipment": ["partner_id", "date", "revenue", "outcome"],
-        "delivery.complaint": ["partner_id", "request_type", "active", "received_date"],
+        "delivery.complaint": ["partner_id", "counts_as_complaint", "active", "received_date"],
         "res.company": [
             "active",
             "delivery_risk_window_days",

@@ -35,9 +35,10 @@ def on_time_delivery(alias):
 
 
 def counted_complaint(alias):
-    """The requests of ``alias`` (a ``delivery_complaint`` row) that are complaints."""
+    """The requests of ``alias`` (a ``delivery_complaint`` row) counted as complaints
+    (``delivery.complaint.counts_as_complaint``: e-mail ones once acknowledged)."""
     return SQL(
-        "%s.request_type = 'complaint' AND %s.active",
+        "%s.counts_as_complaint AND %s.active",
         SQL.identifier(alias),
         SQL.identifier(alias),
     )

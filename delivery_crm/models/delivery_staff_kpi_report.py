@@ -48,7 +48,7 @@ class DeliveryStaffKpiReport(models.Model):
             "company_id",
             "user_id",
             "responsible_id",
-            "request_type",
+            "counts_as_complaint",
             "active",
             "received_date",
             "resolved_date",

@@ -710,6 +710,40 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
         )
         self.assertTrue(any("Photos attached" in str(m.body) for m in complaint.message_ids))
 
+    def test_spoofed_mail_counts_nothing_and_echoes_nothing(self):
+        """Security review M3: anyone can write an e-mail in a customer's name. The
+        complaint counts in the customer's complaint rate only once staff acknowledged it;
+        the acknowledgement does not quote the sender's text back; remote images of the
+        mail are not kept (they would be fetched by every reader and the PDF engine)."""
+        email = (
+            "From: Liu Yang <liu@example.com>\r\n"
+            f"To: service-east@{self.alias_domain}\r\n"
+            "Subject: Click https://evil.example/pay to get your refund\r\n"
+            "Message-ID: <spoof-1@example.com>\r\n"
+            "Content-Type: text/html\r\n\r\n"
+            '<p>Refund here <img src="https://evil.example/track.png"/>'
+            '<img src="//evil.example/x.png"/><img src="data:image/png;base64,AAAA"/></p>\r\n'
+        )
+        self.env["mail.thread"].message_process("delivery.complaint", email)
+        complaint = self.env["delivery.complaint"].search([("subject", "ilike", "evil.example")])
+        self.assertEqual(complaint.partner_id, self.customer)
+        self.assertNotIn("evil.example", str(complaint.description))
+        self.assertIn("data:image/png", str(complaint.description))
+        Evaluation = self.env["delivery.evaluation"]
+        start, end = datetime(2000, 1, 1), datetime(2100, 1, 1)
+        self.env.flush_all()
+        self.assertFalse(Evaluation._get_complaint_counts([self.customer.id], start, end))
+        complaint.with_user(self.user_crm).action_acknowledge()
+        acknowledgement = complaint.message_ids.filtered(
+            lambda m: "has been registered" in str(m.body)
+        )
+        self.assertEqual(len(acknowledgement), 1)
+        self.assertNotIn("evil.example", str(acknowledgement.body))
+        self.env.flush_all()
+        self.assertEqual(
+            Evaluation._get_complaint_counts([self.customer.id], start, end), {self.customer.id: 1}
+        )
+
     def test_unknown_sender_gets_a_contact_when_answered(self):
         email = (
             "From: Stranger <stranger@example.org>\r\n"
