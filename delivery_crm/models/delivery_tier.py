@@ -59,18 +59,18 @@ class DeliveryTier(models.Model):
         currency_field="currency_id",
         help="Minimum revenue of all the customer's delivery records (cancelled ones "
         "excepted) since the cooperation began, up to the end of the graded period "
-        "(累计消费). 0: not required.",
+        "(004 门店 §三). 0: not required.",
     )
     min_cooperation_months = fields.Integer(
         string="Minimum cooperation (months)",
         help="Minimum length of the cooperation at the end of the graded period, in "
-        "months (长期忠诚). 0: not required.",
+        "months (004 门店 §三). 0: not required.",
     )
     min_credit_level = fields.Selection(
         selection="_selection_credit_level",
         string="Minimum credit level",
         help="The customer's credit level must be this one or a better one "
-        "(客户管理制度和分级); a customer without a credit level does not qualify. "
+        "(004 顾客 §5); a customer without a credit level does not qualify. "
         "Empty: not required.",
     )
     # benefits
