@@ -93,6 +93,7 @@ delivery.tier.override.wizard        -     -     c     c     -     -     -     -
 delivery.evaluation.wizard           -     -     c     c     -     -     -     -
 delivery.complaint.handover.wizard   c     c     c     c     -     -     -     -
 delivery.complaint.reply.wizard      c     c     c     c     -     -     -     -
+delivery.complaint.close.wizard      -     -     c     c     -     -     -     -
 delivery.reward.wizard               -     -     c     c     -     -     -     -
 delivery.news.mailing.wizard         -     -     c     c     -     -     -     -
 delivery.xlsx.export.wizard          -     -     c     c     -     -     -     -
@@ -142,7 +143,7 @@ LOGGED_EXPORTS = {
 COUNTED = sorted({key.split("/")[0] for key in EXPECTED} - WIZARDS - REPORTS)
 ALL = {"active_test": False}
 # the models of the module that are not in the matrix: the abstract mixins only
-NOT_IN_MATRIX = {"delivery.cron.mixin", "delivery.system.log.mixin"}
+NOT_IN_MATRIX = {"delivery.cron.mixin", "delivery.system.log.mixin", "delivery.system.field.mixin"}
 
 
 def _cells():
@@ -642,6 +643,9 @@ SPECS = {spec.key: spec for spec in [
                               "user_id": w.uids["account_manager"], "reason": MARK}),
     Spec("delivery.complaint.reply.wizard", None,
          values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"]}),
+    Spec("delivery.complaint.close.wizard", None,
+         values=lambda w, r: {"complaint_ids": [(6, 0, [w.ids[f"complaint_{w.home(r)}"]])],
+                              "reason": MARK}),
     Spec("delivery.reward.wizard", None,
          values=lambda w, r: {"partner_id": w.ids[w.home(r)], "description": MARK}),
     Spec("delivery.news.mailing.wizard", None, values=lambda w, r: {"subject": MARK}),

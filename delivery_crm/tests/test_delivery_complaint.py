@@ -912,7 +912,7 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
             customer = self._new_customer(f"Priority {tier.name or 'none'}")
             if tier:
                 customer._set_tier(tier, "manual")
-            for request_type in ("complaint", "inquiry"):
+            for request_type in ("complaint", "inquiry", "requirement"):
                 deadlines = []
                 for priority, (urgency, importance) in sorted(self.PRIORITIES.items()):
                     complaint = self._complaint(
@@ -933,6 +933,25 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
                         # strictly sooner: every priority has an effect
                         self.assertLess(higher[0], lower[0])
                         self.assertLess(higher[1], lower[1])
+
+    def test_shipped_requirement_policy(self):
+        """A requirement is analysed before it is answered (001 §六): the shipped policy
+        gives it 72 h, shortened by its priority like every request."""
+        received = datetime(2026, 3, 2, 10, 0)
+        requirement = self._complaint(
+            received_date=received, request_type="requirement", type_id=False
+        )
+        self.assertEqual(
+            (requirement.sla_response_hours, requirement.sla_resolution_hours), (2, 72)
+        )
+        urgent = self._complaint(
+            received_date=received,
+            request_type="requirement",
+            type_id=False,
+            urgency="urgent",
+            importance="important",
+        )
+        self.assertEqual((urgent.sla_response_hours, urgent.sla_resolution_hours), (1, 36))
 
     def test_special_key_account_urgent_not_later_than_normal(self):
         """The reported case: an urgent + important complaint of a Special key account
