@@ -10,34 +10,15 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..models.delivery_audit_log import PARTNER_AUDITED_FIELDS
+from ..models.delivery_export_log import EXPORT_LOGGED_MODELS
 from .common import DeliveryCrmCommon
 
 AUDIT = "delivery.audit.log"
 EXPORT = "delivery.export.log"
 SENSITIVE = ("credit_level", "decision_chain", "nda_signed", "contract_amount")
-# the customer data whose exports are logged (R9): the customers, their shared profile
-# and the module's records about them
-LOGGED = (
-    "res.partner",
-    "delivery.shared.profile",
-    "delivery.complaint",
-    "delivery.complaint.action",
-    "delivery.complaint.handover",
-    "delivery.visit",
-    "delivery.visit.next.step",
-    "delivery.evaluation",
-    "delivery.shipment",
-    "delivery.tier.change",
-    "delivery.care.event",
-    "delivery.greeting.log",
-    "delivery.survey.invitation",
-    "delivery.communication.plan",
-    "delivery.key.account.plan",
-    "delivery.key.account.report",
-    "delivery.customer.risk.report",
-    "delivery.audit.log",
-    "delivery.access.grant",
-)
+# the customer data whose exports are logged (R9): the list the module keeps (the
+# top-level access matrix states the same design independently)
+LOGGED = sorted(EXPORT_LOGGED_MODELS)
 
 
 class DeliveryAuditCommon(DeliveryCrmCommon):
