@@ -268,6 +268,17 @@ class ResPartner(models.Model):
     kpi_on_time_rate = fields.Float(
         string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
+    # whether each rate was ever measured: a customer with nothing to measure shows "No
+    # data", never 0 % (the evaluation leaves the rate empty then)
+    kpi_satisfaction_measured = fields.Boolean(
+        string="Satisfaction measured", compute="_compute_kpi_measured", groups=CRM_READ
+    )
+    kpi_complaint_rate_measured = fields.Boolean(
+        string="Complaint rate measured", compute="_compute_kpi_measured", groups=CRM_READ
+    )
+    kpi_on_time_rate_measured = fields.Boolean(
+        string="On-time rate measured", compute="_compute_kpi_measured", groups=CRM_READ
+    )
     kpi_volume = fields.Monetary(
         string="Revenue (period)",
         readonly=True,
@@ -314,6 +325,33 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ computes
+    @api.depends("kpi_date", "kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate")
+    def _compute_kpi_measured(self):
+        """A KPI column left NULL by the evaluation was never measured (the ORM reads a
+        NULL float as 0.0): one query for the batch."""
+        partners = self.filtered("id")
+        measured = {}
+        if partners:
+            self.flush_model(["kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate"])
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT id, kpi_satisfaction IS NOT NULL, kpi_complaint_rate IS NOT NULL,
+                           kpi_on_time_rate IS NOT NULL
+                      FROM res_partner WHERE id IN %s
+                    """,
+                    tuple(partners.ids),
+                )
+            )
+            measured = {row[0]: row[1:] for row in rows}
+        for partner in self:
+            flags = measured.get(partner.id, (False, False, False))
+            (
+                partner.kpi_satisfaction_measured,
+                partner.kpi_complaint_rate_measured,
+                partner.kpi_on_time_rate_measured,
+            ) = flags
+
     @api.depends("tier_id")
     def _compute_tier_benefit_ids(self):
         for partner in self:

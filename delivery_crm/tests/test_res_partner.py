@@ -289,3 +289,26 @@ class TestPartnerCreateIntegrity(DeliveryCrmCommon):
         ).create({"name": "Defaults", "is_delivery_customer": True})
         self.assertFalse(customer.sudo().kpi_score)
         self.assertFalse(customer.sudo().converted_by_id)
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerKpiNoData(DeliveryCrmCommon):
+    """A rate with nothing to measure is "No data", never 0 % (issue 12 item 5)."""
+
+    def test_unmeasured_kpis_are_no_data(self):
+        customer = self._new_customer("Never measured")
+        measured = customer.with_user(self.user_crm)
+        self.assertFalse(measured.kpi_satisfaction_measured)
+        self.assertFalse(measured.kpi_complaint_rate_measured)
+        # a measured 0 % is a figure: 0 complaints for the deliveries of the period
+        customer.sudo().write({"kpi_date": "2026-09-30", "kpi_complaint_rate": 0.0})
+        customer.invalidate_recordset()
+        self.assertTrue(measured.kpi_complaint_rate_measured)
+        self.assertFalse(measured.kpi_satisfaction_measured)
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(self.user_crm)
+            ._render_qweb_html("delivery_crm.action_report_customer_profile", customer.ids)[0]
+            .decode()
+        )
+        self.assertEqual(html.count("No data"), 2)  # satisfaction and on-time rate
