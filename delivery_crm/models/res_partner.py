@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from .delivery_audit_log import PARTNER_AUDITED_FIELDS
 from .delivery_tools import (
@@ -824,6 +824,9 @@ class ResPartner(models.Model):
                 "new_tier_id": tier.id,
                 "origin": origin,
                 "reason": reason,
+                # who and when are this call's, never the caller's context defaults
+                "user_id": self.env.uid,
+                "date": fields.Datetime.now(),
                 **log_vals,
                 **extra_by_partner.get(partner.id, {}),
             }
@@ -833,8 +836,14 @@ class ResPartner(models.Model):
         # its callers check who may change it, and sudo() keeps the user in the tracking
         changed.sudo().write({"tier_id": tier.id})
         # sudo: the log is append-only for everyone; writing it is part of the tier
-        # change the caller was allowed to make.
-        return self.env["delivery.tier.change"].sudo().create(log)
+        # change the caller was allowed to make; the caller's default_* context keys
+        # (default_evaluation_id, default_override_expiry...) do not reach it
+        return (
+            self.env["delivery.tier.change"]
+            .with_context(clean_context(self.env.context))
+            .sudo()
+            .create(log)
+        )
 
     def _apply_evaluated_tier(self, tier, reason=False, extra_by_partner=None, **log_vals):
         """Record ``tier`` as the tier the rules give each customer, and make it the

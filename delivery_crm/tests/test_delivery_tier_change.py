@@ -219,3 +219,18 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertEqual(action["res_model"], "delivery.tier.change")
         found = self.env["delivery.tier.change"].search(action["domain"])
         self.assertEqual(found, self.customer.tier_change_ids)
+
+    def test_log_cannot_be_forged_through_context_defaults(self):
+        """Security review M2: a ladder change with default_user_id / default_date in the
+        context logged a tier change "by" a manager, back-dated."""
+        ladder = self.env["delivery.tier.ladder"].create({"name": "Forged"})
+        self.env["delivery.tier"].create({"name": "Only", "ladder_id": ladder.id, "level": 1})
+        self.customer.with_user(self.user_crm).with_context(
+            default_user_id=self.user_manager.id,
+            default_date="2023-01-01 00:00:00",
+            default_override_expiry="2099-01-01",
+        ).write({"tier_ladder_id": ladder.id})
+        change = self._last_change(self.customer)
+        self.assertEqual(change.user_id, self.user_crm)
+        self.assertGreater(change.date.year, 2023)
+        self.assertFalse(change.override_expiry)
