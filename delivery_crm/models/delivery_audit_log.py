@@ -8,6 +8,7 @@ PARTNER_AUDITED_FIELDS = (
     "customer_class",
     "strategic_value",
     "account_manager_id",
+    "developer_id",
     "service_team_id",
     "customer_state",
     "organisation_notes",

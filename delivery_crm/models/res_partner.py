@@ -43,6 +43,9 @@ ACCOUNT_MANAGER_FIELDS = {
     "account_manager_id",
     "service_team_id",
     "tier_ladder_id",
+    # who developed the customer reaches its data and is credited with the conversion
+    # (staff KPIs): not something staff give themselves
+    "developer_id",
 }
 # maintained by the module itself (evaluations, overrides, conversions): nobody writes
 # them directly, only the module's code (as the superuser) or a write of the same value

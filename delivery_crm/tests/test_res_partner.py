@@ -312,3 +312,27 @@ class TestPartnerKpiNoData(DeliveryCrmCommon):
             .decode()
         )
         self.assertEqual(html.count("No data"), 2)  # satisfaction and on-time rate
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerDeveloper(DeliveryCrmCommon):
+    """Security review (issue 13 item 6): the developer of a customer reaches its data
+    and is credited with its conversion, so staff do not set it; changes are audited."""
+
+    def test_developer_set_by_account_managers_and_audited(self):
+        customer = self._new_customer("Developed by", account_manager_id=self.user_staff.id)
+        with self.assertRaises(AccessError):
+            customer.with_user(self.user_staff).write({"developer_id": self.user_staff.id})
+        customer.with_user(self.user_crm).write({"developer_id": self.user_staff.id})
+        self.assertEqual(customer.developer_id, self.user_staff)
+        log = self.env["delivery.audit.log"].search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "=", customer.id),
+                ("field_id.name", "=", "developer_id"),
+            ],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(log.user_id, self.user_crm)
+        self.assertIn(self.user_staff.name, log.new_value)
