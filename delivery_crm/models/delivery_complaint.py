@@ -876,10 +876,15 @@ class DeliveryComplaint(models.Model):
         """Set both clocks from the receipt with the hours of the policy, the tier or
         the company's targets, shortened for the request's priority."""
         for complaint in self:
+            # one write: the resolution clock starts at the receipt, as
+            # _sla_clock_values assumes while sla_resolution_start is empty
             complaint._write_bookkeeping(
-                {"sla_resolution_start": complaint.received_date, "sla_resolution_paused_base": 0}
+                {
+                    **complaint._sla_clock_values(),
+                    "sla_resolution_start": complaint.received_date,
+                    "sla_resolution_paused_base": 0,
+                }
             )
-            complaint._write_bookkeeping(complaint._sla_clock_values())
 
     def _sla_clock_values(self):
         """Targets, deadlines and warnings of the clocks not met yet, from the current

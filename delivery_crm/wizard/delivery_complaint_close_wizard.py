@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class DeliveryComplaintCloseWizard(models.TransientModel):
@@ -9,16 +9,15 @@ class DeliveryComplaintCloseWizard(models.TransientModel):
     _name = "delivery.complaint.close.wizard"
     _description = "Close a request without the customer's satisfaction"
 
-    complaint_ids = fields.Many2many("delivery.complaint", string="Requests", required=True)
+    complaint_ids = fields.Many2many(
+        "delivery.complaint",
+        string="Requests",
+        required=True,
+        default=lambda self: self.env["delivery.complaint"].browse(
+            self.env.context.get("active_ids") or []
+        ),
+    )
     reason = fields.Text(required=True)
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        complaints = self.env["delivery.complaint"].browse(self.env.context.get("active_ids") or [])
-        if complaints and "complaint_ids" in fields_list:
-            values["complaint_ids"] = [fields.Command.set(complaints.ids)]
-        return values
 
     def action_confirm(self):
         self.ensure_one()
