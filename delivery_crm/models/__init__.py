@@ -1,5 +1,6 @@
 from . import delivery_system_log_mixin  # before res_partner, which imports the audit log
 from . import delivery_cron_mixin
+from . import ir_actions_report
 from . import delivery_system_field_mixin
 from . import delivery_tier_benefit
 from . import delivery_tier_ladder

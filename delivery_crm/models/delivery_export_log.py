@@ -32,8 +32,9 @@ EXPORT_LOGGED_MODELS = frozenset(
 class DeliveryExportLog(models.Model):
     """One row per export of customer data (R9): Odoo's export (list view, /web/export,
     ``export_data`` over the external API) of the models of ``EXPORT_LOGGED_MODELS``,
-    and the module's Excel exports. Append-only, like the audit log: nobody but the
-    superuser edits or deletes a row; managers and auditors read them."""
+    the module's Excel exports, and the PDFs users print of those models. Append-only,
+    like the audit log: nobody but the superuser edits or deletes a row; managers and
+    auditors read them."""
 
     _name = "delivery.export.log"
     _inherit = ["delivery.system.log.mixin"]
@@ -53,7 +54,7 @@ class DeliveryExportLog(models.Model):
         "ir.model", string="Data", readonly=True, index=True, ondelete="cascade"
     )
     export_type = fields.Selection(
-        [("export", "Export"), ("xlsx", "Excel report")],
+        [("export", "Export"), ("xlsx", "Excel report"), ("pdf", "Printed report")],
         string="Kind",
         required=True,
         readonly=True,

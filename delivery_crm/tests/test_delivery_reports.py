@@ -410,3 +410,26 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         self.assertFalse(
             report.get_valid_action_reports("res.partner", self.env.user.partner_id.ids)
         )
+
+    # ------------------------------------------------------------------ export log
+    def test_printing_is_logged(self):
+        """A printed profile card is customer data leaving the system, like an export
+        (R9; security review L4): the user's print through the web client's report
+        route lands in the export log, with the model and the number of records."""
+        ExportLog = self.env["delivery.export.log"].sudo()
+        self.assertFalse(ExportLog.search([("user_id", "=", self.user_crm.id)]))
+        self.authenticate(self.user_crm.login, self.user_crm.login)
+        response = self.url_open(
+            f"/report/pdf/delivery_crm.report_customer_profile/{self.customer.id}"
+        )
+        self.assertEqual(response.status_code, 200)
+        log = ExportLog.search([("user_id", "=", self.user_crm.id)])
+        self.assertEqual(len(log), 1)
+        self.assertEqual(
+            (log.res_model, log.record_count, log.export_type),
+            ("res.partner", 1, "pdf"),
+        )
+        self.assertEqual(log.description, self.env.ref(PROFILE).name)
+        # a document the system renders in superuser mode (a mail attachment) is not
+        self.env["ir.actions.report"].sudo()._render_qweb_pdf(PROFILE, self.customer.ids)
+        self.assertEqual(len(ExportLog.search([("res_model", "=", "res.partner")]) - log), 0)
