@@ -148,3 +148,19 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
             .with_user(self.user_employee)
             .search([("id", "in", logs.message_id.ids)])
         )
+
+    def test_tier_notice_not_in_the_contact_chatter(self):
+        """The customer is told of its new tier by mail and SMS; neither lands in its
+        chatter (the tier is the CRM's), the tier change keeps the mail."""
+        self.customer.phone = "+86 139 0000 0009"
+        since = self._last_message()
+        change = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation")
+        self.assertEqual(self._seen_by_employee(since), [])
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(sms), 1)
+        self.assertIn(self.tier_gold.name, sms.body)
+        self.assertEqual(sms.state, "outgoing")
+        mail = self.env["mail.mail"].search(
+            [("model", "=", change._name), ("res_id", "=", change.id)]
+        )
+        self.assertEqual(mail.recipient_ids, self.customer)

@@ -122,7 +122,9 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         self.assertEqual(activity.user_id, self.user_manager)
         self.assertEqual(activity.summary, "Send the cold-chain offer")
         self.assertEqual(self.customer.last_visit_date, visit.visit_date.date())
-        self.assertTrue(any("Quarterly review" in str(m.body) for m in self.customer.message_ids))
+        # noted on the visit, not in the customer's chatter (security review M7)
+        self.assertTrue(any("Quarterly review" in str(m.body) for m in visit.message_ids))
+        self.assertFalse(any("Quarterly review" in str(m.body) for m in self.customer.message_ids))
         with self.assertRaises(UserError):
             visit.action_cancel()
 
