@@ -58,9 +58,7 @@ class TestClauseCare(DeliveryCrmCommon):
             self.customer.message_ids.filtered(lambda m: text in str(m.body)),
             "CRM history in the customer's chatter",
         )
-        return messages.filtered(
-            lambda m: m.message_type == "notification" and text in str(m.body)
-        )
+        return messages.filtered(lambda m: m.message_type == "notification" and text in str(m.body))
 
     # ------------------------------------------------------------------ rows 17, 73, 75
     def test_care_actions_planned_and_done_in_the_history(self):

@@ -118,9 +118,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             log,
         )
         self.assertFalse(self._chatter(self.contact) & message)
-        self.assertFalse(
-            self._chatter(self.customer).filtered(lambda m: "Li Wei" in str(m.body))
-        )
+        self.assertFalse(self._chatter(self.customer).filtered(lambda m: "Li Wei" in str(m.body)))
         # not a birthday: nothing
         self.assertFalse(self._logs(other))
         self.assertFalse(self._comments(other))
