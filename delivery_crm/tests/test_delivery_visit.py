@@ -231,11 +231,18 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         the code that proposes it (the closing of a request runs it with sudo)."""
         visit = (
             self.env["delivery.visit"]
-            .with_context(default_state="done", default_visit_date="2026-01-05 10:00:00")
+            .with_context(
+                default_state="done",
+                default_visit_date="2026-01-05 10:00:00",
+                default_satisfaction_score="5",
+                default_content="<p>Forged</p>",
+            )
             .sudo()
             ._propose_return_visit(self.customer, self.user_crm, "complaint", "Return visit")
         )
         self.assertEqual((visit.state, visit.visit_date), ("planned", False))
+        self.assertFalse(visit.satisfaction_score)
+        self.assertFalse(visit.content)
 
     def test_staff_outside_crm_cannot_read_visits(self):
         visit = self._visit()
