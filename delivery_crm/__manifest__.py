@@ -12,6 +12,7 @@
         "security/delivery_crm_security.xml",
         "security/ir.model.access.csv",
         "security/ir_rule.xml",
+        "security/mail_template_rules.xml",
         "security/delivery_audit_rules.xml",
         "data/delivery_tier_data.xml",
         "data/delivery_evaluation_scheme_data.xml",

@@ -918,3 +918,52 @@ def test_employee_reads_only_the_granted_customer(world):
     fields = employee.call("delivery.shared.profile", "fields_get", [], attributes=["string"])
     assert "business_scope" in fields
     assert not {"credit_level", "decision_chain", "contract_amount", "nda_signed"} & set(fields)
+
+
+# ----------------------------------------------------------------------------- issue 13
+# (chatter helper) security review M7: the CRM history stays off the contacts' chatter
+def test_employee_reads_no_crm_history_in_the_contact_chatter(world):
+    """Every employee reads every contact and its chatter: a visit recorded and a care
+    action done for China Resources Vanguard (its value included) leave nothing there
+    for an employee outside the CRM; the CRM records keep them."""
+    li, employee = world.sessions["account_manager"], world.sessions["employee"]
+    customer = world.ids["c1"]
+    [last] = world.admin.call("mail.message", "search", [], limit=1, order="id desc")
+
+    def seen():
+        return employee.call(
+            "mail.message",
+            "search_read",
+            [("model", "=", "res.partner"), ("res_id", "=", customer), ("id", ">", last)],
+            ["body"],
+        )
+
+    visit = li.call(
+        "delivery.visit",
+        "create",
+        {"name": f"{MARK} pricing talk", "partner_id": customer, "content": "<p>Leaving?</p>"},
+    )
+    world.keep("delivery.visit", visit)
+    li.call("delivery.visit", "action_done", [visit])
+    assert seen() == []
+    event = li.call(
+        "delivery.care.event",
+        "create",
+        {"name": f"{MARK} golf weekend", "kind": "gift", "partner_id": customer, "cost": 8800},
+    )
+    world.keep("delivery.care.event", event)
+    li.call("delivery.care.event", "action_done", [event])
+    assert seen() == []
+    # the employee reads the contact (the premise), and the CRM records keep the history
+    assert employee.call("res.partner", "read", [customer], ["name"])
+    for model, record_id, text in (
+        ("delivery.visit", visit, "recorded by"),
+        ("delivery.care.event", event, "8,800.00"),
+    ):
+        bodies = li.call(
+            "mail.message",
+            "search_read",
+            [("model", "=", model), ("res_id", "=", record_id)],
+            ["body"],
+        )
+        assert any(text in row["body"] for row in bodies), (model, bodies)

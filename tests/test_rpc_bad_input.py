@@ -560,8 +560,48 @@ CASES = [
     Case("staff-set-the-evaluated-tier", "zhang.min", "res.partner", "write",
          lambda c: [[c.ids["c9"]], {"evaluated_tier_id": c.ids["diamond"]}], (ACCESS, USER),
          watch=_watch("c9", "evaluated_tier_id")),
+    # issue 13 (chatter helper): what the check-in, check-out and recording of a visit keep
+    # (security review L3, M2) is set by the visit's actions only, never by hand
+    Case("visit-written-done", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"state": "done"}], USER, "kept by the system",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["state", "visit_date"])),
+    Case("visit-back-dated", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"visit_date": "2026-01-05 10:00:00"}], USER,
+         "kept by the system",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["visit_date"])),
+    Case("visit-written-at-the-customer", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"location_status": "ok", "check_in_distance": 0.01}],
+         USER, "kept by the system",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]],
+                          ["location_status", "check_in_distance"])),
+    Case("visit-check-in-position-written", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"check_in_date": "2026-01-05 09:00:00",
+                                         "check_in_latitude": 31.24, "check_in_longitude": 121.49}],
+         USER, "kept by the system",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]],
+                          ["check_in_date", "check_in_latitude", "check_in_longitude"])),
+    Case("visit-created-checked-in", "li.wei", "delivery.visit", "create",
+         lambda c: [_visit(c, location_status="ok", check_in_date="2026-01-05 09:00:00")],
+         USER, "kept by the system"),
+    Case("visit-created-done-by-context", "li.wei", "delivery.visit", "create",
+         lambda c: [_visit(c, name="Forged by context")],
+         check=lambda c, visit_id: _check_context_defaults_ignored(c, visit_id),
+         kwargs={"context": {"default_state": "done", "default_location_status": "ok",
+                             "default_visit_date": "2026-01-05 10:00:00"}}),
 ]
 # fmt: on
+
+
+def _check_context_defaults_ignored(c, visit_id):
+    """A visit created with ``default_state`` (and other system defaults) in the
+    context is planned, not visited and not checked in; removed afterwards."""
+    [visit] = c.snapshot("delivery.visit", [visit_id], ["state", "visit_date", "location_status"])
+    c.admin.call("delivery.visit", "unlink", [visit_id])
+    assert (visit["state"], visit["visit_date"], visit["location_status"]) == (
+        "planned",
+        False,
+        "pending",
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

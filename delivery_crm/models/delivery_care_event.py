@@ -19,7 +19,9 @@ class DeliveryCareEvent(models.Model):
     event (答谢会), a training invitation (培训), an invitation to an activity (health
     check, cultural event), a gift, a personalised service, a reward for an excellent
     customer (002 §四.4 嘉奖). Planning, completing or cancelling one is noted in the
-    customer's chatter, so every care action is part of the customer's history."""
+    event's own chatter: the customer's care history is its care events, which their
+    record rules show to those who may see them. Not in the customer's chatter, which
+    every employee reads (security review M7)."""
 
     _name = "delivery.care.event"
     _inherit = ["mail.thread", "mail.activity.mixin"]
@@ -81,7 +83,7 @@ class DeliveryCareEvent(models.Model):
             self._check_can_reward()
         events = super().create(vals_list)
         for event in events:
-            event._log_on_customer("done" if event.state == "done" else "planned")
+            event._log_step("done" if event.state == "done" else "planned")
         return events
 
     def write(self, vals):
@@ -97,21 +99,24 @@ class DeliveryCareEvent(models.Model):
             raise UserError(self.env._("Only a planned care event can be marked done."))
         self.write({"state": "done"})
         for event in self:
-            event._log_on_customer("done")
+            event._log_step("done")
+        return True
 
     def action_cancel(self):
         if any(event.state != "planned" for event in self):
             raise UserError(self.env._("Only a planned care event can be cancelled."))
         self.write({"state": "cancelled"})
         for event in self:
-            event._log_on_customer("cancelled")
+            event._log_step("cancelled")
+        return True
 
     def action_plan(self):
         if any(event.state != "cancelled" for event in self):
             raise UserError(self.env._("Only a cancelled care event can be planned again."))
         self.write({"state": "planned"})
         for event in self:
-            event._log_on_customer("planned")
+            event._log_step("planned")
+        return True
 
     def _check_can_reward(self):
         """Rewarding a customer is a manager's decision (002 §四.4)."""
@@ -119,11 +124,11 @@ class DeliveryCareEvent(models.Model):
             raise AccessError(self.env._("Only Delivery CRM managers can give rewards."))
 
     # ------------------------------------------------------------------ history
-    def _log_on_customer(self, status):
-        """Note the event, in its new ``status``, in its customer's chatter."""
+    def _log_step(self, status):
+        """Note the event, in its new ``status`` and with its value, in its own chatter."""
         self.ensure_one()
         values = {
-            "event": self._get_html_link(),
+            "event": self.name,
             "kind": dict(self._fields["kind"]._description_selection(self.env))[self.kind],
             "date": format_date(self.env, self.date),
         }
@@ -137,5 +142,4 @@ class DeliveryCareEvent(models.Model):
             body = self.env._(
                 "%(body)s, value %(cost)s", body=body, cost=self.currency_id.format(self.cost)
             )
-        # the user may read the customer to link the event to it; the note is history
-        self.partner_id._message_log(body=body)
+        self._message_log(body=body)

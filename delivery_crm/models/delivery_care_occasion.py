@@ -30,7 +30,7 @@ class DeliveryCareOccasion(models.Model):
     each year (lunar-calendar holidays), or the birthdays of the customers' contacts.
 
     A daily cron sends the greetings of the day, once per person, occasion and year
-    (``delivery.greeting.log``), and posts each one in the person's chatter."""
+    (``delivery.greeting.log``); each greeting is a mail of its log row."""
 
     _name = "delivery.care.occasion"
     _description = "Customer care occasion"
@@ -309,8 +309,12 @@ class DeliveryCareOccasion(models.Model):
                 return
 
     def _send_greetings(self, partners, day):
-        """Log and post the greeting of ``day`` to each of ``partners``; a contact's
-        greeting is also noted in the chatter of its company (the customer's history)."""
+        """Log and mail the greeting of ``day`` to each of ``partners``.
+
+        The greeting is the mail of its log row, not a message in the person's chatter:
+        every employee reads the contacts' chatter, and a greeting tells who is a
+        customer and, for a birthday, the person's birthday (security review M7). The
+        log (and the customer's greetings through it) is read by the CRM's roles."""
         self.ensure_one()
         # sudo: the log is append-only (nobody has the right to write it); the cron
         # writes it as part of sending the greeting
@@ -329,26 +333,16 @@ class DeliveryCareOccasion(models.Model):
                 ]
             )
         )
-        # the unique constraint speaks now, before anything is posted
+        # the unique constraint speaks now, before anything is sent
         logs.flush_recordset()
-        template = self.mail_template_id
+        template = self.mail_template_id.with_context(care_occasion_id=self.id)
         for log in logs:
-            partner = log.partner_id.with_context(care_occasion_id=self.id)
-            message = partner.message_post_with_source(
-                template,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                partner_ids=partner.ids,
-                # queued: sent by the mail queue after the batch is committed
-                force_send=False,
+            mail = template.send_mail_batch(
+                log.partner_id.ids,
+                email_layout_xmlid="mail.mail_notification_light",
+                # the mail's message belongs to the log; it is kept once the mail is
+                # sent (and the mail deleted); queued: sent by the mail queue after
+                # the batch is committed
+                email_values={"model": log._name, "res_id": log.id, "is_notification": True},
             )
-            log.message_id = message[:1]
-            customer = partner.commercial_partner_id
-            if customer != partner:
-                customer._message_log(
-                    body=self.env._(
-                        "%(occasion)s greeting sent to %(contact)s.",
-                        occasion=self.name,
-                        contact=partner._get_html_link(),
-                    )
-                )
+            log.message_id = mail.mail_message_id[:1]

@@ -4,7 +4,8 @@ from odoo import fields, models
 class DeliveryGreetingLog(models.Model):
     """One greeting sent to one person for one occasion in one year (R6).
 
-    Written by the greeting cron before the greeting is posted; the unique key makes a
+    Written by the greeting cron before the greeting is sent; the greeting mail belongs
+    to the row (``message_id``), not to the person's chatter. The unique key makes a
     second greeting of the same person for the same occasion and year impossible, even
     when the cron runs twice or on two workers at once. The log is append-only: nobody
     but the superuser may change or delete it (access rights)."""

@@ -251,7 +251,9 @@ class DeliverySurveyInvitation(models.Model):
     @api.model
     def _invite(self, survey, period_type, period_start, customers):
         """Log, create the survey answer of and mail the survey to each of
-        ``customers``; each invitation is noted in the customer's chatter."""
+        ``customers``. The invitation log is the customer's survey history: nothing is
+        noted in the customer's chatter, which every employee reads (security review
+        M7); the mail itself belongs to the survey answer."""
         recipients = self._recipients(customers)
         customers = customers.filtered(lambda c: c in recipients)
         if not customers:
@@ -287,12 +289,4 @@ class DeliverySurveyInvitation(models.Model):
         self.env.ref(SATISFACTION_TEMPLATE).sudo().send_mail_batch(
             logs.user_input_id.ids, email_layout_xmlid="mail.mail_notification_light"
         )
-        for log in logs:
-            log.partner_id._message_log(
-                body=self.env._(
-                    "Satisfaction survey %(survey)s sent to %(recipient)s.",
-                    survey=survey.display_name,
-                    recipient=log.recipient_id._get_html_link(),
-                )
-            )
         return logs

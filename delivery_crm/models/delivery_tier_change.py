@@ -81,20 +81,31 @@ class DeliveryTierChange(models.Model):
         to_mail = to_notify.filtered(lambda change: change.partner_id.email)
         if to_mail:
             # sudo: the changes were just written by a user allowed to change the tier;
-            # sending their notices only needs the templates, which users may not edit.
+            # sending their notices only needs the templates, which only Delivery CRM
+            # managers may edit (security/mail_template_rules.xml). The mail belongs to
+            # the change, not to the customer's chatter.
             template = self.env.ref("delivery_crm.mail_template_tier_change").sudo()
             template.send_mail_batch(to_mail.ids)
         to_text = to_notify.filtered(lambda change: change.partner_id.phone)
         if not to_text:
             return
         # sudo: the template is rendered for the customers of these changes only; staff
-        # cannot read mail/SMS templates, and posting the SMS on the partner needs the
-        # partner's write access, which the tier change itself already was allowed
+        # cannot read SMS templates (only administrators change them)
         sms_template = self.env.ref("delivery_crm.sms_template_tier_change").sudo()
         bodies = sms_template._render_field("body", to_text.ids, compute_lang=True)
-        for change in to_text:
-            # sudo: see the template above; queued: the SMS cron sends it (through IAP)
-            # outside this transaction
-            change.partner_id.sudo()._message_sms(
-                bodies[change.id], partner_ids=change.partner_id.ids, put_in_queue=True
-            )
+        # sudo: the company's text messages to these customers, queued (the SMS cron
+        # sends them through IAP outside this transaction). Plain SMS, not a message in
+        # the customer's chatter, which every employee reads: the tier is the CRM's
+        # (security review M7); the change itself is the history.
+        self.env["sms.sms"].sudo().create(
+            [
+                {
+                    "partner_id": change.partner_id.id,
+                    "number": change.partner_id._phone_format(number=change.partner_id.phone)
+                    or change.partner_id.phone,
+                    "body": bodies[change.id],
+                    "state": "outgoing",
+                }
+                for change in to_text
+            ]
+        )

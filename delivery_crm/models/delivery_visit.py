@@ -5,7 +5,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, is_html_empty
+from odoo.tools import SQL, clean_context, is_html_empty
 
 from .delivery_tools import check_value_types
 
@@ -20,6 +20,9 @@ SATISFACTION_SCORES = [
 ]
 SATISFIED_SCORE = 4
 POOR_SCORE = 2
+# what a recorded visit says: who visited which customer, what kind of visit, and the
+# score the customer gave (the staff KPIs and the evaluation count them)
+RECORDED_FIELDS = frozenset({"partner_id", "user_id", "visit_type", "satisfaction_score"})
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -39,9 +42,32 @@ class DeliveryVisit(models.Model):
 
     _name = "delivery.visit"
     _description = "Customer visit"
-    _inherit = ["mail.thread", "mail.activity.mixin", "delivery.cron.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "delivery.cron.mixin",
+        "delivery.system.field.mixin",
+    ]
     _order = "planned_date desc, id desc"
     _check_company_auto = True
+    # what the check-in, the check-out and the recording keep (security review L3):
+    # set by the actions only, on no other path (see delivery.system.field.mixin)
+    _system_fields = frozenset(
+        {
+            "state",
+            "visit_date",
+            "location_status",
+            "check_in_date",
+            "check_in_latitude",
+            "check_in_longitude",
+            "check_in_accuracy",
+            "check_in_distance",
+            "check_out_date",
+            "check_out_latitude",
+            "check_out_longitude",
+            "time_on_site",
+        }
+    )
 
     name = fields.Char(string="Purpose", required=True, tracking=True)
     visit_type = fields.Selection(
@@ -230,10 +256,33 @@ class DeliveryVisit(models.Model):
             check_value_types(self, vals)
             if vals.get("state", "planned") != "planned":
                 raise UserError(self.env._("A visit is planned first, then recorded."))
-        visits = super().create(vals_list)
+        # without the context defaults of the system fields (a default_state="done"
+        # would create a recorded visit)
+        model = self._check_system_fields_create(vals_list)
+        visits = super(DeliveryVisit, model).create(vals_list).with_env(self.env)
         for visit in visits.filtered(lambda v: not v.location):
             visit.location = self._address_of(visit.partner_id)
         return visits
+
+    def write(self, vals):
+        self._check_system_fields(vals)
+        if (
+            not self.env.su
+            and RECORDED_FIELDS & vals.keys()
+            and any(visit.state == "done" for visit in self)
+        ):
+            raise UserError(
+                self.env._(
+                    "A recorded visit is history: its customer, visitor, type and "
+                    "satisfaction score cannot change."
+                )
+            )
+        return super().write(vals)
+
+    def _write_bookkeeping(self, vals):
+        """Write what the check-in, the check-out and the recording keep, past the
+        checks of :meth:`write`; private, so only the module's own code can call it."""
+        return super().write(vals)  # pylint: disable=super-method-mismatch
 
     @api.model
     def _address_of(self, partner):
@@ -266,7 +315,7 @@ class DeliveryVisit(models.Model):
                 }
             )
             vals.update(self._distance_values(*position))
-        self.write(vals)
+        self._write_bookkeeping(vals)
         if vals["location_status"] == "far":
             self.message_post(
                 body=self.env._(
@@ -289,7 +338,7 @@ class DeliveryVisit(models.Model):
         vals = {"check_out_date": fields.Datetime.now()}
         if position:
             vals.update({"check_out_latitude": position[0], "check_out_longitude": position[1]})
-        self.write(vals)
+        self._write_bookkeeping(vals)
         return True
 
     def action_check_in(self):
@@ -351,12 +400,14 @@ class DeliveryVisit(models.Model):
                 )
             # without a check-in, a visit recorded afterwards took place when planned
             when = visit.check_in_date or min(visit.planned_date, fields.Datetime.now())
-            visit.write({"state": "done", "visit_date": when})
+            visit._write_bookkeeping({"state": "done", "visit_date": when})
             visit.next_step_ids._schedule()
             visit.activity_ids.action_feedback(feedback=self.env._("Visit recorded."))
             if visit.satisfaction_score and int(visit.satisfaction_score) <= POOR_SCORE:
                 visit._schedule_poor_score_investigation()
-            visit.partner_id.message_post(
+            # on the visit, not on the customer: every employee reads the contacts'
+            # chatter, the visits only those the record rules let (security review M7)
+            visit.message_post(
                 body=self.env._(
                     "%(type)s recorded by %(user)s: %(name)s",
                     type=dict(visit._fields["visit_type"]._description_selection(self.env))[
@@ -372,12 +423,12 @@ class DeliveryVisit(models.Model):
     def action_cancel(self):
         if any(visit.state == "done" for visit in self):
             raise UserError(self.env._("A recorded visit cannot be cancelled."))
-        self.write({"state": "cancelled"})
+        self._write_bookkeeping({"state": "cancelled"})
         self.activity_unlink(["delivery_crm.mail_activity_type_return_visit"])
         return True
 
     def action_reset(self):
-        self.filtered(lambda v: v.state == "cancelled").write({"state": "planned"})
+        self.filtered(lambda v: v.state == "cancelled")._write_bookkeeping({"state": "planned"})
         return True
 
     def _schedule_poor_score_investigation(self):
@@ -405,8 +456,9 @@ class DeliveryVisit(models.Model):
     @api.model
     def _propose_return_visit(self, partner, user, origin, name, complaint=None, days=2):
         """A planned return visit for ``partner``, owned by ``user``, with an activity
-        that reminds them of it."""
-        visit = self.create(
+        that reminds them of it. Whatever the caller's context: its ``default_*`` keys
+        (a ``default_satisfaction_score``...) would forge the visit (security review M2)."""
+        visit = self.with_context(clean_context(self.env.context)).create(
             {
                 "name": name,
                 "visit_type": "return",

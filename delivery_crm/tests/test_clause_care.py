@@ -36,10 +36,29 @@ class TestClauseCare(DeliveryCrmCommon):
         )
 
     def _history(self, text):
-        """The notes in the customer's chatter that mention ``text``."""
-        return self.customer.message_ids.filtered(
-            lambda m: m.message_type == "notification" and text in str(m.body)
+        """The notes of the customer's history that mention ``text``: the chatter of its
+        care events and visits (not the customer's own chatter, which every employee
+        reads: security review M7)."""
+        records = {
+            model: self.env[model].search([("partner_id", "=", self.customer.id)]).ids
+            for model in ("delivery.care.event", "delivery.visit")
+        }
+        messages = self.env["mail.message"].search(
+            [
+                "|",
+                "&",
+                ("model", "=", "delivery.care.event"),
+                ("res_id", "in", records["delivery.care.event"]),
+                "&",
+                ("model", "=", "delivery.visit"),
+                ("res_id", "in", records["delivery.visit"]),
+            ]
         )
+        self.assertFalse(
+            self.customer.message_ids.filtered(lambda m: text in str(m.body)),
+            "CRM history in the customer's chatter",
+        )
+        return messages.filtered(lambda m: m.message_type == "notification" and text in str(m.body))
 
     # ------------------------------------------------------------------ rows 17, 73, 75
     def test_care_actions_planned_and_done_in_the_history(self):

@@ -56,19 +56,26 @@ class TestDeliveryCare(DeliveryCrmCommon):
         return self.env["delivery.greeting.log"].search(domain)
 
     def _comments(self, partner):
+        """The greetings mailed to ``partner``: the messages of its greeting logs."""
         return self.env["mail.message"].search(
             [
-                ("model", "=", "res.partner"),
-                ("res_id", "=", partner.id),
-                ("message_type", "=", "comment"),
+                ("model", "=", "delivery.greeting.log"),
+                ("res_id", "in", self._logs(partner).ids),
             ]
         )
 
-    def _notes(self, partner):
+    def _chatter(self, partner):
+        """What is posted in ``partner``'s own chatter (every employee reads it)."""
+        return self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+
+    def _notes(self, event):
+        """The notes of a care event's own chatter."""
         return self.env["mail.message"].search(
             [
-                ("model", "=", "res.partner"),
-                ("res_id", "=", partner.id),
+                ("model", "=", "delivery.care.event"),
+                ("res_id", "=", event.id),
                 ("message_type", "=", "notification"),
                 ("tracking_value_ids", "=", False),
             ]
@@ -100,15 +107,18 @@ class TestDeliveryCare(DeliveryCrmCommon):
         self.assertEqual(len(message), 1)
         self.assertEqual(log.message_id, message)
         self.assertIn("Happy birthday", message.subject)
-        self.assertIn(self.contact, message.partner_ids)
         # queued for the mail queue, addressed to the contact
         mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
         self.assertEqual(mail.recipient_ids, self.contact)
         self.assertEqual(mail.state, "outgoing")
-        # the customer's own history shows the care action
-        note = self._notes(self.customer).filtered(lambda m: "Li Wei" in m.body)
-        self.assertEqual(len(note), 1)
-        self.assertIn("Birthday", note.body)
+        # the customer's greetings show the care action (its log), not the chatter of the
+        # contact or of the customer, which every employee reads (security review M7)
+        self.assertEqual(
+            self.env["delivery.greeting.log"].search([("customer_id", "=", self.customer.id)]),
+            log,
+        )
+        self.assertFalse(self._chatter(self.contact) & message)
+        self.assertFalse(self._chatter(self.customer).filtered(lambda m: "Li Wei" in str(m.body)))
         # not a birthday: nothing
         self.assertFalse(self._logs(other))
         self.assertFalse(self._comments(other))
@@ -133,8 +143,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
         self._greet_on("2026-11-03")
         self.assertEqual(self._logs(person).customer_id, person)
         self.assertEqual(len(self._comments(person)), 1)
-        # its own greeting is its history: no extra note
-        self.assertFalse(self._notes(person).filtered(lambda m: "greeting sent" in m.body))
+        self.assertFalse(self._chatter(person).filtered(lambda m: "birthday" in str(m.subject)))
 
     def test_greeting_log_unique(self):
         """What stops a second worker: one log row per person, occasion and year."""
@@ -351,14 +360,19 @@ class TestDeliveryCare(DeliveryCrmCommon):
         )
         self.assertEqual(event.state, "planned")
         self.assertEqual(event.user_id, self.user_crm)
-        notes = self._notes(self.customer).filtered(lambda m: "Annual appreciation" in m.body)
+        notes = self._notes(event).filtered(lambda m: "Annual appreciation" in m.body)
         self.assertEqual(len(notes), 1)
         self.assertIn("planned", notes.body)
         event.action_done()
         self.assertEqual(event.state, "done")
-        notes = self._notes(self.customer).filtered(lambda m: "Annual appreciation" in m.body)
+        notes = self._notes(event).filtered(lambda m: "Annual appreciation" in m.body)
         self.assertEqual(len(notes), 2)
         self.assertIn("done", notes[0].body)
+        self.assertIn("300.00", notes[0].body)
+        # on the event, never in the customer's chatter (security review M7)
+        self.assertFalse(
+            self._chatter(self.customer).filtered(lambda m: "Annual appreciation" in str(m.body))
+        )
         with self.assertRaises(UserError):
             event.action_cancel()
         # staff keep the history: no deletion
@@ -389,7 +403,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             (event.kind, event.state, event.cost, event.date, event.name),
             ("reward", "done", 500.0, date(2026, 4, 1), "Excellent customer certificate"),
         )
-        note = self._notes(self.customer).filtered(lambda m: "Excellent customer" in m.body)
+        note = self._notes(event).filtered(lambda m: "Excellent customer" in m.body)
         self.assertEqual(len(note), 1)
         self.assertIn("Reward", note.body)
 

@@ -234,3 +234,72 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertEqual(change.user_id, self.user_crm)
         self.assertGreater(change.date.year, 2023)
         self.assertFalse(change.override_expiry)
+
+    def test_staff_cannot_edit_the_templates_sent_with_sudo(self):
+        """Security review L7: the tier-change, survey and greeting templates are
+        rendered and sent with sudo. With "Restrict Template Rendering" off, every
+        employee is a template editor: service staff could add a copy address or a
+        credit placeholder and receive what the system sends. The module's templates
+        are edited by Delivery CRM managers only."""
+        self.env["ir.config_parameter"].set_param("mail.restrict.template.rendering", False)
+        self.assertTrue(self.user_staff.has_group("mail.group_mail_template_editor"))
+        Template = self.env["mail.template"]
+        # a greeting template of the manager's, used by an occasion
+        custom = Template.with_user(self.user_manager).create(
+            {
+                "name": "Lantern Festival greeting",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "subject": "Happy Lantern Festival",
+                "body_html": "<p>Best wishes</p>",
+            }
+        )
+        self.env["delivery.care.occasion"].with_user(self.user_manager).create(
+            {"name": "Lantern Festival", "month": 2, "day": 12, "mail_template_id": custom.id}
+        )
+        tier_template = self.env.ref("delivery_crm.mail_template_tier_change")
+        templates = (
+            tier_template
+            | self.env.ref("delivery_crm.mail_template_satisfaction_survey")
+            | self.env.ref("delivery_crm.mail_template_birthday_greeting")
+            | self.env.ref("delivery_crm.mail_template_holiday_greeting")
+            | self.env.ref("delivery_crm.mail_template_complaint_resolved")
+            | custom
+        )
+        for template in templates:
+            with self.subTest(template=template.name):
+                with self.assertRaises(AccessError):
+                    template.with_user(self.user_staff).write({"email_cc": "spy@example.com"})
+                with self.assertRaises(AccessError):
+                    template.with_user(self.user_staff).write(
+                        {"body_html": '<p t-out="object.partner_id.credit_level"/>'}
+                    )
+                with self.assertRaises(AccessError):
+                    template.with_user(self.user_staff).unlink()
+                self.assertFalse(template.email_cc)
+        # the staff's own templates of other documents stay theirs
+        own = Template.with_user(self.user_staff).create(
+            {
+                "name": "My signature",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "subject": "Hello",
+            }
+        )
+        own.with_user(self.user_staff).write({"subject": "Hello again"})
+        # a manager edits them, and the cron's sudo sends the edited notice
+        tier_template.with_user(self.user_manager).write(
+            {"body_html": "<p>Your tier changed. Questions? Call the service desk.</p>"}
+        )
+        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        mail = self._tier_mails(changes)
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Call the service desk", mail.body_html)
+
+    def test_staff_cannot_edit_the_templates_by_default(self):
+        """With Odoo's default ("Restrict Template Rendering" on), staff were never
+        template editors; the module's rule keeps it so, and the notice goes out."""
+        template = self.env.ref("delivery_crm.mail_template_tier_change")
+        self.assertFalse(self.user_staff.has_group("mail.group_mail_template_editor"))
+        with self.assertRaises(AccessError):
+            template.with_user(self.user_staff).write({"email_cc": "spy@example.com"})
+        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        self.assertEqual(len(self._tier_mails(changes)), 1)

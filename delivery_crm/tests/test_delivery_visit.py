@@ -122,7 +122,9 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         self.assertEqual(activity.user_id, self.user_manager)
         self.assertEqual(activity.summary, "Send the cold-chain offer")
         self.assertEqual(self.customer.last_visit_date, visit.visit_date.date())
-        self.assertTrue(any("Quarterly review" in str(m.body) for m in self.customer.message_ids))
+        # noted on the visit, not in the customer's chatter (security review M7)
+        self.assertTrue(any("Quarterly review" in str(m.body) for m in visit.message_ids))
+        self.assertFalse(any("Quarterly review" in str(m.body) for m in self.customer.message_ids))
         with self.assertRaises(UserError):
             visit.action_cancel()
 
@@ -140,6 +142,107 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         )
         self.assertEqual(investigation.user_id, self.user_manager)
         self.assertIn("Driver was rude", str(investigation.note))
+
+    # ------------------------------------------------------------------ guards (L3, M2)
+    def test_system_fields_refused_on_write(self):
+        """What the check-in, check-out and recording keep cannot be written by hand:
+        a visit "done" without a discussion, "at the customer" without a check-in, or
+        back-dated (L3)."""
+        visit = self._visit(visit_type="return")
+        forged = {
+            "state": "done",
+            "visit_date": "2026-01-05 10:00:00",
+            "location_status": "ok",
+            "check_in_date": "2026-01-05 09:00:00",
+            "check_in_latitude": BUND[0],
+            "check_in_longitude": BUND[1],
+            "check_in_accuracy": 5.0,
+            "check_in_distance": 0.01,
+            "check_out_date": "2026-01-05 11:00:00",
+            "check_out_latitude": BUND[0],
+            "check_out_longitude": BUND[1],
+            "time_on_site": 2.0,
+        }
+        for field, value in forged.items():
+            with self.subTest(field=field), self.assertRaisesRegex(UserError, "kept by the system"):
+                visit.write({field: value})
+        self.assertEqual(
+            (visit.state, visit.visit_date, visit.location_status, visit.check_in_date),
+            ("planned", False, "pending", False),
+        )
+        # the workflow still writes them
+        visit.action_check_in_at(latitude=BUND[0], longitude=BUND[1], accuracy=8)
+        visit.action_check_out_at(latitude=BUND[0], longitude=BUND[1])
+        self.assertEqual(visit.location_status, "ok")
+        self.assertTrue(visit.check_out_date)
+        visit.write({"content": "<p>Called back.</p>", "satisfaction_score": "4"})
+        visit.action_done()
+        self.assertEqual((visit.state, visit.visit_date), ("done", visit.check_in_date))
+
+    def test_recorded_visit_keeps_its_facts(self):
+        """Once recorded, the score, the customer and the visitor of a visit are history:
+        a poor score raised afterwards would skip its investigation and feed the
+        evaluation (L3)."""
+        visit = self._visit(visit_type="return", content="<p>Called.</p>", satisfaction_score="1")
+        visit.action_done()
+        other = self._new_customer("Other 其他", account_manager_id=self.user_crm.id)
+        for vals in (
+            {"satisfaction_score": "5"},
+            {"satisfaction_score": False},
+            {"partner_id": other.id},
+            {"user_id": self.user_manager.id},
+            {"visit_type": "regular"},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "recorded"):
+                visit.write(vals)
+        self.assertEqual(
+            (visit.satisfaction_score, visit.partner_id, visit.user_id),
+            ("1", self.customer, self.user_crm),
+        )
+        # what was said can still be completed
+        visit.write({"feedback": "Will call again next week"})
+
+    def test_context_defaults_cannot_create_a_done_visit(self):
+        """``default_state`` and the other system defaults of the context set nothing
+        (M2): the visit is planned, not checked in, not visited."""
+        visit = (
+            self.env["delivery.visit"]
+            .with_user(self.user_crm)
+            .with_context(
+                default_state="done",
+                default_visit_date="2026-01-05 10:00:00",
+                default_location_status="ok",
+                default_check_in_date="2026-01-05 09:00:00",
+                default_check_in_distance=0.01,
+            )
+            .create({"name": "Forged", "partner_id": self.customer.id})
+        )
+        self.assertEqual(
+            (visit.state, visit.visit_date, visit.location_status, visit.check_in_date),
+            ("planned", False, "pending", False),
+        )
+        self.assertEqual(visit.check_in_distance, 0.0)
+        for vals in ({"visit_date": "2026-01-05 10:00:00"}, {"location_status": "ok"}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "kept by the system"):
+                self._visit(**vals)
+
+    def test_return_visit_ignores_the_callers_defaults(self):
+        """The return visit proposed for a customer is planned whatever the context of
+        the code that proposes it (the closing of a request runs it with sudo)."""
+        visit = (
+            self.env["delivery.visit"]
+            .with_context(
+                default_state="done",
+                default_visit_date="2026-01-05 10:00:00",
+                default_satisfaction_score="5",
+                default_content="<p>Forged</p>",
+            )
+            .sudo()
+            ._propose_return_visit(self.customer, self.user_crm, "complaint", "Return visit")
+        )
+        self.assertEqual((visit.state, visit.visit_date), ("planned", False))
+        self.assertFalse(visit.satisfaction_score)
+        self.assertFalse(visit.content)
 
     def test_staff_outside_crm_cannot_read_visits(self):
         visit = self._visit()
