@@ -568,6 +568,11 @@ CASES = [
     Case("account-manager-moves-a-contact-between-customers", "li.wei", "res.partner",
          "write", lambda c: [[c.ids["contact1"]], {"parent_id": c.ids["c9"]}], ACCESS,
          "managers", watch=_watch("contact1", "parent_id")),
+    # the same move through the customer's contact list (the inverse write runs as the
+    # request's user)
+    Case("account-manager-takes-a-contact-into-another-customer", "li.wei", "res.partner",
+         "write", lambda c: [[c.ids["c1"]], {"child_ids": [(4, c.ids["contact2"])]}], ACCESS,
+         "managers", watch=_watch("contact2", "parent_id")),
     Case("staff-changes-the-email-of-another-customers-contact", "zhang.min", "res.partner",
          "write", lambda c: [[c.ids["contact1"]], {"email": "attacker@example.com"}], ACCESS,
          watch=_watch("contact1", "email")),

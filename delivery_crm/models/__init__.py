@@ -41,3 +41,4 @@ from . import delivery_shared_profile
 from . import delivery_audit_log
 from . import delivery_export_log
 from . import base
+from . import mail_activity

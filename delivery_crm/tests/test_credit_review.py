@@ -68,7 +68,8 @@ class TestCreditReview(DeliveryCrmCommon):
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         self.assertEqual(len(self._reminders(self.due | self.overdue | self.later)), 2)
         # the review is done and the next one is planned: reminded again when due
-        self._reminders(self.due).action_feedback(feedback="Reviewed: level B kept")
+        # (the outcome goes into the credit fields, not into the feedback: see below)
+        self._reminders(self.due).action_done()
         self.due.credit_review_date = date.today()
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         self.assertEqual(len(self._reminders(self.due)), 1)

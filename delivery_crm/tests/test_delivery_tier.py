@@ -288,10 +288,12 @@ class TestPartnerTierIntegrity(DeliveryCrmCommon):
                     {"is_delivery_customer": True, "tier_id": self.tier_diamond.id}
                 )
             with self.subTest(user=user.login), self.assertRaises(UserError):
-                self._new_customer("Diamond at once", user=user, tier_id=self.tier_diamond.id)
+                self._new_customer(
+                    "Diamond at once (module test)", user=user, tier_id=self.tier_diamond.id
+                )
         self.assertFalse(contact.is_delivery_customer)
         self.assertFalse(
-            self.env["res.partner"].search([("name", "=", "Diamond at once")]),
+            self.env["res.partner"].search([("name", "=", "Diamond at once (module test)")]),
         )
         # the ladder's rule gives the first tier
         contact.with_user(self.user_staff).write({"is_delivery_customer": True})

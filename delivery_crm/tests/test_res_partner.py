@@ -43,7 +43,10 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(contact.tier_ladder_id, self.ladder)
 
     def test_imported_customer_keeps_given_tier(self):
+        # an import of existing customers is a manager's: staff do not choose a first
+        # tier (security review M5)
         customer = self._new_customer(
+            user=self.user_manager,
             customer_state="active",
             account_manager_id=self.user_crm.id,
             tier_id=self.tier_ka2.id,
@@ -387,6 +390,16 @@ class TestPartnerReparenting(DeliveryCrmCommon):
             [("partner_id", "=", partner.id), ("field_id.name", "=", field)]
         )
 
+    def test_employee_outside_the_crm_creates_contacts(self):
+        """Creating a plain contact reads no CRM field for the user (Contact Creation
+        without a Delivery CRM role)."""
+        contact = (
+            self.env["res.partner"]
+            .with_user(self.user_contacts)
+            .create({"name": "Supplier contact", "email": "s@example.com"})
+        )
+        self.assertFalse(contact.with_env(self.env).is_delivery_customer)
+
     def test_customer_made_a_child_by_managers_only(self):
         """With the customer under their own, an account manager would reach its
         requests through a one-customer grant, and its portal users would change side."""
@@ -418,11 +431,6 @@ class TestPartnerReparenting(DeliveryCrmCommon):
                     self.assertRaises(AccessError),
                 ):
                     contact.with_user(user).write({"parent_id": parent.id})
-        # nor through the customer's contact list
-        with self.assertRaises(AccessError):
-            self.mine.with_user(self.user_crm).write(
-                {"child_ids": [Command.link(self.their_contact.id)]}
-            )
         # a plain contact into a customer: it would see the customer's requests
         outsider = self.env["res.partner"].create({"name": "Outsider"})
         with self.assertRaises(AccessError):
