@@ -562,11 +562,13 @@ class ResPartner(models.Model):
             )
         foreign = self._delivery_not_editable()
         if foreign:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(foreign.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "%(customers)s is not assigned to you: ask a manager to change the "
                     "profile, or to assign the customer to you.",
-                    customers=", ".join(foreign.sudo().mapped("display_name")),
+                    customers=names,
                 )
             )
 
@@ -645,12 +647,14 @@ class ResPartner(models.Model):
         if not concerned:
             return self.browse(), self.browse()
         if not self.env.user.has_group(CRM_MANAGER):
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(moved.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "Only Delivery CRM managers move delivery customers and their contacts "
                     "(%(partners)s): who follows a customer (its portal users, grants and "
                     "notifications) moves with them.",
-                    partners=", ".join(moved.sudo().mapped("display_name")),
+                    partners=names,
                 )
             )
         return moved, concerned
@@ -665,12 +669,14 @@ class ResPartner(models.Model):
         customers = changed.sudo().commercial_partner_id.filtered("is_delivery_customer")
         denied = customers.with_env(self.env)._delivery_not_editable()
         if denied:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(denied.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "The e-mail addresses of %(customers)s's contacts receive its "
                     "notifications and access links: only the people who look after the "
                     "customer, or a Delivery CRM manager, change them.",
-                    customers=", ".join(denied.sudo().mapped("display_name")),
+                    customers=names,
                 )
             )
 
@@ -687,11 +693,13 @@ class ResPartner(models.Model):
         customers = parents.commercial_partner_id.filtered("is_delivery_customer")
         denied = customers.with_env(self.env)._delivery_not_editable()
         if denied:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(denied.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "%(customers)s is not a customer you look after: ask its account "
                     "manager or a Delivery CRM manager to add the contact.",
-                    customers=", ".join(denied.sudo().mapped("display_name")),
+                    customers=names,
                 )
             )
 

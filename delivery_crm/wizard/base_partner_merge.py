@@ -43,12 +43,14 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         only managers delete customers), or that would put two customers' portal
         users together."""
         if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(concerned.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "Only Delivery CRM managers merge delivery customers and contacts with "
                     "delivery records (%(partners)s): the merge moves their requests, "
                     "deliveries and history to the kept contact and deletes the others.",
-                    partners=", ".join(concerned.sudo().mapped("display_name")),
+                    partners=names,
                 )
             )
         if len(customers) < 2:
