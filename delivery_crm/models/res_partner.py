@@ -642,7 +642,8 @@ class ResPartner(models.Model):
         # sudo: where the partners sit is read to decide, not shown
         sites = moved | moved.sudo().commercial_partner_id.with_env(self.env)
         if vals.get("parent_id"):
-            sites |= self.browse(vals["parent_id"]).sudo().commercial_partner_id.with_env(self.env)
+            parent = self.browse(vals["parent_id"]).sudo().exists()
+            sites |= parent.commercial_partner_id.with_env(self.env)
         concerned = sites._delivery_concerned()
         if not concerned:
             return self.browse(), self.browse()
