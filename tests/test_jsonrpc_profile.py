@@ -130,3 +130,136 @@ def test_transport_system_writes_deliveries(server):
             staff.call("delivery.shipment", "create", [bad])
         assert err.value.name in ("odoo.exceptions.ValidationError", "odoo.exceptions.UserError")
     assert staff.call("delivery.shipment", "search_count", [("name", "like", ref)]) == 1
+
+
+# ----------------------------------------------------------------------------- history
+# issue 13 item 3 / security review H5, M5 (helper "history"): merging or re-parenting
+# customers and ending a manager's tier override are for managers
+CONTACTS_EMPLOYEE = "dcrm.profile.contacts"
+
+
+def _uid(session, login):
+    return session.call("res.users", "search", [("login", "=", login)])[0]
+
+
+def _two_customers(manager, tag, email):
+    """Two fresh customers with the same e-mail: li.wei's and chen.jing's."""
+    return [
+        manager.call(
+            "res.partner",
+            "create",
+            {
+                "name": f"RPC merge {tag} {owner}",
+                "is_company": True,
+                "is_delivery_customer": True,
+                "email": email,
+                "account_manager_id": _uid(manager, owner),
+            },
+        )
+        for owner in ("li.wei", "chen.jing")
+    ]
+
+
+def _merge(session, partner_ids, dst_id):
+    wizard = session.call(
+        "base.partner.merge.automatic.wizard",
+        "create",
+        {"partner_ids": [(6, 0, partner_ids)], "dst_partner_id": dst_id},
+    )
+    return session.call("base.partner.merge.automatic.wizard", "action_merge", [wizard])
+
+
+def test_account_manager_cannot_merge_another_customer_into_theirs(server):
+    manager = server.session("wang.fang", "wang.fang")
+    admin = server.session("admin", "admin")
+    mine, theirs = _two_customers(manager, "am", "rpc.merge.am@example.com")
+    try:
+        staff = server.session("li.wei", "li.wei")
+        with pytest.raises(RpcError) as err:
+            _merge(staff, [mine, theirs], mine)
+        assert err.value.name == "odoo.exceptions.AccessError", err.value
+        assert "managers" in err.value.message
+        assert admin.call("res.partner", "search_count", [("id", "in", [mine, theirs])]) == 2
+    finally:
+        admin.call("res.partner", "unlink", [mine, theirs])
+
+
+def test_contact_creation_employee_cannot_merge_a_customer(server):
+    admin = server.session("admin", "admin")
+    if not admin.call("res.users", "search", [("login", "=", CONTACTS_EMPLOYEE)]):
+        groups = [
+            admin.call(
+                "ir.model.data",
+                "search_read",
+                [("module", "=", "base"), ("name", "=", n)],
+                ["res_id"],
+            )[0]["res_id"]
+            for n in ("group_user", "group_partner_manager")
+        ]
+        admin.call(
+            "res.users",
+            "create",
+            {
+                "name": "Contacts Only",
+                "login": CONTACTS_EMPLOYEE,
+                "password": CONTACTS_EMPLOYEE,
+                "group_ids": [(6, 0, groups)],
+            },
+        )
+    manager = server.session("wang.fang", "wang.fang")
+    customer, _other = _two_customers(manager, "employee", "rpc.merge.emp@example.com")
+    copy = admin.call(
+        "res.partner", "create", {"name": "RPC merge copy", "email": "rpc.merge.emp@example.com"}
+    )
+    try:
+        employee = server.session(CONTACTS_EMPLOYEE, CONTACTS_EMPLOYEE)
+        for dst in (copy, customer):
+            with pytest.raises(RpcError) as err:
+                _merge(employee, [customer, copy], dst)
+            assert err.value.name == "odoo.exceptions.AccessError", err.value
+        assert admin.call("res.partner", "search_count", [("id", "in", [customer, copy])]) == 2
+        # nor does the employee make the customer somebody's contact
+        with pytest.raises(RpcError) as err:
+            employee.call("res.partner", "write", [customer], {"parent_id": copy})
+        assert err.value.name == "odoo.exceptions.AccessError", err.value
+        [row] = admin.call("res.partner", "read", [customer], ["parent_id"])
+        assert row["parent_id"] is False
+    finally:
+        admin.call("res.partner", "unlink", [customer, _other, copy])
+
+
+def test_account_manager_cannot_end_a_tier_override_by_switching_ladder(server):
+    manager = server.session("wang.fang", "wang.fang")
+    admin = server.session("admin", "admin")
+    customer, other = _two_customers(manager, "ladder", "rpc.ladder@example.com")
+    try:
+        [row] = manager.call("res.partner", "read", [customer], ["tier_ladder_id", "tier_id"])
+        ladder = row["tier_ladder_id"][0]
+        higher = manager.call(
+            "delivery.tier",
+            "search",
+            [("ladder_id", "=", ladder), ("id", "!=", row["tier_id"][0])],
+            limit=1,
+        )[0]
+        wizard = manager.call(
+            "delivery.tier.override.wizard",
+            "create",
+            {
+                "partner_id": customer,
+                "tier_id": higher,
+                "reason": "Strategic tender",
+                "expiry": "2099-12-31",
+            },
+        )
+        manager.call("delivery.tier.override.wizard", "action_confirm", [wizard])
+        key = manager.call("delivery.tier.ladder", "search", [("id", "!=", ladder)], limit=1)[0]
+        staff = server.session("li.wei", "li.wei")
+        with pytest.raises(RpcError) as err:
+            staff.call("res.partner", "write", [customer], {"tier_ladder_id": key})
+        assert err.value.name == "odoo.exceptions.AccessError", err.value
+        fields = ["tier_ladder_id", "tier_id", "tier_override_tier_id"]
+        [after] = manager.call("res.partner", "read", [customer], fields)
+        assert (after["tier_ladder_id"][0], after["tier_id"][0]) == (ladder, higher)
+        assert after["tier_override_tier_id"][0] == higher
+    finally:
+        admin.call("res.partner", "unlink", [customer, other])

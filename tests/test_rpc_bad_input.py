@@ -588,6 +588,34 @@ CASES = [
          check=lambda c, visit_id: _check_context_defaults_ignored(c, visit_id),
          kwargs={"context": {"default_state": "done", "default_location_status": "ok",
                              "default_visit_date": "2026-01-05 10:00:00"}}),
+    # issue 13 item 3 / security review H5, M5, M6 (helper "history"): customers keep
+    # their history; the first tier, the reward flag and the last visit are the module's
+    Case("account-manager-puts-a-customer-under-theirs", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c9"]], {"is_company": False, "parent_id": c.ids["c1"]}], ACCESS,
+         "managers", watch=_watch("c9", "parent_id", "is_company")),
+    Case("account-manager-moves-a-contact-between-customers", "li.wei", "res.partner",
+         "write", lambda c: [[c.ids["contact1"]], {"parent_id": c.ids["c9"]}], ACCESS,
+         "managers", watch=_watch("contact1", "parent_id")),
+    # the same move through the customer's contact list (the inverse write runs as the
+    # request's user)
+    Case("account-manager-takes-a-contact-into-another-customer", "li.wei", "res.partner",
+         "write", lambda c: [[c.ids["c1"]], {"child_ids": [(4, c.ids["contact2"])]}], ACCESS,
+         "managers", watch=_watch("contact2", "parent_id")),
+    Case("staff-changes-the-email-of-another-customers-contact", "zhang.min", "res.partner",
+         "write", lambda c: [[c.ids["contact1"]], {"email": "attacker@example.com"}], ACCESS,
+         watch=_watch("contact1", "email")),
+    Case("staff-adds-a-contact-to-another-customer", "zhang.min", "res.partner", "create",
+         lambda c: [{"name": "Spy", "parent_id": c.ids["c1"], "email": "spy@example.com"}],
+         ACCESS),
+    Case("staff-chooses-the-first-tier", "zhang.min", "res.partner", "create",
+         lambda c: [{"name": "Diamond at once", "is_delivery_customer": True,
+                     "tier_id": c.ids["diamond"]}], (ACCESS, USER)),
+    Case("staff-marks-a-reward-candidate", "zhang.min", "res.partner", "write",
+         lambda c: [[c.ids["c9"]], {"reward_candidate": True}], (ACCESS, USER),
+         watch=_watch("c9", "reward_candidate")),
+    Case("staff-sets-the-last-visit", "zhang.min", "res.partner", "write",
+         lambda c: [[c.ids["c9"]], {"last_visit_date": "2099-12-31"}], (ACCESS, USER),
+         watch=_watch("c9", "last_visit_date")),
 ]
 # fmt: on
 

@@ -43,3 +43,4 @@ from . import delivery_audit_log
 from . import delivery_export_log
 from . import base
 from . import mail_template
+from . import mail_activity

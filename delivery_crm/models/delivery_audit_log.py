@@ -20,6 +20,9 @@ PARTNER_AUDITED_FIELDS = (
     "credit_review_date",
     "contract_amount",
 )
+# where a contact or customer sits (security review H5): logged when a manager moves a
+# delivery customer or its contacts, on each customer concerned
+REPARENT_AUDITED_FIELDS = ("parent_id", "is_company", "company_id", "commercial_partner_id")
 
 
 class DeliveryAuditLog(models.Model):
@@ -58,15 +61,17 @@ class DeliveryAuditLog(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
+    # empty for a merge, which is about the whole record
     field_id = fields.Many2one(
         "ir.model.fields",
-        required=True,
         readonly=True,
         index=True,
         ondelete="cascade",
     )
     operation = fields.Selection(
-        [("create", "Created"), ("write", "Changed")], required=True, readonly=True
+        [("create", "Created"), ("write", "Changed"), ("merge", "Merged")],
+        required=True,
+        readonly=True,
     )
     old_value = fields.Text(readonly=True)
     new_value = fields.Text(readonly=True)
@@ -194,6 +199,56 @@ class DeliveryAuditLog(models.Model):
         ]
         # sudo: see _log_changes
         return self.sudo().create(rows) if rows else self.browse()
+
+    @api.model
+    def _log_moves(self, records, snapshot, customers):
+        """One row per field of :data:`REPARENT_AUDITED_FIELDS` that changed on the
+        moved ``records`` (``snapshot`` taken before the move), on each of ``customers``
+        the record belonged to before or belongs to now: both customers see who moved
+        a contact from one to the other."""
+        # sudo: see _log_changes
+        records = records.sudo()
+        rows = []
+        for record in records:
+            before = snapshot.get(record.id)
+            if before is None:
+                continue
+            new_site = record.commercial_partner_id.id
+            sites = {record.id, new_site, *before["commercial_partner_id"][0]}
+            partner_ids = sorted(sites & set(customers.ids)) or [new_site]
+            for name in REPARENT_AUDITED_FIELDS:
+                field = record._fields[name]
+                old_raw, old_text = before[name]
+                if self._raw_value(record, field) == old_raw:
+                    continue
+                new_text = self._format_value(record, field)
+                row = self._row_values(record, field, "write", old_text, new_text)
+                rows += [{**row, "partner_id": pid} for pid in partner_ids]
+        # sudo: see _log_changes
+        return self.sudo().create(rows) if rows else self.browse()
+
+    @api.model
+    def _log_merge(self, kept, merged_names):
+        """A manager merged the partners ``merged_names`` (their names and ids, as they
+        read before the merge deleted them) into ``kept``: one row on the kept partner's
+        customer, which now holds their history."""
+        # sudo: see _log_changes
+        kept = kept.sudo()
+        company = kept.company_id
+        row = {
+            "user_id": self.env.uid,
+            "res_model": kept._name,
+            "res_id": kept.id,
+            "record_name": kept.display_name,
+            "partner_id": kept.commercial_partner_id.id,
+            "field_id": False,
+            "operation": "merge",
+            "old_value": ", ".join(merged_names),
+            "new_value": kept.display_name,
+            "company_id": company.id,
+        }
+        # sudo: see _log_changes
+        return self.sudo().create(row)
 
     @api.model
     def _log_tier_changes(self, change_ids):

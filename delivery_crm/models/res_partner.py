@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, clean_context
 
-from .delivery_audit_log import PARTNER_AUDITED_FIELDS
+from .delivery_audit_log import PARTNER_AUDITED_FIELDS, REPARENT_AUDITED_FIELDS
 from .delivery_tools import (
     CRM_READ,
     CRM_SENSITIVE,
@@ -47,9 +47,9 @@ ACCOUNT_MANAGER_FIELDS = {
     # (staff KPIs): not something staff give themselves
     "developer_id",
 }
-# maintained by the module itself (evaluations, overrides, conversions): nobody writes
-# them directly, only the module's code (as the superuser) or a write of the same value
-# (Odoo's partner merge writes every field back)
+# maintained by the module itself (evaluations, overrides, conversions, visits): nobody
+# writes them directly, only the module's code (as the superuser) or a write of the same
+# value (Odoo's partner merge writes every field back)
 SYSTEM_FIELDS = {
     "tier_id",
     "evaluated_tier_id",
@@ -58,7 +58,14 @@ SYSTEM_FIELDS = {
     "converted_by_id",
     *PARTNER_KPI_FIELDS,
     "credit_review_reminded",
+    # set by an excellent evaluation, cleared by a manager's reward (security review M6)
+    "reward_candidate",
+    # computed from the visits: drives the visit cadence and the risk report
+    "last_visit_date",
 }
+# where a partner sits: moving a customer or its contacts moves what follows the
+# commercial partner (portal access, grants, notifications; security review H5)
+REPARENT_FIELDS = ("parent_id", "is_company", "company_id")
 
 
 class ResPartner(models.Model):
@@ -72,8 +79,8 @@ class ResPartner(models.Model):
     _name = "res.partner"
     _inherit = ["res.partner", "delivery.cron.mixin", "delivery.system.field.mixin"]
     # refused on create (write has its own check below, which lets a merge write the
-    # values back); a first tier is allowed: an import of existing customers sets it
-    _system_fields = frozenset(SYSTEM_FIELDS - {"tier_id"})
+    # values back); a first tier only from a manager (see _system_field_names)
+    _system_fields = frozenset(SYSTEM_FIELDS)
 
     is_delivery_customer = fields.Boolean(
         string="Delivery customer", index=True, groups=CRM_READ, copy=False
@@ -507,11 +514,15 @@ class ResPartner(models.Model):
         return domain if True in value else ~domain
 
     def _delivery_granted_partner_ids(self):
+        """The customers of the current user's running grants given in the companies
+        the user works in now: a grant opens its customer in its own company, not in
+        every company the grantee belongs to (security review L6)."""
         # sudo: only the grants of the current user, to decide what the user reaches
         grants = self.env["delivery.access.grant"].sudo()._active_grants(self.env.user)
-        return grants.partner_id.ids
+        companies = self.env.companies
+        return grants.filtered(lambda grant: grant.company_id in companies).partner_id.ids
 
-    @api.depends_context("uid")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_delivery_granted(self):
         granted = set(self._delivery_granted_partner_ids())
         for partner in self:
@@ -549,26 +560,185 @@ class ResPartner(models.Model):
             raise AccessError(
                 self.env._("Only account managers change a customer's %(fields)s.", fields=labels)
             )
-        # sudo: the assignment is read to decide the access, not shown
-        foreign = (
-            (self - self.filtered("delivery_assigned"))
-            .sudo()
-            .filtered(lambda p: p.account_manager_id or p.developer_id or p.service_team_id)
-        )
+        foreign = self._delivery_not_editable()
         if foreign:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(foreign.sudo().mapped("display_name"))
             raise AccessError(
                 self.env._(
                     "%(customers)s is not assigned to you: ask a manager to change the "
                     "profile, or to assign the customer to you.",
-                    customers=", ".join(foreign.mapped("display_name")),
+                    customers=names,
                 )
             )
+
+    def _delivery_not_editable(self):
+        """Those of these customers the current user may not change (R9): managers
+        change every customer; service staff the customers assigned to them and those
+        nobody is assigned to yet; employees outside the Delivery CRM none."""
+        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+            return self.browse()
+        if not self.env.user.has_group(CRM_USER):
+            return self
+        # sudo: the assignment is read to decide the access, not shown
+        return (
+            (self - self.filtered("delivery_assigned"))
+            .sudo()
+            .filtered(lambda p: p.account_manager_id or p.developer_id or p.service_team_id)
+            .with_env(self.env)
+        )
+
+    @api.model
+    @tools.ormcache()
+    def _delivery_history_fields(self):
+        """The (model, field) pairs of the module's records that hang on a partner."""
+        return tuple(
+            (name, field.name)
+            for name in self.env.registry
+            if name.startswith("delivery.")
+            and not self.env[name]._abstract
+            and not self.env[name]._transient
+            and self.env[name]._auto
+            for field in self.env[name]._fields.values()
+            if field.type == "many2one" and field.comodel_name == "res.partner" and field.store
+        )
+
+    def _delivery_concerned(self):
+        """Those of these partners that are delivery customers or carry delivery records
+        (requests, deliveries, visits, logs...): what a merge or a move takes along."""
+        # sudo: the customer flag and the records are looked up to decide, not shown
+        partners = self.sudo().with_context(active_test=False)
+        concerned = partners.filtered("is_delivery_customer")
+        rest = partners - concerned
+        for model, field in self._delivery_history_fields():
+            if not rest:
+                break
+            groups = partners.env[model]._read_group([(field, "in", rest.ids)], [field])
+            found = partners.browse([partner.id for (partner,) in groups])
+            concerned |= found
+            rest -= found
+        return self.browse(concerned.ids)
+
+    def _changed_by(self, vals, names):
+        """Those of these partners whose value of one of ``names`` ``vals`` changes."""
+        changed = self.browse()
+        for name in set(vals) & set(names):
+            field = self._fields[name]
+            # sudo: compares the stored value, whatever the user may read
+            for partner in self.sudo():
+                new = field.convert_to_record(field.convert_to_cache(vals[name], partner), partner)
+                if new != partner[name]:
+                    changed |= self.browse(partner.id)
+        return changed
+
+    def _check_reparent(self, vals):
+        """Moving a delivery customer, or a contact into, out of or between delivery
+        customers, changes who follows the customer (its portal users, the grants on
+        it, its notifications): managers only, and audited (security review H5).
+        Returns the partners moved and the customers they concern, for the audit."""
+        moved = self._changed_by(vals, REPARENT_FIELDS)
+        if self.env.su or not moved:
+            return self.browse(), self.browse()
+        # sudo: where the partners sit is read to decide, not shown
+        sites = moved | moved.sudo().commercial_partner_id.with_env(self.env)
+        if vals.get("parent_id"):
+            parent = self.browse(vals["parent_id"]).sudo().exists()
+            sites |= parent.commercial_partner_id.with_env(self.env)
+        concerned = sites._delivery_concerned()
+        if not concerned:
+            return self.browse(), self.browse()
+        if not self.env.user.has_group(CRM_MANAGER):
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(moved.sudo().mapped("display_name"))
+            raise AccessError(
+                self.env._(
+                    "Only Delivery CRM managers move delivery customers and their contacts "
+                    "(%(partners)s): who follows a customer (its portal users, grants and "
+                    "notifications) moves with them.",
+                    partners=names,
+                )
+            )
+        return moved, concerned
+
+    def _check_contact_email(self, vals):
+        """A customer's notifications, with their portal and rating links, go to its
+        contacts' addresses: those who look after the customer change them (H5)."""
+        if self.env.su or "email" not in vals:
+            return
+        changed = self._changed_by(vals, ["email"])
+        # sudo: the customer of each contact is looked up to decide, not shown
+        customers = changed.sudo().commercial_partner_id.filtered("is_delivery_customer")
+        denied = customers.with_env(self.env)._delivery_not_editable()
+        if denied:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(denied.sudo().mapped("display_name"))
+            raise AccessError(
+                self.env._(
+                    "The e-mail addresses of %(customers)s's contacts receive its "
+                    "notifications and access links: only the people who look after the "
+                    "customer, or a Delivery CRM manager, change them.",
+                    customers=names,
+                )
+            )
+
+    @api.model
+    def _check_new_contacts(self, vals_list):
+        """Staff add contacts to the customers they may change; a contact added to
+        another customer would receive its notifications and could be given its
+        portal (H5)."""
+        if self.env.su:
+            return
+        parent_ids = {vals["parent_id"] for vals in vals_list if vals.get("parent_id")}
+        # sudo: the customer of each parent is looked up to decide, not shown
+        parents = self.browse(parent_ids).sudo().exists()
+        customers = parents.commercial_partner_id.filtered("is_delivery_customer")
+        denied = customers.with_env(self.env)._delivery_not_editable()
+        if denied:
+            # sudo: the names of the refused partners, for the message
+            names = ", ".join(denied.sudo().mapped("display_name"))
+            raise AccessError(
+                self.env._(
+                    "%(customers)s is not a customer you look after: ask its account "
+                    "manager or a Delivery CRM manager to add the contact.",
+                    customers=names,
+                )
+            )
+
+    def _check_ladder_change(self, vals):
+        """A manager's tier override belongs to the ladder it was given in, so a new
+        ladder ends it: only a manager changes the ladder of a customer while one runs
+        (security review M5)."""
+        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+            return
+        # sudo: the override is read to decide, whatever the user may read
+        overridden = (
+            self._changed_by(vals, ["tier_ladder_id"])
+            .sudo()
+            .filtered(lambda partner: partner._tier_override_running())
+        )
+        if overridden:
+            raise AccessError(
+                self.env._(
+                    "A manager's tier override runs on %(customers)s: changing the ladder "
+                    "would end it, so only a manager changes the ladder now.",
+                    customers=", ".join(overridden.mapped("display_name")),
+                )
+            )
+
+    def _system_field_names(self):
+        """A first tier given at creation is a manager's (an import of existing
+        customers); for everybody else the ladder's rule gives it (M5)."""
+        names = super()._system_field_names()
+        if self.env.user.has_group(CRM_MANAGER):
+            names = names - {"tier_id"}
+        return names
 
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
         # security review H3: create (and import) set what write refuses
         model = self._check_system_fields_create(vals_list)
+        self._check_new_contacts(vals_list)
         for vals in vals_list:
             if vals.get("is_delivery_customer"):
                 self._check_new_state(vals)
@@ -576,7 +746,9 @@ class ResPartner(models.Model):
         partners = super(ResPartner, model).create(vals_list).with_env(self.env)
         # R9: the initial values, before the profile defaults (logged as changes) are set
         AuditLog = self.env["delivery.audit.log"]
-        customers = partners.filtered("is_delivery_customer")
+        # sudo: the flag is read to decide, whatever the user may read (an employee
+        # outside the CRM creating a contact does not read it)
+        customers = partners.sudo().filtered("is_delivery_customer").with_env(self.env)
         AuditLog._log_creation(customers, PARTNER_AUDITED_FIELDS)
         # sudo: the defaults of a profile the user was allowed to create (ladder, entry tier,
         # developer = this user, kept by sudo()), not a change of someone else's customer
@@ -585,17 +757,19 @@ class ResPartner(models.Model):
 
     def _check_system_fields_write(self, vals):
         """The fields the module maintains change only through its own code (R9): a
-        write of the value a customer already has (Odoo's partner merge) or a first tier
-        (an import of existing customers) is fine."""
+        write of the value a customer already has (Odoo's partner merge) or a manager's
+        first tier (an import of existing customers) is fine; otherwise the ladder's
+        rule gives the first tier (security review M5)."""
         if self.env.su:
             return
+        first_tier = self.env.user.has_group(CRM_MANAGER)
         for name in sorted(set(vals) & SYSTEM_FIELDS):
             field = self._fields[name]
             # sudo: compares the stored value, whatever the user may read
             for partner in self.sudo():
                 new = field.convert_to_record(field.convert_to_cache(vals[name], partner), partner)
                 old = partner[name]
-                if new == old or (name == "tier_id" and not old):
+                if new == old or (name == "tier_id" and not old and first_tier):
                     continue
                 if name == "tier_id":
                     raise UserError(
@@ -616,6 +790,10 @@ class ResPartner(models.Model):
     def write(self, vals):
         self._check_delivery_profile_write(vals)
         self._check_system_fields_write(vals)
+        self._check_contact_email(vals)
+        if "tier_ladder_id" in vals:
+            self._check_ladder_change(vals)
+        moved, moved_customers = self._check_reparent(vals)
         if vals.get("customer_state"):
             self._check_state_change(vals)
         if "credit_review_date" in vals:
@@ -635,9 +813,12 @@ class ResPartner(models.Model):
         AuditLog = self.env["delivery.audit.log"]
         audited = AuditLog._audited_fields(self, vals)
         before = AuditLog._snapshot(self, audited) if audited else None
+        moved_before = AuditLog._snapshot(moved, REPARENT_AUDITED_FIELDS) if moved else None
         res = super().write(vals)
         if audited:
             AuditLog._log_changes(self, audited, before)
+        if moved:
+            AuditLog._log_moves(moved, moved_before, moved_customers)
         if becoming:
             # a contact becoming a customer: its profile starts with the values it has
             initial = [name for name in PARTNER_AUDITED_FIELDS if name not in audited]
@@ -767,10 +948,19 @@ class ResPartner(models.Model):
             score = partner.kpi_score if partner.kpi_date else None
             tier = Tier._match_tier(partner.tier_ladder_id, score, partner.kpi_volume)
             tier = tier or partner.tier_ladder_id.tier_ids.sorted("level")[:1]
+            # the override, if any, was given in the old ladder (a running one is ended
+            # by a manager only: see _check_ladder_change)
             partner._clear_tier_override()
             # sudo: the tier bookkeeping of the ladder change the user was allowed to make
             partner.sudo().write({"evaluated_tier_id": tier.id})
             partner._set_tier(tier, "manual", self.env._("Initial tier of the ladder"))
+
+    def _clear_reward_candidate(self):
+        """A manager gave the reward (the reward wizard checks it): the customer is no
+        longer a candidate until the next excellent evaluation."""
+        # sudo: reward_candidate is kept by the module (the evaluation sets it, the
+        # reward wizard, for managers only, clears it)
+        self.sudo().write({"reward_candidate": False})
 
     def action_make_delivery_customer(self):
         self.write({"is_delivery_customer": True})
@@ -836,7 +1026,10 @@ class ResPartner(models.Model):
             for partner in changed
         ]
         # sudo: the tier API is the only way to the tier (see _check_system_fields_write);
-        # its callers check who may change it, and sudo() keeps the user in the tracking
+        # its callers are the evaluation, a manager's override (checked in
+        # _override_tier, action_end_tier_override), the expiry cron, and a new customer
+        # or ladder (_reset_tier_to_ladder: a ladder change ending an override is a
+        # manager's, see _check_ladder_change); sudo() keeps the user in the tracking
         changed.sudo().write({"tier_id": tier.id})
         # sudo: the log is append-only for everyone; writing it is part of the tier
         # change the caller was allowed to make; the caller's default_* context keys

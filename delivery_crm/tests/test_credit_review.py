@@ -1,7 +1,10 @@
 from datetime import date, timedelta
 
-from odoo import api
+from odoo import Command, api
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import DeliveryCrmCommon
 
@@ -65,7 +68,8 @@ class TestCreditReview(DeliveryCrmCommon):
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         self.assertEqual(len(self._reminders(self.due | self.overdue | self.later)), 2)
         # the review is done and the next one is planned: reminded again when due
-        self._reminders(self.due).action_feedback(feedback="Reviewed: level B kept")
+        # (the outcome goes into the credit fields, not into the feedback: see below)
+        self._reminders(self.due).action_done()
         self.due.credit_review_date = date.today()
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         self.assertEqual(len(self._reminders(self.due)), 1)
@@ -105,3 +109,42 @@ class TestCreditReview(DeliveryCrmCommon):
         team.leader_id = self.user_crm
         self.env.company.delivery_complaint_manager_id = self.user_manager
         self.assertEqual(self.due._credit_reviewer(), self.user_manager)
+
+    def test_reminder_tells_other_employees_nothing_sensitive(self):
+        """Security review M7: the reminder hangs on the contact, whose activities and
+        chatter every employee reads: it names no credit value, and the review's outcome
+        goes into the credit fields (managers only, audited), not into the feedback that
+        marking it done posts on the contact."""
+        self.overdue.credit_level = "c"
+        self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
+        reminder = self._reminders(self.overdue)
+        # the contact's activities: for the employees who may edit contacts
+        contacts_user = mail_new_test_user(
+            self.env,
+            login="dcrm_contacts",
+            groups="base.group_user,base.group_partner_manager",
+            company_ids=[Command.set(self.company.ids)],
+        )
+        seen = reminder.with_user(contacts_user).read(["summary", "note"])[0]
+        for value in ("C - Watch", "Watch", "credit_level"):
+            self.assertNotIn(value, str(seen))
+        done_as = reminder.with_user(self.user_manager)
+        with self.assertRaisesRegex(UserError, "credit fields"):
+            done_as.action_feedback(feedback="Reviewed: level B kept, risk notes updated")
+        self.assertTrue(reminder.exists() and reminder.active)
+        done_as.action_done()
+        self.assertFalse(reminder.active)
+        # the contact's chatter: for every employee
+        messages = (
+            self.env["mail.message"]
+            .with_user(self.user_employee)
+            .search([("model", "=", "res.partner"), ("res_id", "=", self.overdue.id)])
+        )
+        self.assertTrue(messages)
+        self.assertFalse(messages.filtered(lambda m: "level B" in str(m.body)))
+        # other activities on contacts keep Odoo's feedback
+        other = self.overdue.activity_schedule(
+            "mail.mail_activity_data_todo", user_id=self.user_manager.id
+        )
+        other.with_user(self.user_manager).action_feedback(feedback="Called back")
+        self.assertFalse(other.active)

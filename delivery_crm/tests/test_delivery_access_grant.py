@@ -3,7 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 from lxml import etree
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
@@ -551,4 +551,35 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
         self.assertEqual(created.author_id, self.user_manager.partner_id)
         self.assertEqual(
             self.Grant.search([("state", "=", "active"), ("id", "=", grant.id)]), grant
+        )
+
+    def test_grant_opens_the_customer_in_its_own_company_only(self):
+        """Security review L6: the grants were searched across companies, so a grant
+        given in one company opened a shared customer's records in another company
+        the grantee also works in."""
+        south = self.env["res.company"].create({"name": "Delivery South 华南配送"})
+        self.user_employee.write({"company_ids": [Command.link(south.id)]})
+        in_south = self.env["delivery.complaint"].create(
+            {
+                "subject": "Late in the south",
+                "request_type": "inquiry",
+                "partner_id": self.customer.id,
+                "company_id": south.id,
+            }
+        )
+        grant = self._grant()
+        self.assertEqual(grant.company_id, self.company)
+        Complaint = self.env["delivery.complaint"].with_user(self.user_employee)
+        self.env.invalidate_all()
+        # working in the south, the grant of the head office opens nothing
+        in_south_only = Complaint.with_context(allowed_company_ids=south.ids)
+        self.assertFalse(in_south_only.search([("partner_id", "=", self.customer.id)]))
+        self.assertFalse(in_south_only.env["res.partner"].browse(self.customer.id).delivery_granted)
+        with self.assertRaises(AccessError):
+            in_south.with_env(in_south_only.env).read(["subject"])
+        # in the head office, it opens the customer's records there
+        at_head_office = Complaint.with_context(allowed_company_ids=self.company.ids)
+        self.assertEqual(
+            at_head_office.search([("partner_id", "=", self.customer.id)]),
+            self._records(self.customer)["delivery.complaint"] - in_south,
         )

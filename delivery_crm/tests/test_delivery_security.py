@@ -362,3 +362,24 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         mine = self.records["mine"]["delivery.complaint"]
         wizard = Wizard.with_user(self.user_staff).create({"complaint_id": mine.id})
         self.assertEqual(wizard.request_type, "inquiry")
+
+    def test_evaluation_flags_and_visit_dates_are_not_written_by_hand(self):
+        """Security review M6: the reward flag (set by an excellent evaluation) and the
+        last visit (computed from the visits: it drives the visit cadence, the overdue
+        flags and the risk report) were plain writable fields for staff."""
+        last_visit = self.mine.last_visit_date
+        for vals in ({"reward_candidate": True}, {"last_visit_date": "2099-12-31"}):
+            for user in (self.user_staff, self.user_manager):
+                with self.subTest(vals=vals, user=user.login), self.assertRaises(AccessError):
+                    self.mine.with_user(user).write(vals)
+                with self.subTest(vals=vals, user=user.login), self.assertRaises(UserError):
+                    self._new_customer("Forged flags", user=user, **vals)
+        self.assertFalse(self.mine.reward_candidate)
+        self.assertEqual(self.mine.last_visit_date, last_visit)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Forged flags")]))
+        # the reward wizard (managers) still clears the flag the evaluation set
+        self.mine.reward_candidate = True
+        self.env["delivery.reward.wizard"].with_user(self.user_manager).create(
+            {"partner_id": self.mine.id, "description": "Certificate"}
+        ).action_confirm()
+        self.assertFalse(self.mine.reward_candidate)

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -243,3 +246,61 @@ class TestDeliveryTier(DeliveryCrmCommon):
         self._new_customer("Second")
         self.tier_new.invalidate_recordset(["partner_count"])
         self.assertEqual(self.tier_new.partner_count, before + 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerTierIntegrity(DeliveryCrmCommon):
+    """Security review M5: a manager's tier override and the first tier do not escape
+    the manager-only tier API."""
+
+    def test_ladder_switch_does_not_end_a_managers_override(self):
+        customer = self._new_customer("Overridden", account_manager_id=self.user_crm.id)
+        expiry = fields.Date.today() + timedelta(days=60)
+        customer.with_user(self.user_manager)._override_tier(
+            self.tier_gold, "Strategic tender", expiry
+        )
+        # the account manager of the customer may change its ladder, but not to end the
+        # override (switching to another ladder and back cleared it)
+        with self.assertRaisesRegex(AccessError, "override"):
+            customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder_key.id})
+        self.assertEqual(
+            (customer.tier_ladder_id, customer.tier_id, customer.tier_override_user_id),
+            (self.ladder, self.tier_gold, self.user_manager),
+        )
+        # writing the ladder it has changes nothing and is fine
+        customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder.id})
+        self.assertEqual(customer.tier_override_tier_id, self.tier_gold)
+        # a manager may: the override ends with the old ladder
+        customer.with_user(self.user_manager).write({"tier_ladder_id": self.ladder_key.id})
+        self.assertEqual(customer.tier_id, self.tier_ka2)
+        self.assertFalse(customer.tier_override_tier_id)
+        # without an override running, account managers switch ladders as before
+        customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder.id})
+        self.assertEqual(customer.tier_id, self.tier_new)
+
+    def test_first_tier_follows_the_ladder_unless_a_manager_sets_it(self):
+        """Staff making a contact a customer chose any tier (logged as 'Initial tier',
+        with that tier's service levels until the next evaluation)."""
+        contact = self.env["res.partner"].create({"name": "Becoming", "is_company": True})
+        for user in (self.user_staff, self.user_crm):
+            with self.subTest(user=user.login), self.assertRaises(UserError):
+                contact.with_user(user).write(
+                    {"is_delivery_customer": True, "tier_id": self.tier_diamond.id}
+                )
+            with self.subTest(user=user.login), self.assertRaises(UserError):
+                self._new_customer(
+                    "Diamond at once (module test)", user=user, tier_id=self.tier_diamond.id
+                )
+        self.assertFalse(contact.is_delivery_customer)
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Diamond at once (module test)")]),
+        )
+        # the ladder's rule gives the first tier
+        contact.with_user(self.user_staff).write({"is_delivery_customer": True})
+        self.assertEqual(contact.tier_id, self.tier_new)
+        # a manager importing existing customers gives their current tier
+        imported = self._new_customer(
+            "Imported Diamond", user=self.user_manager, tier_id=self.tier_diamond.id
+        )
+        self.assertEqual(imported.tier_id, self.tier_diamond)
+        self.assertEqual(imported.tier_change_ids.reason, "Initial tier")

@@ -2,8 +2,11 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import mail_new_test_user
 
 from .common import DeliveryCrmCommon
 
@@ -40,7 +43,10 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(contact.tier_ladder_id, self.ladder)
 
     def test_imported_customer_keeps_given_tier(self):
+        # an import of existing customers is a manager's: staff do not choose a first
+        # tier (security review M5)
         customer = self._new_customer(
+            user=self.user_manager,
             customer_state="active",
             account_manager_id=self.user_crm.id,
             tier_id=self.tier_ka2.id,
@@ -336,3 +342,160 @@ class TestPartnerDeveloper(DeliveryCrmCommon):
         )
         self.assertEqual(log.user_id, self.user_crm)
         self.assertIn(self.user_staff.name, log.new_value)
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerReparenting(DeliveryCrmCommon):
+    """Security review H5: moving a customer or its contacts moves what follows the
+    commercial partner (portal access, grants, notifications): managers only, audited;
+    the e-mail of a customer's contact is changed by those who look after the customer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user_crm2 = mail_new_test_user(
+            cls.env,
+            login="dcrm_user2",
+            name="Other Account Manager",
+            groups="delivery_crm.group_delivery_crm_account_manager",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.user_contacts = mail_new_test_user(
+            cls.env,
+            login="dcrm_contacts",
+            name="Contact Creation",
+            groups="base.group_user,base.group_partner_manager",
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.mine = cls._new_customer(
+            "Mine", user=cls.user_manager, account_manager_id=cls.user_crm.id
+        )
+        cls.mine2 = cls._new_customer(
+            "Mine too", user=cls.user_manager, account_manager_id=cls.user_crm.id
+        )
+        cls.theirs = cls._new_customer(
+            "Theirs", user=cls.user_manager, account_manager_id=cls.user_crm2.id
+        )
+        Partner = cls.env["res.partner"]
+        cls.their_contact = Partner.create(
+            {"name": "Their buyer", "parent_id": cls.theirs.id, "email": "tb@example.com"}
+        )
+        cls.my_contact = Partner.create(
+            {"name": "My buyer", "parent_id": cls.mine.id, "email": "mb@example.com"}
+        )
+        cls.plain = Partner.create({"name": "Plain Co", "is_company": True})
+
+    def _audit(self, field, partner):
+        return self.env["delivery.audit.log"].search(
+            [("partner_id", "=", partner.id), ("field_id.name", "=", field)]
+        )
+
+    def test_employee_outside_the_crm_creates_contacts(self):
+        """Creating a plain contact reads no CRM field for the user (Contact Creation
+        without a Delivery CRM role)."""
+        contact = (
+            self.env["res.partner"]
+            .with_user(self.user_contacts)
+            .create({"name": "Supplier contact", "email": "s@example.com"})
+        )
+        self.assertFalse(contact.with_env(self.env).is_delivery_customer)
+
+    def test_customer_made_a_child_by_managers_only(self):
+        """With the customer under their own, an account manager would reach its
+        requests through a one-customer grant, and its portal users would change side."""
+        moves = (
+            (self.theirs, {"is_company": False, "parent_id": self.mine.id}),
+            (self.mine2, {"is_company": False, "parent_id": self.mine.id}),
+            (self.theirs, {"parent_id": self.plain.id}),
+            (self.theirs, {"is_company": False}),
+            (self.mine, {"company_id": self.company.id}),
+        )
+        for user in (self.user_crm, self.user_staff, self.user_contacts):
+            for customer, vals in moves:
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    customer.with_user(user).write(vals)
+        self.assertFalse(self.theirs.parent_id or self.mine2.parent_id or self.mine.company_id)
+        self.assertTrue(self.theirs.is_company)
+        self.assertEqual(self.their_contact.commercial_partner_id, self.theirs)
+
+    def test_contacts_moved_between_customers_by_managers_only(self):
+        for user in (self.user_crm, self.user_contacts):
+            for contact, parent in (
+                (self.their_contact, self.mine),
+                (self.my_contact, self.mine2),
+                (self.my_contact, self.plain),
+                (self.my_contact, self.env["res.partner"]),
+            ):
+                with (
+                    self.subTest(user=user.login, contact=contact.name, parent=parent.name),
+                    self.assertRaises(AccessError),
+                ):
+                    contact.with_user(user).write({"parent_id": parent.id})
+        # a plain contact into a customer: it would see the customer's requests
+        outsider = self.env["res.partner"].create({"name": "Outsider"})
+        with self.assertRaises(AccessError):
+            outsider.with_user(self.user_contacts).write({"parent_id": self.mine.id})
+        self.assertEqual(self.their_contact.parent_id, self.theirs)
+        self.assertEqual(self.my_contact.parent_id, self.mine)
+        self.assertFalse(outsider.parent_id)
+
+    def test_manager_moves_and_it_is_audited(self):
+        self.my_contact.with_user(self.user_manager).write({"parent_id": self.mine2.id})
+        self.assertEqual(self.my_contact.commercial_partner_id, self.mine2)
+        for customer in (self.mine, self.mine2):
+            log = self._audit("parent_id", customer)
+            self.assertEqual(len(log), 1, customer.name)
+            self.assertEqual((log.res_id, log.user_id), (self.my_contact.id, self.user_manager))
+            self.assertEqual((log.old_value, log.new_value), ("Mine", "Mine too"))
+        self.mine2.with_user(self.user_manager).write(
+            {"is_company": False, "parent_id": self.mine.id}
+        )
+        self.assertEqual(self.mine2.commercial_partner_id, self.mine)
+        self.assertEqual(self.my_contact.commercial_partner_id, self.mine)
+        log = self._audit("commercial_partner_id", self.mine2).filtered(
+            lambda row: row.res_id == self.mine2.id
+        )
+        self.assertEqual((log.old_value, log.new_value), ("Mine too", "Mine"))
+        self.assertTrue(self._audit("is_company", self.mine2))
+        # a move between partners that are no customers is not the CRM's business
+        other = self.env["res.partner"].create({"name": "Other plain", "is_company": True})
+        person = self.env["res.partner"].create({"name": "Person", "parent_id": self.plain.id})
+        person.with_user(self.user_contacts).write({"parent_id": other.id})
+        self.assertEqual(person.parent_id, other)
+
+    def test_staff_add_contacts_to_the_customers_they_may_edit(self):
+        new = (
+            self.env["res.partner"]
+            .with_user(self.user_crm)
+            .create({"name": "New buyer", "parent_id": self.mine.id})
+        )
+        self.assertEqual(new.commercial_partner_id, self.mine)
+        for user in (self.user_crm, self.user_contacts):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["res.partner"].with_user(user).create(
+                    {"name": "Spy", "parent_id": self.theirs.id}
+                )
+        self.assertEqual(self.theirs.child_ids, self.their_contact)
+        # contacts of partners that are no customers: as in Odoo
+        self.env["res.partner"].with_user(self.user_contacts).create(
+            {"name": "Plain person", "parent_id": self.plain.id}
+        )
+
+    def test_contact_email_changed_by_those_who_look_after_the_customer(self):
+        """A contact's e-mail receives the customer's notifications, with their portal
+        and rating links."""
+        for user in (self.user_crm, self.user_staff, self.user_contacts):
+            for partner in (self.their_contact, self.theirs):
+                with (
+                    self.subTest(user=user.login, partner=partner.name),
+                    self.assertRaises(AccessError),
+                ):
+                    partner.with_user(user).write({"email": "attacker@example.com"})
+        self.assertEqual(self.their_contact.email, "tb@example.com")
+        self.my_contact.with_user(self.user_crm).write({"email": "new@example.com"})
+        self.their_contact.with_user(self.user_crm2).write({"email": "new2@example.com"})
+        self.their_contact.with_user(self.user_manager).write({"email": "new3@example.com"})
+        self.assertEqual(self.their_contact.email, "new3@example.com")
+        # writing the same address is no change; plain contacts are as in Odoo
+        self.theirs.with_user(self.user_contacts).write({"email": self.theirs.email})
+        self.plain.with_user(self.user_contacts).write({"email": "plain@example.com"})

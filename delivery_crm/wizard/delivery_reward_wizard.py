@@ -46,5 +46,5 @@ class DeliveryRewardWizard(models.TransientModel):
                 "state": "done",
             }
         )
-        self.partner_id.reward_candidate = False
+        self.partner_id._clear_reward_candidate()
         return {"type": "ir.actions.act_window_close"}
