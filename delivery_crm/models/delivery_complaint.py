@@ -6,7 +6,7 @@ import pytz
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, clean_context, is_html_empty
 
@@ -111,6 +111,42 @@ SEQUENCE_CODES = {
     "suggestion": "delivery.complaint.suggestion",
     "requirement": "delivery.complaint.requirement",
 }
+
+
+# what :func:`counted_ratings` reads (flushed before a query uses it)
+COUNTED_RATING_DEPENDS = {
+    "rating.rating": ["res_model", "res_id", "partner_id", "rating", "consumed", "rated_on"],
+    "res.partner": ["commercial_partner_id"],
+    "delivery.complaint": ["partner_id"],
+}
+
+
+def counted_ratings():
+    """The ratings of requests the satisfaction counts (security review H1): one per
+    request, its latest rating given by a contact of its customer (a rating of a
+    resolution closes or reopens the request; the last one is the customer's verdict).
+    Rows: ``rating_id``, ``complaint_id``, ``partner_id`` (the request's customer),
+    ``rating``, ``rated_on``. Every query of the ratings of requests (evaluation,
+    satisfaction trend, staff KPIs) reads them from here."""
+    return SQL(
+        """
+        SELECT DISTINCT ON (r.res_id)
+               r.id AS rating_id, r.res_id AS complaint_id, c.partner_id,
+               r.rating, r.rated_on
+          FROM rating_rating r
+          JOIN delivery_complaint c ON c.id = r.res_id
+          JOIN res_partner author ON author.id = r.partner_id
+         WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
+           AND r.rated_on IS NOT NULL
+           AND author.commercial_partner_id = c.partner_id
+         ORDER BY r.res_id, r.rated_on DESC, r.id DESC
+        """
+    )
+
+
+def flush_counted_ratings(env):
+    for model, fnames in COUNTED_RATING_DEPENDS.items():
+        env[model].flush_model(fnames)
 
 
 REMOTE_SOURCE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
@@ -1149,6 +1185,38 @@ class DeliveryComplaint(models.Model):
     def _rating_get_partner(self):
         return self._customer_recipient()
 
+    def _accepts_rating(self):
+        """Whether the customer may rate the request now: once per resolution, after
+        it. A rating closes the resolved request or sends it back (reopened); a
+        request closed for want of an answer still takes its late rating, once."""
+        self.ensure_one()
+        if self.state == "resolved":
+            return True
+        return bool(
+            self.state == "closed"
+            and self.close_reason == "no_answer"
+            and not self._rated_since_resolution()
+        )
+
+    def _rating_refusal(self, rating):
+        """Why ``rating`` (a rating row of this request) cannot be given now, or
+        ``False``: a rating link is used once, and a resolution is rated once (the
+        satisfaction counts one answer per request)."""
+        self.ensure_one()
+        if rating.consumed:
+            return self.env._(
+                "This rating link was already used: %(name)s has been rated.",
+                name=self.display_name,
+            )
+        if not self._accepts_rating():
+            return self.env._(
+                "%(name)s cannot be rated now: it was already rated, or it is not "
+                "resolved yet.",
+                name=self.display_name,
+            )
+        return False
+
+    @api.private
     def rating_apply(
         self,
         rate,
@@ -1161,10 +1229,32 @@ class DeliveryComplaint(models.Model):
         """The customer's rating decides (003 §6.1 "不满意则继续处理直至客户满意"): a
         satisfied one closes a resolved request; any other sends it back to its owner
         (reopened, with an investigation activity, the customer told what happens
-        next); a poor one also opens an investigation for the manager (002 §三.3.2)."""
+        next); a poor one also opens an investigation for the manager (002 §三.3.2).
+
+        Only the customer's rating flow applies a rating (security review H1, H2):
+        the rating pages (``/rate/<token>``) with the token the customer was sent. It
+        is private (no RPC); without a token only the superuser's code passes a
+        rating. A token rates once, and a resolution is rated once."""
+        if token:
+            # sudo: the token is the customer's secret (the "resolved" mail and their
+            # portal page); it selects the one rating of a request it was made for
+            rating = (
+                self.env["rating.rating"]
+                .sudo()
+                .search([("access_token", "=", token), ("res_model", "=", self._name)], limit=1)
+            )
+            if not rating:
+                raise UserError(self.env._("This rating link is not valid."))
+        elif not self.env.su:
+            raise AccessError(
+                self.env._("A request is rated by its customer, through their rating link.")
+            )
+        if rating:
+            refusal = self.browse(rating.res_id)._rating_refusal(rating)
+            if refusal:
+                raise UserError(refusal)
         rating = super().rating_apply(
             rate,
-            token=token,
             rating=rating,
             feedback=feedback,
             subtype_xmlid=subtype_xmlid,
@@ -1573,24 +1663,21 @@ class DeliveryComplaint(models.Model):
     @api.model
     def _satisfaction_by_partner(self, partner_ids, start, end):
         """Share of satisfied ratings (Odoo's "satisfied" threshold) of the requests
-        of each customer, rated over [start, end): ``{partner_id: (percent, count)}``."""
-        self.env["rating.rating"].flush_model(["res_model", "res_id", "rating", "consumed"])
-        self.flush_model(["partner_id"])
+        of each customer, rated over [start, end), one per request (see
+        :func:`counted_ratings`): ``{partner_id: (percent, count)}``."""
+        flush_counted_ratings(self.env)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT c.partner_id, count(*),
+                SELECT r.partner_id, count(*),
                        count(*) FILTER (WHERE r.rating >= %(satisfied)s)
-                  FROM rating_rating r
-                  JOIN delivery_complaint c ON c.id = r.res_id
-                 WHERE r.res_model = %(model)s
-                   AND r.consumed AND r.rating > 0
-                   AND c.partner_id = ANY(%(partners)s)
+                  FROM (%(ratings)s) r
+                 WHERE r.partner_id = ANY(%(partners)s)
                    AND r.rated_on >= %(start)s AND r.rated_on < %(end)s
-                 GROUP BY c.partner_id
+                 GROUP BY r.partner_id
                 """,
                 satisfied=RATING_LIMIT_SATISFIED,
-                model=self._name,
+                ratings=counted_ratings(),
                 partners=list(partner_ids),
                 start=start,
                 end=end,

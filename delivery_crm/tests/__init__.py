@@ -25,3 +25,4 @@ from . import test_clause_classification
 from . import test_clause_service_desk
 from . import test_clause_care
 from . import test_clause_development
+from . import test_rating_integrity
