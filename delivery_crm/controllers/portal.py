@@ -213,23 +213,27 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         return request.redirect(f"/my/complaints/{complaint_id}")
 
     def _complaint_rating_token(self, complaint_sudo):
-        """The rating token of a resolved request the customer has not rated yet,
-        when the visitor is that customer (or holds the request's access token)."""
-        if complaint_sudo.state != "resolved":
-            return False
-        if complaint_sudo.rated_date and complaint_sudo.rated_date >= complaint_sudo.resolved_date:
+        """The rating token of a resolved request not rated yet, for who rates it
+        (security review L2): a portal user of the request's customer rates under
+        their own name, with a token of their own (a colleague of the contact may
+        rate, the rating is theirs); a visitor holding the request's access token
+        (the link of its mails) rates as the request's contact, as the mail lets
+        them. A token rates once (see ``_rating_refusal``)."""
+        if complaint_sudo.state != "resolved" or not complaint_sudo._accepts_rating():
             return False
         user = request.env.user
-        if not user._is_public() and (
-            user.partner_id.commercial_partner_id != complaint_sudo.partner_id
-        ):
+        if user._is_public():
+            partner = complaint_sudo._rating_get_partner()
+        elif user.share and self._complaint_customer(complaint_sudo):
+            partner = user.partner_id
+        else:
             return False
         # sudo: the caller already checked the visitor may read the request (record
-        # rule or its access token); _rating_get_access_token reads the ratings
-        # (an employee-only field) to return the token of the request's customer
-        # contact, the very token the "resolved" mail sends them. It only allows
-        # rating this request.
-        return complaint_sudo.sudo()._rating_get_access_token()
+        # rule or its access token) and the partner is the visitor or, for a token
+        # holder, the request's contact; _rating_get_access_token reads the pending
+        # ratings (hidden from users) to return or create that partner's token. It
+        # only allows rating this request, once.
+        return complaint_sudo.sudo()._rating_get_access_token(partner=partner)
 
     # ------------------------------------------------------------------ requests: new
     def _complaint_form_options(self):

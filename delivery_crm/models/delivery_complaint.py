@@ -149,6 +149,8 @@ def flush_counted_ratings(env):
         env[model].flush_model(fnames)
 
 
+# a rating link (``/rate/<token>/<value>``) in a message body
+RATING_LINK = re.compile(r"/rate/[\w-]+/\d+")
 REMOTE_SOURCE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 
 
@@ -1103,12 +1105,28 @@ class DeliveryComplaint(models.Model):
         self.ensure_one()
         template = self.env.ref(template_xmlid)
         recipient = self._customer_recipient()
-        self.message_post_with_source(
+        messages = self.message_post_with_source(
             template,
             subtype_xmlid="mail.mt_comment",
             partner_ids=recipient.ids,
             email_layout_xmlid="mail.mail_notification_light",
         )
+        self._keep_rating_links_out_of_history(messages)
+
+    def _keep_rating_links_out_of_history(self, messages):
+        """The rating links of a mail rate as the customer (security review H2): the
+        mail carries them (it is rendered when posted), the request's history, which
+        staff and every reader of the request see, points to the request's portal
+        page instead, where the customer finds their rating."""
+        self.ensure_one()
+        target = f"{self.access_url}#complaint_rating"
+        for message in messages:
+            body = str(message.body or "")
+            if not RATING_LINK.search(body):
+                continue
+            # sudo: only the module's own notification is rewritten, right after it
+            # was posted and mailed; the customer's mail keeps its links
+            message.sudo().body = Markup(RATING_LINK.sub(target, body))
 
     def _schedule_return_visit(self):
         """First-contact ownership includes the return visit (004 客户服务管理制度): a

@@ -479,6 +479,66 @@ class TestDeliveryComplaintPortal(HttpCase):
         self.assertIn("complaint_reopened", page.text)
         self.assertFalse(RATE_LINK.findall(page.text))
 
+    def test_a_used_rating_link_does_not_rate_again(self):
+        """Security review H2, L2: Odoo's rating pages showed and applied a used link
+        again (a 1 became a 5 after the request was reopened)."""
+        inquiry = self._resolved_inquiry("Portal: rate me once")
+        token = self._rate_from_portal(inquiry, 1, "Still wrong")
+        self.assertEqual(inquiry.state, "reopened")
+        rating = inquiry.sudo().rating_ids.filtered("consumed")
+        page = self._get(f"/rate/{token}/5")
+        self.assertIn('id="rating_refused"', page.text)
+        self.assertIn("already used", page.text)
+        self.assertFalse(
+            html.fromstring(page.content).xpath(f"//form[@action='/rate/{token}/submit_feedback']")
+        )
+        _page, csrf_token = self._form_csrf_token()
+        response = self._get(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": 5, "feedback": "Changed my mind", "csrf_token": csrf_token},
+        )
+        self.assertIn("already used", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(rating.rating, 1)
+        self.assertEqual(rating.feedback, "Still wrong")
+        self.assertEqual(inquiry.state, "reopened")
+        self.assertEqual(inquiry.sudo().rating_ids.filtered("consumed"), rating)
+
+    def test_a_colleague_rates_under_their_own_name(self):
+        """Security review L2: the portal page gave every portal user of the customer
+        the token of the request's contact, so a colleague rated as the contact."""
+        colleague = self.env["res.partner"].create(
+            {"name": "Carl Alpha", "parent_id": self.customer_a.id, "email": "carl@example.com"}
+        )
+        colleague_user = self._portal_user("portal_alpha_2", colleague)
+        inquiry = self._resolved_inquiry("Portal: rated by a colleague")
+        contact_token = inquiry.sudo()._rating_get_access_token()  # the mail's link
+        self._login(colleague_user)
+        page = self._get(f"/my/complaints/{inquiry.id}")
+        tokens = {token for token, _value in RATE_LINK.findall(page.text)}
+        self.assertEqual(len(tokens), 1)
+        self.assertNotIn(contact_token, tokens)
+        (token,) = tokens
+        rate_page = self._get(f"/rate/{token}/5")
+        csrf_token = html.fromstring(rate_page.content).xpath(
+            f"//form[@action='/rate/{token}/submit_feedback']//input[@name='csrf_token']/@value"
+        )[0]
+        self._get(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": 5, "feedback": "Fine by me", "csrf_token": csrf_token},
+        )
+        self.env.invalidate_all()
+        rating = inquiry.sudo().rating_ids.filtered("consumed")
+        self.assertEqual(rating.partner_id, colleague)
+        self.assertEqual(inquiry.state, "closed")
+        # the resolution is rated: the contact's link from the mail no longer rates it
+        self.authenticate(None, None)
+        page = self._get(f"/rate/{contact_token}/1")
+        self.assertIn('id="rating_refused"', page.text)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.sudo().rating_ids.filtered("consumed"), rating)
+        self.assertEqual(inquiry.state, "closed")
+
     # ------------------------------------------------------------------ reopening
     def _reopen_form(self, complaint):
         page = self._get(f"/my/complaints/{complaint.id}")
