@@ -249,9 +249,10 @@ class DeliveryComplaint(models.Model):
         "res.partner",
         check_company=True,
         help="The person who made the request, to whom the answers go.",
+        groups=CRM_READ,
     )
-    email_from = fields.Char(string="Email")
-    phone = fields.Char()
+    email_from = fields.Char(string="Email", groups=CRM_READ)
+    phone = fields.Char(groups=CRM_READ)
     channel = fields.Selection(
         [
             ("hotline", "Hotline"),
@@ -264,6 +265,7 @@ class DeliveryComplaint(models.Model):
         ],
         required=True,
         default="hotline",
+        groups=CRM_READ,
     )
     received_date = fields.Datetime(
         string="Received", required=True, default=fields.Datetime.now, index=True, tracking=True
@@ -280,10 +282,18 @@ class DeliveryComplaint(models.Model):
         [("normal", "Not urgent"), ("urgent", "Urgent")], required=True, default="normal"
     )
     importance = fields.Selection(
-        [("normal", "Not important"), ("important", "Important")], required=True, default="normal"
+        [("normal", "Not important"), ("important", "Important")],
+        required=True,
+        default="normal",
+        groups=CRM_READ,
     )
     priority = fields.Selection(
-        PRIORITIES, compute="_compute_priority", store=True, index=True, tracking=True
+        PRIORITIES,
+        compute="_compute_priority",
+        store=True,
+        index=True,
+        tracking=True,
+        groups=CRM_READ,
     )
     description = fields.Html()
     tier_id = fields.Many2one(
@@ -291,8 +301,17 @@ class DeliveryComplaint(models.Model):
         string="Customer tier",
         readonly=True,
         help="The customer's tier when the request was received; it sets the SLA.",
+        groups=CRM_READ,
     )
-    color = fields.Integer()
+    color = fields.Integer(groups=CRM_READ)
+    # security review M4: a portal user reads the fields the portal shows only
+    # (``controllers/portal.py``); who registered and last changed the request, and the
+    # copies of its mails, are internal
+    email_cc = fields.Char(groups=CRM_READ)
+    create_uid = fields.Many2one("res.users", string="Created by", readonly=True, groups=CRM_READ)
+    write_uid = fields.Many2one(
+        "res.users", string="Last Updated by", readonly=True, groups=CRM_READ
+    )
 
     # ------------------------------------------------------------------ workflow
     state = fields.Selection(
@@ -304,17 +323,29 @@ class DeliveryComplaint(models.Model):
         group_expand="_group_expand_states",
         copy=False,
     )
-    resume_state = fields.Selection(STATES, readonly=True, copy=False)
-    acknowledged_date = fields.Datetime(readonly=True, copy=False)
-    acknowledged_uid = fields.Many2one("res.users", string="Acknowledged by", readonly=True)
-    investigation_date = fields.Datetime(string="Investigation started", readonly=True, copy=False)
-    investigation_uid = fields.Many2one("res.users", string="Investigated by", readonly=True)
-    resolving_date = fields.Datetime(string="Resolution started", readonly=True, copy=False)
-    resolving_uid = fields.Many2one("res.users", string="Resolution started by", readonly=True)
+    resume_state = fields.Selection(STATES, readonly=True, copy=False, groups=CRM_READ)
+    acknowledged_date = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
+    acknowledged_uid = fields.Many2one(
+        "res.users", string="Acknowledged by", readonly=True, groups=CRM_READ
+    )
+    investigation_date = fields.Datetime(
+        string="Investigation started", readonly=True, copy=False, groups=CRM_READ
+    )
+    investigation_uid = fields.Many2one(
+        "res.users", string="Investigated by", readonly=True, groups=CRM_READ
+    )
+    resolving_date = fields.Datetime(
+        string="Resolution started", readonly=True, copy=False, groups=CRM_READ
+    )
+    resolving_uid = fields.Many2one(
+        "res.users", string="Resolution started by", readonly=True, groups=CRM_READ
+    )
     resolved_date = fields.Datetime(string="Resolved on", readonly=True, copy=False, index=True)
-    resolved_uid = fields.Many2one("res.users", string="Resolved by", readonly=True)
+    resolved_uid = fields.Many2one(
+        "res.users", string="Resolved by", readonly=True, groups=CRM_READ
+    )
     closed_date = fields.Datetime(readonly=True, copy=False)
-    closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True)
+    closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True, groups=CRM_READ)
     close_reason = fields.Selection(
         [
             ("rated", "Customer satisfied"),
@@ -323,6 +354,7 @@ class DeliveryComplaint(models.Model):
         ],
         readonly=True,
         copy=False,
+        groups=CRM_READ,
     )
     close_comment = fields.Text(
         string="Why a manager closed it",
@@ -330,19 +362,28 @@ class DeliveryComplaint(models.Model):
         copy=False,
         help="The reason a manager gave for closing the request without the customer's "
         "satisfied rating.",
+        groups=CRM_READ,
     )
-    reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False)
+    reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False, groups=CRM_READ)
     reopened_date = fields.Datetime(
         string="Last reopened",
         readonly=True,
         copy=False,
         help="When the customer last sent the request back, not satisfied.",
+        groups=CRM_READ,
     )
     reopen_reason = fields.Text(
-        string="Why the customer is not satisfied", readonly=True, copy=False
+        string="Why the customer is not satisfied",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
     rated_date = fields.Datetime(
-        string="Rated", readonly=True, copy=False, help="When the customer last rated it."
+        string="Rated",
+        readonly=True,
+        copy=False,
+        help="When the customer last rated it.",
+        groups=CRM_READ,
     )
 
     # ------------------------------------------------------------------ ownership (internal)
@@ -402,15 +443,20 @@ class DeliveryComplaint(models.Model):
         [("feasible", "Feasible"), ("not_feasible", "Not feasible")],
         tracking=True,
         help="Requirements: the analysis' conclusion (001 §六.2).",
+        groups=CRM_READ,
     )
-    feasibility_reason = fields.Text(string="Analysis")
+    feasibility_reason = fields.Text(string="Analysis", groups=CRM_READ)
     resolution = fields.Html(
         string="Result / answer", help="What was done or answered; it is sent to the customer."
     )
 
     # ------------------------------------------------------------------ SLA
-    sla_response_hours = fields.Float(string="First response target (h)", readonly=True)
-    sla_resolution_hours = fields.Float(string="Resolution target (h)", readonly=True)
+    sla_response_hours = fields.Float(
+        string="First response target (h)", readonly=True, groups=CRM_READ
+    )
+    sla_resolution_hours = fields.Float(
+        string="Resolution target (h)", readonly=True, groups=CRM_READ
+    )
     sla_response_deadline = fields.Datetime(string="Respond by", readonly=True, index=True)
     sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
     sla_response_warning = fields.Datetime(readonly=True, groups=CRM_READ)
@@ -428,14 +474,29 @@ class DeliveryComplaint(models.Model):
         help="Hours paused before the resolution clock last started.",
     )
     sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
-    sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
+    sla_paused_hours = fields.Float(
+        string="Hours paused", readonly=True, copy=False, groups=CRM_READ
+    )
     first_response_date = fields.Datetime(string="First response on", readonly=True, copy=False)
     sla_response_status = fields.Selection(
-        SLA_STATUSES, string="First response SLA", default="on_time", readonly=True, copy=False
+        SLA_STATUSES,
+        string="First response SLA",
+        default="on_time",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
     sla_resolution_status = fields.Selection(
-        SLA_STATUSES, string="Resolution SLA", default="on_time", readonly=True, copy=False
+        SLA_STATUSES,
+        string="Resolution SLA",
+        default="on_time",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
+    # readable by the portal: the request lists and form decorate with it (for every
+    # reader of the request), and it follows from what the portal shows (the deadlines
+    # and the dates of the first response and the resolution)
     sla_status = fields.Selection(
         SLA_STATUSES,
         string="SLA",
@@ -455,6 +516,7 @@ class DeliveryComplaint(models.Model):
         copy=False,
         aggregator="avg",
         help="Hours from receipt to the first response, pauses excluded.",
+        groups=CRM_READ,
     )
     resolution_time = fields.Float(
         string="Resolution (h)",
@@ -462,6 +524,7 @@ class DeliveryComplaint(models.Model):
         copy=False,
         aggregator="avg",
         help="Hours from receipt to the resolution, pauses excluded.",
+        groups=CRM_READ,
     )
     counts_as_complaint = fields.Boolean(
         string="Counted as a complaint",
@@ -470,6 +533,7 @@ class DeliveryComplaint(models.Model):
         help="Counted in the customer's complaint rate (evaluation, reports, staff KPIs). "
         "A complaint by e-mail counts once staff acknowledged it: anyone can write an "
         "e-mail in a customer's name.",
+        groups=CRM_READ,
     )
     rating_investigated_id = fields.Many2one(
         "rating.rating", readonly=True, copy=False, groups=CRM_READ
@@ -578,6 +642,15 @@ class DeliveryComplaint(models.Model):
                 self.email_from = self.partner_id.email
             if self.shipment_id and self.shipment_id.partner_id != self.partner_id:
                 self.shipment_id = False
+
+    def _order_to_sql(self, order, query, alias=None, reverse=False):
+        """A user who may not read the priority (a portal customer: it tells the
+        internal importance) gets the requests newest first by default."""
+        if (order or self._order) == self._order and not self._has_field_access(
+            self._fields["priority"], "read"
+        ):
+            order = "received_date desc, id desc"
+        return super()._order_to_sql(order, query, alias=alias, reverse=reverse)
 
     # ------------------------------------------------------------------ CRUD
     def _system_field_names(self):
@@ -1228,8 +1301,7 @@ class DeliveryComplaint(models.Model):
             )
         if not self._accepts_rating():
             return self.env._(
-                "%(name)s cannot be rated now: it was already rated, or it is not "
-                "resolved yet.",
+                "%(name)s cannot be rated now: it was already rated, or it is not resolved yet.",
                 name=self.display_name,
             )
         return False
