@@ -389,7 +389,7 @@ class TestDeliveryComplaintPortal(HttpCase):
                 ("attachments", ("photo.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")),
                 (
                     "attachments",
-                    ("../../etc/evil<x>.html", b"<script>alert(1)</script>", "text/html"),
+                    ("../../etc/evil<x>.txt", "Reçu 收据 #42".encode(), "text/plain"),
                 ),
             ],
         )
@@ -415,7 +415,7 @@ class TestDeliveryComplaintPortal(HttpCase):
         self.assertNotIn("/", names[0])
         self.assertNotIn("<", names[0])
         self.assertEqual(
-            attachments.filtered(lambda a: a.name.endswith(".html")).mimetype, "text/plain"
+            attachments.filtered(lambda a: a.name.endswith(".txt")).mimetype, "text/plain"
         )
         self.assertEqual(
             complaint.message_ids.attachment_ids, attachments, "the files are in the conversation"
@@ -461,6 +461,37 @@ class TestDeliveryComplaintPortal(HttpCase):
                 [("attachments", ("big.bin", b"0" * (10 * 1024 * 1024 + 1), "application/pdf"))],
                 "big.bin is too large",
             ),
+            # security review L1: only photos, PDF, office documents and text files
+            (
+                "web page",
+                {"subject": "Portal: a page"},
+                [("attachments", ("page.html", b"<script>alert(1)</script>", "text/plain"))],
+                "page.html is not a kind of file we accept",
+            ),
+            (
+                "svg image",
+                {"subject": "Portal: a drawing"},
+                [
+                    (
+                        "attachments",
+                        (
+                            "logo.jpg",
+                            b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
+                            "image/jpeg",
+                        ),
+                    )
+                ],
+                "logo.jpg is not a kind of file we accept",
+            ),
+            (
+                "program",
+                {"subject": "Portal: a program"},
+                [
+                    ("attachments", ("photo.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")),
+                    ("attachments", ("tool.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100, "x")),
+                ],
+                "tool.pdf is not a kind of file we accept",
+            ),
         ]
         for label, data, files, error in cases:
             with self.subTest(label):
@@ -479,6 +510,58 @@ class TestDeliveryComplaintPortal(HttpCase):
                 self.env.invalidate_all()
                 self.assertEqual(self.env["delivery.complaint"].search_count([]), before)
                 self.assertEqual(self.env["ir.attachment"].search_count([]), attachments_before)
+
+    def test_only_customers_file_requests(self):
+        """Security review L1: any signed-in user (an employee, the auditor, a portal
+        user who is not a delivery customer) could file a request from the portal."""
+        outsider = self.env["res.partner"].create(
+            {"name": "Webshop Buyer", "email": "buyer@example.com"}
+        )
+        outsider_user = self._portal_user("portal_outsider", outsider)
+        self.staff.password = "portal_test_staff-pw"
+        for user in (self.staff, outsider_user):
+            with self.subTest(user=user.login):
+                self._login(user)
+                page = self._get("/my/complaints/new")
+                self.assertIn('id="complaint_form_refused"', page.text)
+                self.assertFalse(
+                    html.fromstring(page.content).xpath("//form[@action='/my/complaints/new']")
+                )
+                csrf_token = html.fromstring(page.content).xpath(
+                    "//input[@name='csrf_token']/@value"
+                ) or [self._csrf_from_session(page)]
+                response = self.url_open(
+                    "/my/complaints/new",
+                    data={
+                        "subject": f"Portal: filed by {user.login}",
+                        "request_type": "inquiry",
+                        "urgency": "normal",
+                        "csrf_token": csrf_token[0],
+                    },
+                )
+                self.assertIn('id="complaint_form_refused"', response.text)
+                self.assertFalse(self._requests_with_subject(f"Portal: filed by {user.login}"))
+
+    def _csrf_from_session(self, page):
+        return re.search(r'csrf_token: "(\w+)"', page.text).group(1)
+
+    def test_requests_per_hour_are_limited(self):
+        """Security review L1: a portal user could file requests without limit (each
+        with ten 10 MB files)."""
+        self.env.company.delivery_portal_request_limit = 2
+        self._login(self.portal_a)
+        values = {"request_type": "inquiry", "urgency": "normal"}
+        for number in (1, 2):
+            self._post_request(dict(values, subject=f"Portal: flood {number}"))
+            self.assertTrue(self._requests_with_subject(f"Portal: flood {number}"))
+        response = self._post_request(dict(values, subject="Portal: flood 3"))
+        self.assertIn("at most 2 requests an hour", response.text)
+        self.assertIn('id="complaint_form_errors"', response.text)
+        self.assertFalse(self._requests_with_subject("Portal: flood 3"))
+        # another customer's user has their own allowance
+        self._login(self.portal_b)
+        self._post_request(dict(values, subject="Portal: Bravo asks"))
+        self.assertTrue(self._requests_with_subject("Portal: Bravo asks"))
 
     def test_file_request_needs_csrf_token(self):
         self._login(self.portal_a)
