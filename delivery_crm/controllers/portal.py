@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
 from odoo.fields import Datetime
+from odoo.http import request
 from odoo.tools import plaintext2html
 from odoo.tools.mimetypes import guess_mimetype
 
@@ -400,8 +400,7 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         customer = user.partner_id.commercial_partner_id.sudo()
         if not user.share or not customer.is_delivery_customer:
             return env._(
-                "Requests are filed here by our customers' users. Please contact us "
-                "to file one."
+                "Requests are filed here by our customers' users. Please contact us to file one."
             )
         return False
 

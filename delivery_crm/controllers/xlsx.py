@@ -2,9 +2,9 @@
 
 The export wizard's button points the browser here, with a one-time key (made by
 the button's POST, so that a GET from another site exports and logs nothing); the
-file is written on the fly into a temporary file, streamed from disk and deleted. Nothing is stored: no
-attachment to clean up, and a download always reflects the data of the moment, read
-with the user's own rights (``auth="user"``, no sudo).
+file is written on the fly into a temporary file, streamed from disk and deleted.
+Nothing is stored: no attachment to clean up, and a download always reflects the data
+of the moment, read with the user's own rights (``auth="user"``, no sudo).
 """
 
 import contextlib

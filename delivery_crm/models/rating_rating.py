@@ -31,7 +31,9 @@ class RatingRating(models.Model):
         Complaint = self.env[COMPLAINT_MODEL]
         for rating in self:
             complaint = (
-                Complaint.browse(rating.res_id) if rating.res_model == COMPLAINT_MODEL else Complaint
+                Complaint.browse(rating.res_id)
+                if rating.res_model == COMPLAINT_MODEL
+                else Complaint
             )
             # sudo: only whether the request exists is checked (a row may point to a
             # deleted one); the rating's own access rules decide who reads it
@@ -54,9 +56,7 @@ class RatingRating(models.Model):
     @api.model
     def _check_field_access(self, field, operation):
         if self._hides_access_token(field):
-            raise AccessError(
-                self.env._("The rating link of a request is for its customer only.")
-            )
+            raise AccessError(self.env._("The rating link of a request is for its customer only."))
         return super()._check_field_access(field, operation)
 
     def unlink(self):

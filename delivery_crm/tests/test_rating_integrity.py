@@ -129,7 +129,9 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         rating = complaint.sudo().rating_apply(5, token=token)
         for user in (self.user_crm, self.user_manager, self.user_auditor):
             with self.subTest(user=user.login, consumed=True):
-                self.assertEqual(Rating.with_user(user).search([("res_id", "=", complaint.id)]), rating)
+                self.assertEqual(
+                    Rating.with_user(user).search([("res_id", "=", complaint.id)]), rating
+                )
                 with self.assertRaises(AccessError):
                     rating.with_user(user).read(["access_token"])
                 values = rating.with_user(user).read()[0]
@@ -170,7 +172,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         do not multiply a request's weight: the request's latest rating by its
         customer counts, once."""
         start, end = datetime(2000, 1, 1), datetime(2100, 1, 1)
-        complaint, rating = self._rated_complaint(rate=1)
+        complaint, _rating = self._rated_complaint(rate=1)
         stranger = self.env["res.partner"].create({"name": "Not the customer"})
         with freeze_time(fields.Datetime.now() + timedelta(minutes=5)):
             self.env["rating.rating"].create(
