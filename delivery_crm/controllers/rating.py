@@ -13,13 +13,13 @@ COMPLAINT_MODEL = "delivery.complaint"
 
 
 class DeliveryRating(Rating):
-    @http.route()
+    @http.route(auth="public")
     def action_open_rating(self, token, rate, **kwargs):
         return self._complaint_rating_refused(token) or super().action_open_rating(
             token, rate, **kwargs
         )
 
-    @http.route()
+    @http.route(auth="public")
     def action_submit_rating(self, token, rate=0, **kwargs):
         return self._complaint_rating_refused(token) or super().action_submit_rating(
             token, rate=rate, **kwargs
