@@ -97,7 +97,7 @@ class DeliverySatisfactionTrendReport(models.Model):
     _rec_name = "month"
     _depends = SATISFACTION_ANSWER_DEPENDS | {
         "res.company": ["active", "partner_id", "delivery_target_satisfaction"],
-        "res.partner": ["account_manager_id", "tz"],
+        "res.partner": ["account_manager_id", "commercial_partner_id", "tz"],
     }
 
     month = fields.Date(readonly=True)
