@@ -83,3 +83,100 @@ def test_portal_customer_sees_only_their_company(server):
     with pytest.raises(RpcError) as err:
         portal.call("delivery.shipment", "read", [deliveries[0]["id"]], ["revenue"])
     assert err.value.name == "odoo.exceptions.AccessError"
+
+
+# what the portal shows of a request (security review M4): the portal user reads these
+# and Odoo's mixin fields, none of the internal ones
+PORTAL_SHOWN = [
+    "name",
+    "subject",
+    "request_type",
+    "type_id",
+    "received_date",
+    "shipment_id",
+    "urgency",
+    "state",
+    "description",
+    "resolution",
+    "first_response_date",
+    "sla_response_deadline",
+    "resolved_date",
+    "sla_resolution_deadline",
+    "closed_date",
+    "partner_id",
+]
+PORTAL_HIDDEN = [
+    "acknowledged_uid",
+    "investigation_uid",
+    "resolving_uid",
+    "resolved_uid",
+    "closed_uid",
+    "create_uid",
+    "write_uid",
+    "importance",
+    "priority",
+    "feasibility",
+    "feasibility_reason",
+    "tier_id",
+    "reopen_count",
+    "sla_response_hours",
+    "sla_resolution_hours",
+    "sla_paused_hours",
+    "first_response_time",
+    "resolution_time",
+    "email_cc",
+    "email_from",
+    "contact_id",
+    "channel",
+    "close_comment",
+]
+
+
+def test_portal_reads_only_what_the_portal_shows(server):
+    portal = server.session("portal.zhao", "portal.zhao")
+    [row] = portal.call("delivery.complaint", "search_read", [], PORTAL_SHOWN, limit=1)
+    assert set(row) == {"id", *PORTAL_SHOWN}
+    readable = portal.call("delivery.complaint", "fields_get", [], attributes=["type"])
+    assert not set(PORTAL_HIDDEN) & set(readable)
+    for field in PORTAL_HIDDEN:
+        with pytest.raises(RpcError) as err:
+            portal.call("delivery.complaint", "read", [row["id"]], [field])
+        assert err.value.name == "odoo.exceptions.AccessError", field
+    for field in ("create_uid", "on_time", "currency_id"):
+        with pytest.raises(RpcError) as err:
+            portal.call("delivery.shipment", "search_read", [], [field], limit=1)
+        assert err.value.name == "odoo.exceptions.AccessError", field
+
+
+def test_no_employee_forges_or_reads_the_ratings_of_requests(server):
+    """Security review H1, H2: every employee could create, rewrite and read the
+    ratings of requests (with the tokens that rate as the customer) over RPC."""
+    manager = server.session("wang.fang", "wang.fang")
+    [complaint_id] = manager.call("delivery.complaint", "search", [], limit=1)
+    [model_id] = manager.call("ir.model", "search", [("model", "=", "delivery.complaint")])
+    domain = [("res_model", "=", "delivery.complaint")]
+    for login in ("demo", "zhang.min", "li.wei", "sun.li", "wang.fang", "admin"):
+        user = server.session(login, login)
+        with pytest.raises(RpcError) as err:
+            user.call(
+                "rating.rating",
+                "create",
+                {"res_model_id": model_id, "res_id": complaint_id, "rating": 1, "consumed": True},
+            )
+        assert err.value.name == "odoo.exceptions.AccessError", login
+        # the customer's pending ratings (live tokens) are listed to nobody
+        assert user.call("rating.rating", "search_count", [*domain, ("consumed", "=", False)]) == 0
+        rows = user.call("rating.rating", "search_read", domain, ["rating", "res_id"])
+        if login == "demo":  # outside the Delivery CRM: no rating of a request
+            assert rows == [], login
+        for row in rows[:1]:
+            with pytest.raises(RpcError) as err:
+                user.call("rating.rating", "read", [row["id"]], ["access_token"])
+            assert err.value.name == "odoo.exceptions.AccessError", login
+            with pytest.raises(RpcError) as err:
+                user.call("rating.rating", "write", [row["id"]], {"rating": 5})
+            assert err.value.name == "odoo.exceptions.AccessError", login
+        # rating as the customer is not an RPC method
+        with pytest.raises(RpcError) as err:
+            user.call("delivery.complaint", "rating_apply", [complaint_id], 5, token="x" * 32)
+        assert err.value.name == "odoo.exceptions.AccessError", login

@@ -101,6 +101,9 @@ delivery.xlsx.export.wizard          -     -     c     c     -     -     -     -
 # staff change their own customers'), the sensitive fields (managers and auditors)
 res.partner/profile                  rwcue rwcue rwcue rwcue r---e ----- ----- r-cue
 res.partner/sensitive                ----- ----- rwc-e rwc-e r---e ----- ----- -----
+# ratings of requests (security review H1, H2): read as the request (answered ones), written
+# by the customer's rating flow only: no role creates, changes or deletes one
+rating.rating/request                r---e r---e r---e r---e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -285,6 +288,19 @@ out["occasion_lunar"] = ref("delivery_crm.delivery_care_occasion_spring_festival
 out["holiday_template"] = ref("delivery_crm.mail_template_holiday_greeting").id
 out["delay_type"] = ref("delivery_crm.delivery_complaint_type_delay").id
 out["kpi_users"] = env["delivery.staff.kpi.report"].search([]).user_id.ids
+# ratings of requests (security review H1, H2): an answered rating of each home request,
+# by a contact of its customer
+for key in ("c1", "c9"):
+    complaint = env["delivery.complaint"].browse(out["complaint_" + key])
+    contact = complaint.partner_id.child_ids[:1] or complaint.partner_id
+    out["rating_" + key] = one(
+        "rating.rating",
+        [("res_model", "=", "delivery.complaint"), ("res_id", "=", complaint.id),
+         ("consumed", "=", True)],
+        {"res_model_id": env["ir.model"]._get_id("delivery.complaint"),
+         "res_id": complaint.id, "partner_id": contact.id, "rating": 5, "consumed": True},
+    )
+out["complaint_model"] = env["ir.model"]._get_id("delivery.complaint")
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """
@@ -660,6 +676,11 @@ SPECS = {spec.key: spec for spec in [
     Spec("res.partner/sensitive", "credit_level", target=_partner_target,
          values=lambda w, r: {"name": f"{MARK} prospect {w.run} {w.next()}",
                               "credit_level": "b"}),
+    # ratings of requests (security review H1, H2)
+    Spec("rating.rating/request", "rating", target=_by_home("rating"),
+         values=lambda w, r: {"res_model_id": w.ids["complaint_model"],
+                              "res_id": w.ids[f"complaint_{w.home(r)}"], "rating": 1,
+                              "consumed": True}),
 ]}
 # fmt: on
 

@@ -616,6 +616,19 @@ CASES = [
     Case("staff-sets-the-last-visit", "zhang.min", "res.partner", "write",
          lambda c: [[c.ids["c9"]], {"last_visit_date": "2099-12-31"}], (ACCESS, USER),
          watch=_watch("c9", "last_visit_date")),
+    # ratings of requests (security review H1, H2, M4): only the customer's rating flow
+    # writes them; the portal reads no internal field of a request
+    Case("manager-forge-a-rating-of-a-request", "wang.fang", "rating.rating", "create",
+         lambda c: [{"res_model_id": c.admin.call(
+                         "ir.model", "search", [("model", "=", "delivery.complaint")])[0],
+                     "res_id": c.ids["complaint1"], "rating": 1, "consumed": True}],
+         ACCESS),
+    Case("staff-rate-a-request-as-the-customer", "li.wei", "delivery.complaint",
+         "rating_apply", lambda c: [[c.ids["complaint1"]], 5], ACCESS,
+         kwargs={"token": "0" * 32}, counted=("rating.rating",),
+         watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]], ["state", "rated_date"])),
+    Case("portal-read-the-internal-triage", "portal.zhao", "delivery.complaint", "read",
+         lambda c: [[c.ids["complaint1"]], ["importance", "acknowledged_uid"]], ACCESS),
 ]
 # fmt: on
 

@@ -10,11 +10,14 @@ the Delivery CRM user group, so they cannot be read here, let alone shown.
 import os
 import re
 from collections import OrderedDict
+from datetime import timedelta
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.fields import Datetime
 from odoo.http import request
 from odoo.tools import plaintext2html
+from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -27,6 +30,33 @@ MAX_ATTACHMENT_SIZE = 10 * 1024 * 1024  # bytes, per file
 MAX_ATTACHMENTS = 10
 MAX_SUBJECT_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 10000
+# what kinds of file a customer may send (by their content, whatever their name says):
+# photos, PDF, office documents and text (security review L1); never web pages, SVG or
+# programs
+ALLOWED_ATTACHMENT_MIMETYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "image/tiff",
+        "image/heic",
+        "image/heif",
+        "application/pdf",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+        "text/plain",
+        "text/csv",
+    }
+)
 # deliveries offered in the request form's drop-down (the most recent ones)
 FORM_SHIPMENT_LIMIT = 200
 # control characters and path separators are removed from uploaded file names
@@ -213,23 +243,27 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         return request.redirect(f"/my/complaints/{complaint_id}")
 
     def _complaint_rating_token(self, complaint_sudo):
-        """The rating token of a resolved request the customer has not rated yet,
-        when the visitor is that customer (or holds the request's access token)."""
-        if complaint_sudo.state != "resolved":
-            return False
-        if complaint_sudo.rated_date and complaint_sudo.rated_date >= complaint_sudo.resolved_date:
+        """The rating token of a resolved request not rated yet, for who rates it
+        (security review L2): a portal user of the request's customer rates under
+        their own name, with a token of their own (a colleague of the contact may
+        rate, the rating is theirs); a visitor holding the request's access token
+        (the link of its mails) rates as the request's contact, as the mail lets
+        them. A token rates once (see ``_rating_refusal``)."""
+        if complaint_sudo.state != "resolved" or not complaint_sudo._accepts_rating():
             return False
         user = request.env.user
-        if not user._is_public() and (
-            user.partner_id.commercial_partner_id != complaint_sudo.partner_id
-        ):
+        if user._is_public():
+            partner = complaint_sudo._rating_get_partner()
+        elif user.share and self._complaint_customer(complaint_sudo):
+            partner = user.partner_id
+        else:
             return False
         # sudo: the caller already checked the visitor may read the request (record
-        # rule or its access token); _rating_get_access_token reads the ratings
-        # (an employee-only field) to return the token of the request's customer
-        # contact, the very token the "resolved" mail sends them. It only allows
-        # rating this request.
-        return complaint_sudo.sudo()._rating_get_access_token()
+        # rule or its access token) and the partner is the visitor or, for a token
+        # holder, the request's contact; _rating_get_access_token reads the pending
+        # ratings (hidden from users) to return or create that partner's token. It
+        # only allows rating this request, once.
+        return complaint_sudo.sudo()._rating_get_access_token(partner=partner)
 
     # ------------------------------------------------------------------ requests: new
     def _complaint_form_options(self):
@@ -345,8 +379,61 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
                     max=MAX_ATTACHMENT_SIZE // (1024 * 1024),
                 )
                 return []
+            if guess_mimetype(content, default="") not in ALLOWED_ATTACHMENT_MIMETYPES:
+                errors["attachments"] = env._(
+                    "%(name)s is not a kind of file we accept: send photos, PDF, office "
+                    "documents or text files.",
+                    name=name,
+                )
+                return []
             attachments.append((name, content))
         return attachments
+
+    @staticmethod
+    def _complaint_intake_refusal():
+        """Why the signed-in user may not file a request from the portal, or
+        ``False`` (security review L1): the portal is for the delivery customers'
+        own users; employees register requests in the back end."""
+        env = request.env
+        user = env.user
+        # sudo: only whether the user's company is a delivery customer is read
+        customer = user.partner_id.commercial_partner_id.sudo()
+        if not user.share or not customer.is_delivery_customer:
+            return env._(
+                "Requests are filed here by our customers' users. Please contact us to file one."
+            )
+        return False
+
+    @staticmethod
+    def _complaint_rate_refusal():
+        """The refusal when the user filed the company's limit of requests in the
+        last hour (security review L1), or ``False``."""
+        env = request.env
+        limit = env.company.delivery_portal_request_limit
+        if not limit:
+            return False
+        # sudo: the user's own requests of the last hour are counted, archived ones
+        # too; nothing of them is returned
+        filed = (
+            env["delivery.complaint"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count(
+                [
+                    ("create_uid", "=", env.uid),
+                    ("channel", "=", "portal"),
+                    ("create_date", ">=", Datetime.now() - timedelta(hours=1)),
+                ],
+                limit=limit,
+            )
+        )
+        if filed < limit:
+            return False
+        return env._(
+            "You can file at most %(limit)s requests an hour. Please try again later, "
+            "or add to one of your requests.",
+            limit=limit,
+        )
 
     def _create_portal_complaint(self, vals, attachments):
         env = request.env
@@ -401,6 +488,13 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         ["/my/complaints/new"], type="http", auth="user", website=True, methods=["GET", "POST"]
     )
     def portal_new_complaint(self, **post):
+        refusal = self._complaint_intake_refusal()
+        if refusal:
+            values = self._prepare_portal_layout_values()
+            values.update(
+                {"page_name": "complaint_new", "refusal": refusal, "form": {}, "errors": {}}
+            )
+            return request.render("delivery_crm.portal_new_complaint", values)
         if request.httprequest.method != "POST":
             form = {}
             shipment_id = self._to_int(post.get("shipment_id"))
@@ -408,7 +502,12 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
                 form = {"shipment_id": shipment_id}
             return self._render_complaint_form(form=form)
         vals, errors = self._validate_complaint_form(post)
-        attachments = self._read_complaint_attachments(errors)
+        rate_refusal = self._complaint_rate_refusal()
+        if rate_refusal:
+            errors["form"] = rate_refusal
+            attachments = []
+        else:
+            attachments = self._read_complaint_attachments(errors)
         form = {
             key: post.get(key)
             for key in ("subject", "request_type", "type_id", "urgency", "description")

@@ -1,9 +1,10 @@
 """Download of the Excel exports (R10, R11).
 
-The export wizard's button points the browser here; the file is written on the fly
-into a temporary file, streamed from disk and deleted. Nothing is stored: no
-attachment to clean up, and a download always reflects the data of the moment, read
-with the user's own rights (``auth="user"``, no sudo).
+The export wizard's button points the browser here, with a one-time key (made by
+the button's POST, so that a GET from another site exports and logs nothing); the
+file is written on the fly into a temporary file, streamed from disk and deleted.
+Nothing is stored: no attachment to clean up, and a download always reflects the data
+of the moment, read with the user's own rights (``auth="user"``, no sudo).
 """
 
 import contextlib
@@ -17,7 +18,7 @@ from ..wizard.delivery_xlsx_export_wizard import XLSX_MIMETYPE
 
 class DeliveryXlsxController(http.Controller):
     @http.route("/delivery_crm/xlsx/<int:wizard_id>", type="http", auth="user", methods=["GET"])
-    def download_xlsx(self, wizard_id, **kwargs):
+    def download_xlsx(self, wizard_id, token=None, **kwargs):
         wizard = request.env["delivery.xlsx.export.wizard"].browse(wizard_id).exists()
         if not wizard:
             raise request.not_found()
@@ -25,6 +26,10 @@ class DeliveryXlsxController(http.Controller):
         wizard.check_access("read")
         # the parameters of another user's export are not shared
         if wizard.create_uid != request.env.user:
+            raise request.not_found()
+        # the one-time key of the export button: a GET from another site (without it)
+        # exports and logs nothing (security review L9)
+        if not wizard._use_download_token(token):
             raise request.not_found()
         path, filename = wizard._export_xlsx()
         try:

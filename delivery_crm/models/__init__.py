@@ -18,6 +18,7 @@ from . import delivery_department
 from . import delivery_canned_response
 from . import delivery_sla_policy
 from . import delivery_complaint
+from . import rating_rating
 from . import delivery_complaint_action
 from . import delivery_complaint_handover
 from . import res_company

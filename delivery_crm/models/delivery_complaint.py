@@ -6,7 +6,7 @@ import pytz
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, clean_context, is_html_empty
 
@@ -113,6 +113,44 @@ SEQUENCE_CODES = {
 }
 
 
+# what :func:`counted_ratings` reads (flushed before a query uses it)
+COUNTED_RATING_DEPENDS = {
+    "rating.rating": ["res_model", "res_id", "partner_id", "rating", "consumed", "rated_on"],
+    "res.partner": ["commercial_partner_id"],
+    "delivery.complaint": ["partner_id"],
+}
+
+
+def counted_ratings():
+    """The ratings of requests the satisfaction counts (security review H1): one per
+    request, its latest rating given by a contact of its customer (a rating of a
+    resolution closes or reopens the request; the last one is the customer's verdict).
+    Rows: ``rating_id``, ``complaint_id``, ``partner_id`` (the request's customer),
+    ``rating``, ``rated_on``. Every query of the ratings of requests (evaluation,
+    satisfaction trend, staff KPIs) reads them from here."""
+    return SQL(
+        """
+        SELECT DISTINCT ON (r.res_id)
+               r.id AS rating_id, r.res_id AS complaint_id, c.partner_id,
+               r.rating, r.rated_on
+          FROM rating_rating r
+          JOIN delivery_complaint c ON c.id = r.res_id
+          JOIN res_partner author ON author.id = r.partner_id
+         WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
+           AND r.rated_on IS NOT NULL
+           AND author.commercial_partner_id = c.partner_id
+         ORDER BY r.res_id, r.rated_on DESC, r.id DESC
+        """
+    )
+
+
+def flush_counted_ratings(env):
+    for model, fnames in COUNTED_RATING_DEPENDS.items():
+        env[model].flush_model(fnames)
+
+
+# a rating link (``/rate/<token>/<value>``) in a message body
+RATING_LINK = re.compile(r"/rate/[\w-]+/\d+")
 REMOTE_SOURCE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 
 
@@ -211,9 +249,10 @@ class DeliveryComplaint(models.Model):
         "res.partner",
         check_company=True,
         help="The person who made the request, to whom the answers go.",
+        groups=CRM_READ,
     )
-    email_from = fields.Char(string="Email")
-    phone = fields.Char()
+    email_from = fields.Char(string="Email", groups=CRM_READ)
+    phone = fields.Char(groups=CRM_READ)
     channel = fields.Selection(
         [
             ("hotline", "Hotline"),
@@ -226,6 +265,7 @@ class DeliveryComplaint(models.Model):
         ],
         required=True,
         default="hotline",
+        groups=CRM_READ,
     )
     received_date = fields.Datetime(
         string="Received", required=True, default=fields.Datetime.now, index=True, tracking=True
@@ -242,10 +282,18 @@ class DeliveryComplaint(models.Model):
         [("normal", "Not urgent"), ("urgent", "Urgent")], required=True, default="normal"
     )
     importance = fields.Selection(
-        [("normal", "Not important"), ("important", "Important")], required=True, default="normal"
+        [("normal", "Not important"), ("important", "Important")],
+        required=True,
+        default="normal",
+        groups=CRM_READ,
     )
     priority = fields.Selection(
-        PRIORITIES, compute="_compute_priority", store=True, index=True, tracking=True
+        PRIORITIES,
+        compute="_compute_priority",
+        store=True,
+        index=True,
+        tracking=True,
+        groups=CRM_READ,
     )
     description = fields.Html()
     tier_id = fields.Many2one(
@@ -253,8 +301,17 @@ class DeliveryComplaint(models.Model):
         string="Customer tier",
         readonly=True,
         help="The customer's tier when the request was received; it sets the SLA.",
+        groups=CRM_READ,
     )
-    color = fields.Integer()
+    color = fields.Integer(groups=CRM_READ)
+    # security review M4: a portal user reads the fields the portal shows only
+    # (``controllers/portal.py``); who registered and last changed the request, and the
+    # copies of its mails, are internal
+    email_cc = fields.Char(groups=CRM_READ)
+    create_uid = fields.Many2one("res.users", string="Created by", readonly=True, groups=CRM_READ)
+    write_uid = fields.Many2one(
+        "res.users", string="Last Updated by", readonly=True, groups=CRM_READ
+    )
 
     # ------------------------------------------------------------------ workflow
     state = fields.Selection(
@@ -266,17 +323,29 @@ class DeliveryComplaint(models.Model):
         group_expand="_group_expand_states",
         copy=False,
     )
-    resume_state = fields.Selection(STATES, readonly=True, copy=False)
-    acknowledged_date = fields.Datetime(readonly=True, copy=False)
-    acknowledged_uid = fields.Many2one("res.users", string="Acknowledged by", readonly=True)
-    investigation_date = fields.Datetime(string="Investigation started", readonly=True, copy=False)
-    investigation_uid = fields.Many2one("res.users", string="Investigated by", readonly=True)
-    resolving_date = fields.Datetime(string="Resolution started", readonly=True, copy=False)
-    resolving_uid = fields.Many2one("res.users", string="Resolution started by", readonly=True)
+    resume_state = fields.Selection(STATES, readonly=True, copy=False, groups=CRM_READ)
+    acknowledged_date = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
+    acknowledged_uid = fields.Many2one(
+        "res.users", string="Acknowledged by", readonly=True, groups=CRM_READ
+    )
+    investigation_date = fields.Datetime(
+        string="Investigation started", readonly=True, copy=False, groups=CRM_READ
+    )
+    investigation_uid = fields.Many2one(
+        "res.users", string="Investigated by", readonly=True, groups=CRM_READ
+    )
+    resolving_date = fields.Datetime(
+        string="Resolution started", readonly=True, copy=False, groups=CRM_READ
+    )
+    resolving_uid = fields.Many2one(
+        "res.users", string="Resolution started by", readonly=True, groups=CRM_READ
+    )
     resolved_date = fields.Datetime(string="Resolved on", readonly=True, copy=False, index=True)
-    resolved_uid = fields.Many2one("res.users", string="Resolved by", readonly=True)
+    resolved_uid = fields.Many2one(
+        "res.users", string="Resolved by", readonly=True, groups=CRM_READ
+    )
     closed_date = fields.Datetime(readonly=True, copy=False)
-    closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True)
+    closed_uid = fields.Many2one("res.users", string="Closed by", readonly=True, groups=CRM_READ)
     close_reason = fields.Selection(
         [
             ("rated", "Customer satisfied"),
@@ -285,6 +354,7 @@ class DeliveryComplaint(models.Model):
         ],
         readonly=True,
         copy=False,
+        groups=CRM_READ,
     )
     close_comment = fields.Text(
         string="Why a manager closed it",
@@ -292,19 +362,28 @@ class DeliveryComplaint(models.Model):
         copy=False,
         help="The reason a manager gave for closing the request without the customer's "
         "satisfied rating.",
+        groups=CRM_READ,
     )
-    reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False)
+    reopen_count = fields.Integer(string="Reopened", readonly=True, copy=False, groups=CRM_READ)
     reopened_date = fields.Datetime(
         string="Last reopened",
         readonly=True,
         copy=False,
         help="When the customer last sent the request back, not satisfied.",
+        groups=CRM_READ,
     )
     reopen_reason = fields.Text(
-        string="Why the customer is not satisfied", readonly=True, copy=False
+        string="Why the customer is not satisfied",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
     rated_date = fields.Datetime(
-        string="Rated", readonly=True, copy=False, help="When the customer last rated it."
+        string="Rated",
+        readonly=True,
+        copy=False,
+        help="When the customer last rated it.",
+        groups=CRM_READ,
     )
 
     # ------------------------------------------------------------------ ownership (internal)
@@ -364,15 +443,20 @@ class DeliveryComplaint(models.Model):
         [("feasible", "Feasible"), ("not_feasible", "Not feasible")],
         tracking=True,
         help="Requirements: the analysis' conclusion (001 §六.2).",
+        groups=CRM_READ,
     )
-    feasibility_reason = fields.Text(string="Analysis")
+    feasibility_reason = fields.Text(string="Analysis", groups=CRM_READ)
     resolution = fields.Html(
         string="Result / answer", help="What was done or answered; it is sent to the customer."
     )
 
     # ------------------------------------------------------------------ SLA
-    sla_response_hours = fields.Float(string="First response target (h)", readonly=True)
-    sla_resolution_hours = fields.Float(string="Resolution target (h)", readonly=True)
+    sla_response_hours = fields.Float(
+        string="First response target (h)", readonly=True, groups=CRM_READ
+    )
+    sla_resolution_hours = fields.Float(
+        string="Resolution target (h)", readonly=True, groups=CRM_READ
+    )
     sla_response_deadline = fields.Datetime(string="Respond by", readonly=True, index=True)
     sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
     sla_response_warning = fields.Datetime(readonly=True, groups=CRM_READ)
@@ -390,14 +474,29 @@ class DeliveryComplaint(models.Model):
         help="Hours paused before the resolution clock last started.",
     )
     sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
-    sla_paused_hours = fields.Float(string="Hours paused", readonly=True, copy=False)
+    sla_paused_hours = fields.Float(
+        string="Hours paused", readonly=True, copy=False, groups=CRM_READ
+    )
     first_response_date = fields.Datetime(string="First response on", readonly=True, copy=False)
     sla_response_status = fields.Selection(
-        SLA_STATUSES, string="First response SLA", default="on_time", readonly=True, copy=False
+        SLA_STATUSES,
+        string="First response SLA",
+        default="on_time",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
     sla_resolution_status = fields.Selection(
-        SLA_STATUSES, string="Resolution SLA", default="on_time", readonly=True, copy=False
+        SLA_STATUSES,
+        string="Resolution SLA",
+        default="on_time",
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
     )
+    # readable by the portal: the request lists and form decorate with it (for every
+    # reader of the request), and it follows from what the portal shows (the deadlines
+    # and the dates of the first response and the resolution)
     sla_status = fields.Selection(
         SLA_STATUSES,
         string="SLA",
@@ -417,6 +516,7 @@ class DeliveryComplaint(models.Model):
         copy=False,
         aggregator="avg",
         help="Hours from receipt to the first response, pauses excluded.",
+        groups=CRM_READ,
     )
     resolution_time = fields.Float(
         string="Resolution (h)",
@@ -424,6 +524,7 @@ class DeliveryComplaint(models.Model):
         copy=False,
         aggregator="avg",
         help="Hours from receipt to the resolution, pauses excluded.",
+        groups=CRM_READ,
     )
     counts_as_complaint = fields.Boolean(
         string="Counted as a complaint",
@@ -432,6 +533,7 @@ class DeliveryComplaint(models.Model):
         help="Counted in the customer's complaint rate (evaluation, reports, staff KPIs). "
         "A complaint by e-mail counts once staff acknowledged it: anyone can write an "
         "e-mail in a customer's name.",
+        groups=CRM_READ,
     )
     rating_investigated_id = fields.Many2one(
         "rating.rating", readonly=True, copy=False, groups=CRM_READ
@@ -540,6 +642,15 @@ class DeliveryComplaint(models.Model):
                 self.email_from = self.partner_id.email
             if self.shipment_id and self.shipment_id.partner_id != self.partner_id:
                 self.shipment_id = False
+
+    def _order_to_sql(self, order, query, alias=None, reverse=False):
+        """A user who may not read the priority (a portal customer: it tells the
+        internal importance) gets the requests newest first by default."""
+        if (order or self._order) == self._order and not self._has_field_access(
+            self._fields["priority"], "read"
+        ):
+            order = "received_date desc, id desc"
+        return super()._order_to_sql(order, query, alias=alias, reverse=reverse)
 
     # ------------------------------------------------------------------ CRUD
     def _system_field_names(self):
@@ -1067,12 +1178,28 @@ class DeliveryComplaint(models.Model):
         self.ensure_one()
         template = self.env.ref(template_xmlid)
         recipient = self._customer_recipient()
-        self.message_post_with_source(
+        messages = self.message_post_with_source(
             template,
             subtype_xmlid="mail.mt_comment",
             partner_ids=recipient.ids,
             email_layout_xmlid="mail.mail_notification_light",
         )
+        self._keep_rating_links_out_of_history(messages)
+
+    def _keep_rating_links_out_of_history(self, messages):
+        """The rating links of a mail rate as the customer (security review H2): the
+        mail carries them (it is rendered when posted), the request's history, which
+        staff and every reader of the request see, points to the request's portal
+        page instead, where the customer finds their rating."""
+        self.ensure_one()
+        target = f"{self.access_url}#complaint_rating"
+        for message in messages:
+            body = str(message.body or "")
+            if not RATING_LINK.search(body):
+                continue
+            # sudo: only the module's own notification is rewritten, right after it
+            # was posted and mailed; the customer's mail keeps its links
+            message.sudo().body = Markup(RATING_LINK.sub(target, body))
 
     def _schedule_return_visit(self):
         """First-contact ownership includes the return visit (004 客户服务管理制度): a
@@ -1149,6 +1276,37 @@ class DeliveryComplaint(models.Model):
     def _rating_get_partner(self):
         return self._customer_recipient()
 
+    def _accepts_rating(self):
+        """Whether the customer may rate the request now: once per resolution, after
+        it. A rating closes the resolved request or sends it back (reopened); a
+        request closed for want of an answer still takes its late rating, once."""
+        self.ensure_one()
+        if self.state == "resolved":
+            return True
+        return bool(
+            self.state == "closed"
+            and self.close_reason == "no_answer"
+            and not self._rated_since_resolution()
+        )
+
+    def _rating_refusal(self, rating):
+        """Why ``rating`` (a rating row of this request) cannot be given now, or
+        ``False``: a rating link is used once, and a resolution is rated once (the
+        satisfaction counts one answer per request)."""
+        self.ensure_one()
+        if rating.consumed:
+            return self.env._(
+                "This rating link was already used: %(name)s has been rated.",
+                name=self.display_name,
+            )
+        if not self._accepts_rating():
+            return self.env._(
+                "%(name)s cannot be rated now: it was already rated, or it is not resolved yet.",
+                name=self.display_name,
+            )
+        return False
+
+    @api.private
     def rating_apply(
         self,
         rate,
@@ -1161,10 +1319,32 @@ class DeliveryComplaint(models.Model):
         """The customer's rating decides (003 §6.1 "不满意则继续处理直至客户满意"): a
         satisfied one closes a resolved request; any other sends it back to its owner
         (reopened, with an investigation activity, the customer told what happens
-        next); a poor one also opens an investigation for the manager (002 §三.3.2)."""
+        next); a poor one also opens an investigation for the manager (002 §三.3.2).
+
+        Only the customer's rating flow applies a rating (security review H1, H2):
+        the rating pages (``/rate/<token>``) with the token the customer was sent. It
+        is private (no RPC); without a token only the superuser's code passes a
+        rating. A token rates once, and a resolution is rated once."""
+        if token:
+            # sudo: the token is the customer's secret (the "resolved" mail and their
+            # portal page); it selects the one rating of a request it was made for
+            rating = (
+                self.env["rating.rating"]
+                .sudo()
+                .search([("access_token", "=", token), ("res_model", "=", self._name)], limit=1)
+            )
+            if not rating:
+                raise UserError(self.env._("This rating link is not valid."))
+        elif not self.env.su:
+            raise AccessError(
+                self.env._("A request is rated by its customer, through their rating link.")
+            )
+        if rating:
+            refusal = self.browse(rating.res_id)._rating_refusal(rating)
+            if refusal:
+                raise UserError(refusal)
         rating = super().rating_apply(
             rate,
-            token=token,
             rating=rating,
             feedback=feedback,
             subtype_xmlid=subtype_xmlid,
@@ -1573,24 +1753,21 @@ class DeliveryComplaint(models.Model):
     @api.model
     def _satisfaction_by_partner(self, partner_ids, start, end):
         """Share of satisfied ratings (Odoo's "satisfied" threshold) of the requests
-        of each customer, rated over [start, end): ``{partner_id: (percent, count)}``."""
-        self.env["rating.rating"].flush_model(["res_model", "res_id", "rating", "consumed"])
-        self.flush_model(["partner_id"])
+        of each customer, rated over [start, end), one per request (see
+        :func:`counted_ratings`): ``{partner_id: (percent, count)}``."""
+        flush_counted_ratings(self.env)
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT c.partner_id, count(*),
+                SELECT r.partner_id, count(*),
                        count(*) FILTER (WHERE r.rating >= %(satisfied)s)
-                  FROM rating_rating r
-                  JOIN delivery_complaint c ON c.id = r.res_id
-                 WHERE r.res_model = %(model)s
-                   AND r.consumed AND r.rating > 0
-                   AND c.partner_id = ANY(%(partners)s)
+                  FROM (%(ratings)s) r
+                 WHERE r.partner_id = ANY(%(partners)s)
                    AND r.rated_on >= %(start)s AND r.rated_on < %(end)s
-                 GROUP BY c.partner_id
+                 GROUP BY r.partner_id
                 """,
                 satisfied=RATING_LIMIT_SATISFIED,
-                model=self._name,
+                ratings=counted_ratings(),
                 partners=list(partner_ids),
                 start=start,
                 end=end,

@@ -3,13 +3,14 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
+from .delivery_complaint import COUNTED_RATING_DEPENDS, counted_ratings
 from .delivery_rates import company_time_zones, local_month, misses_at_least, percent
 from .delivery_survey_invitation import SATISFIED_SCORE as SURVEY_SATISFIED_SCORE
 from .delivery_visit import SATISFIED_SCORE as VISIT_SATISFIED_SCORE
 
 # what :func:`satisfaction_answers` reads (flushed before a report reads it)
 SATISFACTION_ANSWER_DEPENDS = {
-    "rating.rating": ["res_model", "res_id", "rating", "consumed", "rated_on"],
+    "rating.rating": COUNTED_RATING_DEPENDS["rating.rating"],
     "delivery.complaint": ["partner_id", "company_id", "user_id"],
     "delivery.visit": [
         "partner_id",
@@ -29,7 +30,7 @@ SATISFACTION_ANSWER_DEPENDS = {
         "answer_score",
     ],
     "survey.question.answer": ["question_id", "answer_score"],
-    "res.partner": ["account_manager_id"],
+    "res.partner": ["account_manager_id", "commercial_partner_id"],
     "res.company": ["active"],
 }
 
@@ -37,6 +38,7 @@ SATISFACTION_ANSWER_DEPENDS = {
 def satisfaction_answers(env):
     """Every satisfaction answer, as the evaluation's satisfaction indicator counts
     them (``delivery.evaluation._get_satisfaction_data``): the ratings of requests
+    (one per request, see ``delivery_complaint.counted_ratings``)
     (Odoo's "satisfied" threshold), the scores of return visits (4 of 5 or more) and
     the completed satisfaction surveys (average of the rated questions 4 of 5 or
     more).
@@ -51,10 +53,8 @@ def satisfaction_answers(env):
         """
         SELECT c.partner_id, c.company_id, c.user_id, r.rated_on AS answered_at,
                r.rating >= %(rating_satisfied)s AS satisfied
-          FROM rating_rating r
-          JOIN delivery_complaint c ON c.id = r.res_id
-         WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
-           AND r.rated_on IS NOT NULL
+          FROM (%(ratings)s) r
+          JOIN delivery_complaint c ON c.id = r.complaint_id
         UNION ALL
         SELECT v.partner_id, v.company_id, v.user_id, v.visit_date,
                v.satisfaction_score::int >= %(visit_satisfied)s
@@ -76,6 +76,7 @@ def satisfaction_answers(env):
                   ui.end_datetime
         """,
         rating_satisfied=RATING_LIMIT_SATISFIED,
+        ratings=counted_ratings(),
         visit_satisfied=VISIT_SATISFIED_SCORE,
         survey_satisfied=SURVEY_SATISFIED_SCORE,
         rated=Invitation._rated_lines_condition(),
@@ -96,7 +97,7 @@ class DeliverySatisfactionTrendReport(models.Model):
     _rec_name = "month"
     _depends = SATISFACTION_ANSWER_DEPENDS | {
         "res.company": ["active", "partner_id", "delivery_target_satisfaction"],
-        "res.partner": ["account_manager_id", "tz"],
+        "res.partner": ["account_manager_id", "commercial_partner_id", "tz"],
     }
 
     month = fields.Date(readonly=True)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .delivery_tools import check_value_types
+from .delivery_tools import CRM_READ, check_value_types
 
 EXCEPTION_OUTCOMES = ("late", "damaged", "lost")
 FINAL_OUTCOMES = ("damaged", "lost", "cancelled")
@@ -25,6 +25,12 @@ class DeliveryShipment(models.Model):
     _check_company_auto = True
 
     name = fields.Char(string="Reference", required=True, index="trigram", tracking=True)
+    # security review M4: a portal user reads the fields the portal shows only
+    # (``controllers/portal.py``); who created and last changed the record is internal
+    create_uid = fields.Many2one("res.users", string="Created by", readonly=True, groups=CRM_READ)
+    write_uid = fields.Many2one(
+        "res.users", string="Last Updated by", readonly=True, groups=CRM_READ
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
@@ -38,7 +44,7 @@ class DeliveryShipment(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(related="company_id.currency_id", groups=CRM_READ)
     date = fields.Datetime(
         string="Order date",
         required=True,
@@ -67,7 +73,7 @@ class DeliveryShipment(models.Model):
         help="Set from the delivery time when the job is delivered (on time or late); "
         "damaged, lost and cancelled are set by hand or by the transport system.",
     )
-    outcome_label = fields.Char(compute="_compute_outcome_label")
+    outcome_label = fields.Char(compute="_compute_outcome_label", groups=CRM_READ)
     status = fields.Selection(
         [
             ("created", "Created"),
@@ -85,6 +91,7 @@ class DeliveryShipment(models.Model):
         compute="_compute_on_time",
         store=True,
         help="Delivered, undamaged, no later than promised (000 §四(一)).",
+        groups=CRM_READ,
     )
     exception_notified = fields.Boolean(
         string="Customer notified",

@@ -36,6 +36,7 @@ class DeliveryStaffKpiReport(models.Model):
     _rec_name = "user_id"
     _depends = SATISFACTION_ANSWER_DEPENDS | {
         "res.partner": [
+            "commercial_partner_id",
             "account_manager_id",
             "converted_by_id",
             "conversion_date",

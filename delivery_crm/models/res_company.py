@@ -45,6 +45,11 @@ class ResCompany(models.Model):
         help="A customer who is not satisfied may reopen a closed request from the portal "
         "for this many days after it was closed (a resolved one at any time).",
     )
+    delivery_portal_request_limit = fields.Integer(
+        string="Portal requests per hour",
+        default=10,
+        help="A portal user may file at most this many requests an hour (0: no limit).",
+    )
     # SLA by priority (001 §七.1): the share of the base times each priority gets
     delivery_sla_priority_normal_percent = fields.Integer(
         string="Normal priority (% of the SLA time)",
@@ -124,6 +129,10 @@ class ResCompany(models.Model):
     _delivery_visit_radius_positive = models.Constraint(
         "CHECK (delivery_visit_radius_km > 0)",
         "The check-in radius must be positive.",
+    )
+    _delivery_portal_request_limit_positive = models.Constraint(
+        "CHECK (delivery_portal_request_limit >= 0)",
+        "The number of portal requests an hour cannot be negative.",
     )
     _delivery_complaint_reopen_days_positive = models.Constraint(
         "CHECK (delivery_complaint_reopen_days >= 0)",

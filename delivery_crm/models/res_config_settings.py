@@ -22,6 +22,9 @@ class ResConfigSettings(models.TransientModel):
     delivery_complaint_reopen_days = fields.Integer(
         related="company_id.delivery_complaint_reopen_days", readonly=False
     )
+    delivery_portal_request_limit = fields.Integer(
+        related="company_id.delivery_portal_request_limit", readonly=False
+    )
     delivery_sla_priority_normal_percent = fields.Integer(
         related="company_id.delivery_sla_priority_normal_percent", readonly=False
     )

@@ -262,7 +262,16 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         # the apology at acknowledgement and the result at resolution went to the customer
         self.assertTrue(any("sincerely apologise" in str(b) for b in bodies), bodies)
         self.assertTrue(any("10% discount" in str(b) for b in bodies), bodies)
-        self.assertTrue(any("/rate/" in str(b) for b in bodies))
+        # the rating links are in the customer's mail, not in the request's history,
+        # where every reader of the request would find the token that rates as the
+        # customer (security review H2)
+        self.assertFalse(any("/rate/" in str(b) for b in bodies), bodies)
+        resolved = complaint.message_ids.filtered(lambda m: "10% discount" in str(m.body))
+        self.assertIn(f"{complaint.access_url}#complaint_rating", str(resolved.body))
+        mails = self.env["mail.mail"].search([("mail_message_id", "=", resolved.id)])
+        self.assertTrue(mails)
+        token = complaint.sudo().rating_ids.filtered(lambda r: not r.consumed).access_token
+        self.assertTrue(any(f"/rate/{token}/5" in str(mail.body_html) for mail in mails))
 
     def test_gates_refuse(self):
         complaint = self._complaint()

@@ -14,6 +14,70 @@ RATE_LINK = re.compile(r"/rate/([\w-]+)/(5|3|1)\b")
 BACKEND_LINK = "/odoo/action-delivery_crm.delivery_complaint_action_all/"
 
 
+# what a portal user reads of their requests and deliveries (security review M4)
+PORTAL_MIXIN_FIELDS = {
+    # Odoo's chatter and activities (messages follow their own rules)
+    "activity_exception_decoration",
+    "activity_exception_icon",
+    "activity_type_icon",
+    "has_message",
+    "message_has_error",
+    "message_has_error_counter",
+    "message_has_sms_error",
+    "message_ids",
+    "message_is_follower",
+    "message_needaction",
+    "message_needaction_counter",
+    "website_message_ids",
+    # the record itself, its customer and company (the record rules)
+    "id",
+    "display_name",
+    "partner_id",
+    "company_id",
+    "create_date",
+    "write_date",
+}
+ODOO_PORTAL_UNREADABLE = {"activity_exception_decoration", "activity_exception_icon"}
+PORTAL_COMPLAINT_FIELDS = PORTAL_MIXIN_FIELDS | {
+    # shown on the portal pages
+    "name",
+    "subject",
+    "request_type",
+    "type_id",
+    "received_date",
+    "shipment_id",
+    "urgency",
+    "state",
+    "description",
+    "resolution",
+    "first_response_date",
+    "sla_response_deadline",
+    "resolved_date",
+    "sla_resolution_deadline",
+    "closed_date",
+    # follows from the deadlines and dates shown; the back-end views decorate with it
+    "sla_status",
+    # archived requests leave the lists
+    "active",
+    # Odoo's portal sharing and the request's own rating figures
+    "access_token",
+    "access_url",
+    "access_warning",
+    "rating_count",
+    "rating_percentage_satisfaction",
+}
+PORTAL_SHIPMENT_FIELDS = PORTAL_MIXIN_FIELDS | {
+    "name",
+    "date",
+    "promised_datetime",
+    "delivered_datetime",
+    "outcome",
+    "status",
+    "pieces",
+    "weight",
+}
+
+
 @tagged("post_install", "-at_install")
 class TestDeliveryComplaintPortal(HttpCase):
     """The customer portal as two customers' portal users see it: over real HTTP
@@ -256,12 +320,31 @@ class TestDeliveryComplaintPortal(HttpCase):
 
         self._assert_rpc_refused("delivery.complaint", "read", [self.complaint_b.ids, ["subject"]])
         self._assert_rpc_refused("delivery.shipment", "read", [self.shipment_b.ids, ["name"]])
-        for field in ("internal_note", "user_id", "root_cause_id"):
-            with self.subTest(field=field):
-                self._assert_rpc_refused(
-                    "delivery.complaint", "read", [self.complaint_a.ids, [field]]
+        # security review M4: a portal user reads the fields the portal shows, and
+        # none of the internal ones (who handled it, triage, analysis, SLA internals)
+        for model, records, expected in (
+            ("delivery.complaint", self.complaint_a, PORTAL_COMPLAINT_FIELDS),
+            ("delivery.shipment", self.shipment_a, PORTAL_SHIPMENT_FIELDS),
+        ):
+            with self.subTest(model=model):
+                readable = set(self._call_kw(model, "fields_get", [], {"attributes": ["type"]}))
+                self.assertEqual(readable, expected)
+                # (Odoo lists the activity exception fields, but computes them from
+                # the activities, an employee field: reading them is refused anyway)
+                shown = expected - ODOO_PORTAL_UNREADABLE
+                self.assertEqual(
+                    set(self._call_kw(model, "read", [records.ids, sorted(shown)])[0]),
+                    shown,
                 )
-        self._assert_rpc_refused("delivery.shipment", "read", [self.shipment_a.ids, ["revenue"]])
+                hidden = sorted(set(self.env[model]._fields) - expected)
+                self.assertTrue(hidden)
+                for field in hidden:
+                    with self.subTest(model=model, field=field):
+                        self._assert_rpc_refused(model, "read", [records.ids, [field]])
+        # the default order of the requests (by priority, which tells the internal
+        # importance) is not theirs: a search without an order still answers
+        records = self._call_kw("delivery.complaint", "search_read", [[]], {"fields": ["name"]})
+        self.assertEqual([r["id"] for r in records], self.complaint_a.ids)
         self._assert_rpc_refused(
             "delivery.complaint", "write", [self.complaint_a.ids, {"subject": "Hacked"}]
         )
@@ -306,7 +389,7 @@ class TestDeliveryComplaintPortal(HttpCase):
                 ("attachments", ("photo.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")),
                 (
                     "attachments",
-                    ("../../etc/evil<x>.html", b"<script>alert(1)</script>", "text/html"),
+                    ("../../etc/evil<x>.txt", "Reçu 收据 #42".encode(), "text/plain"),
                 ),
             ],
         )
@@ -332,7 +415,7 @@ class TestDeliveryComplaintPortal(HttpCase):
         self.assertNotIn("/", names[0])
         self.assertNotIn("<", names[0])
         self.assertEqual(
-            attachments.filtered(lambda a: a.name.endswith(".html")).mimetype, "text/plain"
+            attachments.filtered(lambda a: a.name.endswith(".txt")).mimetype, "text/plain"
         )
         self.assertEqual(
             complaint.message_ids.attachment_ids, attachments, "the files are in the conversation"
@@ -378,6 +461,37 @@ class TestDeliveryComplaintPortal(HttpCase):
                 [("attachments", ("big.bin", b"0" * (10 * 1024 * 1024 + 1), "application/pdf"))],
                 "big.bin is too large",
             ),
+            # security review L1: only photos, PDF, office documents and text files
+            (
+                "web page",
+                {"subject": "Portal: a page"},
+                [("attachments", ("page.html", b"<script>alert(1)</script>", "text/plain"))],
+                "page.html is not a kind of file we accept",
+            ),
+            (
+                "svg image",
+                {"subject": "Portal: a drawing"},
+                [
+                    (
+                        "attachments",
+                        (
+                            "logo.jpg",
+                            b'<svg xmlns="http://www.w3.org/2000/svg"><script>1</script></svg>',
+                            "image/jpeg",
+                        ),
+                    )
+                ],
+                "logo.jpg is not a kind of file we accept",
+            ),
+            (
+                "program",
+                {"subject": "Portal: a program"},
+                [
+                    ("attachments", ("photo.jpg", b"\xff\xd8\xff\xe0 fake jpeg", "image/jpeg")),
+                    ("attachments", ("tool.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100, "x")),
+                ],
+                "tool.pdf is not a kind of file we accept",
+            ),
         ]
         for label, data, files, error in cases:
             with self.subTest(label):
@@ -396,6 +510,58 @@ class TestDeliveryComplaintPortal(HttpCase):
                 self.env.invalidate_all()
                 self.assertEqual(self.env["delivery.complaint"].search_count([]), before)
                 self.assertEqual(self.env["ir.attachment"].search_count([]), attachments_before)
+
+    def test_only_customers_file_requests(self):
+        """Security review L1: any signed-in user (an employee, the auditor, a portal
+        user who is not a delivery customer) could file a request from the portal."""
+        outsider = self.env["res.partner"].create(
+            {"name": "Webshop Buyer", "email": "buyer@example.com"}
+        )
+        outsider_user = self._portal_user("portal_outsider", outsider)
+        self.staff.password = "portal_test_staff-pw"
+        for user in (self.staff, outsider_user):
+            with self.subTest(user=user.login):
+                self._login(user)
+                page = self._get("/my/complaints/new")
+                self.assertIn('id="complaint_form_refused"', page.text)
+                self.assertFalse(
+                    html.fromstring(page.content).xpath("//form[@action='/my/complaints/new']")
+                )
+                csrf_token = html.fromstring(page.content).xpath(
+                    "//input[@name='csrf_token']/@value"
+                ) or [self._csrf_from_session(page)]
+                response = self.url_open(
+                    "/my/complaints/new",
+                    data={
+                        "subject": f"Portal: filed by {user.login}",
+                        "request_type": "inquiry",
+                        "urgency": "normal",
+                        "csrf_token": csrf_token[0],
+                    },
+                )
+                self.assertIn('id="complaint_form_refused"', response.text)
+                self.assertFalse(self._requests_with_subject(f"Portal: filed by {user.login}"))
+
+    def _csrf_from_session(self, page):
+        return re.search(r'csrf_token: "(\w+)"', page.text).group(1)
+
+    def test_requests_per_hour_are_limited(self):
+        """Security review L1: a portal user could file requests without limit (each
+        with ten 10 MB files)."""
+        self.env.company.delivery_portal_request_limit = 2
+        self._login(self.portal_a)
+        values = {"request_type": "inquiry", "urgency": "normal"}
+        for number in (1, 2):
+            self._post_request(dict(values, subject=f"Portal: flood {number}"))
+            self.assertTrue(self._requests_with_subject(f"Portal: flood {number}"))
+        response = self._post_request(dict(values, subject="Portal: flood 3"))
+        self.assertIn("at most 2 requests an hour", response.text)
+        self.assertIn('id="complaint_form_errors"', response.text)
+        self.assertFalse(self._requests_with_subject("Portal: flood 3"))
+        # another customer's user has their own allowance
+        self._login(self.portal_b)
+        self._post_request(dict(values, subject="Portal: Bravo asks"))
+        self.assertTrue(self._requests_with_subject("Portal: Bravo asks"))
 
     def test_file_request_needs_csrf_token(self):
         self._login(self.portal_a)
@@ -478,6 +644,66 @@ class TestDeliveryComplaintPortal(HttpCase):
         page = self._get(f"/my/complaints/{inquiry.id}")
         self.assertIn("complaint_reopened", page.text)
         self.assertFalse(RATE_LINK.findall(page.text))
+
+    def test_a_used_rating_link_does_not_rate_again(self):
+        """Security review H2, L2: Odoo's rating pages showed and applied a used link
+        again (a 1 became a 5 after the request was reopened)."""
+        inquiry = self._resolved_inquiry("Portal: rate me once")
+        token = self._rate_from_portal(inquiry, 1, "Still wrong")
+        self.assertEqual(inquiry.state, "reopened")
+        rating = inquiry.sudo().rating_ids.filtered("consumed")
+        page = self._get(f"/rate/{token}/5")
+        self.assertIn('id="rating_refused"', page.text)
+        self.assertIn("already used", page.text)
+        self.assertFalse(
+            html.fromstring(page.content).xpath(f"//form[@action='/rate/{token}/submit_feedback']")
+        )
+        _page, csrf_token = self._form_csrf_token()
+        response = self._get(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": 5, "feedback": "Changed my mind", "csrf_token": csrf_token},
+        )
+        self.assertIn("already used", response.text)
+        self.env.invalidate_all()
+        self.assertEqual(rating.rating, 1)
+        self.assertEqual(rating.feedback, "Still wrong")
+        self.assertEqual(inquiry.state, "reopened")
+        self.assertEqual(inquiry.sudo().rating_ids.filtered("consumed"), rating)
+
+    def test_a_colleague_rates_under_their_own_name(self):
+        """Security review L2: the portal page gave every portal user of the customer
+        the token of the request's contact, so a colleague rated as the contact."""
+        colleague = self.env["res.partner"].create(
+            {"name": "Carl Alpha", "parent_id": self.customer_a.id, "email": "carl@example.com"}
+        )
+        colleague_user = self._portal_user("portal_alpha_2", colleague)
+        inquiry = self._resolved_inquiry("Portal: rated by a colleague")
+        contact_token = inquiry.sudo()._rating_get_access_token()  # the mail's link
+        self._login(colleague_user)
+        page = self._get(f"/my/complaints/{inquiry.id}")
+        tokens = {token for token, _value in RATE_LINK.findall(page.text)}
+        self.assertEqual(len(tokens), 1)
+        self.assertNotIn(contact_token, tokens)
+        (token,) = tokens
+        rate_page = self._get(f"/rate/{token}/5")
+        csrf_token = html.fromstring(rate_page.content).xpath(
+            f"//form[@action='/rate/{token}/submit_feedback']//input[@name='csrf_token']/@value"
+        )[0]
+        self._get(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": 5, "feedback": "Fine by me", "csrf_token": csrf_token},
+        )
+        self.env.invalidate_all()
+        rating = inquiry.sudo().rating_ids.filtered("consumed")
+        self.assertEqual(rating.partner_id, colleague)
+        self.assertEqual(inquiry.state, "closed")
+        # the resolution is rated: the contact's link from the mail no longer rates it
+        self.authenticate(None, None)
+        page = self._get(f"/rate/{contact_token}/1")
+        self.assertIn('id="rating_refused"', page.text)
+        self.env.invalidate_all()
+        self.assertEqual(inquiry.sudo().rating_ids.filtered("consumed"), rating)
+        self.assertEqual(inquiry.state, "closed")
 
     # ------------------------------------------------------------------ reopening
     def _reopen_form(self, complaint):

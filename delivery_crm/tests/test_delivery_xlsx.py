@@ -236,7 +236,7 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
         # the action downloads the file from the controller
         action = wizard.action_export()
         self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertEqual(action["url"], f"/delivery_crm/xlsx/{wizard.id}")
+        self.assertRegex(action["url"], rf"^/delivery_crm/xlsx/{wizard.id}\?token=[\w-]{{40,}}$")
 
     def test_batches(self):
         """Records are read in keyset batches: a small batch size gives several
@@ -676,8 +676,12 @@ class TestXlsxDownload(HttpCase):
             )
         )
 
+    def _download_url(self):
+        """The URL the export button gives the web client (one download)."""
+        return self.wizard.with_user(self.manager).action_export()["url"]
+
     def test_download(self):
-        url = f"/delivery_crm/xlsx/{self.wizard.id}"
+        url = self._download_url()
         before = temp_exports()
         self.authenticate("xlsx_manager", "xlsx_manager")
         response = self.url_open(url)
@@ -696,3 +700,26 @@ class TestXlsxDownload(HttpCase):
         self.authenticate("xlsx_staff", "xlsx_staff")
         with mute_logger("odoo.http"):
             self.assertEqual(self.url_open(url).status_code, 403)
+        # the link downloads once
+        self.authenticate("xlsx_manager", "xlsx_manager")
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_a_cross_site_get_writes_nothing(self):
+        """Security review L9: a GET of the route (from any page the manager visits)
+        wrote an export-log row. The download needs the one-time key of the export
+        button (a POST of the web client)."""
+        Log = self.env["delivery.export.log"]
+        logs = Log.search_count([])
+        self.authenticate("xlsx_manager", "xlsx_manager")
+        for url in (
+            f"/delivery_crm/xlsx/{self.wizard.id}",
+            f"/delivery_crm/xlsx/{self.wizard.id}?token=forged",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.url_open(url).status_code, 404)
+        self.env.invalidate_all()
+        self.assertEqual(Log.search_count([]), logs)
+        response = self.url_open(self._download_url())
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(Log.search_count([]), logs + 1)

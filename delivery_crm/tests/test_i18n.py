@@ -187,7 +187,9 @@ class TestI18n(DeliveryCrmCommon):
                     corrective_owner=self.user_crm,
                     preventive_owner=self.user_manager,
                 )
-                rating_mail = complaint.message_ids.filtered(lambda m: "/rate/" in str(m.body))
+                rating_mail = complaint.message_ids.filtered(
+                    lambda m: "#complaint_rating" in str(m.body)
+                )
                 self.assertEqual(len(rating_mail), 1)
                 body = str(rating_mail.body)
                 for word in ("Satisfied", "Neutral", "Not satisfied"):

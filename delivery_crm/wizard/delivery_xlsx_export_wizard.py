@@ -18,6 +18,7 @@ apply to the export as to the screens.
 
 import logging
 import os
+import secrets
 import tempfile
 from collections import defaultdict
 from datetime import date, datetime, time
@@ -29,6 +30,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import consteq
 
 from ..models.delivery_evaluation import PERIOD_TYPES, RAW_FIELDS, period_start_of
 from ..models.delivery_evaluation_scheme import INDICATORS
@@ -194,6 +196,9 @@ class DeliveryXlsxExportWizard(models.TransientModel):
         help="Leave empty for every staff member.",
     )
 
+    # the key of the download the export button started (see action_export)
+    download_token = fields.Char(readonly=True, copy=False)
+
     @api.model
     def _default_month(self):
         return fields.Date.context_today(self).replace(day=1)
@@ -224,14 +229,26 @@ class DeliveryXlsxExportWizard(models.TransientModel):
     # ------------------------------------------------------------------ actions
     def action_export(self):
         """Check the parameters here, so that a mistake shows in the dialog, then let
-        the browser download the file."""
+        the browser download the file. The download link carries a one-time key made
+        here (a POST of the web client): a GET of the route from another site writes
+        no export log (security review L9)."""
         self.ensure_one()
         self._check_export_parameters()
+        self.download_token = secrets.token_urlsafe(32)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/delivery_crm/xlsx/{self.id}",
+            "url": f"/delivery_crm/xlsx/{self.id}?token={self.download_token}",
             "target": "download",
         }
+
+    def _use_download_token(self, token):
+        """Whether ``token`` is the key of this export's pending download; it is used
+        up (a link downloads once)."""
+        self.ensure_one()
+        if not (token and self.download_token and consteq(token, self.download_token)):
+            return False
+        self.download_token = False
+        return True
 
     # ------------------------------------------------------------------ export
     def _export_xlsx(self):
