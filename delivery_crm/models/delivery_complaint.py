@@ -1,6 +1,7 @@
 import re
 from datetime import date, timedelta
 
+import lxml.etree
 import lxml.html
 import pytz
 from markupsafe import Markup, escape
@@ -156,15 +157,22 @@ REMOTE_SOURCE = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
 
 def without_remote_images(body):
     """``body`` (HTML) without the images it would fetch from elsewhere: a mail's
-    remote <img> would be loaded by every reader and by the PDF engine when the handling
-    form is printed (a request to any address the sender chooses). Inline (cid:, data:)
-    and attached images stay."""
-    if not body or "<img" not in str(body).lower():
+    remote <img> (or a style's ``url(...)``, a ``background`` or ``srcset``) would be
+    loaded by every reader and by the PDF engine when the handling form is printed (a
+    request to any address the sender chooses). Inline (cid:, data:) and attached
+    images stay."""
+    text = str(body or "").lower()
+    if not body or not any(mark in text for mark in ("<img", "url(", "background", "srcset")):
         return body
     root = lxml.html.fragment_fromstring(str(body), create_parent="div")
     for image in root.iter("img"):
         if REMOTE_SOURCE.match(image.get("src") or ""):
             image.drop_tree()
+    for element in root.iter(lxml.etree.Element):
+        if "url(" in (element.get("style") or "").lower():
+            del element.attrib["style"]
+        for name in ("background", "srcset"):
+            element.attrib.pop(name, None)
     inner = "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
     return escape(root.text or "") + Markup(inner)
 

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .delivery_system_field_mixin import code_defaults
 
 
 class DeliveryComplaintHandover(models.Model):
@@ -22,3 +24,9 @@ class DeliveryComplaintHandover(models.Model):
     user_id = fields.Many2one(
         "res.users", string="Done by", default=lambda self: self.env.user, readonly=True
     )
+
+    @api.model
+    def default_get(self, fields):
+        """What a row says comes from the hand-over that writes it: not from the
+        caller's ``default_*`` context keys nor from their saved defaults."""
+        return code_defaults(self, [name for name in fields if name in self._fields])

@@ -2,6 +2,19 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 
+def code_defaults(model, names):
+    """The defaults the code gives the fields ``names`` of ``model``: never a
+    ``default_*`` context key nor a default a user saved for themselves (``ir.default``,
+    which Odoo applies after the model's own checks)."""
+    defaults = {}
+    for name in names:
+        field = model._fields[name]
+        if field.default:
+            value = field.convert_to_cache(field.default(model), model, validate=False)
+            defaults[name] = field.convert_to_write(value, model)
+    return defaults
+
+
 class DeliverySystemFieldMixin(models.AbstractModel):
     """Fields the module maintains itself (workflow steps, clocks, counters, links):
     nobody sets them by hand, on create as on write, over any path — the forms, an
@@ -22,6 +35,17 @@ class DeliverySystemFieldMixin(models.AbstractModel):
     def _system_field_names(self):
         return self._system_fields
 
+    @api.model
+    def default_get(self, fields):
+        """A system field starts from the code's default only: a ``default_*`` context
+        key or a user's saved default (``ir.default``) would set it past the checks."""
+        names = self._system_field_names() & set(fields)
+        if not names:
+            return super().default_get(fields)
+        defaults = super().default_get([name for name in fields if name not in names])
+        defaults.update(code_defaults(self, names))
+        return defaults
+
     def _check_system_fields(self, vals, accepted=None):
         """Refuse ``vals`` that set a system field (unless in superuser mode); on
         create, ``accepted`` maps the fields to the values that set nothing (their
@@ -32,7 +56,13 @@ class DeliverySystemFieldMixin(models.AbstractModel):
         forged = sorted(
             name
             for name in set(vals) & self._system_field_names()
-            if not (name in accepted and (not vals[name] or vals[name] == accepted[name]))
+            if not (
+                name in accepted
+                and (
+                    vals[name] == accepted[name]
+                    or (not vals[name] and not (self._is_flag(name) and accepted[name]))
+                )
+            )
         )
         if forged:
             raise UserError(
@@ -44,6 +74,18 @@ class DeliverySystemFieldMixin(models.AbstractModel):
                     model=self._description,
                 )
             )
+
+    def _is_flag(self, name):
+        """A boolean's False is a value where the default is True (an archived
+        request), not an empty field."""
+        return self._fields[name].type == "boolean"
+
+    def copy_data(self, default=None):
+        """A copy starts its system fields afresh: the original's steps, clocks and
+        figures are not the copy's (a copy made with them would be refused)."""
+        vals_list = super().copy_data(default=default)
+        names = self._system_field_names() - set(default or ())
+        return [{k: v for k, v in vals.items() if k not in names} for vals in vals_list]
 
     @api.model
     def _check_system_fields_create(self, vals_list):

@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
 
+from .delivery_system_field_mixin import code_defaults
+
 
 class DeliverySystemLogMixin(models.AbstractModel):
     """A log that only the system writes (R9: the audit and export logs): nobody but the
@@ -17,6 +19,12 @@ class DeliverySystemLogMixin(models.AbstractModel):
                 log=self._description,
             )
         )
+
+    @api.model
+    def default_get(self, fields):
+        """What a row says comes from the code that writes it: not from the caller's
+        ``default_*`` context keys nor from their saved defaults (``ir.default``)."""
+        return code_defaults(self, [name for name in fields if name in self._fields])
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -59,6 +59,19 @@ class RatingRating(models.Model):
             raise AccessError(self.env._("The rating link of a request is for its customer only."))
         return super()._check_field_access(field, operation)
 
+    def write(self, vals):
+        # the rules check a write against the row as it was: a rating made for another
+        # document and then pointed at a request would pass them
+        if not self.env.su and {"res_model_id", "res_model"} & set(vals):
+            target = vals.get("res_model")
+            if vals.get("res_model_id"):
+                target = self.env["ir.model"].browse(vals["res_model_id"]).model
+            if target == COMPLAINT_MODEL:
+                raise AccessError(
+                    self.env._("A request is rated by its customer, through their rating link.")
+                )
+        return super().write(vals)
+
     def unlink(self):
         # Odoo deletes a rating's message first, and the rating goes with it (cascade)
         # before the unlink's own access check: a user who may delete the message (a

@@ -738,6 +738,7 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         # security review H3: create (and import) set what write refuses
         model = self._check_system_fields_create(vals_list)
+        self._check_account_manager_fields_create(vals_list)
         self._check_new_contacts(vals_list)
         for vals in vals_list:
             if vals.get("is_delivery_customer"):
@@ -754,6 +755,31 @@ class ResPartner(models.Model):
         # developer = this user, kept by sudo()), not a change of someone else's customer
         customers.sudo()._init_delivery_profile()
         return partners
+
+    @api.model
+    def _check_account_manager_fields_create(self, vals_list):
+        """The lifecycle, classification and assignment of a new customer are the
+        account managers' too (R9, security review H3): service staff register a
+        customer with the defaults, and an account manager decides the rest."""
+        if self.env.su or self.env.user.has_group(GROUP_ACCOUNT_MANAGER):
+            return
+        given = {name for vals in vals_list for name in vals} & ACCOUNT_MANAGER_FIELDS
+        if not given:
+            return
+        defaults = self.default_get(sorted(given))
+        reserved = {
+            name
+            for vals in vals_list
+            for name in given & set(vals)
+            if vals[name] and vals[name] != defaults.get(name)
+        }
+        if reserved:
+            labels = ", ".join(
+                self._fields[name].get_description(self.env)["string"] for name in sorted(reserved)
+            )
+            raise AccessError(
+                self.env._("Only account managers change a customer's %(fields)s.", fields=labels)
+            )
 
     def _check_system_fields_write(self, vals):
         """The fields the module maintains change only through its own code (R9): a

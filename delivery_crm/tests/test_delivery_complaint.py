@@ -731,13 +731,16 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
             "Message-ID: <spoof-1@example.com>\r\n"
             "Content-Type: text/html\r\n\r\n"
             '<p>Refund here <img src="https://evil.example/track.png"/>'
-            '<img src="//evil.example/x.png"/><img src="data:image/png;base64,AAAA"/></p>\r\n'
+            '<img src="//evil.example/x.png"/><img src="data:image/png;base64,AAAA"/></p>'
+            '<div style="background-image:url(https://evil.example/bg.png)">styled</div>'
+            '<table background="https://evil.example/t.png"><tr><td>t</td></tr></table>\r\n'
         )
         self.env["mail.thread"].message_process("delivery.complaint", email)
         complaint = self.env["delivery.complaint"].search([("subject", "ilike", "evil.example")])
         self.assertEqual(complaint.partner_id, self.customer)
         self.assertNotIn("evil.example", str(complaint.description))
         self.assertIn("data:image/png", str(complaint.description))
+        self.assertIn("styled", str(complaint.description))
         Evaluation = self.env["delivery.evaluation"]
         start, end = datetime(2000, 1, 1), datetime(2100, 1, 1)
         self.env.flush_all()

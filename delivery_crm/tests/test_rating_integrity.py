@@ -78,6 +78,31 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         )
         self.assertEqual(partner_rating.rating, 4)
 
+    def test_no_rating_is_moved_onto_a_request(self):
+        """The rules check a write against the row as it was: a rating made for another
+        document, then pointed at a request, would count as the customer's verdict."""
+        complaint = self._complaint()
+        for name, user in self._internal_users().items():
+            with self.subTest(user=name):
+                rating = (
+                    self.env["rating.rating"]
+                    .with_user(user)
+                    .create(
+                        {
+                            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                            "res_id": complaint.id,
+                            "partner_id": self.contact.id,
+                            "rating": 5,
+                            "consumed": True,
+                        }
+                    )
+                )
+                with self.assertRaises(AccessError):
+                    rating.write({"res_model_id": self.complaint_model_id})
+                with self.assertRaises(AccessError):
+                    rating.write({"res_model": "delivery.complaint"})
+        self.assertFalse(complaint.rating_ids)
+
     def test_no_internal_user_rewrites_a_rating_of_a_request(self):
         complaint, rating = self._rated_complaint(rate=1)
         for name, user in self._internal_users().items():
