@@ -13,7 +13,7 @@ import os
 from odoo import http
 from odoo.http import request
 
-from ..wizard.delivery_xlsx_export_wizard import XLSX_MIMETYPE
+from ..xlsx.writer import XLSX_MIMETYPE
 
 
 class DeliveryXlsxController(http.Controller):

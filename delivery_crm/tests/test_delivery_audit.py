@@ -467,7 +467,7 @@ class TestDeliveryExportLog(DeliveryAuditCommon):
         log = self._export_logs()
         self.assertEqual(
             (log.res_model, log.export_type, log.record_count),
-            ("delivery.complaint", "xlsx", requests.search_count(wizard._complaint_domain())),
+            ("delivery.complaint", "xlsx", requests.search_count(wizard._xlsx_export().domain())),
         )
         self.assertEqual(log.description, "Complaint analysis: 2026-01-01 to 2026-01-31 complaint")
 

@@ -16,7 +16,9 @@ from odoo.tools import mute_logger
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from ..models.delivery_evaluation import RAW_FIELDS
-from ..wizard.delivery_xlsx_export_wizard import TEMP_PREFIX, XLSX_MIMETYPE
+from ..wizard.delivery_xlsx_export_wizard import TEMP_PREFIX
+from ..xlsx.export import XlsxExport
+from ..xlsx.writer import XLSX_MIMETYPE
 from .common import DeliveryCrmCommon
 
 Q3 = date(2026, 7, 1)
@@ -242,12 +244,12 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
         """Records are read in keyset batches: a small batch size gives several
         batches and the same rows; the queries do not grow with the batch's rows."""
         wizard = self._wizard(export_type="evaluation", period_type="quarterly", period_date=Q3)
-        domain = wizard._evaluation_domain()
+        export = wizard._xlsx_export()
+        domain = export.domain()
         count = self._expected_count()
         self.assertGreaterEqual(count, 3)
-        wizard_class = type(self.env[WIZARD])
-        with patch.object(wizard_class, "_xlsx_batch_size", 2):
-            batches = list(wizard._read_batches("delivery.evaluation", domain, ["total_score"]))
+        with patch.object(XlsxExport, "batch_size", 2):
+            batches = list(export.read_batches("delivery.evaluation", domain, ["total_score"]))
             self.assertEqual([len(batch) for batch in batches], [2] * (count // 2) + [count % 2])
             ids = [row["id"] for batch in batches for row in batch]
             self.assertEqual(ids, sorted(ids))
@@ -259,7 +261,7 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
             self.env.invalidate_all()
             ids = self.env["delivery.evaluation"].search(domain, limit=limit).ids
             before = self.env.cr.sql_log_count
-            list(wizard._read_batches("delivery.evaluation", [("id", "in", ids)], ["partner_id"]))
+            list(export.read_batches("delivery.evaluation", [("id", "in", ids)], ["partner_id"]))
             return self.env.cr.sql_log_count - before
 
         self.assertEqual(queries(1), queries(3))
@@ -459,7 +461,7 @@ class TestXlsxComplaint(DeliveryXlsxCommon):
         wizard = self._wizard(
             export_type="complaint", date_from=date(2025, 2, 1), date_to=date(2025, 3, 31)
         )
-        with patch.object(type(self.env[WIZARD]), "_xlsx_batch_size", 3):
+        with patch.object(XlsxExport, "batch_size", 3):
             book = self._export(wizard)
         self.assertEqual(len(self._rows(book["Requests"])), 4)
 
