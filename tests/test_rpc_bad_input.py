@@ -616,6 +616,14 @@ CASES = [
     Case("staff-sets-the-last-visit", "zhang.min", "res.partner", "write",
          lambda c: [[c.ids["c9"]], {"last_visit_date": "2099-12-31"}], (ACCESS, USER),
          watch=_watch("c9", "last_visit_date")),
+    # issue 13, fresh-eyes review: an archived request at creation is a manager's; the
+    # lifecycle and classification of a new customer are the account managers'
+    Case("complaint-created-archived", "li.wei", "delivery.complaint", "create",
+         lambda c: [_complaint(c, active=False)], USER, "kept by the system"),
+    Case("staff-registers-an-active-key-customer", "zhang.min", "res.partner", "create",
+         lambda c: [{"name": "Active at once", "is_delivery_customer": True,
+                     "customer_state": "active", "customer_class": "key"}], ACCESS,
+         "account managers"),
     # ratings of requests (security review H1, H2, M4): only the customer's rating flow
     # writes them; the portal reads no internal field of a request
     Case("manager-forge-a-rating-of-a-request", "wang.fang", "rating.rating", "create",

@@ -26,7 +26,8 @@ class DeliveryComplaintHandover(models.Model):
     )
 
     @api.model
-    def default_get(self, fields):
+    def default_get(self, fields):  # pylint: disable=method-required-super
         """What a row says comes from the hand-over that writes it: not from the
         caller's ``default_*`` context keys nor from their saved defaults."""
+        # no super(): it is what reads the context keys and the saved defaults
         return code_defaults(self, [name for name in fields if name in self._fields])
