@@ -90,7 +90,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
                     .create(
                         {
                             "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                            "res_id": complaint.id,
+                            "res_id": self.customer.id,
                             "partner_id": self.contact.id,
                             "rating": 5,
                             "consumed": True,
@@ -98,9 +98,9 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
                     )
                 )
                 with self.assertRaises(AccessError):
-                    rating.write({"res_model_id": self.complaint_model_id})
+                    rating.write({"res_model_id": self.complaint_model_id, "res_id": complaint.id})
                 with self.assertRaises(AccessError):
-                    rating.write({"res_model": "delivery.complaint"})
+                    rating.write({"res_model": "delivery.complaint", "res_id": complaint.id})
         self.assertFalse(complaint.rating_ids)
 
     def test_no_internal_user_rewrites_a_rating_of_a_request(self):
