@@ -30,7 +30,7 @@ backup:         ## zip of DB (delivery_crm) + its filestore into backups/ (BACKU
 restore:        ## FILE=backups/<db>_<date>.zip into DB (FORCE=1 replaces it, NEUTRALIZE=1 test copy)
 	@tools/dev.sh restore
 
-lint:           ## ruff + pylint-odoo, zero findings
+lint:           ## ruff, pylint-odoo, oca-checks-odoo-module, oca-checks-po: zero findings
 	@tools/dev.sh lint
 
 setup:          ## only the set-up steps
@@ -39,5 +39,5 @@ setup:          ## only the set-up steps
 shell:          ## odoo shell on the run database
 	@tools/dev.sh odoo shell -d $${DB:-delivery_crm}
 
-clean:          ## remove the venv and local state (databases are kept)
-	rm -rf .venv .local
+clean:          ## remove the venvs and local state (databases are kept)
+	rm -rf .venv .venv-lint .local

@@ -315,14 +315,37 @@ cmd_bench() {  # the evaluation benchmark (BENCH_CUSTOMERS, default 100000)
     "$VENV/bin/python" "$ROOT/bench/bench.py" --customers "$n" --db "$db" --config "$CONF" "$@"
 }
 
-cmd_lint() {
+# OCA's checkers (requirements-lint.txt) live in a virtual environment of their own:
+# they require polib 1.2.* and Odoo 19 pins polib==1.1.1 in .venv.
+LINT_VENV="$ROOT/.venv-lint"
+
+ensure_lint_tools() {
+    local stamp="$LINT_VENV/.requirements-stamp" want
+    want=$(sha1sum "$ROOT/requirements-lint.txt" | cut -d' ' -f1)
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$LINT_VENV/bin/python" ] && return
+    say "installing OCA's checkers into .venv-lint (requirements-lint.txt)"
+    [ -x "$LINT_VENV/bin/python" ] || "$VENV/bin/python" -m venv --without-pip --clear "$LINT_VENV"
+    # pip from .venv installs into .venv-lint (no second copy of pip to download)
+    "$VENV/bin/python" -m pip --python "$LINT_VENV/bin/python" install -q -r "$ROOT/requirements-lint.txt"
+    echo "$want" > "$stamp"
+}
+
+cmd_lint() {  # every checker runs; the exit status says whether any of them found something
     ensure_venv
     ensure_odoo
     ensure_requirements
+    ensure_lint_tools
     cd "$ROOT"
-    "$VENV/bin/ruff" check .
-    "$VENV/bin/ruff" format --check .
-    "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE"
+    local rc=0
+    "$VENV/bin/ruff" check . || rc=1
+    "$VENV/bin/ruff" format --check . || rc=1
+    "$VENV/bin/pylint" --rcfile=.pylintrc "$MODULE" || rc=1
+    # the manifest, XML and CSV files (configured by .oca_hooks.cfg)
+    "$LINT_VENV/bin/oca-checks-odoo-module" "$MODULE" || rc=1
+    # the translations; po-pretty-format is off as in OCA's template (Weblate formats them)
+    "$LINT_VENV/bin/oca-checks-po" --disable=po-pretty-format "$MODULE"/i18n/*.po "$MODULE"/i18n/*.pot || rc=1
+    [ "$rc" = 0 ] && say "lint: no findings"
+    return "$rc"
 }
 
 cmd_screenshots() {  # docs/screenshots/*.png: the key screens on a fresh demo database

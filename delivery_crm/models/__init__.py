@@ -23,7 +23,6 @@ from . import delivery_complaint_action
 from . import delivery_complaint_handover
 from . import res_company
 from . import res_config_settings
-from . import delivery_complaint_rate_report
 from . import delivery_visit
 from . import delivery_visit_next_step
 from . import delivery_communication_plan
@@ -32,9 +31,6 @@ from . import delivery_care_occasion
 from . import delivery_greeting_log
 from . import delivery_care_event
 from . import delivery_staff_training
-from . import delivery_staff_kpi_report
-from . import delivery_customer_risk_report
-from . import delivery_satisfaction_trend_report
 from . import delivery_survey_invitation
 from . import delivery_key_account_report
 from . import delivery_key_account_plan

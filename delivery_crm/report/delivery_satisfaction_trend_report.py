@@ -3,10 +3,10 @@ from odoo.tools import SQL
 
 from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
-from .delivery_complaint import COUNTED_RATING_DEPENDS, counted_ratings
-from .delivery_rates import company_time_zones, local_month, misses_at_least, percent
-from .delivery_survey_invitation import SATISFIED_SCORE as SURVEY_SATISFIED_SCORE
-from .delivery_visit import SATISFIED_SCORE as VISIT_SATISFIED_SCORE
+from ..models.delivery_complaint import COUNTED_RATING_DEPENDS, counted_ratings
+from ..models.delivery_rates import company_time_zones, local_month, misses_at_least, percent
+from ..models.delivery_survey_invitation import SATISFIED_SCORE as SURVEY_SATISFIED_SCORE
+from ..models.delivery_visit import SATISFIED_SCORE as VISIT_SATISFIED_SCORE
 
 # what :func:`satisfaction_answers` reads (flushed before a report reads it)
 SATISFACTION_ANSWER_DEPENDS = {

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .delivery_rates import (
+from ..models.delivery_rates import (
     company_time_zones,
     counted_complaint,
     local_date,
