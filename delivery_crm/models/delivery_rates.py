@@ -12,7 +12,7 @@ by the cooperation evaluation, the dashboard reports and the key-customer report
   first response and solution *within* their hours.
 
 The satisfaction answers (ratings, return-visit scores, survey answers) are listed in
-:func:`odoo.addons.delivery_crm.models.delivery_satisfaction_trend_report.satisfaction_answers`.
+:func:`odoo.addons.delivery_crm.report.delivery_satisfaction_trend_report.satisfaction_answers`.
 """
 
 from odoo.tools import SQL
