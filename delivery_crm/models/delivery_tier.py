@@ -270,10 +270,11 @@ class DeliveryTier(models.Model):
 
     @api.model
     def _match_tier(self, ladder, score, revenue, **criteria):
-        """The highest tier of ``ladder`` whose entry rule ``score``/``revenue`` and the
-        other ``criteria`` of :meth:`_rule_met` meet (an empty recordset when none
-        does)."""
-        for tier in ladder.tier_ids.sorted("level", reverse=True):
-            if tier._rule_met(score, revenue, **criteria):
-                return tier
-        return self.browse()
+        """The tier of ``ladder`` that ``score``/``revenue`` and the other ``criteria``
+        of :meth:`_rule_met` earn: the highest whose entry rule they meet, else the
+        ladder's entry (lowest) tier (an empty recordset for a ladder without tiers).
+        The one tier matching of the module: the evaluation runs and a new ladder."""
+        tiers = ladder.tier_ids.sorted("level", reverse=True)
+        return next(
+            (tier for tier in tiers if tier._rule_met(score, revenue, **criteria)), tiers[-1:]
+        )
