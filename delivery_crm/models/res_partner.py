@@ -136,9 +136,10 @@ class ResPartner(models.Model):
     tier_ladder_id = fields.Many2one(
         "delivery.tier.ladder", string="Tier ladder", tracking=True, groups=CRM_READ
     )
+    # moved by delivery.tier.change._move_tiers only, in SQL: its history is the tier
+    # changes (and the audit log), not the chatter
     tier_id = fields.Many2one(
         "delivery.tier",
-        tracking=True,
         index=True,
         readonly=True,
         groups=CRM_READ,
