@@ -316,8 +316,7 @@ class DeliveryEvaluationRun(models.Model):
             partners, self.period_type, self.period_start, self._tz(), partner_rows=partner_rows
         )
         previous = self._previous_actions(partners.ids)
-        Tier = self.env["delivery.tier"]
-        Ladder = self.env["delivery.tier.ladder"]
+        ladders = {}  # ladder id -> its tiers, best first
         rows = []
         for partner_id in partners.ids:
             info = partner_rows[partner_id]
@@ -340,8 +339,11 @@ class DeliveryEvaluationRun(models.Model):
                     "cooperation_months": raw["cooperation_months"],
                     "credit_level": info["credit_level"],
                 }
-                ladder = Ladder.browse(info["tier_ladder_id"])
-                tier_id = Tier._match_tier(ladder, total, raw["revenue"], **criteria).id or None
+                tiers = ladders.get(info["tier_ladder_id"])
+                if tiers is None:
+                    ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
+                    tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
+                tier_id = tiers._first_met(total, raw["revenue"], **criteria).id or None
             rows.append(
                 {
                     "partner": info,

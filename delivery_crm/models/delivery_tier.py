@@ -271,10 +271,15 @@ class DeliveryTier(models.Model):
     @api.model
     def _match_tier(self, ladder, score, revenue, **criteria):
         """The tier of ``ladder`` that ``score``/``revenue`` and the other ``criteria``
-        of :meth:`_rule_met` earn: the highest whose entry rule they meet, else the
-        ladder's entry (lowest) tier (an empty recordset for a ladder without tiers).
-        The one tier matching of the module: the evaluation runs and a new ladder."""
-        tiers = ladder.tier_ids.sorted("level", reverse=True)
+        of :meth:`_rule_met` earn (see :meth:`_first_met`; an empty recordset for a
+        ladder without tiers)."""
+        return ladder.tier_ids.sorted("level", reverse=True)._first_met(score, revenue, **criteria)
+
+    def _first_met(self, score, revenue, **criteria):
+        """The tier matching of the module (a new ladder, the evaluation runs): of these
+        tiers of one ladder, best first, the first whose entry rule ``score``,
+        ``revenue`` and the other ``criteria`` of :meth:`_rule_met` meet, else the
+        ladder's entry (lowest) tier. The runs sort a ladder's tiers once per batch."""
         return next(
-            (tier for tier in tiers if tier._rule_met(score, revenue, **criteria)), tiers[-1:]
+            (tier for tier in self if tier._rule_met(score, revenue, **criteria)), self[-1:]
         )
