@@ -1,7 +1,8 @@
-from . import delivery_system_log_mixin  # before res_partner, which imports the audit log
+# the abstract mixins first: the models below inherit them
+from . import delivery_system_log_mixin
 from . import delivery_cron_mixin
-from . import ir_actions_report
 from . import delivery_system_field_mixin
+from . import ir_actions_report
 from . import delivery_tier_benefit
 from . import delivery_tier_ladder
 from . import delivery_tier
@@ -12,6 +13,7 @@ from . import delivery_evaluation_scheme
 from . import delivery_evaluation
 from . import delivery_evaluation_run
 from . import res_partner
+from . import res_partner_credit_review
 from . import delivery_complaint_type
 from . import delivery_complaint_root_cause
 from . import delivery_department

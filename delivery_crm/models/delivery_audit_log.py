@@ -1,28 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount
 
-# the customer fields whose every change is recorded (R9): lifecycle, classification,
-# assignment, tier, and the sensitive part of the profile (CRM_SENSITIVE fields)
-PARTNER_AUDITED_FIELDS = (
-    "tier_id",
-    "customer_class",
-    "strategic_value",
-    "account_manager_id",
-    "developer_id",
-    "service_team_id",
-    "customer_state",
-    "organisation_notes",
-    "decision_chain",
-    "nda_signed",
-    "nda_date",
-    "credit_level",
-    "risk_notes",
-    "credit_review_date",
-    "contract_amount",
-)
-# where a contact or customer sits (security review H5): logged when a manager moves a
-# delivery customer or its contacts, on each customer concerned
-REPARENT_AUDITED_FIELDS = ("parent_id", "is_company", "company_id", "commercial_partner_id")
+from .delivery_constants import PARTNER_AUDITED_FIELDS, REPARENT_AUDITED_FIELDS
 
 
 class DeliveryAuditLog(models.Model):

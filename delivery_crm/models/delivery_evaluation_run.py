@@ -9,16 +9,17 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .delivery_constants import PARTNER_KPI_FIELDS
 from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, RAW_FIELDS, period_start_of
 from .delivery_evaluation_scheme import INDICATORS
-from .delivery_tools import PARTNER_KPI_FIELDS, PARTNER_OVERRIDE_FIELDS, set_related_counts
+from .delivery_tier_change import OVERRIDE_KEEP
+from .delivery_tools import set_related_counts
 
 _logger = logging.getLogger(__name__)
 
 # concurrent workers: a row another worker updated since our snapshot, or locked
 RETRYABLE = (errorcodes.SERIALIZATION_FAILURE, errorcodes.LOCK_NOT_AVAILABLE)
 KPI_FIELDS = [*PARTNER_KPI_FIELDS, "write_date"]
-OVERRIDE_FIELDS = list(PARTNER_OVERRIDE_FIELDS)
 EVALUATED_STATES = ("active", "suspended")
 
 
@@ -333,20 +334,16 @@ class DeliveryEvaluationRun(models.Model):
                 and info["tier_ladder_id"]
                 and info["grading_period_type"] == self.period_type
             ):
-                tiers = ladders.get(info["tier_ladder_id"])
-                if tiers is None:
-                    ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
-                    tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
                 criteria = {
                     "cumulative_revenue": raw["cumulative_revenue"],
                     "cooperation_months": raw["cooperation_months"],
                     "credit_level": info["credit_level"],
                 }
-                matched = next(
-                    (t for t in tiers if t._rule_met(total, raw["revenue"], **criteria)),
-                    tiers[-1:],
-                )
-                tier_id = matched.id or None
+                tiers = ladders.get(info["tier_ladder_id"])
+                if tiers is None:
+                    ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
+                    tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
+                tier_id = tiers._first_met(total, raw["revenue"], **criteria).id or None
             rows.append(
                 {
                     "partner": info,
@@ -548,106 +545,33 @@ class DeliveryEvaluationRun(models.Model):
         self._schedule_followups(evaluation_ids)
 
     def _apply_evaluated_tiers(self, evaluation_ids):
-        """The set-based form of ``res.partner._apply_evaluated_tier``, in one statement:
-        the evaluations that give a tier (runs of the ladder's grading period) grade
+        """The evaluations that give a tier (runs of the ladder's grading period) grade
         the customer unless a later period graded it already (a re-run of an older
         period reports, never moves: ``tier_graded`` keeps which evaluations graded).
-        Each graded customer gets its evaluated tier, and its effective tier unless a
-        manual override still runs (an override past its end gives way); each change is
-        logged with its evaluation and its direction (the log is the tier's history:
-        no chatter message per customer in a bulk run), and announced."""
-        changed = self.env.execute_query(
+        Each graded customer gets its tier through the tier API
+        (``delivery.tier.change._move_tiers``, set-based): its evaluated tier, and its
+        effective tier unless a manual override still runs; each change is logged with
+        its evaluation and announced."""
+        graded = self.env.execute_query(
             SQL(
                 """
-                WITH graded AS (
-                    UPDATE delivery_evaluation e SET tier_graded = TRUE
-                     WHERE e.id IN %(ids)s AND e.tier_id IS NOT NULL
-                       AND NOT EXISTS (
-                           SELECT 1 FROM delivery_evaluation later
-                            WHERE later.partner_id = e.partner_id AND later.tier_graded
-                              AND later.period_end > e.period_end)
-                 RETURNING e.id, e.partner_id, e.tier_id, e.total_score
-                ),
-                moved AS (
-                    UPDATE res_partner p
-                       SET evaluated_tier_id = g.tier_id,
-                           tier_id = CASE WHEN %(free)s THEN g.tier_id ELSE old.tier_id END,
-                           tier_override_tier_id = CASE WHEN %(expired)s THEN NULL
-                                                   ELSE old.tier_override_tier_id END,
-                           tier_override_reason = CASE WHEN %(expired)s THEN NULL
-                                                  ELSE old.tier_override_reason END,
-                           tier_override_expiry = CASE WHEN %(expired)s THEN NULL
-                                                  ELSE old.tier_override_expiry END,
-                           tier_override_user_id = CASE WHEN %(expired)s THEN NULL
-                                                   ELSE old.tier_override_user_id END
-                      FROM graded g, res_partner old
-                     WHERE p.id = g.partner_id AND old.id = p.id
-                       AND (old.evaluated_tier_id IS DISTINCT FROM g.tier_id
-                            OR (%(free)s AND old.tier_id IS DISTINCT FROM g.tier_id)
-                            OR %(expired)s)
-                 RETURNING p.id AS partner_id, p.company_id, old.tier_id AS old_tier_id,
-                           p.tier_id AS new_tier_id, g.id AS evaluation_id, g.total_score
-                )
-                INSERT INTO delivery_tier_change
-                       (partner_id, company_id, date, user_id, old_tier_id, new_tier_id,
-                        origin, reason, evaluation_id, direction,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT m.partner_id, m.company_id, %(now)s, %(uid)s, m.old_tier_id,
-                       m.new_tier_id, 'evaluation',
-                       %(reason)s || ' ' || to_char(m.total_score, 'FM990.0'),
-                       m.evaluation_id,
-                       CASE WHEN m.old_tier_id IS NULL THEN 'new'
-                            WHEN new_t.level > old_t.level THEN 'up'
-                            WHEN new_t.level < old_t.level THEN 'down' ELSE 'same' END,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM moved m
-                  JOIN delivery_tier new_t ON new_t.id = m.new_tier_id
-                  LEFT JOIN delivery_tier old_t ON old_t.id = m.old_tier_id
-                 WHERE m.old_tier_id IS DISTINCT FROM m.new_tier_id
-                RETURNING id, partner_id
+                UPDATE delivery_evaluation e SET tier_graded = TRUE
+                 WHERE e.id IN %(ids)s AND e.tier_id IS NOT NULL
+                   AND NOT EXISTS (
+                       SELECT 1 FROM delivery_evaluation later
+                        WHERE later.partner_id = e.partner_id AND later.tier_graded
+                          AND later.period_end > e.period_end)
+             RETURNING e.partner_id, e.tier_id,
+                       %(reason)s || ' ' || to_char(e.total_score, 'FM990.0'), e.id
                 """,
                 ids=evaluation_ids,
-                # an override past its end (the daily cron has not ended it yet)
-                expired=SQL(
-                    "(old.tier_override_tier_id IS NOT NULL AND old.tier_override_expiry < %s)",
-                    fields.Date.context_today(self),
-                ),
-                free=SQL(
-                    "(old.tier_override_tier_id IS NULL OR old.tier_override_expiry < %s)",
-                    fields.Date.context_today(self),
-                ),
-                now=fields.Datetime.now(),
-                uid=self.env.uid,
                 reason=self.env._("Evaluation %(period)s: score", period=self.name),
             )
         )
         self.env["delivery.evaluation"].invalidate_model(["tier_graded"])
-        self.env["res.partner"].invalidate_model(["tier_id", "evaluated_tier_id", *OVERRIDE_FIELDS])
-        self.env["delivery.tier.change"].invalidate_model()
-        if changed:
-            # R9: the tier moves of the run join the audit log, in one INSERT ... SELECT
-            self.env["delivery.audit.log"]._log_tier_changes(
-                [change_id for change_id, _p in changed]
-            )
-            # only the customers who can be told (an e-mail address or a phone number
-            # for the text message): look them up in one query rather than reading
-            # every changed customer
-            reachable = {
-                partner_id
-                for (partner_id,) in self.env.execute_query(
-                    SQL(
-                        """
-                        SELECT id FROM res_partner
-                         WHERE id IN %s AND customer_state = 'active'
-                           AND (COALESCE(email, '') != '' OR COALESCE(phone, '') != '')
-                        """,
-                        tuple(partner_id for _id, partner_id in changed),
-                    )
-                )
-            }
-            self.env["delivery.tier.change"].browse(
-                change_id for change_id, partner_id in changed if partner_id in reachable
-            )._notify_customer()
+        self.env["delivery.tier.change"]._move_tiers(
+            graded, "evaluation", graded=True, override=OVERRIDE_KEEP
+        )
 
     def _schedule_followups(self, evaluation_ids):
         """Improvement plans for the account manager and termination reviews for the

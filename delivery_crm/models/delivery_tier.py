@@ -270,10 +270,16 @@ class DeliveryTier(models.Model):
 
     @api.model
     def _match_tier(self, ladder, score, revenue, **criteria):
-        """The highest tier of ``ladder`` whose entry rule ``score``/``revenue`` and the
-        other ``criteria`` of :meth:`_rule_met` meet (an empty recordset when none
-        does)."""
-        for tier in ladder.tier_ids.sorted("level", reverse=True):
-            if tier._rule_met(score, revenue, **criteria):
-                return tier
-        return self.browse()
+        """The tier of ``ladder`` that ``score``/``revenue`` and the other ``criteria``
+        of :meth:`_rule_met` earn (see :meth:`_first_met`; an empty recordset for a
+        ladder without tiers)."""
+        return ladder.tier_ids.sorted("level", reverse=True)._first_met(score, revenue, **criteria)
+
+    def _first_met(self, score, revenue, **criteria):
+        """The tier matching of the module (a new ladder, the evaluation runs): of these
+        tiers of one ladder, best first, the first whose entry rule ``score``,
+        ``revenue`` and the other ``criteria`` of :meth:`_rule_met` meet, else the
+        ladder's entry (lowest) tier. The runs sort a ladder's tiers once per batch."""
+        return next(
+            (tier for tier in self if tier._rule_met(score, revenue, **criteria)), self[-1:]
+        )

@@ -2,34 +2,37 @@
 
 from odoo.exceptions import ValidationError
 
-# the roles (R9): has_group() takes one of these xml ids
-GROUP_STAFF = "delivery_crm.group_delivery_crm_user"
-GROUP_ACCOUNT_MANAGER = "delivery_crm.group_delivery_crm_account_manager"
-GROUP_MANAGER = "delivery_crm.group_delivery_crm_manager"
-GROUP_AUDITOR = "delivery_crm.group_delivery_crm_auditor"
-# field groups: who may read a field (the auditor reads everything, writes nothing)
-CRM_READ = f"{GROUP_STAFF},{GROUP_AUDITOR}"
-CRM_SENSITIVE = f"{GROUP_MANAGER},{GROUP_AUDITOR}"
-
-# the customer's latest KPIs and its tier override (res.partner), written by the
-# evaluation runs and the tier API only
-PARTNER_KPI_FIELDS = (
-    "kpi_date",
-    "kpi_score",
-    "kpi_satisfaction",
-    "kpi_complaint_rate",
-    "kpi_on_time_rate",
-    "kpi_volume",
-)
-PARTNER_OVERRIDE_FIELDS = (
-    "tier_override_tier_id",
-    "tier_override_reason",
-    "tier_override_expiry",
-    "tier_override_user_id",
+# the shared constants live in delivery_constants; re-exported for the modules that still
+# import them from here (to switch after the parallel work on issue 14 is merged)
+from .delivery_constants import (
+    CRM_READ,
+    CRM_SENSITIVE,
+    CUSTOMER_CLASSES,
+    GROUP_ACCOUNT_MANAGER,
+    GROUP_AUDITOR,
+    GROUP_MANAGER,
+    GROUP_STAFF,
+    PARTNER_KPI_FIELDS,
+    PARTNER_OVERRIDE_FIELDS,
+    PRIORITIES,
+    REQUEST_TYPES,
 )
 
-# customer classification (000 §三(一)): customers, evaluation schemes and evaluations
-CUSTOMER_CLASSES = [("key", "Key"), ("general", "General"), ("potential", "Potential")]
+__all__ = [
+    "CRM_READ",
+    "CRM_SENSITIVE",
+    "CUSTOMER_CLASSES",
+    "GROUP_ACCOUNT_MANAGER",
+    "GROUP_AUDITOR",
+    "GROUP_MANAGER",
+    "GROUP_STAFF",
+    "PARTNER_KPI_FIELDS",
+    "PARTNER_OVERRIDE_FIELDS",
+    "PRIORITIES",
+    "REQUEST_TYPES",
+    "check_value_types",
+    "set_related_counts",
+]
 
 
 def set_related_counts(records, count_field, model, field):
@@ -40,18 +43,6 @@ def set_related_counts(records, count_field, model, field):
     )
     for record in records:
         record[count_field] = counts.get(record, 0)
-
-
-# requests taken in by the service desk (000 §四(三), 001 §六, §七; 003 §1.2)
-REQUEST_TYPES = [
-    ("complaint", "Complaint"),
-    ("inquiry", "Inquiry"),
-    ("suggestion", "Suggestion"),
-    ("requirement", "Requirement"),
-]
-
-# urgency × importance → priority (001 §七.1)
-PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 
 
 PG_INT_MAX = 2**31 - 1

@@ -494,6 +494,37 @@ class DeliveryVisit(models.Model):
             .replace(tzinfo=None)
         )
 
+    # ------------------------------------------------------------------ planning
+    @api.model
+    def _plan_cadence_visits(self, partners):
+        """A regular visit for each customer of ``partners`` due one, for the account
+        manager, on the due day (today at the earliest)."""
+        today = fields.Date.context_today(self)
+        for partner in partners:
+            due = max(partner.next_visit_due or today, today)
+            self.create(
+                {
+                    "name": self.env._("Regular visit (%(tier)s)", tier=partner.tier_id.name),
+                    "visit_type": "regular",
+                    "origin": "cadence",
+                    "partner_id": partner.id,
+                    "user_id": partner.account_manager_id.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "planned_date": self._working_morning((due - today).days),
+                }
+            )
+
+    @api.model
+    def _plan_first_delivery_visits(self, partners):
+        """The return visit after the first deliveries of each customer of ``partners``."""
+        for partner in partners:
+            self._propose_return_visit(
+                partner,
+                partner.account_manager_id,
+                "first_delivery",
+                self.env._("Return visit after the first deliveries"),
+            )
+
     # ------------------------------------------------------------------ crons
     @api.model
     def _cron_plan_visits(self):
@@ -510,7 +541,7 @@ class DeliveryVisit(models.Model):
                 ("next_visit_due", "<=", horizon),
                 ("visit_ids", "not any", [("state", "=", "planned")]),
             ],
-            lambda partners: partners._plan_cadence_visits(),
+            lambda partners: self._plan_cadence_visits(partners),
         )
         since = fields.Datetime.now() - timedelta(days=30)
         done += Partner._cron_process_batches(
@@ -530,7 +561,7 @@ class DeliveryVisit(models.Model):
                     [("status", "=", "delivered"), ("delivered_datetime", "<", since)],
                 ),
             ],
-            lambda partners: partners._plan_first_delivery_visits(),
+            lambda partners: self._plan_first_delivery_visits(partners),
         )
         done += self.env["delivery.communication.plan"]._cron_process_due()
         return done

@@ -5,21 +5,21 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, clean_context
+from odoo.tools import SQL
 
-from .delivery_audit_log import PARTNER_AUDITED_FIELDS, REPARENT_AUDITED_FIELDS
-from .delivery_tools import (
+from .delivery_constants import (
     CRM_READ,
     CRM_SENSITIVE,
     CUSTOMER_CLASSES,
     GROUP_ACCOUNT_MANAGER,
+    GROUP_MANAGER,
+    GROUP_STAFF,
+    PARTNER_AUDITED_FIELDS,
     PARTNER_KPI_FIELDS,
     PARTNER_OVERRIDE_FIELDS,
-    set_related_counts,
+    REPARENT_AUDITED_FIELDS,
 )
-
-CRM_USER = "delivery_crm.group_delivery_crm_user"
-CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+from .delivery_tools import set_related_counts
 
 CUSTOMER_STATES = [
     ("potential", "Potential"),
@@ -136,9 +136,10 @@ class ResPartner(models.Model):
     tier_ladder_id = fields.Many2one(
         "delivery.tier.ladder", string="Tier ladder", tracking=True, groups=CRM_READ
     )
+    # moved by delivery.tier.change._move_tiers only, in SQL: its history is the tier
+    # changes (and the audit log), not the chatter
     tier_id = fields.Many2one(
         "delivery.tier",
-        tracking=True,
         index=True,
         readonly=True,
         groups=CRM_READ,
@@ -428,35 +429,6 @@ class ResPartner(models.Model):
         )
         return [("id", "in", query)]
 
-    def _plan_cadence_visits(self):
-        """A regular visit for each customer due one, for the account manager, on the
-        due day (today at the earliest)."""
-        Visit = self.env["delivery.visit"]
-        today = fields.Date.context_today(self)
-        for partner in self:
-            due = max(partner.next_visit_due or today, today)
-            Visit.create(
-                {
-                    "name": self.env._("Regular visit (%(tier)s)", tier=partner.tier_id.name),
-                    "visit_type": "regular",
-                    "origin": "cadence",
-                    "partner_id": partner.id,
-                    "user_id": partner.account_manager_id.id,
-                    "company_id": (partner.company_id or self.env.company).id,
-                    "planned_date": Visit._working_morning((due - today).days),
-                }
-            )
-
-    def _plan_first_delivery_visits(self):
-        Visit = self.env["delivery.visit"]
-        for partner in self:
-            Visit._propose_return_visit(
-                partner,
-                partner.account_manager_id,
-                "first_delivery",
-                self.env._("Return visit after the first deliveries"),
-            )
-
     def _compute_complaint_count(self):
         set_related_counts(self, "complaint_count", "delivery.complaint", "partner_id")
 
@@ -550,7 +522,7 @@ class ResPartner(models.Model):
         becoming one). Managers change every profile."""
         if self.env.su or not (set(vals) & self._delivery_profile_fields()):
             return
-        if self.env.user.has_group(CRM_MANAGER):
+        if self.env.user.has_group(GROUP_MANAGER):
             return
         reserved = set(vals) & ACCOUNT_MANAGER_FIELDS
         if reserved and not self.env.user.has_group(GROUP_ACCOUNT_MANAGER):
@@ -576,9 +548,9 @@ class ResPartner(models.Model):
         """Those of these customers the current user may not change (R9): managers
         change every customer; service staff the customers assigned to them and those
         nobody is assigned to yet; employees outside the Delivery CRM none."""
-        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
             return self.browse()
-        if not self.env.user.has_group(CRM_USER):
+        if not self.env.user.has_group(GROUP_STAFF):
             return self
         # sudo: the assignment is read to decide the access, not shown
         return (
@@ -647,7 +619,7 @@ class ResPartner(models.Model):
         concerned = sites._delivery_concerned()
         if not concerned:
             return self.browse(), self.browse()
-        if not self.env.user.has_group(CRM_MANAGER):
+        if not self.env.user.has_group(GROUP_MANAGER):
             # sudo: the names of the refused partners, for the message
             names = ", ".join(moved.sudo().mapped("display_name"))
             raise AccessError(
@@ -708,13 +680,13 @@ class ResPartner(models.Model):
         """A manager's tier override belongs to the ladder it was given in, so a new
         ladder ends it: only a manager changes the ladder of a customer while one runs
         (security review M5)."""
-        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
             return
         # sudo: the override is read to decide, whatever the user may read
         overridden = (
             self._changed_by(vals, ["tier_ladder_id"])
             .sudo()
-            .filtered(lambda partner: partner._tier_override_running())
+            .filtered_domain(self.env["delivery.tier.change"]._running_override_domain())
         )
         if overridden:
             raise AccessError(
@@ -729,7 +701,7 @@ class ResPartner(models.Model):
         """A first tier given at creation is a manager's (an import of existing
         customers); for everybody else the ladder's rule gives it (M5)."""
         names = super()._system_field_names()
-        if self.env.user.has_group(CRM_MANAGER):
+        if self.env.user.has_group(GROUP_MANAGER):
             names = names - {"tier_id"}
         return names
 
@@ -788,7 +760,7 @@ class ResPartner(models.Model):
         rule gives the first tier (security review M5)."""
         if self.env.su:
             return
-        first_tier = self.env.user.has_group(CRM_MANAGER)
+        first_tier = self.env.user.has_group(GROUP_MANAGER)
         for name in sorted(set(vals) & SYSTEM_FIELDS):
             field = self._fields[name]
             # sudo: compares the stored value, whatever the user may read
@@ -855,14 +827,14 @@ class ResPartner(models.Model):
             # sudo: see create; the write itself passed the access checks
             becoming.sudo()._init_delivery_profile()
         if "tier_ladder_id" in vals:
-            self._reset_tier_to_ladder()
+            self.env["delivery.tier.change"]._reset_to_ladder(self)
         return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_delivery_customer(self):
         """A delivery customer's history (requests, visits, evaluations, tier and audit
         logs) hangs on it: only managers delete one; staff terminate or archive it."""
-        if self.env.su or self.env.user.has_group(CRM_MANAGER):
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
             return
         # sudo: the flag is read to decide, whatever fields the user may read
         customers = self.sudo().filtered("is_delivery_customer")
@@ -954,32 +926,12 @@ class ResPartner(models.Model):
             if vals:
                 # a new ladder gives the customer its tier there (see write)
                 partner.write(vals)
-            if not partner.tier_id:
-                partner._reset_tier_to_ladder()
-            elif not partner.evaluated_tier_id:
-                # a tier given at creation (an import of existing customers): log it
-                # sudo: see _init_delivery_profile's callers
-                partner.sudo().write({"evaluated_tier_id": partner.tier_id.id})
-                partner._set_tier(
-                    partner.tier_id, "manual", self.env._("Initial tier"), force_log=True
-                )
-
-    def _reset_tier_to_ladder(self):
-        """Give each customer whose tier is not in its ladder the tier its latest KPIs
-        earn there, or the ladder's entry (lowest) tier when they earn none."""
-        Tier = self.env["delivery.tier"]
-        for partner in self.filtered("is_delivery_customer"):
-            if partner.tier_id and partner.tier_id.ladder_id == partner.tier_ladder_id:
-                continue
-            score = partner.kpi_score if partner.kpi_date else None
-            tier = Tier._match_tier(partner.tier_ladder_id, score, partner.kpi_volume)
-            tier = tier or partner.tier_ladder_id.tier_ids.sorted("level")[:1]
-            # the override, if any, was given in the old ladder (a running one is ended
-            # by a manager only: see _check_ladder_change)
-            partner._clear_tier_override()
-            # sudo: the tier bookkeeping of the ladder change the user was allowed to make
-            partner.sudo().write({"evaluated_tier_id": tier.id})
-            partner._set_tier(tier, "manual", self.env._("Initial tier of the ladder"))
+        Change = self.env["delivery.tier.change"]
+        Change._reset_to_ladder(self.filtered(lambda partner: not partner.tier_id))
+        # a tier given at creation (a manager's import of existing customers): log it
+        Change._log_first_tier(
+            self.filtered(lambda partner: partner.tier_id and not partner.evaluated_tier_id)
+        )
 
     def _clear_reward_candidate(self):
         """A manager gave the reward (the reward wizard checks it): the customer is no
@@ -1016,120 +968,13 @@ class ResPartner(models.Model):
         }
 
     # ------------------------------------------------------------------ tiers
-    def _tier_override_running(self):
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        return bool(self.tier_override_tier_id) and (
-            not self.tier_override_expiry or self.tier_override_expiry >= today
-        )
-
-    def _set_tier(
-        self, tier, origin, reason=False, force_log=False, extra_by_partner=None, **log_vals
-    ):
-        """Make ``tier`` the effective tier of these customers and log each change.
-
-        ``log_vals`` are extra values of every ``delivery.tier.change`` row and
-        ``extra_by_partner`` ({partner_id: values}) those of one customer's row (e.g.
-        the evaluation that caused it). Returns the change records written.
-        """
-        changed = self if force_log else self.filtered(lambda p: p.tier_id != tier)
-        if not changed:
-            return self.env["delivery.tier.change"]
-        extra_by_partner = extra_by_partner or {}
-        log = [
-            {
-                "partner_id": partner.id,
-                "old_tier_id": partner.tier_id.id,
-                "new_tier_id": tier.id,
-                "origin": origin,
-                "reason": reason,
-                # who and when are this call's, never the caller's context defaults
-                "user_id": self.env.uid,
-                "date": fields.Datetime.now(),
-                **log_vals,
-                **extra_by_partner.get(partner.id, {}),
-            }
-            for partner in changed
-        ]
-        # sudo: the tier API is the only way to the tier (see _check_system_fields_write);
-        # its callers are the evaluation, a manager's override (checked in
-        # _override_tier, action_end_tier_override), the expiry cron, and a new customer
-        # or ladder (_reset_tier_to_ladder: a ladder change ending an override is a
-        # manager's, see _check_ladder_change); sudo() keeps the user in the tracking
-        changed.sudo().write({"tier_id": tier.id})
-        # sudo: the log is append-only for everyone; writing it is part of the tier
-        # change the caller was allowed to make; the caller's default_* context keys
-        # (default_evaluation_id, default_override_expiry...) do not reach it
-        return (
-            self.env["delivery.tier.change"]
-            .with_context(clean_context(self.env.context))
-            .sudo()
-            .create(log)
-        )
-
-    def _apply_evaluated_tier(self, tier, reason=False, extra_by_partner=None, **log_vals):
-        """Record ``tier`` as the tier the rules give each customer, and make it the
-        effective tier unless a manual override still runs (R2: overrides survive
-        automatic runs until they expire)."""
-        # sudo: evaluation bookkeeping, see _set_tier
-        self.sudo().write({"evaluated_tier_id": tier.id})
-        free = self.filtered(lambda p: not p._tier_override_running())
-        free.filtered("tier_override_tier_id")._clear_tier_override()
-        return free._set_tier(
-            tier, "evaluation", reason, extra_by_partner=extra_by_partner, **log_vals
-        )
-
-    def _override_tier(self, tier, reason, expiry):
-        """A manager sets the tier by hand, with a reason, until ``expiry``."""
-        if not self.env.user.has_group(CRM_MANAGER):
-            raise AccessError(self.env._("Only Delivery CRM managers can override a tier."))
-        reason = (reason or "").strip()
-        if not reason:
-            raise UserError(self.env._("A tier override needs a reason."))
-        if not expiry or expiry <= fields.Date.context_today(self):
-            raise UserError(self.env._("A tier override needs an end date in the future."))
-        for partner in self:
-            if tier.ladder_id != partner.tier_ladder_id:
-                raise UserError(
-                    self.env._(
-                        "Tier %(tier)s is not in the ladder of %(customer)s.",
-                        tier=tier.display_name,
-                        customer=partner.display_name,
-                    )
-                )
-        # sudo: the manager was checked above; the override fields have no other way in
-        self.sudo().write(
-            {
-                "tier_override_tier_id": tier.id,
-                "tier_override_reason": reason,
-                "tier_override_expiry": expiry,
-                "tier_override_user_id": self.env.user.id,
-            }
-        )
-        return self._set_tier(tier, "override", reason, force_log=True, override_expiry=expiry)
-
-    def _clear_tier_override(self):
-        # sudo: ending an override is part of the tier API (see _set_tier)
-        self.sudo().write(
-            {
-                "tier_override_tier_id": False,
-                "tier_override_reason": False,
-                "tier_override_expiry": False,
-                "tier_override_user_id": False,
-            }
-        )
-
-    def _end_tier_override(self, reason):
-        """Stop the override: the customer goes back to its evaluated tier."""
-        for partner in self.filtered("tier_override_tier_id"):
-            partner._clear_tier_override()
-            tier = partner.evaluated_tier_id or partner.tier_id
-            partner._set_tier(tier, "override_end", reason, force_log=True)
-
     def action_end_tier_override(self):
-        if not self.env.user.has_group(CRM_MANAGER):
+        """The form's button: a manager ends the override (see delivery.tier.change)."""
+        if not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(self.env._("Only Delivery CRM managers can end a tier override."))
-        self._end_tier_override(self.env._("Override ended by %s", self.env.user.name))
+        self.env["delivery.tier.change"]._end_overrides(
+            self, self.env._("Override ended by %s", self.env.user.name)
+        )
 
     def action_open_tier_override(self):
         return {
@@ -1177,53 +1022,15 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ crons
     @api.model
     def _cron_expire_tier_overrides(self):
-        """Daily: overrides past their end date give way to the evaluated tier."""
+        """Daily: overrides past their end date give way to the evaluated tier (the
+        cron walks the customers; delivery.tier.change moves their tiers)."""
         today = fields.Date.context_today(self)
         domain = [
             ("tier_override_tier_id", "!=", False),
             ("tier_override_expiry", "<", today),
         ]
+        Change = self.env["delivery.tier.change"]
+        reason = self.env._("Override expired")
         return self._cron_process_batches(
-            domain, lambda partners: partners._end_tier_override(self.env._("Override expired"))
+            domain, lambda partners: Change._end_overrides(partners, reason)
         )
-
-    @api.model
-    def _cron_credit_review_reminder(self):
-        """Daily: one reminder activity per credit review that falls due (idempotent:
-        the reminder is remembered until the review date moves)."""
-        today = fields.Date.context_today(self)
-        domain = [
-            ("is_delivery_customer", "=", True),
-            ("customer_state", "!=", "terminated"),
-            ("credit_review_date", "<=", today),
-            ("credit_review_reminded", "=", False),
-        ]
-        return self._cron_process_batches(domain, lambda partners: partners._remind_credit_review())
-
-    def _credit_reviewer(self):
-        """Who reviews the credit: the first of the account manager, the service team's
-        leader and the company's complaint manager who may read the credit fields (a
-        manager, R9), else the administrator."""
-        self.ensure_one()
-        for user in (
-            self.account_manager_id,
-            self.service_team_id.leader_id,
-            (self.company_id or self.env.company).delivery_complaint_manager_id,
-        ):
-            if user and user.has_group(CRM_MANAGER):
-                return user
-        return self.env.ref("base.user_admin")
-
-    def _remind_credit_review(self):
-        for partner in self:
-            user = partner._credit_reviewer()
-            partner.activity_schedule(
-                "delivery_crm.mail_activity_type_credit_review",
-                date_deadline=partner.credit_review_date,
-                user_id=user.id,
-                note=self.env._(
-                    "The credit and risk review of %(customer)s is due.",
-                    customer=partner.display_name,
-                ),
-            )
-        self.write({"credit_review_reminded": True})

@@ -5,6 +5,8 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..models.delivery_tier_change import OVERRIDE_KEEP
+
 
 class DeliveryCrmCommon(TransactionCase):
     """Users of each role and the shipped standard tier ladder."""
@@ -90,6 +92,38 @@ class DeliveryCrmCommon(TransactionCase):
         return self.env["ir.cron.progress"].search(
             [("cron_id", "=", cron.id)], order="id desc", limit=1
         )
+
+    @classmethod
+    def _grade_tier(cls, partners, tier, reason=None):
+        """Give ``partners`` the tier ``tier`` as an evaluation run does: through the tier
+        API the run calls (``delivery.tier.change._move_tiers``), without building the
+        deliveries that would earn it. Returns the changes logged."""
+        return cls.env["delivery.tier.change"]._move_tiers(
+            [(partner.id, tier.id, reason) for partner in partners],
+            "evaluation",
+            graded=True,
+            override=OVERRIDE_KEEP,
+        )
+
+    @classmethod
+    def _give_tier(cls, partners, tier):
+        """Put ``partners`` on ``tier`` (a manual move, announced to nobody): for tests
+        that need a customer of a given tier."""
+        return cls.env["delivery.tier.change"]._move_tiers(
+            [(partner.id, tier.id) for partner in partners], "manual"
+        )
+
+    def _override_tier(self, user, partner, tier, reason="Strategic account", expiry=None):
+        """``user`` overrides the tier of ``partner`` with the override wizard."""
+        expiry = expiry or fields.Date.today() + timedelta(days=30)
+        wizard = (
+            self.env["delivery.tier.override.wizard"]
+            .with_user(user)
+            .create(
+                {"partner_id": partner.id, "tier_id": tier.id, "reason": reason, "expiry": expiry}
+            )
+        )
+        return wizard.action_confirm()
 
     def _last_change(self, partner):
         return self.env["delivery.tier.change"].search([("partner_id", "=", partner.id)], limit=1)

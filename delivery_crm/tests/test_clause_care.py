@@ -155,8 +155,8 @@ class TestClauseCare(DeliveryCrmCommon):
         silver = self._new_customer(
             "Silver shop 银卡", customer_class="general", customer_state="active"
         )
-        gold._apply_evaluated_tier(self.tier_gold)
-        silver._apply_evaluated_tier(self.tier_silver)
+        self._grade_tier(gold, self.tier_gold)
+        self._grade_tier(silver, self.tier_silver)
         free_delivery = self.env.ref("delivery_crm.delivery_tier_benefit_free_delivery")
         birthday_gift = self.env.ref("delivery_crm.delivery_tier_benefit_birthday_gift")
         self.assertIn(free_delivery, gold.with_user(self.user_manager).tier_benefit_ids)

@@ -154,7 +154,7 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
         chatter (the tier is the CRM's), the tier change keeps the mail."""
         self.customer.phone = "+86 139 0000 0009"
         since = self._last_message()
-        change = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation")
+        change = self._grade_tier(self.customer, self.tier_gold, "Q3 evaluation")
         self.assertEqual(self._seen_by_employee(since), [])
         sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(len(sms), 1)

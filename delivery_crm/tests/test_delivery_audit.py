@@ -171,8 +171,8 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
     def test_lifecycle_and_tier_changes(self):
         customer = self._new_customer(account_manager_id=self.user_crm.id)
         customer.with_user(self.user_crm).action_activate()
-        customer.with_user(self.user_manager)._override_tier(
-            self.tier_gold, "Strategic account", date(2099, 12, 31)
+        self._override_tier(
+            self.user_manager, customer, self.tier_gold, "Strategic account", date(2099, 12, 31)
         )
         customer.with_user(self.user_manager).action_end_tier_override()
         tiers = self._logs(customer, field_id=self._field("tier_id").id)

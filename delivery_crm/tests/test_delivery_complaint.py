@@ -53,7 +53,7 @@ class DeliveryComplaintCommon(DeliveryCrmCommon):
 class TestComplaintIntake(DeliveryComplaintCommon):
     def test_intake_defaults(self):
         """The taker owns the request; customer, tier, team and number are filled in."""
-        self.customer._set_tier(self.tier_gold, "manual")
+        self._give_tier(self.customer, self.tier_gold)
         complaint = self._complaint()
         self.assertRegex(complaint.name, r"^CMP/\d{4}/\d{5}$")
         self.assertEqual(complaint.partner_id, self.customer)
@@ -151,13 +151,13 @@ class TestComplaintSla(DeliveryComplaintCommon):
         # 20 % warning share
         self.assertEqual(complaint.sla_response_warning, datetime(2026, 3, 3, 0, 36))
         self.tier_diamond.write({"first_response_hours": 1.0, "resolution_hours": 8.0})
-        self.customer._set_tier(self.tier_diamond, "manual")
+        self._give_tier(self.customer, self.tier_diamond)
         diamond = self._complaint(received_date=received)
         self.assertEqual(diamond.sla_response_deadline, datetime(2026, 3, 3, 0, 0))
         self.assertEqual(diamond.sla_resolution_deadline, datetime(2026, 3, 3, 7, 0))
 
     def test_policy_for_type_and_tier_beats_tier(self):
-        self.customer._set_tier(self.tier_gold, "manual")
+        self._give_tier(self.customer, self.tier_gold)
         Policy = self.env["delivery.sla.policy"]
         Policy.create(
             {
@@ -923,7 +923,7 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
         for tier in list(tiers) + [self.env["delivery.tier"]]:
             customer = self._new_customer(f"Priority {tier.name or 'none'}")
             if tier:
-                customer._set_tier(tier, "manual")
+                self._give_tier(customer, tier)
             for request_type in ("complaint", "inquiry", "requirement"):
                 deadlines = []
                 for priority, (urgency, importance) in sorted(self.PRIORITIES.items()):
@@ -968,7 +968,7 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
     def test_special_key_account_urgent_not_later_than_normal(self):
         """The reported case: an urgent + important complaint of a Special key account
         was due later (1 h / 12 h) than a normal one (0.5 h / 8 h)."""
-        self.customer._set_tier(self.env.ref("delivery_crm.delivery_tier_kas"), "manual")
+        self._give_tier(self.customer, self.env.ref("delivery_crm.delivery_tier_kas"))
         received = datetime(2026, 3, 2, 10, 0)
         normal = self._complaint(received_date=received)
         urgent = self._complaint(received_date=received, urgency="urgent", importance="important")
@@ -1021,7 +1021,7 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
         complaint = self._complaint(received_date=received)
         self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 3, 10, 0))
         kas_customer = self._new_customer("Special KA 特级")
-        kas_customer._set_tier(self.env.ref("delivery_crm.delivery_tier_kas"), "manual")
+        self._give_tier(kas_customer, self.env.ref("delivery_crm.delivery_tier_kas"))
         complaint.write({"contact_id": False, "partner_id": kas_customer.id})
         self.assertEqual(complaint.tier_id, self.env.ref("delivery_crm.delivery_tier_kas"))
         self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 2, 18, 0))

@@ -186,7 +186,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
 
     # ------------------------------------------------------------------ runs
     def test_quarterly_run_end_to_end(self):
-        self.cust_a._apply_evaluated_tier(self.tier_silver)
+        self._grade_tier(self.cust_a, self.tier_silver)
         self._run_quarter()
         run = self.env["delivery.evaluation.run"].search(
             [("period_type", "=", "quarterly"), ("period_start", "=", Q3)]
@@ -298,7 +298,9 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             )
 
     def test_override_survives_evaluation(self):
-        self.cust_b._override_tier(self.tier_diamond, "Strategic", date(2027, 6, 30))
+        self._override_tier(
+            self.user_manager, self.cust_b, self.tier_diamond, "Strategic", date(2027, 6, 30)
+        )
         self._run_quarter()
         self.assertEqual(self.cust_b.tier_id, self.tier_diamond)
         self.assertEqual(self.cust_b.evaluated_tier_id, self.tier_new)

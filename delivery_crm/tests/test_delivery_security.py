@@ -330,7 +330,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         mine.write({"evaluated_tier_id": self.mine.evaluated_tier_id.id, "kpi_score": 0.0})
         # the tier API keeps working for the people allowed to use it
         expiry = fields.Date.today() + timedelta(days=30)
-        self.mine.with_user(self.user_manager)._override_tier(self.tier_gold, "Key tender", expiry)
+        self._override_tier(self.user_manager, self.mine, self.tier_gold, "Key tender", expiry)
         self.assertEqual(
             (self.mine.tier_id, self.mine.tier_override_expiry), (self.tier_gold, expiry)
         )

@@ -256,9 +256,7 @@ class TestPartnerTierIntegrity(DeliveryCrmCommon):
     def test_ladder_switch_does_not_end_a_managers_override(self):
         customer = self._new_customer("Overridden", account_manager_id=self.user_crm.id)
         expiry = fields.Date.today() + timedelta(days=60)
-        customer.with_user(self.user_manager)._override_tier(
-            self.tier_gold, "Strategic tender", expiry
-        )
+        self._override_tier(self.user_manager, customer, self.tier_gold, "Strategic tender", expiry)
         # the account manager of the customer may change its ladder, but not to end the
         # override (switching to another ladder and back cleared it)
         with self.assertRaisesRegex(AccessError, "override"):

@@ -39,7 +39,7 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         return wizard.action_confirm()
 
     def test_evaluation_changes_tier_logs_and_notifies(self):
-        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        changes = self._grade_tier(self.customer, self.tier_gold, "Q3 evaluation: 82 points")
         self.assertEqual(self.customer.tier_id, self.tier_gold)
         self.assertEqual(self.customer.evaluated_tier_id, self.tier_gold)
         self.assertEqual(len(changes), 1)
@@ -64,20 +64,20 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertIn("Member prices", mail.body_html)  # a lower tier's benefit
         # and a text message where the customer has a phone number
         self.customer.phone = "+86 139 0000 0001"
-        self.customer._apply_evaluated_tier(self.tier_diamond)
+        self._grade_tier(self.customer, self.tier_diamond)
         sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("Diamond", sms.body)
         self.assertEqual(sms.state, "outgoing")
-        self.customer._apply_evaluated_tier(self.tier_gold)
+        self._grade_tier(self.customer, self.tier_gold)
         # the same tier again changes nothing and notifies nobody
-        self.assertFalse(self.customer._apply_evaluated_tier(self.tier_gold))
+        self.assertFalse(self._grade_tier(self.customer, self.tier_gold))
         self.assertEqual(len(self.customer.tier_change_ids), 4)
 
     def test_downgrade_direction_and_ladder_opt_out(self):
-        self.customer._apply_evaluated_tier(self.tier_gold)
+        self._grade_tier(self.customer, self.tier_gold)
         self.ladder.notify_customer = False
-        change = self.customer._apply_evaluated_tier(self.tier_silver)
+        change = self._grade_tier(self.customer, self.tier_silver)
         self.assertEqual(change.direction, "down")
         self.assertFalse(self._tier_mails(change))
 
@@ -124,8 +124,8 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         with self.assertRaises(AccessError):
             self._override(self.user_crm, self.tier_diamond)
         with self.assertRaises(AccessError):
-            self.customer.with_user(self.user_crm)._override_tier(
-                self.tier_diamond, "x", date.today() + timedelta(days=5)
+            self.env["delivery.tier.change"].with_user(self.user_crm)._start_override(
+                self.customer, self.tier_diamond, "x", date.today() + timedelta(days=5)
             )
         self.assertEqual(self.customer.tier_id, self.tier_new)
         self.assertFalse(self.customer.tier_override_tier_id)
@@ -156,7 +156,7 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertEqual(log.user_id, self.user_manager)
 
         # the automatic run records its own result but keeps the override
-        self.assertFalse(self.customer._apply_evaluated_tier(self.tier_silver))
+        self.assertFalse(self._grade_tier(self.customer, self.tier_silver))
         self.assertEqual(self.customer.tier_id, self.tier_diamond)
         self.assertEqual(self.customer.evaluated_tier_id, self.tier_silver)
 
@@ -185,12 +185,12 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         today = date.today()
         self._override(self.user_manager, self.tier_gold, expiry=today + timedelta(days=2))
         with freeze_time(today + timedelta(days=5)):  # expired, cron not run yet
-            self.customer._apply_evaluated_tier(self.tier_regular)
+            self._grade_tier(self.customer, self.tier_regular)
         self.assertEqual(self.customer.tier_id, self.tier_regular)
         self.assertFalse(self.customer.tier_override_tier_id)
 
     def test_manager_ends_override(self):
-        self.customer._apply_evaluated_tier(self.tier_silver)
+        self._grade_tier(self.customer, self.tier_silver)
         self._override(self.user_manager, self.tier_gold)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.user_crm).action_end_tier_override()
@@ -289,7 +289,7 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         tier_template.with_user(self.user_manager).write(
             {"body_html": "<p>Your tier changed. Questions? Call the service desk.</p>"}
         )
-        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        changes = self._grade_tier(self.customer, self.tier_gold, "Q3 evaluation: 82 points")
         mail = self._tier_mails(changes)
         self.assertEqual(len(mail), 1)
         self.assertIn("Call the service desk", mail.body_html)
@@ -301,5 +301,5 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertFalse(self.user_staff.has_group("mail.group_mail_template_editor"))
         with self.assertRaises(AccessError):
             template.with_user(self.user_staff).write({"email_cc": "spy@example.com"})
-        changes = self.customer._apply_evaluated_tier(self.tier_gold, "Q3 evaluation: 82 points")
+        changes = self._grade_tier(self.customer, self.tier_gold, "Q3 evaluation: 82 points")
         self.assertEqual(len(self._tier_mails(changes)), 1)

@@ -253,7 +253,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
     # ------------------------------------------------------------------ cadence
     def test_cadence_plans_once_per_due_customer(self):
         self.tier_gold.visit_interval_days = 30
-        self.customer._set_tier(self.tier_gold, "manual")
+        self._give_tier(self.customer, self.tier_gold)
         self.customer.cooperation_start_date = date(2026, 1, 1)
         rested = self._new_customer(
             "Visited lately 最近拜访",
@@ -261,7 +261,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
             cooperation_start_date=date(2026, 1, 1),
             customer_state="active",
         )
-        rested._set_tier(self.tier_gold, "manual")
+        self._give_tier(rested, self.tier_gold)
         with freeze_time("2026-02-20 12:00:00"):
             done = self._visit(visit_type="regular", content="<p>ok</p>")
             done.partner_id = rested
@@ -272,7 +272,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
             cooperation_start_date=date(2026, 1, 1),
             customer_state="active",
         )
-        no_cadence._set_tier(self.tier_silver, "manual")
+        self._give_tier(no_cadence, self.tier_silver)
         self.tier_silver.visit_interval_days = 0
         Visit = self.env["delivery.visit"]
         with freeze_time("2026-03-05 08:00:00"):

@@ -148,7 +148,7 @@ class TestResPartner(DeliveryCrmCommon):
     def test_partner_merge_still_works(self):
         """Odoo's contact merge writes every field, the tier included: it must pass."""
         keep = self._new_customer("Keep Co", account_manager_id=self.user_crm.id)
-        keep._apply_evaluated_tier(self.tier_silver)
+        self._grade_tier(keep, self.tier_silver)
         duplicate = self._new_customer("Keep Co (duplicate)")
         wizard = self.env["base.partner.merge.automatic.wizard"].create(
             {"partner_ids": [(6, 0, (keep | duplicate).ids)], "dst_partner_id": keep.id}

@@ -21,5 +21,7 @@ class DeliveryTierOverrideWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.partner_id._override_tier(self.tier_id, self.reason, self.expiry)
+        self.env["delivery.tier.change"]._start_override(
+            self.partner_id, self.tier_id, self.reason, self.expiry
+        )
         return {"type": "ir.actions.act_window_close"}
