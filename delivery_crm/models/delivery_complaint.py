@@ -577,6 +577,7 @@ class DeliveryComplaint(models.Model):
             complaint.sla_status = next(s for s in SLA_SEVERITY if s in statuses | {"met"})
 
     def _compute_access_url(self):
+        super()._compute_access_url()
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
 

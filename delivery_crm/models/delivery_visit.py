@@ -341,13 +341,6 @@ class DeliveryVisit(models.Model):
         self._write_bookkeeping(vals)
         return True
 
-    def action_check_in(self):
-        """Check in without a position (the form's button when the browser gives none)."""
-        return self.action_check_in_at()
-
-    def action_check_out(self):
-        return self.action_check_out_at()
-
     def _valid_position(self, latitude, longitude):
         if latitude is None or longitude is None or latitude is False or longitude is False:
             return None
