@@ -82,7 +82,7 @@ class DeliveryAccessGrant(models.Model):
         GRANT_DEPARTMENTS,
         required=True,
         tracking=True,
-        help="The department of the colleague who needs the data (001 §三).",
+        help="The department of the colleague who needs the data.",
     )
     reason = fields.Text(required=True, tracking=True)
     date_start = fields.Datetime(

@@ -450,7 +450,7 @@ class DeliveryComplaint(models.Model):
     feasibility = fields.Selection(
         [("feasible", "Feasible"), ("not_feasible", "Not feasible")],
         tracking=True,
-        help="Requirements: the analysis' conclusion (001 §六.2).",
+        help="Requirements: the analysis' conclusion.",
         groups=CRM_READ,
     )
     feasibility_reason = fields.Text(string="Analysis", groups=CRM_READ)

@@ -100,7 +100,7 @@ class DeliveryEvaluation(models.Model):
         string="Cumulative revenue",
         currency_field="currency_id",
         help="Revenue of all the customer's delivery records (cancelled ones excepted) "
-        "since the cooperation began, up to the end of the period (004 门店 §三).",
+        "since the cooperation began, up to the end of the period.",
     )
     growth = fields.Float(string="Revenue growth (%)", digits=(10, 2))
     delivery_count = fields.Integer(string="Deliveries")

@@ -90,7 +90,7 @@ class DeliveryShipment(models.Model):
     on_time = fields.Boolean(
         compute="_compute_on_time",
         store=True,
-        help="Delivered, undamaged, no later than promised (000 §四(一)).",
+        help="Delivered, undamaged, no later than promised.",
         groups=CRM_READ,
     )
     exception_notified = fields.Boolean(

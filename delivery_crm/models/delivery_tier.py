@@ -58,19 +58,19 @@ class DeliveryTier(models.Model):
         string="Minimum cumulative revenue",
         currency_field="currency_id",
         help="Minimum revenue of all the customer's delivery records (cancelled ones "
-        "excepted) since the cooperation began, up to the end of the graded period "
-        "(004 门店 §三). 0: not required.",
+        "excepted) since the cooperation began, up to the end of the graded period. "
+        "0: not required.",
     )
     min_cooperation_months = fields.Integer(
         string="Minimum cooperation (months)",
         help="Minimum length of the cooperation at the end of the graded period, in "
-        "months (004 门店 §三). 0: not required.",
+        "months. 0: not required.",
     )
     min_credit_level = fields.Selection(
         selection="_selection_credit_level",
         string="Minimum credit level",
-        help="The customer's credit level must be this one or a better one "
-        "(004 顾客 §5); a customer without a credit level does not qualify. "
+        help="The customer's credit level must be this one or a better one; a customer "
+        "without a credit level does not qualify. "
         "Empty: not required.",
     )
     # benefits
@@ -83,7 +83,7 @@ class DeliveryTier(models.Model):
         "delivery.tier.benefit",
         compute="_compute_all_benefit_ids",
         string="Benefits",
-        help="This tier's benefits and those of every lower tier of the ladder (004 门店§四).",
+        help="This tier's benefits and those of every lower tier of the ladder.",
     )
     # service levels
     visit_interval_days = fields.Integer(
@@ -95,12 +95,12 @@ class DeliveryTier(models.Model):
     first_response_hours = fields.Float(
         string="First response (hours)",
         default=2.0,
-        help="Complaint SLA: first response within this many hours (003 §1.2).",
+        help="Complaint SLA: first response within this many hours.",
     )
     resolution_hours = fields.Float(
         string="Resolution (hours)",
         default=24.0,
-        help="Complaint SLA: solution within this many hours (003 §1.2).",
+        help="Complaint SLA: solution within this many hours.",
     )
     partner_count = fields.Integer(compute="_compute_partner_count", string="Customers")
 

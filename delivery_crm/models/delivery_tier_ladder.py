@@ -18,7 +18,7 @@ class DeliveryTierLadder(models.Model):
         string="Notify customers of tier changes",
         default=True,
         help="Send the tier-change mail to the customer whenever their tier changes "
-        "(004 §五.4: customers are told their tier and its benefits).",
+        "(policy: customers are told their tier and its benefits).",
     )
     grading_period_type = fields.Selection(
         PERIOD_TYPES,
@@ -26,7 +26,7 @@ class DeliveryTierLadder(models.Model):
         required=True,
         default="quarterly",
         help="Only the evaluation runs of this period move the tiers of the ladder's "
-        "customers (004 门店§五.3: graded every quarter). The runs of the other periods "
+        "customers (policy: graded every quarter). The runs of the other periods "
         "evaluate and report; they never change a tier nor notify anyone.",
     )
     tier_ids = fields.One2many("delivery.tier", "ladder_id", string="Tiers")

@@ -19,7 +19,7 @@ class ResCompany(models.Model):
         "resource.calendar",
         string="SLA working hours",
         help="Count complaint SLA deadlines in these working hours. Empty: around the "
-        "clock (003 §3.1: 24-hour hotline).",
+        "clock (policy: 24-hour hotline).",
     )
     delivery_complaint_warning_percent = fields.Integer(
         string="SLA warning (%)",
@@ -79,24 +79,24 @@ class ResCompany(models.Model):
         string="Satisfaction target (%)",
         default=90.0,
         help="Customer satisfaction must reach at least this share of satisfied answers "
-        "(003 §1.2: 90% or more).",
+        "(policy: 90% or more).",
     )
     delivery_target_complaint_rate = fields.Float(
         string="Complaint rate target (%)",
         default=5.0,
         help="Complaints per hundred deliveries (cancelled ones left out) must stay below "
-        "this (003 §1.2: under 5%).",
+        "this (policy: under 5%).",
     )
     delivery_target_first_response_hours = fields.Float(
         string="First response target (hours)",
         default=2.0,
-        help="A first answer within this many hours (003 §1.2: 2 hours); the SLA of a "
+        help="A first answer within this many hours (policy: 2 hours); the SLA of a "
         "request no policy or tier covers.",
     )
     delivery_target_resolution_hours = fields.Float(
         string="Solution target (hours)",
         default=24.0,
-        help="A solution within this many hours (003 §1.2: 24 hours); the SLA of a "
+        help="A solution within this many hours (policy: 24 hours); the SLA of a "
         "request no policy or tier covers.",
     )
     delivery_target_on_time_rate = fields.Float(

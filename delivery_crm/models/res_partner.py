@@ -130,7 +130,7 @@ class ResPartner(models.Model):
             ("other", "Other"),
         ],
         groups=CRM_READ,
-        help="How the customer was found (000 §二(三)).",
+        help="How the customer was found.",
     )
     # tier (R2)
     tier_ladder_id = fields.Many2one(
@@ -331,8 +331,7 @@ class ResPartner(models.Model):
         tracking=True,
         groups=CRM_READ,
         copy=False,
-        help="Set by an excellent evaluation result: the customer is due a reward "
-        "(000 §六(三).2, 002 §四.4).",
+        help="Set by an excellent evaluation result: the customer is due a reward.",
     )
 
     # ------------------------------------------------------------------ computes
