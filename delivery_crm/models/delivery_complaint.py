@@ -576,7 +576,7 @@ class DeliveryComplaint(models.Model):
             statuses = {complaint.sla_response_status, complaint.sla_resolution_status}
             complaint.sla_status = next(s for s in SLA_SEVERITY if s in statuses | {"met"})
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for complaint in self:
             complaint.access_url = f"/my/complaints/{complaint.id}"
