@@ -22,7 +22,7 @@ from odoo.tools.mimetypes import guess_mimetype
 from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-from ..models.delivery_tools import REQUEST_TYPES
+from ..models.delivery_constants import REQUEST_TYPES
 
 URGENCIES = ("normal", "urgent")
 # what a customer may send with a request

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .delivery_tools import REQUEST_TYPES
+from .delivery_constants import REQUEST_TYPES
 
 
 class DeliveryCannedResponse(models.Model):

@@ -2,7 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.misc import format_date
 
-CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+from .delivery_constants import GROUP_MANAGER
+
 CARE_EVENT_KINDS = [
     ("appreciation", "Appreciation event"),
     ("training", "Training invitation"),
@@ -120,7 +121,7 @@ class DeliveryCareEvent(models.Model):
 
     def _check_can_reward(self):
         """Rewarding a customer is a manager's decision (002 §四.4)."""
-        if not self.env.su and not self.env.user.has_group(CRM_MANAGER):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(self.env._("Only Delivery CRM managers can give rewards."))
 
     # ------------------------------------------------------------------ history

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
-from .delivery_tools import CUSTOMER_CLASSES
+from .delivery_constants import CUSTOMER_CLASSES
 
 # who is greeted: customers in cooperation (a prospect, a suspended or terminated
 # customer gets no greeting)

@@ -17,9 +17,8 @@ from odoo.addons.rating.models.rating_data import (
     RATING_LIMIT_SATISFIED,
 )
 
-from .delivery_tools import CRM_READ, PRIORITIES, REQUEST_TYPES, check_value_types
-
-CRM_USER = "delivery_crm.group_delivery_crm_user"
+from .delivery_constants import CRM_READ, GROUP_STAFF, PRIORITIES, REQUEST_TYPES
+from .delivery_tools import check_value_types
 
 STATES = [
     ("registered", "Registered"),
@@ -728,7 +727,7 @@ class DeliveryComplaint(models.Model):
                 internal_intake
                 and not user.share
                 and not user._is_superuser()
-                and (user.has_group(CRM_USER))
+                and (user.has_group(GROUP_STAFF))
             ):
                 vals["user_id"] = user.id
             else:

@@ -7,9 +7,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .delivery_constants import CUSTOMER_CLASSES
 from .delivery_evaluation_scheme import INDICATORS
 from .delivery_rates import counted_delivery, finished_delivery, on_time_delivery
-from .delivery_tools import CUSTOMER_CLASSES
 
 PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .delivery_tools import CUSTOMER_CLASSES
+from .delivery_constants import CUSTOMER_CLASSES
 
 INDICATORS = ("satisfaction", "volume", "stability", "loyalty", "complaint", "on_time")
 

@@ -3,7 +3,8 @@ from datetime import date
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+from .delivery_constants import GROUP_MANAGER
+
 FREQUENCIES = [
     ("weekly", "Weekly"),
     ("biweekly", "Every two weeks"),
@@ -231,7 +232,7 @@ class DeliveryKeyAccountPlan(models.Model):
         return True
 
     def _check_manager(self):
-        if not self.env.su and not self.env.user.has_group(CRM_MANAGER):
+        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only Delivery CRM managers can approve key-account plans.")
             )

@@ -4,10 +4,10 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from .delivery_constants import GROUP_MANAGER
 from .delivery_rates import above_target, below_target
 from .delivery_shipment import EXCEPTION_OUTCOMES
 
-CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
 # key customers still looked after (a terminated customer leaves the report)
 REPORTED_STATES = ("potential", "active", "suspended")
 
@@ -102,7 +102,7 @@ class DeliveryKeyAccountReport(models.Model):
             .sudo()
             .search(
                 [
-                    ("all_group_ids", "in", self.env.ref(CRM_MANAGER).ids),
+                    ("all_group_ids", "in", self.env.ref(GROUP_MANAGER).ids),
                     ("company_ids", "in", company.ids),
                     ("share", "=", False),
                 ],

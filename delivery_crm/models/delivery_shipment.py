@@ -1,7 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .delivery_tools import CRM_READ, check_value_types
+from .delivery_constants import CRM_READ
+from .delivery_tools import check_value_types
 
 EXCEPTION_OUTCOMES = ("late", "damaged", "lost")
 FINAL_OUTCOMES = ("damaged", "lost", "cancelled")

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .delivery_tools import REQUEST_TYPES
+from .delivery_constants import REQUEST_TYPES
 
 
 class DeliverySlaPolicy(models.Model):

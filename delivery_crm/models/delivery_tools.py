@@ -2,38 +2,6 @@
 
 from odoo.exceptions import ValidationError
 
-# the shared constants live in delivery_constants; re-exported for the modules that still
-# import them from here (to switch after the parallel work on issue 14 is merged)
-from .delivery_constants import (
-    CRM_READ,
-    CRM_SENSITIVE,
-    CUSTOMER_CLASSES,
-    GROUP_ACCOUNT_MANAGER,
-    GROUP_AUDITOR,
-    GROUP_MANAGER,
-    GROUP_STAFF,
-    PARTNER_KPI_FIELDS,
-    PARTNER_OVERRIDE_FIELDS,
-    PRIORITIES,
-    REQUEST_TYPES,
-)
-
-__all__ = [
-    "CRM_READ",
-    "CRM_SENSITIVE",
-    "CUSTOMER_CLASSES",
-    "GROUP_ACCOUNT_MANAGER",
-    "GROUP_AUDITOR",
-    "GROUP_MANAGER",
-    "GROUP_STAFF",
-    "PARTNER_KPI_FIELDS",
-    "PARTNER_OVERRIDE_FIELDS",
-    "PRIORITIES",
-    "REQUEST_TYPES",
-    "check_value_types",
-    "set_related_counts",
-]
-
 
 def set_related_counts(records, count_field, model, field):
     """Set ``count_field`` of each of ``records`` to the number of ``model`` rows whose

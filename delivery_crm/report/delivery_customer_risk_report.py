@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.delivery_constants import CUSTOMER_CLASSES
 from ..models.delivery_rates import counted_complaint, counted_delivery
-from ..models.delivery_tools import CUSTOMER_CLASSES
 
 
 class DeliveryCustomerRiskReport(models.Model):

@@ -10,7 +10,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from ..models.delivery_tools import CRM_SENSITIVE
+from ..models.delivery_constants import CRM_SENSITIVE
 from .common import DeliveryCrmCommon
 
 # the customer data a grant opens (001 §四.3), read only

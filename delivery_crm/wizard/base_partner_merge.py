@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.delivery_tools import GROUP_MANAGER
+from ..models.delivery_constants import GROUP_MANAGER
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.delivery_tools import CUSTOMER_CLASSES
+from ..models.delivery_constants import CUSTOMER_CLASSES
 
 MAILING_USER = "mass_mailing.group_mass_mailing_user"
 

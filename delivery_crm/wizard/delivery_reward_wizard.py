@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-CRM_MANAGER = "delivery_crm.group_delivery_crm_manager"
+from ..models.delivery_constants import GROUP_MANAGER
 
 
 class DeliveryRewardWizard(models.TransientModel):
@@ -27,7 +27,7 @@ class DeliveryRewardWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.env.user.has_group(CRM_MANAGER):
+        if not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(self.env._("Only Delivery CRM managers can give rewards."))
         description = (self.description or "").strip()
         if not description:

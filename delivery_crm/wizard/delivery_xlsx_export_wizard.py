@@ -19,8 +19,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import consteq
 
+from ..models.delivery_constants import REQUEST_TYPES
 from ..models.delivery_evaluation import PERIOD_TYPES, period_start_of
-from ..models.delivery_tools import REQUEST_TYPES
 from ..xlsx.complaint_analysis import ComplaintAnalysisExport
 from ..xlsx.evaluation import EvaluationExport
 from ..xlsx.staff_kpi import StaffKpiExport
