@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, date_utils
 
 from .delivery_constants import CUSTOMER_CLASSES
 from .delivery_evaluation_scheme import INDICATORS
@@ -13,6 +13,8 @@ from .delivery_rates import counted_delivery, finished_delivery, on_time_deliver
 
 PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
+# the period as odoo.tools.date_utils names it (start_of / end_of)
+PERIOD_GRANULARITY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 # the monthly review of key customers looks at satisfaction and complaints only
 # (001 §九.2); the quarterly and annual reviews at every indicator
 PERIOD_INDICATORS = {
@@ -52,11 +54,7 @@ RAW_FIELDS = (
 
 def period_start_of(day, period_type):
     """First day of the period of ``period_type`` that holds ``day``."""
-    if period_type == "monthly":
-        return day.replace(day=1)
-    if period_type == "quarterly":
-        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-    return day.replace(month=1, day=1)
+    return date_utils.start_of(day, PERIOD_GRANULARITY[period_type])
 
 
 class DeliveryEvaluation(models.Model):
@@ -270,7 +268,7 @@ class DeliveryEvaluation(models.Model):
             )
 
         return {
-            "period_end": next_start - relativedelta(days=1),
+            "period_end": date_utils.end_of(period_start, PERIOD_GRANULARITY[period_type]),
             "start": utc(period_start),
             "end": utc(next_start),
             "prev_start": utc(prev_start),
