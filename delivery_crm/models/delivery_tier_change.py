@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.fields import Domain
+from odoo.tools import SQL, Query
 
 from .delivery_constants import GROUP_MANAGER, PARTNER_OVERRIDE_FIELDS
 
@@ -88,12 +89,7 @@ class DeliveryTierChange(models.Model):
         if not moves:
             return self.browse()
         partner_ids, tier_ids, reasons, evaluation_ids = zip(*moves, strict=True)
-        today = fields.Date.context_today(self)
-        running = SQL(
-            "(p.tier_override_tier_id IS NOT NULL"
-            " AND (p.tier_override_expiry IS NULL OR p.tier_override_expiry >= %s))",
-            today,
-        )
+        running = self._running_override_sql("p")
         if override == OVERRIDE_KEEP:
             kept = running
             new_override = [
@@ -196,8 +192,9 @@ class DeliveryTierChange(models.Model):
 
     @api.model
     def _running_override_domain(self):
-        """The customers whose manager's override still runs (the SQL form of the
-        same rule is ``running`` in :meth:`_move_tiers`)."""
+        """The customers whose manager's override still runs: set, and not expired
+        (it runs through its expiry day). The one statement of this rule; the
+        set-based moves use its SQL form, :meth:`_running_override_sql`."""
         today = fields.Date.context_today(self)
         return [
             ("tier_override_tier_id", "!=", False),
@@ -205,6 +202,15 @@ class DeliveryTierChange(models.Model):
             ("tier_override_expiry", "=", False),
             ("tier_override_expiry", ">=", today),
         ]
+
+    @api.model
+    def _running_override_sql(self, alias):
+        """:meth:`_running_override_domain` as a SQL condition on the ``res_partner``
+        row aliased ``alias`` (compiled by the ORM, so the two cannot differ)."""
+        partners = self.env["res.partner"]
+        domain = Domain(self._running_override_domain()).optimize_full(partners)
+        query = Query(self.env, alias, SQL.identifier(partners._table))
+        return SQL("(%s)", domain._to_sql(partners, alias, query))
 
     @api.model
     def _start_override(self, partners, tier, reason, expiry):

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import DeliveryCrmCommon
 
@@ -188,6 +189,37 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
             self._grade_tier(self.customer, self.tier_regular)
         self.assertEqual(self.customer.tier_id, self.tier_regular)
         self.assertFalse(self.customer.tier_override_tier_id)
+
+    def test_running_override_is_one_rule(self):
+        """The ORM domain (customer views, expiry cron) and the set-based moves agree
+        on which overrides still run, on the expiry day and the day after."""
+        today = date.today()
+        Change = self.env["delivery.tier.change"]
+        self._override(self.user_manager, self.tier_gold, expiry=today + timedelta(days=3))
+        self.env.flush_all()
+
+        def running():
+            by_domain = self.env["res.partner"].search(
+                [("id", "=", self.customer.id), *Change._running_override_domain()]
+            )
+            by_sql = self.env.execute_query(
+                SQL(
+                    "SELECT p.id FROM res_partner p WHERE p.id = %s AND %s",
+                    self.customer.id,
+                    Change._running_override_sql("p"),
+                )
+            )
+            self.assertEqual(bool(by_domain), bool(by_sql))
+            return bool(by_domain)
+
+        with freeze_time(today + timedelta(days=3)):  # last day: still runs
+            self.assertTrue(running())
+            self._grade_tier(self.customer, self.tier_regular)
+            self.assertEqual(self.customer.tier_id, self.tier_gold)
+        with freeze_time(today + timedelta(days=4)):
+            self.assertFalse(running())
+            self._grade_tier(self.customer, self.tier_regular)
+            self.assertEqual(self.customer.tier_id, self.tier_regular)
 
     def test_manager_ends_override(self):
         self._grade_tier(self.customer, self.tier_silver)
