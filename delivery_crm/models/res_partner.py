@@ -533,8 +533,7 @@ class ResPartner(models.Model):
             )
         foreign = self._delivery_not_editable()
         if foreign:
-            # sudo: the names of the refused partners, for the message
-            names = ", ".join(foreign.sudo().mapped("display_name"))
+            names = foreign._delivery_refused_names()
             raise AccessError(
                 self.env._(
                     "%(customers)s is not assigned to you: ask a manager to change the "
@@ -542,6 +541,11 @@ class ResPartner(models.Model):
                     customers=names,
                 )
             )
+
+    def _delivery_refused_names(self):
+        """The names of these partners for a refusal message."""
+        # sudo: the user may not read the partners refused to them; their names say which
+        return ", ".join(self.sudo().mapped("display_name"))
 
     def _delivery_not_editable(self):
         """Those of these customers the current user may not change (R9): managers
@@ -619,8 +623,7 @@ class ResPartner(models.Model):
         if not concerned:
             return self.browse(), self.browse()
         if not self.env.user.has_group(GROUP_MANAGER):
-            # sudo: the names of the refused partners, for the message
-            names = ", ".join(moved.sudo().mapped("display_name"))
+            names = moved._delivery_refused_names()
             raise AccessError(
                 self.env._(
                     "Only Delivery CRM managers move delivery customers and their contacts "
@@ -641,8 +644,7 @@ class ResPartner(models.Model):
         customers = changed.sudo().commercial_partner_id.filtered("is_delivery_customer")
         denied = customers.with_env(self.env)._delivery_not_editable()
         if denied:
-            # sudo: the names of the refused partners, for the message
-            names = ", ".join(denied.sudo().mapped("display_name"))
+            names = denied._delivery_refused_names()
             raise AccessError(
                 self.env._(
                     "The e-mail addresses of %(customers)s's contacts receive its "
@@ -665,8 +667,7 @@ class ResPartner(models.Model):
         customers = parents.commercial_partner_id.filtered("is_delivery_customer")
         denied = customers.with_env(self.env)._delivery_not_editable()
         if denied:
-            # sudo: the names of the refused partners, for the message
-            names = ", ".join(denied.sudo().mapped("display_name"))
+            names = denied._delivery_refused_names()
             raise AccessError(
                 self.env._(
                     "%(customers)s is not a customer you look after: ask its account "

@@ -43,8 +43,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         only managers delete customers), or that would put two customers' portal
         users together."""
         if not (self.env.su or self.env.user.has_group(GROUP_MANAGER)):
-            # sudo: the names of the refused partners, for the message
-            names = ", ".join(concerned.sudo().mapped("display_name"))
+            names = concerned._delivery_refused_names()
             raise AccessError(
                 self.env._(
                     "Only Delivery CRM managers merge delivery customers and contacts with "
