@@ -173,11 +173,10 @@ class DeliveryEvaluation(models.Model):
         """The evaluation's indicators (see ``delivery_evaluation_indicator``): the one
         place that lists them. Another module adds one with ``super()`` plus its own
         :class:`Indicator`, its fields, provider and score method."""
-        _ = self.env._
         return (
             Indicator(
                 "satisfaction",
-                _("Satisfaction"),
+                self.env._("Satisfaction"),
                 raw=(
                     RawValue("satisfaction", "float8", "percent", present="satisfaction_count"),
                     RawValue("satisfaction_count", "int4"),
@@ -189,7 +188,7 @@ class DeliveryEvaluation(models.Model):
             ),
             Indicator(
                 "volume",
-                _("Business volume"),
+                self.env._("Business volume"),
                 raw=(
                     RawValue("revenue", "numeric", "money"),
                     RawValue("revenue_previous", "numeric", "money"),
@@ -207,7 +206,7 @@ class DeliveryEvaluation(models.Model):
             ),
             Indicator(
                 "stability",
-                _("Cooperation stability"),
+                self.env._("Cooperation stability"),
                 raw=(
                     _EFFECTIVE_MONTHS,
                     RawValue("active_months", "int4"),
@@ -224,7 +223,7 @@ class DeliveryEvaluation(models.Model):
             ),
             Indicator(
                 "loyalty",
-                _("Loyalty"),
+                self.env._("Loyalty"),
                 raw=(
                     _DELIVERIES,
                     RawValue("delivery_count_previous", "int4"),
@@ -241,7 +240,7 @@ class DeliveryEvaluation(models.Model):
             ),
             Indicator(
                 "complaint",
-                _("Complaint rate"),
+                self.env._("Complaint rate"),
                 raw=(
                     RawValue("complaint_count", "int4"),
                     _DELIVERIES,
@@ -261,7 +260,7 @@ class DeliveryEvaluation(models.Model):
             ),
             Indicator(
                 "on_time",
-                _("On-time rate"),
+                self.env._("On-time rate"),
                 raw=(
                     RawValue("on_time_count", "int4"),
                     RawValue("finished_count", "int4"),
@@ -299,7 +298,10 @@ class DeliveryEvaluation(models.Model):
         and weights in its placeholder groups."""
         arch, view = super()._get_view(view_id, view_type, **options)
         indicators = self._indicators()
-        if view_type == "list" and (total := arch.find(".//field[@name='total_score']")) is not None:
+        if (
+            view_type == "list"
+            and (total := arch.find(".//field[@name='total_score']")) is not None
+        ):
             for indicator in reversed(indicators):
                 total.addnext(E.field(name=f"score_{indicator.key}", optional="show"))
         if view_type != "form":
@@ -486,27 +488,29 @@ class DeliveryEvaluation(models.Model):
     @api.model
     def _shipment_aggregate_query(self, partner_ids, period):
         """The shipment aggregate of the customers ``partner_ids`` (a tuple of ids, or
-        an SQL sub-query selecting them): one row per customer with deliveries, ``(id,
-        revenue, previous revenue, deliveries, previous deliveries, on time, finished,
-        active months, cumulative revenue)``. Also the benchmark's lower bound."""
-        if isinstance(partner_ids, SQL):
-            partner_ids = SQL("(%s)", partner_ids)
+        an SQL sub-query selecting them, in parentheses as ``Query.subselect()`` gives
+        it): one row per customer with deliveries, ``(partner_id, revenue,
+        revenue_previous, delivery_count, delivery_count_previous, on_time_count,
+        finished_count, active_months, cumulative_revenue)``. ``bench/bench.py`` runs
+        it as the evaluation's lower bound."""
         return SQL(
             """
             SELECT s.partner_id,
-                   COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
-                   COALESCE(SUM(s.revenue) FILTER (WHERE %(previous)s), 0),
-                   COUNT(*) FILTER (WHERE s.date >= %(start)s),
-                   COUNT(*) FILTER (WHERE %(previous)s),
-                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s),
-                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s),
+                   COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0) AS revenue,
+                   COALESCE(SUM(s.revenue) FILTER (WHERE %(previous)s), 0) AS revenue_previous,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s) AS delivery_count,
+                   COUNT(*) FILTER (WHERE %(previous)s) AS delivery_count_previous,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s) AS on_time_count,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s)
+                       AS finished_count,
                    COUNT(DISTINCT date_trunc(
                        'month', timezone(%(tz)s, timezone('UTC', s.date))))
-                       FILTER (WHERE s.date >= %(start)s),
+                       FILTER (WHERE s.date >= %(start)s) AS active_months,
                    COALESCE(SUM(s.revenue) FILTER (
                        WHERE p.cooperation_start_date IS NULL
                           OR s.date >= timezone('UTC', timezone(
                                  %(tz)s, p.cooperation_start_date::timestamp))), 0)
+                       AS cumulative_revenue
               FROM delivery_shipment s
               JOIN res_partner p ON p.id = s.partner_id
              WHERE s.partner_id IN %(ids)s AND s.date < %(end)s
@@ -566,13 +570,12 @@ class DeliveryEvaluation(models.Model):
 
     @api.model
     def _referral_query(self, partner_ids, period):
-        """Customers converted on the referral of each of ``partner_ids`` by the end of
-        the period: ``(id, count)`` rows."""
-        if isinstance(partner_ids, SQL):
-            partner_ids = SQL("(%s)", partner_ids)
+        """Customers converted on the referral of each of ``partner_ids`` (as for
+        ``_shipment_aggregate_query``) by the end of the period: ``(referred_by_id,
+        referrals)`` rows."""
         return SQL(
             """
-            SELECT referred_by_id, COUNT(*)
+            SELECT referred_by_id, COUNT(*) AS referrals
               FROM res_partner
              WHERE referred_by_id IN %(ids)s
                AND conversion_date IS NOT NULL AND conversion_date <= %(end)s
@@ -589,7 +592,9 @@ class DeliveryEvaluation(models.Model):
 
     @api.model
     def _raw_satisfaction(self, partner_ids, period, raw):
-        satisfaction = self._get_satisfaction_data(list(partner_ids), period["start"], period["end"])
+        satisfaction = self._get_satisfaction_data(
+            list(partner_ids), period["start"], period["end"]
+        )
         result = {}
         for partner_id in partner_ids:
             sat = satisfaction.get(partner_id)

@@ -100,9 +100,7 @@ class Indicator:
     @property
     def parameters(self):
         """The scheme fields the indicator's scoring uses."""
-        return tuple(
-            name for scale in self.scales for name in (scale.floor, scale.target) if name
-        )
+        return tuple(name for scale in self.scales for name in (scale.floor, scale.target) if name)
 
 
 def raw_values(indicators):
@@ -180,9 +178,7 @@ def indicator_problems(indicator, evaluation, scheme):
             problems.append(f"{key}: its scale of {scale.value} is not one of its raw values")
         for name in (scale.floor, scale.target):
             if name:
-                problems.append(
-                    _field_problem(scheme, name, ("float", "integer", "monetary"))
-                )
+                problems.append(_field_problem(scheme, name, ("float", "integer", "monetary")))
         if scale.lower_is_better and not scale.floor:
             problems.append(f"{key}: a lower-is-better scale of {scale.value} needs a floor")
     return [problem for problem in problems if problem]

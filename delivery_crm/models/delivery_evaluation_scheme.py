@@ -189,7 +189,10 @@ class DeliveryEvaluationScheme(models.Model):
         arch, view = super()._get_view(view_id, view_type, **options)
         indicators = self._indicators()
         weights = [E.field(name=f"weight_{indicator.key}") for indicator in indicators]
-        if view_type == "list" and (anchor := arch.find(".//field[@name='customer_class']")) is not None:
+        if (
+            view_type == "list"
+            and (anchor := arch.find(".//field[@name='customer_class']")) is not None
+        ):
             for node in reversed(weights):
                 anchor.addnext(node)
         if view_type != "form":
@@ -260,9 +263,7 @@ class DeliveryEvaluationScheme(models.Model):
         """50 % cooperation length + 50 % active months."""
         return combine(
             (
-                linear_score(
-                    raw["cooperation_months"], 0.0, float(self.cooperation_months_target)
-                ),
+                linear_score(raw["cooperation_months"], 0.0, float(self.cooperation_months_target)),
                 50,
             ),
             (linear_score(raw["active_share"], 0.0, self.active_share_target), 50),

@@ -214,9 +214,13 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             self.assertIn("Delivery punctuality weight", headers)
             self.assertNotIn("On-time rate score", headers)
             # PDF (its HTML) and views
-            html = self.env["ir.actions.report"]._render_qweb_html(
-                "delivery_crm.action_report_delivery_evaluation", evaluation.ids
-            )[0].decode()
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html(
+                    "delivery_crm.action_report_delivery_evaluation", evaluation.ids
+                )[0]
+                .decode()
+            )
             self.assertIn("Delivery punctuality", html)
             form = self.Evaluation.get_view(view_type="form")["arch"]
             self.assertIn('string="Delivery punctuality"', form)
