@@ -3,8 +3,10 @@
 Generates (once per database) N customers, 20 delivery records each and N complaints
 (half of them rated), then runs the quarterly evaluation through the cron's own code
 (`delivery.evaluation.run._cron_evaluate('quarterly')`, batches committed as in
-production) and, on the same rows, the raw-SQL lower bound: one INSERT ... SELECT ...
-GROUP BY that computes the same aggregates into a scratch table. Ends with one line:
+production) and, on the same rows, the raw-SQL lower bound: the evaluation's own
+aggregate queries (``delivery.evaluation._shipment_aggregate_query`` and
+``_referral_query``, the SQL its providers run, so the two cannot drift) over every
+customer of the run's scope at once, into scratch tables. Ends with one line:
 
 BENCH customers=N deliveries=N seconds=S sql_seconds=S ratio=R peak_rss_mib=M queries=Q
 """
@@ -32,29 +34,6 @@ def parse_args():
     parser.add_argument("--db", default=None)
     parser.add_argument("--config", default=str(ROOT / ".local" / "odoo.conf"))
     return parser.parse_args()
-
-
-LOWER_BOUND = """
-INSERT INTO bench_scratch
-SELECT s.partner_id,
-       COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
-       COALESCE(SUM(s.revenue) FILTER (WHERE s.date < %(start)s), 0),
-       COUNT(*) FILTER (WHERE s.date >= %(start)s),
-       COUNT(*) FILTER (WHERE s.date < %(start)s),
-       COUNT(*) FILTER (WHERE s.date >= %(start)s AND s.outcome = 'delivered'),
-       COUNT(*) FILTER (WHERE s.date >= %(start)s
-                        AND s.outcome IN ('delivered', 'late', 'damaged', 'lost')),
-       COUNT(DISTINCT date_trunc('month', timezone(%(tz)s, timezone('UTC', s.date))))
-           FILTER (WHERE s.date >= %(start)s),
-       (SELECT COUNT(*) FROM res_partner r
-         WHERE r.referred_by_id = s.partner_id AND r.conversion_date IS NOT NULL)
-  FROM delivery_shipment s
-  JOIN res_partner p ON p.id = s.partner_id
- WHERE p.is_delivery_customer AND p.customer_state IN ('active', 'suspended')
-   AND s.date >= %(prev_start)s AND s.date < %(end)s
-   AND s.outcome IS DISTINCT FROM 'cancelled'
- GROUP BY s.partner_id
-"""
 
 
 def main():
@@ -147,26 +126,31 @@ def main():
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         [[evaluated]] = env.execute_query(SQL("SELECT COUNT(*) FROM delivery_evaluation"))
         [[state]] = env.execute_query(SQL("SELECT state FROM delivery_evaluation_run"))
-        bounds = env["delivery.evaluation"]._period_bounds("quarterly", period_start, "UTC")
-        env.execute_query(SQL("DROP TABLE IF EXISTS bench_scratch"))
-        env.execute_query(
-            SQL(
-                "CREATE TABLE bench_scratch (partner_id integer, revenue numeric,"
-                " revenue_previous numeric, deliveries bigint, deliveries_previous bigint,"
-                " on_time bigint, finished bigint, active_months bigint, referrals bigint)"
-            )
+        evaluation = env["delivery.evaluation"]
+        run = env["delivery.evaluation.run"].search([])
+        # the run's customers in one sub-query, and the period as the providers get it
+        scope = (
+            env["res.partner"]
+            .with_context(active_test=False)
+            ._search(run._scope_domain())
+            .subselect()
         )
+        period = {
+            **evaluation._period_bounds("quarterly", period_start, "UTC"),
+            "period_type": "quarterly",
+            "period_start": period_start,
+            "tz": "UTC",
+        }
+        lower_bound = [
+            ("bench_scratch", evaluation._shipment_aggregate_query(scope, period)),
+            ("bench_scratch_referrals", evaluation._referral_query(scope, period)),
+        ]
+        for table, _query in lower_bound:
+            env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         cr.commit()
         sql_started = time.perf_counter()
-        env.execute_query(
-            SQL(
-                LOWER_BOUND,
-                start=bounds["start"],
-                prev_start=bounds["prev_start"],
-                end=bounds["end"],
-                tz="UTC",
-            )
-        )
+        for table, query in lower_bound:
+            env.execute_query(SQL("CREATE TABLE %s AS %s", SQL.identifier(table), query))
         cr.commit()
         sql_seconds = time.perf_counter() - sql_started
         [[scratch_rows]] = env.execute_query(SQL("SELECT COUNT(*) FROM bench_scratch"))

@@ -1,15 +1,27 @@
+import logging
 from datetime import datetime, time
 
 import pytz
 from dateutil.relativedelta import relativedelta
+from lxml.builder import E
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL, date_utils
 
 from .delivery_constants import CUSTOMER_CLASSES
-from .delivery_evaluation_scheme import INDICATORS
+from .delivery_evaluation_indicator import (
+    Indicator,
+    RawValue,
+    Scale,
+    indicator_problems,
+    providers,
+    raw_values,
+    registry_problems,
+)
 from .delivery_rates import counted_delivery, finished_delivery, on_time_delivery
+
+_logger = logging.getLogger(__name__)
 
 PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
@@ -17,11 +29,8 @@ PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 PERIOD_GRANULARITY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 # the monthly review of key customers looks at satisfaction and complaints only
 # (001 §九.2); the quarterly and annual reviews at every indicator
-PERIOD_INDICATORS = {
-    "monthly": ("satisfaction", "complaint"),
-    "quarterly": INDICATORS,
-    "annual": INDICATORS,
-}
+EVERY_REVIEW = ("monthly", "quarterly", "annual")
+FULL_REVIEWS = ("quarterly", "annual")
 ACTIONS = [
     ("reward", "Reward"),
     ("maintain", "Maintain"),
@@ -29,27 +38,9 @@ ACTIONS = [
     ("termination_review", "Termination review"),
     ("none", "No data"),
 ]
-RAW_FIELDS = (
-    "revenue",
-    "revenue_previous",
-    "cumulative_revenue",
-    "growth",
-    "delivery_count",
-    "delivery_count_previous",
-    "on_time_count",
-    "finished_count",
-    "on_time_rate",
-    "active_months",
-    "effective_months",
-    "active_share",
-    "cooperation_months",
-    "retention",
-    "referrals",
-    "satisfaction",
-    "satisfaction_count",
-    "complaint_count",
-    "complaint_rate",
-)
+# the raw values, as the indicators register them (shared ones are the same object)
+_DELIVERIES = RawValue("delivery_count", "int4")
+_EFFECTIVE_MONTHS = RawValue("effective_months", "int4")
 
 
 def period_start_of(day, period_type):
@@ -89,7 +80,7 @@ class DeliveryEvaluation(models.Model):
         string="Classification",
     )
     account_manager_id = fields.Many2one("res.users", string="Account manager", index=True)
-    # raw indicators
+    # raw indicators: the raw values of _indicators(), under their names
     revenue = fields.Monetary(currency_field="currency_id")
     revenue_previous = fields.Monetary(
         string="Revenue (previous period)", currency_field="currency_id"
@@ -122,7 +113,8 @@ class DeliveryEvaluation(models.Model):
     satisfaction_count = fields.Integer(string="Satisfaction answers")
     complaint_count = fields.Integer(string="Complaint count")
     complaint_rate = fields.Float(string="Complaint rate (%)", digits=(5, 2))
-    # which indicators had data
+    # which indicators had data: has_<key> of each indicator, has_<name> of each
+    # flagged raw value
     has_satisfaction = fields.Boolean()
     has_volume = fields.Boolean()
     has_stability = fields.Boolean()
@@ -131,7 +123,8 @@ class DeliveryEvaluation(models.Model):
     has_on_time = fields.Boolean()
     has_growth = fields.Boolean()
     has_retention = fields.Boolean()
-    # scores (0-100) and effective weights (sum 100 over the indicators with data)
+    # scores (0-100) and effective weights (sum 100 over the indicators with data):
+    # score_<key> and weight_<key> of each indicator
     score_satisfaction = fields.Float(digits=(5, 2))
     score_volume = fields.Float(digits=(5, 2))
     score_stability = fields.Float(digits=(5, 2))
@@ -174,9 +167,168 @@ class DeliveryEvaluation(models.Model):
         lambda env, diag=None: env._("A customer has one evaluation per period."),
     )
 
-    @api.depends(*(f"score_{n}" for n in INDICATORS), "total_score")
+    # ------------------------------------------------------------------ indicators
+    @api.model
+    def _indicators(self):
+        """The evaluation's indicators (see ``delivery_evaluation_indicator``): the one
+        place that lists them. Another module adds one with ``super()`` plus its own
+        :class:`Indicator`, its fields, provider and score method."""
+        return (
+            Indicator(
+                "satisfaction",
+                self.env._("Satisfaction"),
+                raw=(
+                    RawValue("satisfaction", "float8", "percent", present="satisfaction_count"),
+                    RawValue("satisfaction_count", "int4"),
+                ),
+                providers=("_raw_satisfaction",),
+                score="_score_linear",
+                scales=(Scale("satisfaction", "satisfaction_target", "satisfaction_floor"),),
+                periods=EVERY_REVIEW,
+            ),
+            Indicator(
+                "volume",
+                self.env._("Business volume"),
+                raw=(
+                    RawValue("revenue", "numeric", "money"),
+                    RawValue("revenue_previous", "numeric", "money"),
+                    RawValue("growth", "float8", "percent", flagged=True),
+                    RawValue("cumulative_revenue", "numeric", "money"),
+                    _EFFECTIVE_MONTHS,
+                ),
+                providers=("_raw_shipments",),
+                score="_score_volume",
+                scales=(
+                    Scale("revenue", "revenue_target"),
+                    Scale("growth", "growth_target", "growth_floor"),
+                ),
+                periods=FULL_REVIEWS,
+            ),
+            Indicator(
+                "stability",
+                self.env._("Cooperation stability"),
+                raw=(
+                    _EFFECTIVE_MONTHS,
+                    RawValue("active_months", "int4"),
+                    RawValue("active_share", "float8", "percent", present="effective_months"),
+                    RawValue("cooperation_months", "int4"),
+                ),
+                providers=("_raw_shipments",),
+                score="_score_stability",
+                scales=(
+                    Scale("cooperation_months", "cooperation_months_target"),
+                    Scale("active_share", "active_share_target"),
+                ),
+                periods=FULL_REVIEWS,
+            ),
+            Indicator(
+                "loyalty",
+                self.env._("Loyalty"),
+                raw=(
+                    _DELIVERIES,
+                    RawValue("delivery_count_previous", "int4"),
+                    RawValue("retention", "float8", "percent", flagged=True),
+                    RawValue("referrals", "int4"),
+                ),
+                providers=("_raw_shipments", "_raw_referrals"),
+                score="_score_loyalty",
+                scales=(
+                    Scale("retention", "retention_target", "retention_floor"),
+                    Scale("referrals", "referral_target"),
+                ),
+                periods=FULL_REVIEWS,
+            ),
+            Indicator(
+                "complaint",
+                self.env._("Complaint rate"),
+                raw=(
+                    RawValue("complaint_count", "int4"),
+                    _DELIVERIES,
+                    RawValue("complaint_rate", "float8", "percent", present="delivery_count"),
+                ),
+                providers=("_raw_shipments", "_raw_complaints"),
+                score="_score_linear",
+                scales=(
+                    Scale(
+                        "complaint_rate",
+                        "complaint_rate_target",
+                        "complaint_rate_floor",
+                        lower_is_better=True,
+                    ),
+                ),
+                periods=EVERY_REVIEW,
+            ),
+            Indicator(
+                "on_time",
+                self.env._("On-time rate"),
+                raw=(
+                    RawValue("on_time_count", "int4"),
+                    RawValue("finished_count", "int4"),
+                    RawValue("on_time_rate", "float8", "percent", present="finished_count"),
+                ),
+                providers=("_raw_shipments",),
+                score="_score_linear",
+                scales=(Scale("on_time_rate", "on_time_target", "on_time_floor"),),
+                periods=FULL_REVIEWS,
+            ),
+        )
+
+    @api.model
+    def _indicator_problems(self, indicators=None):
+        """What the registered indicators (or ``indicators``) lack; empty when complete."""
+        scheme = self.env["delivery.evaluation.scheme"]
+        if indicators is None:
+            return registry_problems(self._indicators(), self, scheme)
+        return [p for i in indicators for p in indicator_problems(i, self, scheme)]
+
+    def _register_hook(self):
+        super()._register_hook()
+        for problem in self._indicator_problems():
+            _logger.error("delivery.evaluation indicator: %s", problem)
+
+    @api.model
+    def _raw_values(self, indicators=None):
+        """The raw values the evaluation stores, each once."""
+        return raw_values(indicators or self._indicators())
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The indicators' fields in the views, from the registrations: the list's
+        scores after the total, the form's raw values (a group per indicator), scores
+        and weights in its placeholder groups."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        indicators = self._indicators()
+        if (
+            view_type == "list"
+            and (total := arch.find(".//field[@name='total_score']")) is not None
+        ):
+            for indicator in reversed(indicators):
+                total.addnext(E.field(name=f"score_{indicator.key}", optional="show"))
+        if view_type != "form":
+            return arch, view
+        if (values := arch.find(".//group[@name='indicator_values']")) is not None:
+            shown = set()
+            for indicator in indicators:
+                group = E.group(name=f"indicator_values_{indicator.key}", string=indicator.label)
+                for value in indicator.raw:
+                    if value.name in shown:
+                        continue
+                    shown.add(value.name)
+                    node = E.field(name=value.name)
+                    if value.data_field:
+                        node.set("invisible", f"not {value.data_field}")
+                    group.append(node)
+                if len(group):
+                    values.append(group)
+        for name, prefix in (("indicator_scores", "score_"), ("indicator_weights", "weight_")):
+            if (group := arch.find(f".//group[@name='{name}']")) is not None:
+                for indicator in indicators:
+                    group.append(E.field(name=f"{prefix}{indicator.key}"))
+        return arch, view
+
+    @api.depends(lambda self: [*(f"score_{i.key}" for i in self._indicators()), "total_score"])
     def _compute_explanation(self):
-        labels = dict(self._indicator_labels())
+        indicators = self._indicators()
         head = Markup(
             "<thead><tr><th>%s</th><th class='text-end'>%s</th><th class='text-end'>%s</th>"
             "<th class='text-end'>%s</th></tr></thead>"
@@ -189,21 +341,21 @@ class DeliveryEvaluation(models.Model):
         no_data = self.env._("no data: its weight goes to the other indicators")
         for evaluation in self:
             rows = []
-            for name in INDICATORS:
-                if evaluation[f"has_{name}"]:
-                    score = evaluation[f"score_{name}"]
-                    weight = evaluation[f"weight_{name}"]
+            for indicator in indicators:
+                if evaluation[f"has_{indicator.key}"]:
+                    score = evaluation[f"score_{indicator.key}"]
+                    weight = evaluation[f"weight_{indicator.key}"]
                     rows.append(
                         Markup(
                             "<tr><td>%s</td><td class='text-end'>%.1f</td>"
                             "<td class='text-end'>%.1f</td><td class='text-end'>%.1f</td></tr>"
                         )
-                        % (labels[name], score, weight, score * weight / 100.0)
+                        % (indicator.label, score, weight, score * weight / 100.0)
                     )
                 else:
                     rows.append(
                         Markup("<tr class='text-muted'><td>%s</td><td colspan='3'>%s</td></tr>")
-                        % (labels[name], no_data)
+                        % (indicator.label, no_data)
                     )
             total = Markup(
                 "<tfoot><tr><th>%s</th><th/><th/><th class='text-end'>%.1f</th></tr></tfoot>"
@@ -211,16 +363,6 @@ class DeliveryEvaluation(models.Model):
             evaluation.explanation = Markup(
                 "<table class='table table-sm'>%s<tbody>%s</tbody>%s</table>"
             ) % (head, Markup("").join(rows), total)
-
-    def _indicator_labels(self):
-        return [
-            ("satisfaction", self.env._("Satisfaction")),
-            ("volume", self.env._("Business volume")),
-            ("stability", self.env._("Cooperation stability")),
-            ("loyalty", self.env._("Loyalty")),
-            ("complaint", self.env._("Complaint rate")),
-            ("on_time", self.env._("On-time rate")),
-        ]
 
     # ------------------------------------------------------------------ extension points
     @api.model
@@ -307,79 +449,103 @@ class DeliveryEvaluation(models.Model):
         return {row["id"]: row for row in rows}
 
     @api.model
-    def _compute_raw(self, partners, period_type, period_start, tz_name, partner_rows=None):
-        """Raw indicators of ``partners`` for the period: a few aggregate queries for the
-        whole batch, whatever its size (no query per customer)."""
-        bounds = self._period_bounds(period_type, period_start, tz_name)
+    def _compute_raw(
+        self, partners, period_type, period_start, tz_name, partner_rows=None, indicators=None
+    ):
+        """Raw values of ``partners`` for the period: each provider of the indicators
+        runs once for the whole batch, a few aggregate queries whatever its size (no
+        query per customer).
+
+        :return: ``{partner_id: {raw value name: value}}``
+        """
+        indicators = indicators or self._indicators()
         ids = tuple(partners.ids)
         if partner_rows is None:
             partner_rows = self._fetch_partner_rows(ids)
-        shipments = self.env["delivery.shipment"]
-        shipments.flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT s.partner_id,
-                       COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0),
-                       COALESCE(SUM(s.revenue) FILTER (WHERE %(previous)s), 0),
-                       COUNT(*) FILTER (WHERE s.date >= %(start)s),
-                       COUNT(*) FILTER (WHERE %(previous)s),
-                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s),
-                       COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s),
-                       COUNT(DISTINCT date_trunc(
-                           'month', timezone(%(tz)s, timezone('UTC', s.date))))
-                           FILTER (WHERE s.date >= %(start)s),
-                       COALESCE(SUM(s.revenue) FILTER (
-                           WHERE p.cooperation_start_date IS NULL
-                              OR s.date >= timezone('UTC', timezone(
-                                     %(tz)s, p.cooperation_start_date::timestamp))), 0)
-                  FROM delivery_shipment s
-                  JOIN res_partner p ON p.id = s.partner_id
-                 WHERE s.partner_id IN %(ids)s AND s.date < %(end)s
-                   AND %(counted)s
-                 GROUP BY s.partner_id
-                """,
-                on_time=on_time_delivery("s"),
-                finished=finished_delivery("s"),
-                counted=counted_delivery("s"),
-                start=bounds["start"],
-                previous=SQL("s.date >= %s AND s.date < %s", bounds["prev_start"], bounds["start"]),
-                end=bounds["end"],
-                tz=tz_name or "UTC",
-                ids=ids,
-            )
-        )
-        business = {row[0]: row[1:] for row in rows}
-        referrals = dict(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT referred_by_id, COUNT(*)
-                      FROM res_partner
-                     WHERE referred_by_id IN %(ids)s
-                       AND conversion_date IS NOT NULL AND conversion_date <= %(end)s
-                     GROUP BY referred_by_id
-                    """,
-                    ids=ids,
-                    end=bounds["period_end"],
+        period = {
+            **self._period_bounds(period_type, period_start, tz_name),
+            "period_type": period_type,
+            "period_start": period_start,
+            "tz": tz_name or "UTC",
+            "partner_rows": partner_rows,
+        }
+        raw = {partner_id: {} for partner_id in ids}
+        for provider in providers(indicators):
+            for partner_id, values in getattr(self, provider)(ids, period, raw).items():
+                raw[partner_id].update(values)
+        names = {value.name for value in self._raw_values(indicators)}
+        for partner_id, values in raw.items():
+            if missing := names - values.keys():
+                raise ValueError(
+                    f"delivery.evaluation: no raw value {sorted(missing)} for partner {partner_id}"
                 )
-            )
+        return raw
+
+    # ------------------------------------------------------------------ providers
+    # provider(partner_ids, period, raw) -> {partner_id: {name: value}}: ``period`` has
+    # the period's bounds (``_period_bounds``), type, start, timezone and the customers'
+    # rows (``_fetch_partner_rows``); ``raw`` the values of the providers run before.
+    @api.model
+    def _shipment_aggregate_query(self, partner_ids, period):
+        """The shipment aggregate of the customers ``partner_ids`` (a tuple of ids, or
+        an SQL sub-query selecting them, in parentheses as ``Query.subselect()`` gives
+        it): one row per customer with deliveries, ``(partner_id, revenue,
+        revenue_previous, delivery_count, delivery_count_previous, on_time_count,
+        finished_count, active_months, cumulative_revenue)``. ``bench/bench.py`` runs
+        it as the evaluation's lower bound."""
+        return SQL(
+            """
+            SELECT s.partner_id,
+                   COALESCE(SUM(s.revenue) FILTER (WHERE s.date >= %(start)s), 0) AS revenue,
+                   COALESCE(SUM(s.revenue) FILTER (WHERE %(previous)s), 0) AS revenue_previous,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s) AS delivery_count,
+                   COUNT(*) FILTER (WHERE %(previous)s) AS delivery_count_previous,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s) AS on_time_count,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s)
+                       AS finished_count,
+                   COUNT(DISTINCT date_trunc(
+                       'month', timezone(%(tz)s, timezone('UTC', s.date))))
+                       FILTER (WHERE s.date >= %(start)s) AS active_months,
+                   COALESCE(SUM(s.revenue) FILTER (
+                       WHERE p.cooperation_start_date IS NULL
+                          OR s.date >= timezone('UTC', timezone(
+                                 %(tz)s, p.cooperation_start_date::timestamp))), 0)
+                       AS cumulative_revenue
+              FROM delivery_shipment s
+              JOIN res_partner p ON p.id = s.partner_id
+             WHERE s.partner_id IN %(ids)s AND s.date < %(end)s
+               AND %(counted)s
+             GROUP BY s.partner_id
+            """,
+            on_time=on_time_delivery("s"),
+            finished=finished_delivery("s"),
+            counted=counted_delivery("s"),
+            start=period["start"],
+            previous=SQL("s.date >= %s AND s.date < %s", period["prev_start"], period["start"]),
+            end=period["end"],
+            tz=period["tz"],
+            ids=partner_ids,
         )
-        satisfaction = self._get_satisfaction_data(partners.ids, bounds["start"], bounds["end"])
-        complaints = self._get_complaint_counts(partners.ids, bounds["start"], bounds["end"])
+
+    @api.model
+    def _raw_shipments(self, partner_ids, period, raw):
+        """Volume, deliveries, on-time rate, activity and cooperation length: one
+        aggregate query over the delivery records."""
+        self.env["delivery.shipment"].flush_model()
+        rows = self.env.execute_query(self._shipment_aggregate_query(partner_ids, period))
+        business = {row[0]: row[1:] for row in rows}
+        period_end = period["period_end"]
         result = {}
-        for partner_id in ids:
+        for partner_id in partner_ids:
             (revenue, revenue_prev, count, count_prev, on_time, finished, active, cumulative) = (
                 business.get(partner_id, (0.0, 0.0, 0, 0, 0, 0, 0, 0.0))
             )
-            coop_start = partner_rows[partner_id]["cooperation_start_date"]
-            effective = self._effective_months(coop_start, period_start, bounds)
+            coop_start = period["partner_rows"][partner_id]["cooperation_start_date"]
+            effective = self._effective_months(coop_start, period["period_start"], period)
             cooperation = 0
-            if coop_start and coop_start <= bounds["period_end"]:
-                delta = relativedelta(bounds["period_end"] + relativedelta(days=1), coop_start)
+            if coop_start and coop_start <= period_end:
+                delta = relativedelta(period_end + relativedelta(days=1), coop_start)
                 cooperation = delta.years * 12 + delta.months
-            sat = satisfaction.get(partner_id)
-            complaint_count = (complaints or {}).get(partner_id, 0)
             result[partner_id] = {
                 "revenue": float(revenue),
                 "revenue_previous": float(revenue_prev),
@@ -399,9 +565,54 @@ class DeliveryEvaluation(models.Model):
                 "active_share": min(100.0, active * 100.0 / effective) if effective else None,
                 "cooperation_months": cooperation,
                 "retention": min(100.0, count * 100.0 / count_prev) if count_prev else None,
-                "referrals": referrals.get(partner_id, 0),
+            }
+        return result
+
+    @api.model
+    def _referral_query(self, partner_ids, period):
+        """Customers converted on the referral of each of ``partner_ids`` (as for
+        ``_shipment_aggregate_query``) by the end of the period: ``(referred_by_id,
+        referrals)`` rows."""
+        return SQL(
+            """
+            SELECT referred_by_id, COUNT(*) AS referrals
+              FROM res_partner
+             WHERE referred_by_id IN %(ids)s
+               AND conversion_date IS NOT NULL AND conversion_date <= %(end)s
+             GROUP BY referred_by_id
+            """,
+            ids=partner_ids,
+            end=period["period_end"],
+        )
+
+    @api.model
+    def _raw_referrals(self, partner_ids, period, raw):
+        referrals = dict(self.env.execute_query(self._referral_query(partner_ids, period)))
+        return {pid: {"referrals": referrals.get(pid, 0)} for pid in partner_ids}
+
+    @api.model
+    def _raw_satisfaction(self, partner_ids, period, raw):
+        satisfaction = self._get_satisfaction_data(
+            list(partner_ids), period["start"], period["end"]
+        )
+        result = {}
+        for partner_id in partner_ids:
+            sat = satisfaction.get(partner_id)
+            result[partner_id] = {
                 "satisfaction": sat[0] if sat else None,
                 "satisfaction_count": sat[1] if sat else 0,
+            }
+        return result
+
+    @api.model
+    def _raw_complaints(self, partner_ids, period, raw):
+        """Complaints and their rate over the period's deliveries (``_raw_shipments``)."""
+        complaints = self._get_complaint_counts(list(partner_ids), period["start"], period["end"])
+        result = {}
+        for partner_id in partner_ids:
+            count = raw[partner_id]["delivery_count"]
+            complaint_count = (complaints or {}).get(partner_id, 0)
+            result[partner_id] = {
                 "complaint_count": complaint_count,
                 "complaint_rate": (
                     complaint_count * 100.0 / count if complaints is not None and count else None
@@ -421,11 +632,14 @@ class DeliveryEvaluation(models.Model):
         return delta.years * 12 + delta.months
 
     @api.model
-    def _score_raw(self, scheme, raw, period_type):
-        """Scores, effective weights, total and the indicators that had data."""
-        scores = scheme._score(raw)
-        wanted = PERIOD_INDICATORS[period_type]
-        available = [name for name in wanted if scores[name] is not None]
+    def _score_raw(self, scheme, raw, period_type, indicators=None):
+        """Scores, effective weights, total and the indicators that had data (those
+        of the period's kind)."""
+        indicators = indicators or self._indicators()
+        scores = scheme._score(raw, indicators)
+        available = [
+            i.key for i in indicators if period_type in i.periods and scores[i.key] is not None
+        ]
         weights = scheme._weights(available)
         total = sum(scores[name] * weights[name] for name in available) / 100.0
         return scores, weights, available, (round(total, 2) if available else None)

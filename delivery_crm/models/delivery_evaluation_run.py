@@ -10,8 +10,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from .delivery_constants import PARTNER_KPI_FIELDS
-from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, RAW_FIELDS, period_start_of
-from .delivery_evaluation_scheme import INDICATORS
+from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, period_start_of
 from .delivery_tier_change import OVERRIDE_KEEP
 from .delivery_tools import set_related_counts
 
@@ -310,10 +309,16 @@ class DeliveryEvaluationRun(models.Model):
         follow-up activity) goes through the ORM, for that customer alone."""
         self.ensure_one()
         evaluation_model = self.env["delivery.evaluation"]
+        indicators = evaluation_model._indicators()
         schemes = self.env["delivery.evaluation.scheme"]._get_schemes(self.company_id)
         partner_rows = evaluation_model._fetch_partner_rows(partners.ids)
         raw_by_partner = evaluation_model._compute_raw(
-            partners, self.period_type, self.period_start, self._tz(), partner_rows=partner_rows
+            partners,
+            self.period_type,
+            self.period_start,
+            self._tz(),
+            partner_rows=partner_rows,
+            indicators=indicators,
         )
         previous = self._previous_actions(partners.ids)
         ladders = {}  # ladder id -> its tiers, best first
@@ -325,7 +330,7 @@ class DeliveryEvaluationRun(models.Model):
                 continue
             raw = raw_by_partner[partner_id]
             scores, weights, available, total = evaluation_model._score_raw(
-                scheme, raw, self.period_type
+                scheme, raw, self.period_type, indicators
             )
             tier_id = None
             # only the runs of the ladder's grading period give a tier (004 门店§五.3)
@@ -359,94 +364,65 @@ class DeliveryEvaluationRun(models.Model):
             )
         if not rows:
             return
-        evaluation_ids, pending_ids = self._upsert_evaluations(rows)
+        evaluation_ids, pending_ids = self._upsert_evaluations(rows, indicators)
         self._update_kpis(evaluation_ids)
         if pending_ids:
             self._apply_consequences(pending_ids)
 
-    # the evaluation columns the upsert writes, with their PostgreSQL types
-    def _upsert_columns(self):
+    def _upsert_columns(self, indicators):
+        """The evaluation columns the upsert writes: ``[(column, PostgreSQL type,
+        value(row))]``, the indicators' ones derived from their registrations."""
+        raw_values = self.env["delivery.evaluation"]._raw_values(indicators)
+
+        def raw_value(name):
+            return lambda row: row["raw"][name]
+
+        def raw_has(name):
+            return lambda row: row["raw"][name] is not None
+
+        def has(key):
+            return lambda row: key in row["available"]
+
+        def score(key):
+            return lambda row: row["scores"][key] if key in row["available"] else None
+
+        def weight(key):
+            return lambda row: row["weights"].get(key, 0.0)
+
         return [
-            ("partner_id", "int4"),
-            ("company_id", "int4"),
-            ("run_id", "int4"),
-            ("run_pass", "int4"),
-            ("period_type", "varchar"),
-            ("period_start", "date"),
-            ("period_end", "date"),
-            ("scheme_id", "int4"),
-            ("customer_class", "varchar"),
-            ("account_manager_id", "int4"),
-            ("revenue", "numeric"),
-            ("revenue_previous", "numeric"),
-            ("cumulative_revenue", "numeric"),
-            ("growth", "float8"),
-            ("delivery_count", "int4"),
-            ("delivery_count_previous", "int4"),
-            ("on_time_count", "int4"),
-            ("finished_count", "int4"),
-            ("on_time_rate", "float8"),
-            ("active_months", "int4"),
-            ("effective_months", "int4"),
-            ("active_share", "float8"),
-            ("cooperation_months", "int4"),
-            ("retention", "float8"),
-            ("referrals", "int4"),
-            ("satisfaction", "float8"),
-            ("satisfaction_count", "int4"),
-            ("complaint_count", "int4"),
-            ("complaint_rate", "float8"),
-            *((f"has_{name}", "bool") for name in INDICATORS),
-            ("has_growth", "bool"),
-            ("has_retention", "bool"),
-            *((f"score_{name}", "float8") for name in INDICATORS),
-            *((f"weight_{name}", "float8") for name in INDICATORS),
-            ("has_score", "bool"),
-            ("total_score", "float8"),
-            ("tier_before_id", "int4"),
-            ("tier_id", "int4"),
-            ("recommended_action", "varchar"),
+            ("partner_id", "int4", lambda row: row["partner"]["id"]),
+            ("company_id", "int4", lambda row: self.company_id.id),
+            ("run_id", "int4", lambda row: self.id),
+            ("run_pass", "int4", lambda row: self.pass_no),
+            ("period_type", "varchar", lambda row: self.period_type),
+            ("period_start", "date", lambda row: self.period_start),
+            ("period_end", "date", lambda row: self.period_end),
+            ("scheme_id", "int4", lambda row: row["scheme"].id),
+            ("customer_class", "varchar", lambda row: row["partner"]["customer_class"]),
+            ("account_manager_id", "int4", lambda row: row["partner"]["account_manager_id"]),
+            *((value.name, value.pg_type, raw_value(value.name)) for value in raw_values),
+            *((f"has_{v.name}", "bool", raw_has(v.name)) for v in raw_values if v.flagged),
+            *((f"has_{i.key}", "bool", has(i.key)) for i in indicators),
+            *((f"score_{i.key}", "float8", score(i.key)) for i in indicators),
+            *((f"weight_{i.key}", "float8", weight(i.key)) for i in indicators),
+            ("has_score", "bool", lambda row: row["total"] is not None),
+            ("total_score", "float8", lambda row: row["total"]),
+            ("tier_before_id", "int4", lambda row: row["partner"]["tier_id"]),
+            ("tier_id", "int4", lambda row: row["tier_id"]),
+            ("recommended_action", "varchar", lambda row: row["action"]),
         ]
 
-    def _upsert_values(self, row):
-        partner, raw, scores, weights = row["partner"], row["raw"], row["scores"], row["weights"]
-        available = row["available"]
-        return [
-            partner["id"],
-            self.company_id.id,
-            self.id,
-            self.pass_no,
-            self.period_type,
-            self.period_start,
-            self.period_end,
-            row["scheme"].id,
-            partner["customer_class"],
-            partner["account_manager_id"],
-            *(raw[name] for name in RAW_FIELDS),
-            *(name in available for name in INDICATORS),
-            raw["growth"] is not None,
-            raw["retention"] is not None,
-            *(scores[name] if name in available else None for name in INDICATORS),
-            *(weights.get(name, 0.0) for name in INDICATORS),
-            row["total"] is not None,
-            row["total"],
-            partner["tier_id"],
-            row["tier_id"],
-            row["action"],
-        ]
-
-    def _upsert_evaluations(self, rows):
+    def _upsert_evaluations(self, rows, indicators):
         """Insert or update the evaluations of the batch in one statement: one array
         per column, unnested (a few parameters, whatever the batch size).
 
         :return: the ids of the evaluations written
         """
-        columns = self._upsert_columns()
-        values_by_column = list(zip(*(self._upsert_values(row) for row in rows), strict=True))
-        names = [name for name, _type in columns]
+        columns = self._upsert_columns(indicators)
+        names = [name for name, _type, _value in columns]
         unnest = SQL(", ").join(
-            SQL("%s::%s[]", list(values), SQL(pg_type))
-            for values, (_name, pg_type) in zip(values_by_column, columns, strict=True)
+            SQL("%s::%s[]", [value(row) for row in rows], SQL(pg_type))
+            for _name, pg_type, value in columns
         )
         now = fields.Datetime.now()
         updates = SQL(", ").join(

@@ -1,9 +1,9 @@
+from lxml.builder import E
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .delivery_constants import CUSTOMER_CLASSES
-
-INDICATORS = ("satisfaction", "volume", "stability", "loyalty", "complaint", "on_time")
 
 
 def linear_score(value, floor, target):
@@ -15,6 +15,15 @@ def linear_score(value, floor, target):
     if target == floor:
         return 100.0 if value >= target else 0.0
     return max(0.0, min(100.0, (value - floor) / (target - floor) * 100.0))
+
+
+def combine(*parts):
+    """The share-weighted mean of the ``(score, share)`` parts that have a score (None
+    when none has)."""
+    parts = [(score, share) for score, share in parts if score is not None]
+    if not parts:
+        return None
+    return sum(score * share for score, share in parts) / sum(share for _s, share in parts)
 
 
 class DeliveryEvaluationScheme(models.Model):
@@ -35,7 +44,7 @@ class DeliveryEvaluationScheme(models.Model):
         string="Classification",
         required=True,
     )
-    # weights (sum 100)
+    # weights (sum 100): weight_<key> of each indicator of delivery.evaluation._indicators()
     weight_satisfaction = fields.Float(string="Satisfaction weight", default=25.0)
     weight_volume = fields.Float(string="Business volume weight", default=25.0)
     weight_stability = fields.Float(string="Stability weight", default=10.0)
@@ -43,7 +52,8 @@ class DeliveryEvaluationScheme(models.Model):
     weight_complaint = fields.Float(string="Complaint rate weight", default=15.0)
     weight_on_time = fields.Float(string="On-time rate weight", default=15.0)
     weight_total = fields.Float(compute="_compute_weight_total", string="Total weight")
-    # score mapping: the value scoring 0 (floor) and the value scoring 100 (target)
+    # score mapping: the value scoring 0 (floor) and the value scoring 100 (target),
+    # the fields of the indicators' scales
     satisfaction_floor = fields.Float(string="Satisfaction floor (%)", default=60.0)
     # the targets default to the company's service targets (003 §1.2)
     satisfaction_target = fields.Float(
@@ -92,20 +102,31 @@ class DeliveryEvaluationScheme(models.Model):
         lambda env, diag=None: env._("There is already an active scheme for this classification."),
     )
 
-    @api.depends(*(f"weight_{name}" for name in INDICATORS))
+    def _indicators(self):
+        return self.env["delivery.evaluation"]._indicators()
+
+    def _weight_fields(self):
+        return [f"weight_{indicator.key}" for indicator in self._indicators()]
+
+    def _scale_fields(self):
+        return [name for indicator in self._indicators() for name in indicator.parameters]
+
+    @api.depends(lambda self: self._weight_fields())
     def _compute_weight_total(self):
+        names = self._weight_fields()
         for scheme in self:
-            scheme.weight_total = sum(scheme[f"weight_{name}"] for name in INDICATORS)
+            scheme.weight_total = sum(scheme[name] for name in names)
 
     @api.depends("company_id")
     def _compute_currency_id(self):
         for scheme in self:
             scheme.currency_id = (scheme.company_id or self.env.company).currency_id
 
-    @api.constrains(*(f"weight_{name}" for name in INDICATORS))
+    @api.constrains(lambda self: self._weight_fields())
     def _check_weights(self):
+        names = self._weight_fields()
         for scheme in self:
-            weights = [scheme[f"weight_{name}"] for name in INDICATORS]
+            weights = [scheme[name] for name in names]
             if any(w < 0 for w in weights):
                 raise ValidationError(
                     self.env._("Scheme %(scheme)s: weights cannot be negative.", scheme=scheme.name)
@@ -119,58 +140,38 @@ class DeliveryEvaluationScheme(models.Model):
                     )
                 )
 
-    @api.constrains(
-        "satisfaction_floor",
-        "satisfaction_target",
-        "growth_floor",
-        "growth_target",
-        "retention_floor",
-        "retention_target",
-        "complaint_rate_floor",
-        "complaint_rate_target",
-        "on_time_floor",
-        "on_time_target",
-        "revenue_target",
-        "cooperation_months_target",
-        "referral_target",
-        "excellent_score",
-        "poor_score",
-    )
+    @api.constrains(lambda self: [*self._scale_fields(), "excellent_score", "poor_score"])
     def _check_mapping(self):
+        scales = [scale for indicator in self._indicators() for scale in indicator.scales]
+        labels = self.env["delivery.evaluation"]._fields
         for scheme in self:
-            pairs = [
-                (scheme.satisfaction_floor, scheme.satisfaction_target),
-                (scheme.growth_floor, scheme.growth_target),
-                (scheme.retention_floor, scheme.retention_target),
-                (scheme.on_time_floor, scheme.on_time_target),
-            ]
-            if any(target <= floor for floor, target in pairs):
-                raise ValidationError(
-                    self.env._(
-                        "Scheme %(scheme)s: each target must be above its floor.",
-                        scheme=scheme.name,
+            for scale in scales:
+                target = scheme[scale.target]
+                if not scale.floor:
+                    if target <= 0:
+                        raise ValidationError(
+                            self.env._(
+                                "Scheme %(scheme)s: %(target)s must be positive.",
+                                scheme=scheme.name,
+                                target=self._fields[scale.target]._description_string(self.env),
+                            )
+                        )
+                elif scale.lower_is_better and target >= scheme[scale.floor]:
+                    raise ValidationError(
+                        self.env._(
+                            "Scheme %(scheme)s: the target of %(value)s must be below its "
+                            "floor (a lower value is better).",
+                            scheme=scheme.name,
+                            value=labels[scale.value]._description_string(self.env),
+                        )
                     )
-                )
-            if scheme.complaint_rate_target >= scheme.complaint_rate_floor:
-                raise ValidationError(
-                    self.env._(
-                        "Scheme %(scheme)s: the complaint rate target must be below its "
-                        "floor (a lower rate is better).",
-                        scheme=scheme.name,
+                elif not scale.lower_is_better and target <= scheme[scale.floor]:
+                    raise ValidationError(
+                        self.env._(
+                            "Scheme %(scheme)s: each target must be above its floor.",
+                            scheme=scheme.name,
+                        )
                     )
-                )
-            if (
-                scheme.revenue_target <= 0
-                or scheme.cooperation_months_target <= 0
-                or scheme.referral_target <= 0
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "Scheme %(scheme)s: revenue, cooperation and referral targets must "
-                        "be positive.",
-                        scheme=scheme.name,
-                    )
-                )
             if not 0 <= scheme.poor_score < scheme.excellent_score <= 100:
                 raise ValidationError(
                     self.env._(
@@ -178,6 +179,50 @@ class DeliveryEvaluationScheme(models.Model):
                         scheme=scheme.name,
                     )
                 )
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The indicators' weights and scales in the views, from the registrations:
+        the list's weights after the classification, the form's weights and scales
+        in its placeholder groups (a scale with a floor as "floor → target", under
+        the label of the value it scores)."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        indicators = self._indicators()
+        weights = [E.field(name=f"weight_{indicator.key}") for indicator in indicators]
+        if (
+            view_type == "list"
+            and (anchor := arch.find(".//field[@name='customer_class']")) is not None
+        ):
+            for node in reversed(weights):
+                anchor.addnext(node)
+        if view_type != "form":
+            return arch, view
+        if (group := arch.find(".//group[@name='indicator_weights']")) is not None:
+            for index, node in enumerate(weights):
+                group.insert(index, node)
+        if (group := arch.find(".//group[@name='indicator_scales']")) is not None:
+            labels = self.env["delivery.evaluation"]._fields
+            for indicator in indicators:
+                for scale in indicator.scales:
+                    if not scale.floor:
+                        group.append(E.field(name=scale.target))
+                        continue
+                    group.append(
+                        E.label(
+                            **{
+                                "for": scale.floor,
+                                "string": labels[scale.value]._description_string(self.env),
+                            }
+                        )
+                    )
+                    row = E.div(
+                        E.field(name=scale.floor, nolabel="1"),
+                        E.field(name=scale.target, nolabel="1"),
+                        {"class": "o_row"},
+                    )
+                    row[0].tail = " → "
+                    group.append(row)
+        return arch, view
 
     @api.model
     def _get_schemes(self, company):
@@ -190,49 +235,52 @@ class DeliveryEvaluationScheme(models.Model):
             result.setdefault(scheme.customer_class, scheme)
         return result
 
-    def _score(self, raw):
-        """Indicator scores (0-100, None when there is no data) from raw values.
-
-        Sub-indicators are combined with fixed shares, documented in the README:
-        volume = 70 % revenue + 30 % growth, stability = 50 % cooperation length +
-        50 % active months, loyalty = 80 % order retention + 20 % referrals; a
-        sub-indicator without data leaves its share to the other one.
-        """
+    def _score(self, raw, indicators=None):
+        """``{key: score}`` of every indicator (0-100, None when there is no data)."""
         self.ensure_one()
+        indicators = indicators or self._indicators()
+        return {i.key: getattr(self, i.score)(raw, i) for i in indicators}
+
+    # ------------------------------------------------------------------ indicator scores
+    # score(raw, indicator): 0-100, or None when there is no data. Sub-indicators are
+    # combined with fixed shares, documented in the README; a sub-indicator without
+    # data leaves its share to the other one.
+    def _score_linear(self, raw, indicator):
+        """The indicator's one scale, linear from its floor (0) to its target (100)."""
+        [scale] = indicator.scales
+        floor = self[scale.floor] if scale.floor else 0.0
+        return linear_score(raw[scale.value], floor, self[scale.target])
+
+    def _score_volume(self, raw, indicator):
+        """70 % revenue (the monthly target times the months cooperated) + 30 % growth."""
         months = raw["effective_months"] or 1
-
-        def combine(*parts):
-            parts = [(score, share) for score, share in parts if score is not None]
-            if not parts:
-                return None
-            return sum(score * share for score, share in parts) / sum(share for _s, share in parts)
-
-        revenue_score = linear_score(raw["revenue"], 0.0, self.revenue_target * months)
-        growth_score = linear_score(raw["growth"], self.growth_floor, self.growth_target)
-        length_score = linear_score(
-            raw["cooperation_months"], 0.0, float(self.cooperation_months_target)
+        return combine(
+            (linear_score(raw["revenue"], 0.0, self.revenue_target * months), 70),
+            (linear_score(raw["growth"], self.growth_floor, self.growth_target), 30),
         )
-        active_score = linear_score(raw["active_share"], 0.0, self.active_share_target)
-        retention_score = linear_score(
-            raw["retention"], self.retention_floor, self.retention_target
+
+    def _score_stability(self, raw, indicator):
+        """50 % cooperation length + 50 % active months."""
+        return combine(
+            (
+                linear_score(raw["cooperation_months"], 0.0, float(self.cooperation_months_target)),
+                50,
+            ),
+            (linear_score(raw["active_share"], 0.0, self.active_share_target), 50),
         )
+
+    def _score_loyalty(self, raw, indicator):
+        """80 % order retention + 20 % referrals (referrals alone only when there
+        are some)."""
         referral_score = (
             linear_score(raw["referrals"], 0.0, float(self.referral_target))
             if raw["referrals"] or raw["retention"] is not None
             else None
         )
-        return {
-            "satisfaction": linear_score(
-                raw["satisfaction"], self.satisfaction_floor, self.satisfaction_target
-            ),
-            "volume": combine((revenue_score, 70), (growth_score, 30)),
-            "stability": combine((length_score, 50), (active_score, 50)),
-            "loyalty": combine((retention_score, 80), (referral_score, 20)),
-            "complaint": linear_score(
-                raw["complaint_rate"], self.complaint_rate_floor, self.complaint_rate_target
-            ),
-            "on_time": linear_score(raw["on_time_rate"], self.on_time_floor, self.on_time_target),
-        }
+        return combine(
+            (linear_score(raw["retention"], self.retention_floor, self.retention_target), 80),
+            (referral_score, 20),
+        )
 
     def _weights(self, indicators):
         """The weights of ``indicators`` (those with data), scaled to sum to 100."""

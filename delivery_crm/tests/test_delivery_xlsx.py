@@ -15,7 +15,6 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from ..models.delivery_evaluation import RAW_FIELDS
 from ..wizard.delivery_xlsx_export_wizard import TEMP_PREFIX
 from ..xlsx.export import XlsxExport
 from ..xlsx.writer import XLSX_MIMETYPE
@@ -174,7 +173,8 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
         for indicator in ("Satisfaction", "Business volume", "On-time rate"):
             self.assertIn(f"{indicator} score", columns)
             self.assertIn(f"{indicator} weight", columns)
-        for name in ("partner_id", *RAW_FIELDS, "total_score", "recommended_action"):
+        raw_names = [value.name for value in self.env["delivery.evaluation"]._raw_values()]
+        for name in ("partner_id", *raw_names, "total_score", "recommended_action"):
             self.assertIn(name, columns)
         rows = self._by_first_cell(sheet)
         # a name starting with "=" stays text, never a formula

@@ -4,22 +4,11 @@ scores, weights, total and tier move."""
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from ..models.delivery_evaluation import RAW_FIELDS
-from ..models.delivery_evaluation_scheme import INDICATORS
 from .export import XlsxExport
 from .writer import percent
 
-# raw indicators stored in percent (0-100), exported as percentages, and the field
-# telling whether the indicator had data (no data is a blank cell, not 0 %)
-PERCENT_RAW = {
-    "growth": "has_growth",
-    "on_time_rate": "finished_count",
-    "active_share": "effective_months",
-    "retention": "has_retention",
-    "satisfaction": "satisfaction_count",
-    "complaint_rate": "delivery_count",
-}
-MONEY_RAW = ("revenue", "revenue_previous")
+# the sheet's style of a raw value, by its kind (delivery_evaluation_indicator.KINDS)
+KIND_STYLES = {"money": "number", "percent": "percent", "count": "int", "number": "number"}
 
 
 class EvaluationExport(XlsxExport):
@@ -27,6 +16,17 @@ class EvaluationExport(XlsxExport):
     type and day chosen), in keyset batches."""
 
     model = "delivery.evaluation"
+
+    def __init__(self, wizard):
+        super().__init__(wizard)
+        evaluation = self.env[self.model]
+        self.indicators = evaluation._indicators()
+        self.raw_values = evaluation._raw_values(self.indicators)
+        # raw values stored in percent (0-100), exported as percentages, and the field
+        # telling whether the value had data (no data is a blank cell, not 0 %)
+        self.percent_raw = {
+            value.name: value.data_field for value in self.raw_values if value.kind == "percent"
+        }
 
     def period(self):
         """``(period_type, period_start)``; the parameters were checked."""
@@ -56,26 +56,32 @@ class EvaluationExport(XlsxExport):
         return f"{period_type} {start}"
 
     def columns(self):
-        """``[(field, header, style)]`` of the evaluation sheet."""
+        """``[(field, header, style)]`` of the evaluation sheet: its one place, the
+        indicators' columns derived from their registrations."""
         head = ["partner_id", "customer_class", "account_manager_id", "period_type"]
         head += ["period_start", "period_end"]
-        labels = self.labels(self.model, head + list(RAW_FIELDS))
+        raw_names = [value.name for value in self.raw_values]
+        labels = self.labels(self.model, head + raw_names)
         columns = [(name, labels[name], "text") for name in head[:4]]
         columns += [(name, labels[name], "date") for name in head[4:]]
-        for name in RAW_FIELDS:
-            if name in MONEY_RAW:
-                style = "number"
-            elif name in PERCENT_RAW:
-                style = "percent"
-            else:
-                style = "int"
-            columns.append((name, labels[name], style))
-        for name, label in self.env[self.model]._indicator_labels():
+        columns += [
+            (value.name, labels[value.name], KIND_STYLES[value.kind]) for value in self.raw_values
+        ]
+        for indicator in self.indicators:
+            label = indicator.label
             columns.append(
-                (f"score_{name}", self.env._("%(indicator)s score", indicator=label), "number")
+                (
+                    f"score_{indicator.key}",
+                    self.env._("%(indicator)s score", indicator=label),
+                    "number",
+                )
             )
             columns.append(
-                (f"weight_{name}", self.env._("%(indicator)s weight", indicator=label), "percent")
+                (
+                    f"weight_{indicator.key}",
+                    self.env._("%(indicator)s weight", indicator=label),
+                    "percent",
+                )
             )
         tail = ["total_score", "tier_before_id", "tier_id", "recommended_action", "action_done"]
         labels = self.labels(self.model, tail)
@@ -94,16 +100,17 @@ class EvaluationExport(XlsxExport):
         }
         selections["action_done"] = {True: self.env._("Yes"), False: self.env._("No")}
         field_names = [name for name, _header, _style in columns]
-        field_names += [f"has_{name}" for name in INDICATORS]
-        field_names += ["has_growth", "has_retention", "has_score"]
+        field_names += [f"has_{indicator.key}" for indicator in self.indicators]
+        field_names += [value.data_field for value in self.raw_values if value.data_field]
+        field_names.append("has_score")
+        field_names = list(dict.fromkeys(field_names))
         for rows in self.read_batches(self.model, self.domain(), field_names):
             for row in rows:
                 sheet.append([self.cell(name, row, selections) for name, _h, _s in columns])
         sheet.finish()
         return sheet.data_rows
 
-    @staticmethod
-    def cell(name, row, selections):
+    def cell(self, name, row, selections):
         """The cell of field ``name``: labels for selections and records, fractions for
         percentages, blank for an indicator without data."""
         value = row[name]
@@ -111,8 +118,9 @@ class EvaluationExport(XlsxExport):
             return selections[name].get(value)
         if isinstance(value, tuple):  # many2one: (id, display name)
             return value[1]
-        if name in PERCENT_RAW:
-            return percent(value, bool(row[PERCENT_RAW[name]]))
+        if name in self.percent_raw:
+            data_field = self.percent_raw[name]
+            return percent(value, bool(row[data_field]) if data_field else True)
         if name.startswith("score_"):
             return value if row[f"has_{name.removeprefix('score_')}"] else None
         if name.startswith("weight_"):
