@@ -162,6 +162,41 @@ class RpcSession:
         )
 
 
+def xmlid_to_id(session, xmlid):
+    """The database id of the record of ``xmlid`` (``module.name``), read by ``session``."""
+    module, name = xmlid.split(".")
+    [row] = session.call(
+        "ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], ["res_id"]
+    )
+    return row["res_id"]
+
+
+# The groups of the roles the top-level tests make users of (the demo users play the
+# others), in one place: a test asks for a role.
+ROLE_GROUPS = {
+    # an employee without any Delivery CRM group
+    "employee": ["base.group_user"],
+    # an employee outside the CRM who may create and edit contacts
+    "contacts": ["base.group_user", "base.group_partner_manager"],
+    "staff": ["delivery_crm.group_delivery_crm_user"],
+}
+
+
+def rpc_user(admin, role, login, name, **values):
+    """The id of the user ``login`` of ``role`` (a key of ``ROLE_GROUPS``), created over
+    JSON-RPC by ``admin`` (the administrator's session) unless a former run on the same
+    database made it; its password is its login. ``values``: other fields (``email``)."""
+    found = admin.call("res.users", "search", [("login", "=", login)])
+    if found:
+        return found[0]
+    groups = [xmlid_to_id(admin, xmlid) for xmlid in ROLE_GROUPS[role]]
+    return admin.call(
+        "res.users",
+        "create",
+        {"name": name, "login": login, "password": login, "group_ids": [(6, 0, groups)], **values},
+    )
+
+
 @pytest.fixture(scope="session")
 def server():
     srv = OdooServer(TEST_DB)

@@ -18,7 +18,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import TEST_DB, RpcError, drain_server_log, run_odoo
+from conftest import TEST_DB, RpcError, drain_server_log, rpc_user, run_odoo, xmlid_to_id
 
 ACCESS_ERROR = "odoo.exceptions.AccessError"
 MARK = "RPC matrix"
@@ -43,6 +43,8 @@ OPS = {"r": "read", "w": "write", "c": "create", "u": "unlink", "e": "export"}
 # What each role may do, from the design: one column per role, a letter of "rwcue" (read,
 # write, create, unlink, export) where the operation is allowed, "-" where it is refused.
 # Wizards are only created ("c"); the sensitive fields of res.partner have no unlink.
+# How the cells of a row find their record: its class under "the rows" below. A new model
+# is a row at the end of MATRIX and a class at the end of the rows.
 MATRIX = """
 # model                              staff acct. mgr.  admin audit portl empl. staff2
 # configuration: staff read, managers change, administrators also delete
@@ -111,13 +113,525 @@ EXPECTED = {
     if line.strip() and not line.startswith("#")
 }
 WIZARDS = {model for model, row in EXPECTED.items() if len(row[0]) == 1}
-REPORTS = {
-    "delivery.complaint.rate.report",
-    "delivery.satisfaction.trend.report",
-    "delivery.customer.risk.report",
-    "delivery.staff.kpi.report",
-    "delivery.shared.profile",
-}
+
+
+# ----------------------------------------------------------------------------- the rows
+# How the cells of each row of MATRIX work, one class per row (CASES: by row). The first
+# classes say what rows share: the first record of a configuration model, a record the
+# set-up script made for the role's home customer, ...
+CASES = {}
+
+
+class Case:
+    """``key``: the row of MATRIX; ``read``: the field read and exported; ``write``: the
+    field written back (the read one unless given); ``target(w, role)``: the id of the
+    record ``role`` works on; ``values(w, role)``: the values of a new record, for the
+    create cells and for the records the unlink cells delete (``w``: the World)."""
+
+    key = None
+    read = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "key" in cls.__dict__:
+            assert cls.key not in CASES, f"two classes for the row {cls.key}"
+            CASES[cls.key] = cls()
+
+    @property
+    def model(self):
+        return self.key.split("/")[0]
+
+    @property
+    def write(self):
+        return self.read
+
+    def target(self, w, role):
+        raise NotImplementedError(f"no record of {self.key} to work on")
+
+    def values(self, w, role):
+        raise NotImplementedError(f"no values of a new {self.key}")
+
+
+class Configuration(Case):
+    """The first record of the model (shipped data); a new one has a name."""
+
+    read = "name"
+
+    def target(self, w, role):
+        found = w.admin.call(self.model, "search", [], limit=1)
+        assert found, f"no {self.model} record to test on"
+        return found[0]
+
+    def values(self, w, role):
+        return {"name": w.name(self.model)}
+
+
+class HomeRecord(Case):
+    """The record the set-up script made for the role's home customer (its id under
+    ``<setup>_c1`` / ``<setup>_c9``)."""
+
+    setup = None
+
+    def target(self, w, role):
+        return w.ids[f"{self.setup}_{w.home(role)}"]
+
+
+class OfHomeCustomer(Case):
+    """The first record of the role's home customer."""
+
+    def target(self, w, role):
+        found = w.admin.call(self.model, "search", [("partner_id", "=", w.home_id(role))], limit=1)
+        assert found, f"no {self.model} record of the home customer"
+        return found[0]
+
+
+class Report(Configuration):
+    """A report (an SQL view): its first row, looked up at each cell as the ids of its
+    rows follow the data; nobody creates one."""
+
+    def values(self, w, role):
+        return {}
+
+
+class Wizard(Case):
+    """A wizard: only created, by the role, with these values."""
+
+
+# configuration
+class TierLadder(Configuration):
+    key = "delivery.tier.ladder"
+
+    def target(self, w, role):
+        return w.ids["ladder"]  # the set-up script's, which the tier cells fill
+
+
+class Tier(Configuration):
+    key = "delivery.tier"
+
+    def target(self, w, role):
+        return w.ids["tier"]
+
+    def values(self, w, role):
+        n = w.next()
+        return {
+            "name": f"{MARK} tier {n}",
+            "ladder_id": w.ids["ladder"],
+            "level": 100 + n,
+            "min_revenue": 1000.0 * n,
+        }
+
+
+class TierBenefit(Configuration):
+    key = "delivery.tier.benefit"
+
+
+class ServiceTeam(Configuration):
+    key = "delivery.service.team"
+
+
+class EvaluationScheme(Configuration):
+    key = "delivery.evaluation.scheme"
+
+    def values(self, w, role):
+        return {"name": w.name(self.model), "customer_class": "key", "active": False}
+
+
+class ComplaintType(Configuration):
+    key = "delivery.complaint.type"
+
+
+class ComplaintRootCause(Configuration):
+    key = "delivery.complaint.root.cause"
+
+
+class Department(Configuration):
+    key = "delivery.department"
+
+
+class CannedResponse(Configuration):
+    key = "delivery.canned.response"
+
+    def values(self, w, role):
+        return {"name": w.name(self.model), "body": "<p>Thank you.</p>"}
+
+
+class SlaPolicy(Configuration):
+    key = "delivery.sla.policy"
+
+
+class CareOccasion(Configuration):
+    key = "delivery.care.occasion"
+
+    def values(self, w, role):
+        return {
+            "name": w.name(self.model),
+            "kind": "holiday",
+            "date_mode": "fixed",
+            "month": 5,
+            "day": 1,
+            "mail_template_id": w.ids["holiday_template"],
+        }
+
+
+class CareOccasionDate(Configuration):
+    key = "delivery.care.occasion.date"
+    read = "date"
+
+    def values(self, w, role):
+        return {"occasion_id": w.ids["occasion_lunar"], "date": f"{2200 + w.next()}-02-01"}
+
+
+# customer data
+class Complaint(HomeRecord):
+    key, read, setup = "delivery.complaint", "subject", "complaint"
+
+    def values(self, w, role):
+        return {
+            "subject": f"{MARK} {w.run} {w.next()}",
+            "partner_id": w.home_id(role),
+            "type_id": w.ids["delay_type"],
+            "channel": "hotline",
+        }
+
+
+class ComplaintAction(HomeRecord):
+    key, read, setup = "delivery.complaint.action", "name", "action"
+
+    def values(self, w, role):
+        return {
+            "complaint_id": w.home_complaint(role),
+            "name": f"{MARK} {w.next()}",
+            "owner_id": w.uids["account_manager"],
+            "deadline": date.today().isoformat(),
+        }
+
+
+class ComplaintHandover(HomeRecord):
+    key, read, setup = "delivery.complaint.handover", "reason", "handover"
+
+    def values(self, w, role):
+        return {
+            "complaint_id": w.home_complaint(role),
+            "to_user_id": w.uids["account_manager"],
+            "reason": f"{MARK} {w.next()}",
+        }
+
+
+class Visit(HomeRecord):
+    key, read, setup = "delivery.visit", "name", "visit"
+
+    def values(self, w, role):
+        return {
+            "name": f"{MARK} visit {w.next()}",
+            "partner_id": w.home_id(role),
+            "planned_date": _now(days=3),
+        }
+
+
+class VisitNextStep(HomeRecord):
+    key, read, setup = "delivery.visit.next.step", "name", "step"
+
+    def values(self, w, role):
+        return {"visit_id": w.ids[f"visit_{w.home(role)}"], "name": f"{MARK} {w.next()}"}
+
+
+class Evaluation(HomeRecord):
+    key, read, setup = "delivery.evaluation", "total_score", "evaluation"
+
+    def values(self, w, role):
+        return {
+            "partner_id": w.home_id(role),
+            "period_type": "annual",
+            "period_start": "2003-01-01",
+            "period_end": "2003-12-31",
+        }
+
+
+class EvaluationRun(Case):
+    key, read = "delivery.evaluation.run", "pass_no"
+
+    def target(self, w, role):
+        return w.ids["run"]
+
+    def values(self, w, role):
+        """A month of its own for each new run."""
+        n = w.next()
+        return {
+            "period_type": "monthly",
+            "period_start": date(2002 + n // 12, n % 12 + 1, 1).isoformat(),
+            "period_end": date(2002 + n // 12, n % 12 + 1, 28).isoformat(),
+        }
+
+
+class Shipment(OfHomeCustomer):
+    key, read = "delivery.shipment", "name"
+
+    def values(self, w, role):
+        return {
+            "name": f"{MARK}-{w.run}-{w.next()}",
+            "partner_id": w.home_id(role),
+            "date": "2026-01-05 08:00:00",
+        }
+
+
+class TierChange(OfHomeCustomer):
+    key, read = "delivery.tier.change", "origin"
+
+    def values(self, w, role):
+        return {"partner_id": w.home_id(role), "origin": "manual"}
+
+
+class CareEvent(HomeRecord):
+    key, read, setup = "delivery.care.event", "name", "care"
+
+    def values(self, w, role):
+        return {"name": f"{MARK} care {w.next()}", "partner_id": w.home_id(role)}
+
+
+class CommunicationPlan(HomeRecord):
+    key, read, setup = "delivery.communication.plan", "name", "plan"
+
+    def values(self, w, role):
+        return {"name": f"{MARK} plan {w.next()}", "partner_id": w.home_id(role)}
+
+
+class KeyAccountPlan(Case):
+    key, read = "delivery.key.account.plan", "year"
+
+    def target(self, w, role):
+        return w.ids["key_plan_c1"]
+
+    def values(self, w, role):
+        return {"partner_id": w.ids["c1"], "year": 2100 + w.next()}
+
+
+class GreetingLog(HomeRecord):
+    key, read, setup = "delivery.greeting.log", "year", "greeting"
+
+    def values(self, w, role):
+        return {
+            "partner_id": w.home_id(role),
+            "year": 2003,
+            "occasion_id": w.ids["occasion_lunar"],
+            "date": "2003-01-01",
+        }
+
+
+class SurveyInvitation(HomeRecord):
+    key, read, setup = "delivery.survey.invitation", "period_start", "invitation"
+
+    def values(self, w, role):
+        return {"partner_id": w.home_id(role), "period_start": "2003-01-01"}
+
+
+class StaffTraining(Case):
+    key, read = "delivery.staff.training", "name"
+
+    def target(self, w, role):
+        """Their own training for the account manager (li.wei), zhang.min's for the
+        others (his own for zhang.min)."""
+        return w.ids["training_c1" if role == "account_manager" else "training_c9"]
+
+    def values(self, w, role):
+        return {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"]}
+
+
+class KeyAccountReport(Case):
+    key, read = "delivery.key.account.report", "month"
+
+    def target(self, w, role):
+        return w.ids["key_report"]
+
+    def values(self, w, role):
+        return {"month": "2003-01-01"}
+
+
+class AccessGrant(Case):
+    """The employee's grant; a new grant goes to the employee on the other customer and
+    is revoked at once (grants are never deleted)."""
+
+    key, read, write = "delivery.access.grant", "reason", "expiry_notified"
+
+    def target(self, w, role):
+        return w.ids["grant"]
+
+    def values(self, w, role):
+        return {
+            "partner_id": w.ids["c9"],
+            "user_id": w.uids["employee"],
+            "department": "technical",
+            "reason": f"{MARK} {w.next()}",
+            "date_start": _now(),
+            "date_end": _now(days=1),
+        }
+
+
+class AuditLog(HomeRecord):
+    key, read, setup = "delivery.audit.log", "res_model", "audit"
+
+    def values(self, w, role):
+        return {"res_model": "res.partner", "res_id": w.ids["c1"]}
+
+
+class ExportLog(Case):
+    key, read = "delivery.export.log", "res_model"
+
+    def target(self, w, role):
+        return w.ids["export_log"]
+
+    def values(self, w, role):
+        return {"res_model": "res.partner", "record_count": 1}
+
+
+# reports
+class ComplaintRateReport(Report):
+    key, read = "delivery.complaint.rate.report", "month"
+
+
+class SatisfactionTrendReport(Report):
+    key, read = "delivery.satisfaction.trend.report", "month"
+
+
+class CustomerRiskReport(Report):
+    key, read = "delivery.customer.risk.report", "partner_id"
+    target = OfHomeCustomer.target
+
+
+class StaffKpiReport(Report):
+    key, read = "delivery.staff.kpi.report", "month"
+
+    def target(self, w, role):
+        """The role's own row, zhang.min's for the roles without one."""
+        uid = w.uids[role]
+        user = uid if uid in w.ids["kpi_users"] else w.uids["staff"]
+        found = w.admin.call(self.model, "search", [("user_id", "=", user)], limit=1)
+        assert found, "no staff KPI row"
+        return found[0]
+
+
+class SharedProfile(Report):
+    key, read = "delivery.shared.profile", "business_scope"
+
+    def target(self, w, role):
+        return w.home_id(role)  # the profile of the home customer (same id)
+
+    def values(self, w, role):
+        return {"name": MARK}
+
+
+# wizards
+class CustomerStateWizard(Wizard):
+    key = "delivery.customer.state.wizard"
+
+    def values(self, w, role):
+        return {
+            "partner_ids": [(6, 0, [w.home_id(role)])],
+            "new_state": "suspended",
+            "reason": MARK,
+        }
+
+
+class TierOverrideWizard(Wizard):
+    key = "delivery.tier.override.wizard"
+
+    def values(self, w, role):
+        """The home customer's own tier, for 30 days."""
+        [partner] = w.admin.call("res.partner", "read", [w.home_id(role)], ["tier_id"])
+        return {
+            "partner_id": w.home_id(role),
+            "tier_id": partner["tier_id"][0],
+            "reason": MARK,
+            "expiry": (date.today() + timedelta(days=30)).isoformat(),
+        }
+
+
+class EvaluationWizard(Wizard):
+    key = "delivery.evaluation.wizard"
+
+    def values(self, w, role):
+        return {"period_type": "quarterly", "date": "2001-02-01"}
+
+
+class ComplaintHandoverWizard(Wizard):
+    key = "delivery.complaint.handover.wizard"
+
+    def values(self, w, role):
+        return {
+            "complaint_ids": [(6, 0, [w.home_complaint(role)])],
+            "user_id": w.uids["account_manager"],
+            "reason": MARK,
+        }
+
+
+class ComplaintReplyWizard(Wizard):
+    key = "delivery.complaint.reply.wizard"
+
+    def values(self, w, role):
+        return {"complaint_id": w.home_complaint(role)}
+
+
+class ComplaintCloseWizard(Wizard):
+    key = "delivery.complaint.close.wizard"
+
+    def values(self, w, role):
+        return {"complaint_ids": [(6, 0, [w.home_complaint(role)])], "reason": MARK}
+
+
+class RewardWizard(Wizard):
+    key = "delivery.reward.wizard"
+
+    def values(self, w, role):
+        return {"partner_id": w.home_id(role), "description": MARK}
+
+
+class NewsMailingWizard(Wizard):
+    key = "delivery.news.mailing.wizard"
+
+    def values(self, w, role):
+        return {"subject": MARK}
+
+
+class XlsxExportWizard(Wizard):
+    key = "delivery.xlsx.export.wizard"
+
+    def values(self, w, role):
+        return {"export_type": "evaluation"}
+
+
+# the customer profile: the target is the home customer itself; a new prospect has a
+# profile field (a sensitive one)
+class PartnerProfile(Case):
+    key, read, write = "res.partner/profile", "customer_state", "business_scope"
+
+    def target(self, w, role):
+        return w.home_id(role)
+
+    def values(self, w, role):
+        return {"name": f"{MARK} prospect {w.run} {w.next()}", "business_scope": "Fresh food"}
+
+
+class PartnerSensitive(PartnerProfile):
+    key, read, write = "res.partner/sensitive", "credit_level", "credit_level"
+
+    def values(self, w, role):
+        return {"name": f"{MARK} prospect {w.run} {w.next()}", "credit_level": "b"}
+
+
+# ratings of requests (security review H1, H2)
+class RequestRating(HomeRecord):
+    key, read, setup = "rating.rating/request", "rating", "rating"
+
+    def values(self, w, role):
+        return {
+            "res_model_id": w.ids["complaint_model"],
+            "res_id": w.home_complaint(role),
+            "rating": 1,
+            "consumed": True,
+        }
+
+
+# the reports (SQL views): their rows are looked up at each cell
+REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
 # configuration, the staff data or the aggregates
 LOGGED_EXPORTS = {
@@ -326,14 +840,6 @@ def _shell(script):
     return json.loads(lines[-1][len("RESULT") :])
 
 
-def _xmlid(session, xmlid):
-    module, name = xmlid.split(".")
-    [row] = session.call(
-        "ir.model.data", "search_read", [("module", "=", module), ("name", "=", name)], ["res_id"]
-    )
-    return row["res_id"]
-
-
 class World:
     """The sessions of the roles, the records each cell works on, and what the cells
     created (removed at the end)."""
@@ -362,22 +868,9 @@ class World:
         have it by their role, an administrator grants it to others): the export cells
         then test the access to the records, test_export_needs_the_right the right."""
         admin = self.admin
-        group_user = _xmlid(admin, "base.group_user")
-        group_staff = _xmlid(admin, "delivery_crm.group_delivery_crm_user")
-        self.export_group = _xmlid(admin, "base.group_allow_export")
-        for login, group in ((EMPLOYEE, group_user), (STAFF_UNASSIGNED, group_staff)):
-            if not admin.call("res.users", "search", [("login", "=", login)]):
-                admin.call(
-                    "res.users",
-                    "create",
-                    {
-                        "name": f"Matrix {login}",
-                        "login": login,
-                        "password": login,
-                        "email": f"{login}@example.com",
-                        "group_ids": [(6, 0, [group])],
-                    },
-                )
+        for role, login in (("employee", EMPLOYEE), ("staff", STAFF_UNASSIGNED)):
+            rpc_user(admin, role, login, f"Matrix {login}", email=f"{login}@example.com")
+        self.export_group = xmlid_to_id(admin, "base.group_allow_export")
         # managers export by their role; the others get the right for the test only
         logins = [ROLES[role][0] for role in ROLES if role != "admin"]
         self.export_users = admin.call(
@@ -443,14 +936,26 @@ class World:
     def count(self, model, domain=()):
         return self.admin.call(model, "search_count", list(domain), context=ALL)
 
-    def target(self, spec, role):
+    def home_id(self, role):
+        """The id of the role's home customer."""
+        return self.ids[self.home(role)]
+
+    def home_complaint(self, role):
+        """The id of the set-up script's request of the role's home customer."""
+        return self.ids[f"complaint_{self.home(role)}"]
+
+    def name(self, prefix):
+        """A name no other record of this run has."""
+        return f"{MARK} {prefix} {self.run} {self.next()}"
+
+    def target(self, case, role):
         """The record of ``role`` (looked up once; the rows of the SQL views each time,
         as their ids follow the data)."""
-        if spec.model in REPORTS:
-            return spec.target(self, role)
-        key = (spec.key, role)
+        if case.key in REPORTS:
+            return case.target(self, role)
+        key = (case.key, role)
         if key not in self.targets:
-            self.targets[key] = spec.target(self, role)
+            self.targets[key] = case.target(self, role)
         return self.targets[key]
 
     def value(self, model, record_id, field):
@@ -471,220 +976,6 @@ def world(server):
     world.close()
 
 
-# ----------------------------------------------------------------------------- specs
-class Spec:
-    """How the cells of one model work: the field read (and exported), the field written
-    back, the record of a role (``target``), valid values of a new record (``values``)."""
-
-    def __init__(self, key, read, write=None, target=None, values=None):
-        self.key = key
-        self.model = key.split("/")[0]
-        self.read = read
-        self.write = write or read
-        self.target = target
-        self.values = values
-
-
-def _by_home(prefix):
-    return lambda w, role: w.ids[f"{prefix}_{w.home(role)}"]
-
-
-def _first(model, domain=()):
-    def target(w, role):
-        found = w.admin.call(model, "search", list(domain), limit=1)
-        assert found, f"no {model} record to test on"
-        return found[0]
-
-    return target
-
-
-def _named(prefix):
-    return lambda w, role: {"name": f"{MARK} {prefix} {w.run} {w.next()}"}
-
-
-def _kpi_target(w, role):
-    uid = w.uids[role]
-    user = uid if uid in w.ids["kpi_users"] else w.uids["staff"]
-    found = w.admin.call("delivery.staff.kpi.report", "search", [("user_id", "=", user)], limit=1)
-    assert found, "no staff KPI row"
-    return found[0]
-
-
-def _partner_target(w, role):
-    return w.ids[w.home(role)]
-
-
-def _with_home(prefix, **values):
-    """Values of a new record of the role's home customer (``prefix``: a name)."""
-    return lambda w, r: {
-        "name": f"{MARK} {prefix} {w.next()}",
-        "partner_id": w.ids[w.home(r)],
-        **values,
-    }
-
-
-def _search_home(model):
-    """The first record of ``model`` of the role's home customer."""
-    return lambda w, r: w.admin.call(
-        model, "search", [("partner_id", "=", w.ids[w.home(r)])], limit=1
-    )[0]
-
-
-def _month(w):
-    n = w.next()
-    return {
-        "period_type": "monthly",
-        "period_start": date(2002 + n // 12, n % 12 + 1, 1).isoformat(),
-        "period_end": date(2002 + n // 12, n % 12 + 1, 28).isoformat(),
-    }
-
-
-def _override_values(w, r):
-    [partner] = w.admin.call("res.partner", "read", [w.ids[w.home(r)]], ["tier_id"])
-    return {
-        "partner_id": w.ids[w.home(r)],
-        "tier_id": partner["tier_id"][0],
-        "reason": MARK,
-        "expiry": (date.today() + timedelta(days=30)).isoformat(),
-    }
-
-
-# fmt: off
-SPECS = {spec.key: spec for spec in [
-    # configuration
-    Spec("delivery.tier.ladder", "name", target=lambda w, r: w.ids["ladder"],
-         values=_named("ladder")),
-    Spec("delivery.tier", "name", target=lambda w, r: w.ids["tier"],
-         values=lambda w, r: {"name": f"{MARK} tier {w.next()}", "ladder_id": w.ids["ladder"],
-                              "level": 100 + w.counter, "min_revenue": 1000.0 * w.counter}),
-    Spec("delivery.tier.benefit", "name", target=_first("delivery.tier.benefit"),
-         values=_named("benefit")),
-    Spec("delivery.service.team", "name", target=_first("delivery.service.team"),
-         values=_named("team")),
-    Spec("delivery.evaluation.scheme", "name", target=_first("delivery.evaluation.scheme"),
-         values=lambda w, r: {**_named("scheme")(w, r), "customer_class": "key",
-                              "active": False}),
-    Spec("delivery.complaint.type", "name", target=_first("delivery.complaint.type"),
-         values=_named("type")),
-    Spec("delivery.complaint.root.cause", "name",
-         target=_first("delivery.complaint.root.cause"), values=_named("cause")),
-    Spec("delivery.department", "name", target=_first("delivery.department"),
-         values=_named("department")),
-    Spec("delivery.canned.response", "name", target=_first("delivery.canned.response"),
-         values=lambda w, r: {**_named("answer")(w, r), "body": "<p>Thank you.</p>"}),
-    Spec("delivery.sla.policy", "name", target=_first("delivery.sla.policy"),
-         values=_named("policy")),
-    Spec("delivery.care.occasion", "name", target=_first("delivery.care.occasion"),
-         values=lambda w, r: {**_named("occasion")(w, r), "kind": "holiday",
-                              "date_mode": "fixed", "month": 5, "day": 1,
-                              "mail_template_id": w.ids["holiday_template"]}),
-    Spec("delivery.care.occasion.date", "date", target=_first("delivery.care.occasion.date"),
-         values=lambda w, r: {"occasion_id": w.ids["occasion_lunar"],
-                              "date": f"{2200 + w.next()}-02-01"}),
-    # customer data
-    Spec("delivery.complaint", "subject", target=_by_home("complaint"),
-         values=lambda w, r: {"subject": f"{MARK} {w.run} {w.next()}",
-                              "partner_id": w.ids[w.home(r)], "type_id": w.ids["delay_type"],
-                              "channel": "hotline"}),
-    Spec("delivery.complaint.action", "name", target=_by_home("action"),
-         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"],
-                              "name": f"{MARK} {w.next()}",
-                              "owner_id": w.uids["account_manager"],
-                              "deadline": date.today().isoformat()}),
-    Spec("delivery.complaint.handover", "reason", target=_by_home("handover"),
-         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"],
-                              "to_user_id": w.uids["account_manager"],
-                              "reason": f"{MARK} {w.next()}"}),
-    Spec("delivery.visit", "name", target=_by_home("visit"),
-         values=lambda w, r: {**_with_home("visit")(w, r), "planned_date": _now(days=3)}),
-    Spec("delivery.visit.next.step", "name", target=_by_home("step"),
-         values=lambda w, r: {"visit_id": w.ids[f"visit_{w.home(r)}"],
-                              "name": f"{MARK} {w.next()}"}),
-    Spec("delivery.evaluation", "total_score", target=_by_home("evaluation"),
-         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "period_type": "annual",
-                              "period_start": "2003-01-01", "period_end": "2003-12-31"}),
-    Spec("delivery.evaluation.run", "pass_no", target=lambda w, r: w.ids["run"],
-         values=lambda w, r: _month(w)),
-    Spec("delivery.shipment", "name", target=_search_home("delivery.shipment"),
-         values=lambda w, r: {"name": f"{MARK}-{w.run}-{w.next()}",
-                              "partner_id": w.ids[w.home(r)], "date": "2026-01-05 08:00:00"}),
-    Spec("delivery.tier.change", "origin", target=_search_home("delivery.tier.change"),
-         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "origin": "manual"}),
-    Spec("delivery.care.event", "name", target=_by_home("care"), values=_with_home("care")),
-    Spec("delivery.communication.plan", "name", target=_by_home("plan"),
-         values=_with_home("plan")),
-    Spec("delivery.key.account.plan", "year", target=lambda w, r: w.ids["key_plan_c1"],
-         values=lambda w, r: {"partner_id": w.ids["c1"], "year": 2100 + w.next()}),
-    Spec("delivery.greeting.log", "year", target=_by_home("greeting"),
-         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "year": 2003,
-                              "occasion_id": w.ids["occasion_lunar"], "date": "2003-01-01"}),
-    Spec("delivery.survey.invitation", "period_start", target=_by_home("invitation"),
-         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "period_start": "2003-01-01"}),
-    # their own training for staff and account managers, zhang.min's for the others
-    Spec("delivery.staff.training", "name",
-         target=lambda w, r: w.ids["training_c1" if r == "account_manager" else "training_c9"],
-         values=lambda w, r: {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"]}),
-    Spec("delivery.key.account.report", "month", target=lambda w, r: w.ids["key_report"],
-         values=lambda w, r: {"month": "2003-01-01"}),
-    # the employee's grant; a new grant goes to the employee on the other customer and is
-    # revoked at once (grants are never deleted)
-    Spec("delivery.access.grant", "reason", write="expiry_notified",
-         target=lambda w, r: w.ids["grant"],
-         values=lambda w, r: {"partner_id": w.ids["c9"], "user_id": w.uids["employee"],
-                              "department": "technical", "reason": f"{MARK} {w.next()}",
-                              "date_start": _now(), "date_end": _now(days=1)}),
-    Spec("delivery.audit.log", "res_model", target=lambda w, r: w.ids[f"audit_{w.home(r)}"],
-         values=lambda w, r: {"res_model": "res.partner", "res_id": w.ids["c1"]}),
-    Spec("delivery.export.log", "res_model", target=lambda w, r: w.ids["export_log"],
-         values=lambda w, r: {"res_model": "res.partner", "record_count": 1}),
-    # reports
-    Spec("delivery.complaint.rate.report", "month",
-         target=_first("delivery.complaint.rate.report"), values=lambda w, r: {}),
-    Spec("delivery.satisfaction.trend.report", "month",
-         target=_first("delivery.satisfaction.trend.report"), values=lambda w, r: {}),
-    Spec("delivery.customer.risk.report", "partner_id",
-         target=_search_home("delivery.customer.risk.report"), values=lambda w, r: {}),
-    Spec("delivery.staff.kpi.report", "month", target=_kpi_target, values=lambda w, r: {}),
-    Spec("delivery.shared.profile", "business_scope", target=_partner_target,
-         values=lambda w, r: {"name": MARK}),
-    # wizards
-    Spec("delivery.customer.state.wizard", None,
-         values=lambda w, r: {"partner_ids": [(6, 0, [w.ids[w.home(r)]])],
-                              "new_state": "suspended", "reason": MARK}),
-    Spec("delivery.tier.override.wizard", None, values=_override_values),
-    Spec("delivery.evaluation.wizard", None,
-         values=lambda w, r: {"period_type": "quarterly", "date": "2001-02-01"}),
-    Spec("delivery.complaint.handover.wizard", None,
-         values=lambda w, r: {"complaint_ids": [(6, 0, [w.ids[f"complaint_{w.home(r)}"]])],
-                              "user_id": w.uids["account_manager"], "reason": MARK}),
-    Spec("delivery.complaint.reply.wizard", None,
-         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"]}),
-    Spec("delivery.complaint.close.wizard", None,
-         values=lambda w, r: {"complaint_ids": [(6, 0, [w.ids[f"complaint_{w.home(r)}"]])],
-                              "reason": MARK}),
-    Spec("delivery.reward.wizard", None,
-         values=lambda w, r: {"partner_id": w.ids[w.home(r)], "description": MARK}),
-    Spec("delivery.news.mailing.wizard", None, values=lambda w, r: {"subject": MARK}),
-    Spec("delivery.xlsx.export.wizard", None,
-         values=lambda w, r: {"export_type": "evaluation"}),
-    # the customer profile: a new prospect has a profile field; the target is the home
-    # customer itself
-    Spec("res.partner/profile", "customer_state", write="business_scope",
-         target=_partner_target,
-         values=lambda w, r: {"name": f"{MARK} prospect {w.run} {w.next()}",
-                              "business_scope": "Fresh food"}),
-    Spec("res.partner/sensitive", "credit_level", target=_partner_target,
-         values=lambda w, r: {"name": f"{MARK} prospect {w.run} {w.next()}",
-                              "credit_level": "b"}),
-    # ratings of requests (security review H1, H2)
-    Spec("rating.rating/request", "rating", target=_by_home("rating"),
-         values=lambda w, r: {"res_model_id": w.ids["complaint_model"],
-                              "res_id": w.ids[f"complaint_{w.home(r)}"], "rating": 1,
-                              "consumed": True}),
-]}
-# fmt: on
-
-
 # ----------------------------------------------------------------------------- the cells
 def _denied(call, *args, **kwargs):
     """The call must fail with an AccessError: its error, never data."""
@@ -696,48 +987,48 @@ def _denied(call, *args, **kwargs):
     return err.value
 
 
-def _check_read(world, spec, model, role, session, granted):
-    target = world.target(spec, role)
+def _check_read(world, case, model, role, session, granted):
+    target = world.target(case, role)
     if granted:
-        rows = session.call(model, "read", [target], [spec.read])
+        rows = session.call(model, "read", [target], [case.read])
         assert [row["id"] for row in rows] == [target]
-        found = session.call(model, "search_read", [("id", "=", target)], [spec.read])
+        found = session.call(model, "search_read", [("id", "=", target)], [case.read])
         assert [row["id"] for row in found] == [target]
         return
-    _denied(session.call, model, "read", [target], [spec.read])
+    _denied(session.call, model, "read", [target], [case.read])
     try:
-        found = session.call(model, "search_read", [("id", "=", target)], [spec.read])
+        found = session.call(model, "search_read", [("id", "=", target)], [case.read])
     except RpcError as error:
         assert error.name == ACCESS_ERROR, error
     else:
         assert found == [], "a record the role may not read came back from a search"
 
 
-def _check_export(world, spec, model, role, session, granted):
-    target = world.target(spec, role)
+def _check_export(world, case, model, role, session, granted):
+    target = world.target(case, role)
     if granted:
-        result = session.call(model, "export_data", [target], [spec.read])
+        result = session.call(model, "export_data", [target], [case.read])
         assert len(result["datas"]) == 1
         # each export of customer data leaves a row in the export log (the others none:
         # test_matrix_left_no_trace counts the rows)
         if model in LOGGED_EXPORTS:
             world.created["delivery.export.log"] = world.created.get("delivery.export.log", 0) + 1
         return
-    _denied(session.call, model, "export_data", [target], [spec.read])
+    _denied(session.call, model, "export_data", [target], [case.read])
 
 
-def _check_write(world, spec, model, role, session, granted):
+def _check_write(world, case, model, role, session, granted):
     """The current value written back: a refusal can only come from the access rights."""
-    target = world.target(spec, role)
-    vals = {spec.write: world.value(model, target, spec.write)}
+    target = world.target(case, role)
+    vals = {case.write: world.value(model, target, case.write)}
     if granted:
         assert session.call(model, "write", [target], vals) is True
     else:
         _denied(session.call, model, "write", [target], vals)
 
 
-def _check_create(world, spec, model, role, session, granted):
-    values = spec.values(world, role)
+def _check_create(world, case, model, role, session, granted):
+    values = case.values(world, role)
     if not granted:
         _denied(session.call, model, "create", values)
         return  # test_matrix_left_no_trace counts the rows
@@ -746,19 +1037,19 @@ def _check_create(world, spec, model, role, session, granted):
     if model == "delivery.access.grant":
         world.admin.call(model, "action_revoke", [record_id])
         world.created[model] = world.created.get(model, 0) + 1
-    elif spec.key not in WIZARDS:
+    elif case.key not in WIZARDS:
         world.keep(model, record_id)
 
 
-def _check_unlink(world, spec, model, role, session, granted):
+def _check_unlink(world, case, model, role, session, granted):
     """A record like the role's target, made by the administrator, when some role may
     delete it; the target itself when nobody may."""
-    deletable = any("u" in cell for cell in EXPECTED[spec.key])
+    deletable = any("u" in cell for cell in EXPECTED[case.key])
     if deletable:
-        record_id = world.sessions["admin"].call(model, "create", spec.values(world, role))
+        record_id = world.sessions["admin"].call(model, "create", case.values(world, role))
     else:
         assert not granted
-        record_id = world.target(spec, role)
+        record_id = world.target(case, role)
     if granted:
         assert session.call(model, "unlink", [record_id]) is True
         assert world.count(model, [("id", "=", record_id)]) == 0
@@ -780,8 +1071,8 @@ CHECKS = {
 
 @pytest.mark.parametrize(("model", "role", "op", "granted"), list(_cells()))
 def test_access_matrix(world, model, role, op, granted):
-    spec = SPECS[model]
-    CHECKS[op](world, spec, spec.model, role, world.sessions[role], granted)
+    case = CASES[model]
+    CHECKS[op](world, case, case.model, role, world.sessions[role], granted)
 
 
 # ----------------------------------------------------------------------------- row level
@@ -817,6 +1108,28 @@ def test_matrix_covers_every_model(world):
         )
     }
     assert models - NOT_IN_MATRIX == {model for model in EXPECTED if "/" not in model}
+
+
+def test_every_row_has_its_case():
+    """MATRIX is well formed (one row a model, a cell a role, each letter in its place)
+    and each row has a class saying how its cells work (a wizard: the values of a new
+    one; the others: the field read, the record a role works on, a new one's values)."""
+    rows = [line.split() for line in MATRIX.splitlines() if line.strip() and line[0] != "#"]
+    keys = [row[0] for row in rows]
+    assert len(keys) == len(set(keys)), "a model has two rows"
+    for key, *cells in rows:
+        assert len(cells) == len(ROLES), key
+        ops = "c" if key in WIZARDS else "rwcue"
+        for cell in cells:
+            assert len(cell) == len(ops), (key, cell)
+            assert all(got in (op, "-") for got, op in zip(cell, ops, strict=True)), (key, cell)
+    assert set(CASES) == set(EXPECTED)
+    for key, case in CASES.items():
+        assert isinstance(case, Wizard) == (key in WIZARDS), key
+        assert type(case).values is not Case.values, key
+        if key not in WIZARDS:
+            assert case.read and case.write, key
+            assert type(case).target is not Case.target, key
 
 
 def test_staff_do_not_see_other_account_managers_customers(world):

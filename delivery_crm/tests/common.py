@@ -7,6 +7,48 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 
 from ..models.delivery_tier_change import OVERRIDE_KEEP
 
+# The groups of each role a test user can have, in one place: a test asks for a role.
+ROLE_GROUPS = {
+    "account_manager": "delivery_crm.group_delivery_crm_account_manager",
+    "staff": "delivery_crm.group_delivery_crm_user",
+    "auditor": "delivery_crm.group_delivery_crm_auditor",
+    "manager": "delivery_crm.group_delivery_crm_manager",
+    "admin": "delivery_crm.group_delivery_crm_admin",
+    # an employee without any Delivery CRM group
+    "employee": "base.group_user",
+    # an employee outside the CRM who may create and edit contacts
+    "contacts": "base.group_user,base.group_partner_manager",
+    "portal": "base.group_portal",
+}
+
+
+def new_user(env, role, login, name=None, company=None, lang=None, extra_groups="", **values):
+    """A new user of ``role`` (a key of ``ROLE_GROUPS``), made as Odoo's own tests make
+    them (``mail_new_test_user``: no password-reset mail, no tracking, no follower).
+
+    ``company``: the user's only company (the environment's by default); ``lang``;
+    ``extra_groups``: more group XML ids, comma-separated; ``values``: other fields
+    (``password``, ``email``, ``partner_id``...). A user made for an existing contact
+    (``partner_id``) keeps the contact's name and email unless they are given."""
+    company = company or env.company
+    if values.get("partner_id"):
+        partner = env["res.partner"].browse(values["partner_id"])
+        name = name or partner.name
+        values.setdefault("email", partner.email)
+    if name:
+        values["name"] = name
+    if lang:
+        values["lang"] = lang
+    groups = ",".join(filter(None, [ROLE_GROUPS[role], extra_groups]))
+    return mail_new_test_user(
+        env,
+        login=login,
+        groups=groups,
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+        **values,
+    )
+
 
 class DeliveryCrmCommon(TransactionCase):
     """Users of each role and the shipped standard tier ladder."""
@@ -15,41 +57,11 @@ class DeliveryCrmCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.user_crm = mail_new_test_user(
-            cls.env,
-            login="dcrm_user",
-            name="Account Manager",
-            groups="delivery_crm.group_delivery_crm_account_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_staff = mail_new_test_user(
-            cls.env,
-            login="dcrm_staff",
-            name="Service Staff",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_auditor = mail_new_test_user(
-            cls.env,
-            login="dcrm_auditor",
-            name="Auditor",
-            groups="delivery_crm.group_delivery_crm_auditor",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_manager = mail_new_test_user(
-            cls.env,
-            login="dcrm_manager",
-            name="CRM Manager",
-            groups="delivery_crm.group_delivery_crm_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_employee = mail_new_test_user(
-            cls.env,
-            login="dcrm_employee",
-            name="Other Employee",
-            groups="base.group_user",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.user_crm = new_user(cls.env, "account_manager", "dcrm_user", "Account Manager")
+        cls.user_staff = new_user(cls.env, "staff", "dcrm_staff", "Service Staff")
+        cls.user_auditor = new_user(cls.env, "auditor", "dcrm_auditor", "Auditor")
+        cls.user_manager = new_user(cls.env, "manager", "dcrm_manager", "CRM Manager")
+        cls.user_employee = new_user(cls.env, "employee", "dcrm_employee", "Other Employee")
         cls.ladder = cls.env.ref("delivery_crm.delivery_tier_ladder_standard")
         cls.ladder_key = cls.env.ref("delivery_crm.delivery_tier_ladder_key_account")
         cls.tier_new = cls.env.ref("delivery_crm.delivery_tier_new")

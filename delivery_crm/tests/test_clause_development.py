@@ -12,9 +12,7 @@ from odoo import Command, fields
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 CRON_VISITS = "delivery_crm.ir_cron_visit_planning"
 
@@ -123,12 +121,8 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         volume, repeated complaints, overdue visit), and each account manager sees
         their own customers at risk on the dashboard, the manager all of them."""
         now = fields.Datetime.now()
-        other_manager = mail_new_test_user(
-            self.env,
-            login="clause_other_am",
-            name="Other Account Manager",
-            groups="delivery_crm.group_delivery_crm_account_manager",
-            company_ids=[Command.set(self.company.ids)],
+        other_manager = new_user(
+            self.env, "account_manager", "clause_other_am", "Other Account Manager"
         )
         mine = self._new_customer(
             "Falling and complaining 下滑客户",
@@ -213,13 +207,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         """002 §五.2: each staff member sees their own results (and nobody else's); the
         manager sees everyone's, records a training for the one whose requests missed
         their service level, and it counts in that person's month."""
-        other = mail_new_test_user(
-            self.env,
-            login="clause_other_staff",
-            name="Punctual Staff",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(self.company.ids)],
-        )
+        other = new_user(self.env, "staff", "clause_other_staff", "Punctual Staff")
         team = self.env["delivery.service.team"].create(
             {
                 "name": "KPI desk",

@@ -14,9 +14,7 @@ from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 CRON_ESCALATE = "delivery_crm.ir_cron_complaint_sla_escalation"
 ESCALATION = "delivery_crm.mail_activity_type_sla_escalation"
@@ -168,12 +166,8 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         """001 §六.4: each step of a requirement is in its history, the customer sees
         where it stands, and the owner, then the team leader, are chased when the
         answer is about to be late or is late."""
-        portal = mail_new_test_user(
-            self.env,
-            login="clause_portal_zhou",
-            name="Zhou Min portal",
-            groups="base.group_portal",
-            partner_id=self.contact.id,
+        portal = new_user(
+            self.env, "portal", "clause_portal_zhou", "Zhou Min portal", partner_id=self.contact.id
         )
         received = datetime(2026, 3, 2, 2, 0)
         requirement = self._request(
@@ -212,13 +206,7 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
     def test_responsible_person_of_another_department_is_chased(self):
         """002 §四.3.2: the person of the department held responsible reaches the
         complaint and is told when its resolution is about to be late."""
-        dispatcher = mail_new_test_user(
-            self.env,
-            login="clause_dispatcher",
-            name="Dispatcher 调度员",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(self.company.ids)],
-        )
+        dispatcher = new_user(self.env, "staff", "clause_dispatcher", "Dispatcher 调度员")
         received = datetime(2026, 3, 2, 2, 0)
         complaint = self._request(
             self.user_crm,

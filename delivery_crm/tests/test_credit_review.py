@@ -1,12 +1,10 @@
 from datetime import date, timedelta
 
-from odoo import Command, api
+from odoo import api
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 
 @tagged("post_install", "-at_install")
@@ -119,12 +117,7 @@ class TestCreditReview(DeliveryCrmCommon):
         self._run_cron("delivery_crm.ir_cron_credit_review_reminder")
         reminder = self._reminders(self.overdue)
         # the contact's activities: for the employees who may edit contacts
-        contacts_user = mail_new_test_user(
-            self.env,
-            login="dcrm_contacts",
-            groups="base.group_user,base.group_partner_manager",
-            company_ids=[Command.set(self.company.ids)],
-        )
+        contacts_user = new_user(self.env, "contacts", "dcrm_contacts")
         seen = reminder.with_user(contacts_user).read(["summary", "note"])[0]
         for value in ("C - Watch", "Watch", "credit_level"):
             self.assertNotIn(value, str(seen))

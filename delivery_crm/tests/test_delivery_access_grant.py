@@ -8,10 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
 from ..models.delivery_constants import CRM_SENSITIVE
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 # the customer data a grant opens (001 §四.3), read only
 GRANTED_MODELS = (
@@ -324,9 +322,7 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
         with self.assertRaisesRegex(ValidationError, "Not a customer"):
             self._grant(partner_id=prospect.id)
         # an internal user only
-        portal = mail_new_test_user(
-            self.env, login="dcrm_grant_portal", name="Portal User", groups="base.group_portal"
-        )
+        portal = new_user(self.env, "portal", "dcrm_grant_portal", "Portal User")
         with self.assertRaisesRegex(ValidationError, "not an internal user"):
             self._grant(user_id=portal.id)
 

@@ -3,14 +3,11 @@ from datetime import date
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 CRON = "delivery_crm.ir_cron_care_greetings"
 
@@ -229,13 +226,8 @@ class TestDeliveryCare(DeliveryCrmCommon):
         tw_company = self.env["res.company"].create(
             {"name": "Taiwan Delivery 台灣配送", "country_id": tw.id}
         )
-        user_tw = mail_new_test_user(
-            self.env,
-            login="dcrm_tw",
-            name="Taipei Account Manager",
-            groups="delivery_crm.group_delivery_crm_account_manager",
-            company_id=tw_company.id,
-            company_ids=[Command.set(tw_company.ids)],
+        user_tw = new_user(
+            self.env, "account_manager", "dcrm_tw", "Taipei Account Manager", company=tw_company
         )
         active = {"customer_state": "active", "customer_class": "key"}
         # a customer of the Taiwan company, without a country on its address

@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCommon
 
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 CRON_ESCALATE = "delivery_crm.ir_cron_complaint_sla_escalation"
 CRON_CLOSE = "delivery_crm.ir_cron_complaint_close_unanswered"
@@ -1125,13 +1125,7 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
             complaint.with_user(self.user_auditor).message_post(
                 body="Dear customer", message_type="comment", subtype_xmlid="mail.mt_comment"
             )
-        portal_user = self.env["res.users"].create(
-            {
-                "login": "dcrm_portal_liu",
-                "partner_id": self.contact.id,
-                "group_ids": [Command.set([self.env.ref("base.group_portal").id])],
-            }
-        )
+        portal_user = new_user(self.env, "portal", "dcrm_portal_liu", partner_id=self.contact.id)
         # the mail controller asks, in superuser mode as the caller, what posting needs
         for user, needed in ((portal_user, "read"), (self.user_auditor, "write")):
             as_user = complaint.with_user(user).sudo()

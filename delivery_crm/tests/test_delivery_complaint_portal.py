@@ -3,11 +3,10 @@ from datetime import datetime, timedelta
 
 from lxml import html
 
-from odoo import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
-from odoo.addons.mail.tests.common import mail_new_test_user
+from .common import new_user
 
 T0 = datetime(2026, 3, 2, 8, 0)
 RATE_LINK = re.compile(r"/rate/([\w-]+)/(5|3|1)\b")
@@ -111,13 +110,7 @@ class TestDeliveryComplaintPortal(HttpCase):
         )
         cls.portal_a = cls._portal_user("portal_alpha", cls.contact_a)
         cls.portal_b = cls._portal_user("portal_bravo", cls.contact_b)
-        cls.staff = mail_new_test_user(
-            cls.env,
-            login="portal_test_staff",
-            name="Quentin Internalresponsible",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
+        cls.staff = new_user(cls.env, "staff", "portal_test_staff", "Quentin Internalresponsible")
         cls.type_delay = cls.env.ref("delivery_crm.delivery_complaint_type_delay")
         cls.shipment_a, cls.shipment_b = cls.env["delivery.shipment"].create(
             [
@@ -141,14 +134,7 @@ class TestDeliveryComplaintPortal(HttpCase):
 
     @classmethod
     def _portal_user(cls, login, contact):
-        return mail_new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pw",
-            name=contact.name,
-            groups="base.group_portal",
-            partner_id=contact.id,
-        )
+        return new_user(cls.env, "portal", login, password=f"{login}-pw", partner_id=contact.id)
 
     @classmethod
     def _complaint(cls, subject, customer, contact, shipment=None, **vals):

@@ -1,11 +1,9 @@
 from datetime import date, timedelta
 
-from odoo import Command, api, fields
+from odoo import api, fields
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import resolve_complaint
+from .common import new_user, resolve_complaint
 
 PROFILE = "delivery_crm.action_report_customer_profile"
 # the Bund, Shanghai; the tours' phone is 44 m away from it
@@ -22,14 +20,11 @@ class TestMainFlowsUi(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        cls.staff = cls._user("dcrm_tour_staff", "Tour Service Staff", "group_delivery_crm_user")
-        cls.account_manager = cls._user(
-            "dcrm_tour_am", "Tour Account Manager", "group_delivery_crm_account_manager"
+        cls.staff = new_user(cls.env, "staff", "dcrm_tour_staff", "Tour Service Staff")
+        cls.account_manager = new_user(
+            cls.env, "account_manager", "dcrm_tour_am", "Tour Account Manager"
         )
-        cls.manager = cls._user(
-            "dcrm_tour_manager", "Tour CRM Manager", "group_delivery_crm_manager"
-        )
+        cls.manager = new_user(cls.env, "manager", "dcrm_tour_manager", "Tour CRM Manager")
         users = cls.staff | cls.account_manager | cls.manager
         if "odoobot_state" in users._fields:
             # OdooBot's welcome chat opens at a new user's first login, over the whole
@@ -56,13 +51,8 @@ class TestMainFlowsUi(HttpCase):
             }
         )
         # the customer's contact, who rates the complaint from the portal
-        cls.portal_user = mail_new_test_user(
-            cls.env,
-            login="dcrm_tour_portal",
-            name="Zhao Tour",
-            email="zhao.tour@example.com",
-            groups="base.group_portal",
-            company_ids=[Command.set(company.ids)],
+        cls.portal_user = new_user(
+            cls.env, "portal", "dcrm_tour_portal", "Zhao Tour", email="zhao.tour@example.com"
         )
         cls.portal_user.partner_id.parent_id = cls.complaint_customer
         cls.visit_customer = Partner.create(
@@ -84,16 +74,6 @@ class TestMainFlowsUi(HttpCase):
                 "account_manager_id": cls.manager.id,
                 "cooperation_start_date": date(2020, 1, 1),
             }
-        )
-
-    @classmethod
-    def _user(cls, login, name, group):
-        return mail_new_test_user(
-            cls.env,
-            login=login,
-            name=name,
-            groups=f"delivery_crm.{group}",
-            company_ids=[Command.set(cls.env.company.ids)],
         )
 
     def _run_cron(self, xmlid):

@@ -4,9 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 SENSITIVE = ("credit_level", "decision_chain", "contract_amount", "nda_signed", "risk_notes")
 
@@ -18,20 +16,8 @@ class TestDeliverySecurity(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_admin_crm = mail_new_test_user(
-            cls.env,
-            login="dcrm_admin",
-            name="CRM Administrator",
-            groups="delivery_crm.group_delivery_crm_admin",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_team = mail_new_test_user(
-            cls.env,
-            login="dcrm_team",
-            name="Team Member",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.user_admin_crm = new_user(cls.env, "admin", "dcrm_admin", "CRM Administrator")
+        cls.user_team = new_user(cls.env, "staff", "dcrm_team", "Team Member")
         cls.team = cls.env["delivery.service.team"].create(
             {"name": "Desk North", "member_ids": [Command.link(cls.user_team.id)]}
         )

@@ -6,9 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 MARCH = date(2026, 3, 1)
 
@@ -20,12 +18,7 @@ class TestStaffKpi(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = mail_new_test_user(
-            cls.env,
-            login="dcrm_other",
-            name="Other Staff",
-            groups="delivery_crm.group_delivery_crm_user",
-        )
+        cls.other = new_user(cls.env, "staff", "dcrm_other", "Other Staff")
         cls.team = cls.env["delivery.service.team"].create(
             {
                 "name": "KPI team",

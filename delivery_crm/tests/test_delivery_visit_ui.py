@@ -1,6 +1,6 @@
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
+from .common import new_user
 
 
 @tagged("post_install", "-at_install")
@@ -13,12 +13,7 @@ class TestVisitCheckInUi(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user = mail_new_test_user(
-            cls.env,
-            login="dcrm_field",
-            name="Field Staff",
-            groups="delivery_crm.group_delivery_crm_user",
-        )
+        cls.user = new_user(cls.env, "staff", "dcrm_field", "Field Staff")
         cls.customer = cls.env["res.partner"].create(
             {
                 "name": "Tour Customer 巡检客户",

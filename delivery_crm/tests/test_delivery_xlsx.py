@@ -13,12 +13,10 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
 from ..wizard.delivery_xlsx_export_wizard import TEMP_PREFIX
 from ..xlsx.export import XlsxExport
 from ..xlsx.writer import XLSX_MIMETYPE
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 Q3 = date(2026, 7, 1)
 WIZARD = "delivery.xlsx.export.wizard"
@@ -471,13 +469,7 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = mail_new_test_user(
-            cls.env,
-            login="dcrm_xlsx_other",
-            name="Another Staff",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.other = new_user(cls.env, "staff", "dcrm_xlsx_other", "Another Staff")
         cls.team = cls.env["delivery.service.team"].create(
             {
                 "name": "XLSX team",
@@ -648,24 +640,9 @@ class TestXlsxDownload(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = mail_new_test_user(
-            cls.env,
-            login="xlsx_manager",
-            groups="delivery_crm.group_delivery_crm_manager",
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
-        cls.manager_2 = mail_new_test_user(
-            cls.env,
-            login="xlsx_manager2",
-            groups="delivery_crm.group_delivery_crm_manager",
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
-        cls.staff = mail_new_test_user(
-            cls.env,
-            login="xlsx_staff",
-            groups="delivery_crm.group_delivery_crm_user",
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
+        cls.manager = new_user(cls.env, "manager", "xlsx_manager")
+        cls.manager_2 = new_user(cls.env, "manager", "xlsx_manager2")
+        cls.staff = new_user(cls.env, "staff", "xlsx_staff")
         cls.wizard = (
             cls.env[WIZARD]
             .with_user(cls.manager)

@@ -2,9 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 
 @tagged("post_install", "-at_install")
@@ -17,21 +15,9 @@ class TestPartnerMerge(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_crm2 = mail_new_test_user(
-            cls.env,
-            login="dcrm_user2",
-            name="Other Account Manager",
-            groups="delivery_crm.group_delivery_crm_account_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.user_crm2 = new_user(cls.env, "account_manager", "dcrm_user2", "Other Account Manager")
         # an employee outside the CRM who may create and edit contacts
-        cls.user_contacts = mail_new_test_user(
-            cls.env,
-            login="dcrm_contacts",
-            name="Contact Creation",
-            groups="base.group_user,base.group_partner_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.user_contacts = new_user(cls.env, "contacts", "dcrm_contacts", "Contact Creation")
         cls.theirs = cls._new_customer(
             "Their Customer", user=cls.user_manager, account_manager_id=cls.user_crm2.id
         )
@@ -55,14 +41,7 @@ class TestPartnerMerge(DeliveryCrmCommon):
         return wizard.action_merge()
 
     def _portal_user(self, partner, login):
-        return mail_new_test_user(
-            self.env,
-            login=login,
-            name=f"Portal {login}",
-            email=partner.email,
-            groups="base.group_portal",
-            partner_id=partner.id,
-        )
+        return new_user(self.env, "portal", login, f"Portal {login}", partner_id=partner.id)
 
     # ------------------------------------------------------------------ who merges
     def test_account_manager_cannot_take_another_customer_by_merging(self):

@@ -6,13 +6,12 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
+from .common import new_user
 from .test_delivery_complaint import DeliveryComplaintCommon
 
 
@@ -22,13 +21,8 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_b = cls.env["res.company"].create({"name": "Rating Other Co"})
-        cls.user_manager_b = mail_new_test_user(
-            cls.env,
-            login="rating_manager_b",
-            name="Manager Elsewhere",
-            groups="delivery_crm.group_delivery_crm_manager",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.user_manager_b = new_user(
+            cls.env, "manager", "rating_manager_b", "Manager Elsewhere", company=cls.company_b
         )
         cls.complaint_model_id = cls.env["ir.model"]._get_id("delivery.complaint")
 

@@ -2,13 +2,10 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from odoo.addons.mail.tests.common import mail_new_test_user
-
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 
 @tagged("post_install", "-at_install")
@@ -249,13 +246,8 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertNotIn("credit_level", crm_arch)
 
     def test_portal_user_unaffected(self):
-        portal = self.env["res.users"].create(
-            {
-                "name": "Portal Person",
-                "login": "dcrm_portal",
-                "email": "portal@example.com",
-                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
-            }
+        portal = new_user(
+            self.env, "portal", "dcrm_portal", "Portal Person", email="portal@example.com"
         )
         partner = portal.partner_id.with_user(portal)
         # the portal reads its own partner as before, and never the CRM fields
@@ -353,20 +345,8 @@ class TestPartnerReparenting(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_crm2 = mail_new_test_user(
-            cls.env,
-            login="dcrm_user2",
-            name="Other Account Manager",
-            groups="delivery_crm.group_delivery_crm_account_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.user_contacts = mail_new_test_user(
-            cls.env,
-            login="dcrm_contacts",
-            name="Contact Creation",
-            groups="base.group_user,base.group_partner_manager",
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        cls.user_crm2 = new_user(cls.env, "account_manager", "dcrm_user2", "Other Account Manager")
+        cls.user_contacts = new_user(cls.env, "contacts", "dcrm_contacts", "Contact Creation")
         cls.mine = cls._new_customer(
             "Mine", user=cls.user_manager, account_manager_id=cls.user_crm.id
         )
