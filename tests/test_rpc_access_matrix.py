@@ -104,6 +104,9 @@ res.partner/sensitive                ----- ----- rwc-e rwc-e r---e ----- ----- -
 # ratings of requests (security review H1, H2): read as the request (answered ones), written
 # by the customer's rating flow only: no role creates, changes or deletes one
 rating.rating/request                r---e r---e r---e r---e r---e ----- ----- -----
+# task SLA (issue 14 item 3): the SLA clocks of requests, kept by the module: read as
+# the request's hand-overs, written by nobody
+delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -140,6 +143,8 @@ LOGGED_EXPORTS = {
     "delivery.customer.risk.report",
     "delivery.audit.log",
     "delivery.access.grant",
+    # task SLA (issue 14 item 3)
+    "delivery.complaint.sla",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -301,6 +306,11 @@ for key in ("c1", "c9"):
          "res_id": complaint.id, "partner_id": contact.id, "rating": 5, "consumed": True},
     )
 out["complaint_model"] = env["ir.model"]._get_id("delivery.complaint")
+# task SLA (issue 14 item 3): the first-response clock of each home request
+for key in ("c1", "c9"):
+    out["sla_" + key] = env["delivery.complaint.sla"].search(
+        [("complaint_id", "=", out["complaint_" + key]), ("clock", "=", "response")]
+    ).id
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """
@@ -681,6 +691,10 @@ SPECS = {spec.key: spec for spec in [
          values=lambda w, r: {"res_model_id": w.ids["complaint_model"],
                               "res_id": w.ids[f"complaint_{w.home(r)}"], "rating": 1,
                               "consumed": True}),
+    # task SLA (issue 14 item 3): the clocks of requests (nobody creates one by RPC)
+    Spec("delivery.complaint.sla", "deadline", target=_by_home("sla"),
+         values=lambda w, r: {"complaint_id": w.ids[f"complaint_{w.home(r)}"],
+                              "clock": "response"}),
 ]}
 # fmt: on
 

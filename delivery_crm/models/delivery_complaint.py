@@ -3,12 +3,10 @@ from datetime import date, timedelta
 
 import lxml.etree
 import lxml.html
-import pytz
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
 from odoo.tools import SQL, clean_context, is_html_empty
 
 from odoo.addons.rating.models.rating_data import (
@@ -1582,9 +1580,7 @@ class DeliveryComplaint(models.Model):
         self.ensure_one()
         deadline = clock.deadline
         what = (
-            self.env._("first response")
-            if clock.clock == "response"
-            else self.env._("resolution")
+            self.env._("first response") if clock.clock == "response" else self.env._("resolution")
         )
         users = self.user_id | self.responsible_id
         if breach:

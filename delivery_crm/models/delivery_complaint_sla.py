@@ -202,7 +202,9 @@ class DeliveryComplaintSla(models.Model):
     def _reach(self, now):
         """The clock is reached at ``now``: met when within its deadline."""
         for clock in self.filtered(lambda c: not c.reached_date):
-            clock.write({"reached_date": now, "status": "met" if now <= clock.deadline else "missed"})
+            clock.write(
+                {"reached_date": now, "status": "met" if now <= clock.deadline else "missed"}
+            )
 
     def _elapsed(self, now):
         """Working hours from the request's receipt to ``now``, pauses excluded."""
@@ -242,9 +244,12 @@ class DeliveryComplaintSla(models.Model):
             # the request first (its SLA fields follow its clocks), then its clocks;
             # what another transaction holds is left for the next run
             complaints = clocks.complaint_id.try_lock_for_update()
-            locked = clocks.filtered(lambda c: c.complaint_id in complaints).try_lock_for_update()
-            busy += (clocks.complaint_id - locked.complaint_id).ids
-            clocks = locked.filtered(lambda c: c.complaint_id.id not in busy)
+            locked = clocks.filtered_domain(
+                [("complaint_id", "in", complaints.ids)]
+            ).try_lock_for_update()
+            held = (clocks.complaint_id - complaints) | (clocks - locked).complaint_id
+            busy += held.ids
+            clocks = locked.filtered_domain([("complaint_id", "not in", held.ids)])
             clocks._escalate(now)
             done += len(clocks)
             remaining = self.search_count(domain & Domain("complaint_id", "not in", busy))

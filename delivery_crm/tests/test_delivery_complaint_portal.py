@@ -756,9 +756,7 @@ class TestDeliveryComplaintPortal(HttpCase):
         inquiry.rating_apply(5, token=inquiry._rating_get_access_token())
         self.assertEqual(inquiry.state, "closed")
         days = self.env.company.delivery_complaint_reopen_days
-        inquiry.sudo()._write_bookkeeping(
-            {"closed_date": inquiry.closed_date - timedelta(days=days + 1)}
-        )
+        inquiry.sudo().write({"closed_date": inquiry.closed_date - timedelta(days=days + 1)})
         self._login(self.portal_a)
         self.assertIsNone(self._reopen_form(inquiry))
         _page, csrf_token = self._form_csrf_token()

@@ -61,4 +61,3 @@ def migrate(cr, version):
             """
         )
     )
-
