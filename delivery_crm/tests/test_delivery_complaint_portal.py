@@ -59,6 +59,9 @@ PORTAL_COMPLAINT_FIELDS = PORTAL_MIXIN_FIELDS | {
     "sla_status",
     # archived requests leave the lists
     "active",
+    # the workflow buttons of the form, from the state and type (task SLA, issue 14
+    # item 9): names of the actions only, nothing the portal does not see already
+    "workflow_actions",
     # Odoo's portal sharing and the request's own rating figures
     "access_token",
     "access_url",
