@@ -50,7 +50,9 @@ class DeliveryComplaintSla(models.Model):
         help="The receipt, or for the resolution the last reopening.",
     )
     paused_base = fields.Float(
-        readonly=True, help="Hours the request was paused before this clock started."
+        string="Paused before (h)",
+        readonly=True,
+        help="Hours the request was paused before this clock started.",
     )
     deadline = fields.Datetime(readonly=True, index=True)
     warning_date = fields.Datetime(string="Warn from", readonly=True, index=True)
