@@ -93,13 +93,14 @@ def generate_complaints(env, first_id, customers, complaints):
                    (name, subject, request_type, active, company_id, partner_id, contact_id,
                     channel, received_date, type_id, urgency, importance, priority, state,
                     first_response_date, resolved_date, closed_date, close_reason,
-                    sla_response_status, sla_resolution_status, sla_status,
-                    response_escalation, resolution_escalation, reopen_count,
+                    sla_response_deadline, sla_resolution_deadline,
+                    sla_response_status, sla_resolution_status, sla_status, reopen_count,
                     sla_paused_hours, create_date, write_date, create_uid, write_uid)
             SELECT 'BENCH/' || g, 'Bench complaint ' || g, 'complaint', TRUE, %(company)s,
                    c.partner_id, c.partner_id, 'hotline', c.at, %(type)s, 'normal', 'normal',
                    '0', 'closed', c.at + interval '1 hour', c.at + interval '20 hours',
-                   c.at + interval '2 days', 'rated', 'met', 'met', 'met', 'none', 'none', 0,
+                   c.at + interval '2 days', 'rated', c.at + interval '2 hours',
+                   c.at + interval '24 hours', 'met', 'met', 'met', 0,
                    0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
               FROM generate_series(1, %(c)s) AS g
              CROSS JOIN LATERAL (
@@ -112,6 +113,29 @@ def generate_complaints(env, first_id, customers, complaints):
             c=complaints,
             first=first_id,
             n=customers,
+        )
+    )
+    # their two SLA clocks (delivery.complaint.sla), met: 2 h / 24 h targets
+    env.execute_query(
+        SQL(
+            """
+            INSERT INTO delivery_complaint_sla
+                   (complaint_id, company_id, clock, hours, start_date, paused_base,
+                    deadline, warning_date, status, escalation, reached_date,
+                    create_date, write_date, create_uid, write_uid)
+            SELECT d.id, d.company_id, clock.name, clock.hours, d.received_date, 0,
+                   d.received_date + make_interval(hours => clock.hours),
+                   d.received_date + make_interval(secs => clock.hours * 0.8 * 3600),
+                   'met', 'none', clock.reached, now() at time zone 'UTC',
+                   now() at time zone 'UTC', 1, 1
+              FROM delivery_complaint d
+             CROSS JOIN LATERAL (
+                   VALUES ('response', 2, d.first_response_date),
+                          ('resolution', 24, d.resolved_date)
+                   ) AS clock(name, hours, reached)
+             WHERE d.id >= %(first)s
+            """,
+            first=first_complaint,
         )
     )
     env.execute_query(
@@ -134,4 +158,5 @@ def generate_complaints(env, first_id, customers, complaints):
         )
     )
     env.execute_query(SQL("ANALYZE delivery_complaint"))
+    env.execute_query(SQL("ANALYZE delivery_complaint_sla"))
     env.execute_query(SQL("ANALYZE rating_rating"))

@@ -106,6 +106,9 @@ res.partner/sensitive                ----- ----- rwc-e rwc-e r---e ----- ----- -
 # ratings of requests (security review H1, H2): read as the request (answered ones), written
 # by the customer's rating flow only: no role creates, changes or deletes one
 rating.rating/request                r---e r---e r---e r---e r---e ----- ----- -----
+# task SLA (issue 14 item 3): the SLA clocks of requests, kept by the module: read as
+# the request's hand-overs, written by nobody
+delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -630,6 +633,14 @@ class RequestRating(HomeRecord):
         }
 
 
+
+# task SLA (issue 14 item 3): the clocks of requests (nobody creates one by RPC)
+class RequestSlaClock(HomeRecord):
+    key, read, setup = "delivery.complaint.sla", "deadline", "sla"
+
+    def values(self, w, role):
+        return {"complaint_id": w.home_complaint(role), "clock": "response"}
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -654,6 +665,8 @@ LOGGED_EXPORTS = {
     "delivery.customer.risk.report",
     "delivery.audit.log",
     "delivery.access.grant",
+    # task SLA (issue 14 item 3)
+    "delivery.complaint.sla",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -815,6 +828,11 @@ for key in ("c1", "c9"):
          "res_id": complaint.id, "partner_id": contact.id, "rating": 5, "consumed": True},
     )
 out["complaint_model"] = env["ir.model"]._get_id("delivery.complaint")
+# task SLA (issue 14 item 3): the first-response clock of each home request
+for key in ("c1", "c9"):
+    out["sla_" + key] = env["delivery.complaint.sla"].search(
+        [("complaint_id", "=", out["complaint_" + key]), ("clock", "=", "response")]
+    ).id
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """
@@ -932,6 +950,10 @@ class World:
         """A record a cell created and left: removed at the end, counted meanwhile."""
         self.leftovers.setdefault(model, []).append(record_id)
         self.created[model] = self.created.get(model, 0) + 1
+        if model == "delivery.complaint":
+            # task SLA (issue 14 item 3): a request comes with its two SLA clocks
+            clocks = "delivery.complaint.sla"
+            self.created[clocks] = self.created.get(clocks, 0) + 2
 
     def count(self, model, domain=()):
         return self.admin.call(model, "search_count", list(domain), context=ALL)

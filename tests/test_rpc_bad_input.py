@@ -310,6 +310,13 @@ def _save_preferences(c):
     return [[c.ids["c1"]], {"special_preferences": "Call first " + XSS}]
 
 
+def _clocks(c):
+    """The SLA clocks of the first request (task SLA)."""
+    return c.admin.call(
+        "delivery.complaint.sla", "search", [("complaint_id", "=", c.ids["complaint1"])]
+    )
+
+
 def _check_no_rows(c, result):
     assert result == []
 
@@ -637,6 +644,23 @@ CASES = [
          watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]], ["state", "rated_date"])),
     Case("portal-read-the-internal-triage", "portal.zhao", "delivery.complaint", "read",
          lambda c: [[c.ids["complaint1"]], ["importance", "acknowledged_uid"]], ACCESS),
+    # task SLA (issue 14 item 3): the SLA clocks are the module's rows; nobody writes,
+    # adds or removes one, nor sets the request's SLA fields that show them
+    Case("staff-marks-a-clock-met", "li.wei", "delivery.complaint.sla", "write",
+         lambda c: [_clocks(c), {"status": "met"}], ACCESS,
+         watch=lambda c: ("delivery.complaint.sla", _clocks(c), ["status", "deadline"])),
+    Case("manager-moves-a-clock-deadline", "wang.fang", "delivery.complaint.sla", "write",
+         lambda c: [_clocks(c), {"deadline": "2099-01-01 00:00:00"}], ACCESS,
+         watch=lambda c: ("delivery.complaint.sla", _clocks(c), ["deadline"])),
+    Case("staff-adds-a-clock", "li.wei", "delivery.complaint.sla", "create",
+         lambda c: [{"complaint_id": c.ids["complaint1"], "clock": "response"}], ACCESS),
+    Case("manager-removes-a-clock", "wang.fang", "delivery.complaint.sla", "unlink",
+         lambda c: [_clocks(c)], ACCESS),
+    Case("manager-sets-the-resolve-by-date", "wang.fang", "delivery.complaint", "write",
+         lambda c: [[c.ids["complaint1"]], {"sla_resolution_deadline": "2099-01-01 00:00:00"}],
+         USER, "kept by the system",
+         watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
+                          ["sla_resolution_deadline"])),
 ]
 # fmt: on
 

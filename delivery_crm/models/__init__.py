@@ -20,6 +20,7 @@ from . import delivery_department
 from . import delivery_canned_response
 from . import delivery_sla_policy
 from . import delivery_complaint
+from . import delivery_complaint_sla
 from . import rating_rating
 from . import delivery_complaint_action
 from . import delivery_complaint_handover

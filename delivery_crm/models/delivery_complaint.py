@@ -3,12 +3,10 @@ from datetime import date, timedelta
 
 import lxml.etree
 import lxml.html
-import pytz
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
 from odoo.tools import SQL, clean_context, is_html_empty
 
 from odoo.addons.rating.models.rating_data import (
@@ -17,6 +15,7 @@ from odoo.addons.rating.models.rating_data import (
     RATING_LIMIT_SATISFIED,
 )
 
+from .delivery_complaint_sla import ESCALATIONS, RUNNING_STATES, SLA_STATUSES
 from .delivery_constants import CRM_READ, GROUP_STAFF, PRIORITIES, REQUEST_TYPES
 from .delivery_tools import check_value_types
 
@@ -30,8 +29,6 @@ STATES = [
     ("resolved", "Resolved"),
     ("closed", "Closed"),
 ]
-# states in which the SLA clocks run
-RUNNING_STATES = ("registered", "acknowledged", "investigating", "resolving", "reopened")
 # reached only when the customer is not satisfied (a poor rating, a reopening from the
 # portal): never by a plain state write (003 §6.1 "不满意则继续处理直至客户满意")
 CUSTOMER_REOPEN_STATE = "reopened"
@@ -68,6 +65,16 @@ FLOWS = {
     },
 }
 FLOWS["suggestion"] = FLOWS["inquiry"]
+# the button (action method) that moves a request to each state of FLOWS; from a
+# resolved or closed request, a state other than closed is reached by "Reopen"
+TRANSITION_ACTIONS = {
+    "acknowledged": "action_acknowledge",
+    "investigating": "action_investigate",
+    "resolving": "action_resolving",
+    "resolved": "action_resolve",
+    "closed": "action_close",
+    "waiting": "action_wait_customer",
+}
 # the moment each state is reached: (date field, user field)
 STEP_FIELDS = {
     "acknowledged": ("acknowledged_date", "acknowledged_uid"),
@@ -76,18 +83,8 @@ STEP_FIELDS = {
     "resolved": ("resolved_date", "resolved_uid"),
     "closed": ("closed_date", "closed_uid"),
 }
-SLA_STATUSES = [
-    ("on_time", "On track"),
-    ("at_risk", "At risk"),
-    ("breached", "Breached"),
-    ("met", "Met"),
-    ("missed", "Missed"),
-]
 # worst first: the request's overall SLA status is the worst of its two clocks
 SLA_SEVERITY = ["breached", "missed", "at_risk", "on_time", "met"]
-# the two SLA clocks and the field set when each is met
-SLA_CLOCKS = [("response", "first_response_date"), ("resolution", "resolved_date")]
-ESCALATIONS = [("none", "None"), ("warning", "Warned"), ("breach", "Breach escalated")]
 # what sets the SLA clocks: changing one re-triages the request (001 §七.1)
 SLA_TRIAGE_FIELDS = {
     "urgency",
@@ -220,15 +217,17 @@ class DeliveryComplaint(models.Model):
             "resolution_time",
             "sla_paused_since",
             "sla_paused_hours",
-            "sla_resolution_start",
-            "sla_resolution_paused_base",
             "counts_as_complaint",
-            *(
-                f"sla_{clock}_{suffix}"
-                for clock, _met in SLA_CLOCKS
-                for suffix in ("hours", "deadline", "warning", "status")
-            ),
-            *(f"{clock}_escalation" for clock, _met in SLA_CLOCKS),
+            # the SLA clocks are rows of delivery.complaint.sla; these show them
+            "sla_ids",
+            "sla_response_hours",
+            "sla_resolution_hours",
+            "sla_response_deadline",
+            "sla_resolution_deadline",
+            "sla_response_status",
+            "sla_resolution_status",
+            "response_escalation",
+            "resolution_escalation",
         }
     )
 
@@ -331,6 +330,12 @@ class DeliveryComplaint(models.Model):
         copy=False,
     )
     resume_state = fields.Selection(STATES, readonly=True, copy=False, groups=CRM_READ)
+    # read by the form of every reader of the request (its buttons follow it)
+    workflow_actions = fields.Json(
+        compute="_compute_workflow_actions",
+        compute_sudo=True,
+        help="The workflow buttons the request offers in its state (from FLOWS).",
+    )
     acknowledged_date = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
     acknowledged_uid = fields.Many2one(
         "res.users", string="Acknowledged by", readonly=True, groups=CRM_READ
@@ -458,27 +463,29 @@ class DeliveryComplaint(models.Model):
     )
 
     # ------------------------------------------------------------------ SLA
+    # the clocks (delivery.complaint.sla, one row per clock) are the truth; the
+    # request shows their targets, deadlines and statuses under its own names (views,
+    # filters, reports, exports, the portal and the API read these)
+    sla_ids = fields.One2many(
+        "delivery.complaint.sla", "complaint_id", string="SLA clocks", groups=CRM_READ
+    )
     sla_response_hours = fields.Float(
-        string="First response target (h)", readonly=True, groups=CRM_READ
+        string="First response target (h)",
+        compute="_compute_sla_targets",
+        compute_sudo=True,
+        groups=CRM_READ,
     )
     sla_resolution_hours = fields.Float(
-        string="Resolution target (h)", readonly=True, groups=CRM_READ
-    )
-    sla_response_deadline = fields.Datetime(string="Respond by", readonly=True, index=True)
-    sla_resolution_deadline = fields.Datetime(string="Resolve by", readonly=True, index=True)
-    sla_response_warning = fields.Datetime(readonly=True, groups=CRM_READ)
-    sla_resolution_warning = fields.Datetime(readonly=True, groups=CRM_READ)
-    sla_resolution_start = fields.Datetime(
-        readonly=True,
-        copy=False,
+        string="Resolution target (h)",
+        compute="_compute_sla_targets",
+        compute_sudo=True,
         groups=CRM_READ,
-        help="Start of the running resolution clock: the receipt, or the last reopening.",
     )
-    sla_resolution_paused_base = fields.Float(
-        readonly=True,
-        copy=False,
-        groups=CRM_READ,
-        help="Hours paused before the resolution clock last started.",
+    sla_response_deadline = fields.Datetime(
+        string="Respond by", compute="_compute_sla_clocks", store=True, index=True
+    )
+    sla_resolution_deadline = fields.Datetime(
+        string="Resolve by", compute="_compute_sla_clocks", store=True, index=True
     )
     sla_paused_since = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
     sla_paused_hours = fields.Float(
@@ -488,17 +495,15 @@ class DeliveryComplaint(models.Model):
     sla_response_status = fields.Selection(
         SLA_STATUSES,
         string="First response SLA",
-        default="on_time",
-        readonly=True,
-        copy=False,
+        compute="_compute_sla_clocks",
+        store=True,
         groups=CRM_READ,
     )
     sla_resolution_status = fields.Selection(
         SLA_STATUSES,
         string="Resolution SLA",
-        default="on_time",
-        readonly=True,
-        copy=False,
+        compute="_compute_sla_clocks",
+        store=True,
         groups=CRM_READ,
     )
     # readable by the portal: the request lists and form decorate with it (for every
@@ -512,10 +517,10 @@ class DeliveryComplaint(models.Model):
         index=True,
     )
     response_escalation = fields.Selection(
-        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_READ
+        ESCALATIONS, compute="_compute_sla_targets", compute_sudo=True, groups=CRM_READ
     )
     resolution_escalation = fields.Selection(
-        ESCALATIONS, default="none", readonly=True, copy=False, groups=CRM_READ
+        ESCALATIONS, compute="_compute_sla_targets", compute_sudo=True, groups=CRM_READ
     )
     first_response_time = fields.Float(
         string="First response (h)",
@@ -568,6 +573,28 @@ class DeliveryComplaint(models.Model):
             complaint.counts_as_complaint = complaint.request_type == "complaint" and (
                 complaint.channel != "email" or bool(complaint.acknowledged_date)
             )
+
+    @api.depends("sla_ids.clock", "sla_ids.deadline", "sla_ids.status")
+    def _compute_sla_clocks(self):
+        for complaint in self:
+            clocks = {clock.clock: clock for clock in complaint.sla_ids}
+            response = clocks.get("response") or self.env["delivery.complaint.sla"]
+            resolution = clocks.get("resolution") or self.env["delivery.complaint.sla"]
+            complaint.sla_response_deadline = response.deadline
+            complaint.sla_resolution_deadline = resolution.deadline
+            complaint.sla_response_status = response.status or "on_time"
+            complaint.sla_resolution_status = resolution.status or "on_time"
+
+    @api.depends("sla_ids.clock", "sla_ids.hours", "sla_ids.escalation")
+    def _compute_sla_targets(self):
+        for complaint in self:
+            clocks = {clock.clock: clock for clock in complaint.sla_ids}
+            response = clocks.get("response") or self.env["delivery.complaint.sla"]
+            resolution = clocks.get("resolution") or self.env["delivery.complaint.sla"]
+            complaint.sla_response_hours = response.hours
+            complaint.sla_resolution_hours = resolution.hours
+            complaint.response_escalation = response.escalation or "none"
+            complaint.resolution_escalation = resolution.escalation or "none"
 
     @api.depends("sla_response_status", "sla_resolution_status")
     def _compute_sla_status(self):
@@ -678,8 +705,8 @@ class DeliveryComplaint(models.Model):
             check_value_types(self, vals)
             self._prepare_intake(vals)
         complaints = super(DeliveryComplaint, model).create(vals_list).with_env(self.env)
+        complaints._sla_start()
         for complaint in complaints:
-            complaint._sla_start()
             recipient = complaint._customer_recipient()
             if recipient:
                 complaint.message_subscribe(partner_ids=recipient.ids)
@@ -755,7 +782,7 @@ class DeliveryComplaint(models.Model):
             result = True
             new_state = vals["state"]
             for complaint in self:
-                complaint._check_transition(new_state)
+                complaint._check_transition(new_state, vals)
             now = fields.Datetime.now()
             # a state change is applied per record: each may come from another state
             other_vals = {key: value for key, value in vals.items() if key != "state"}
@@ -775,11 +802,15 @@ class DeliveryComplaint(models.Model):
         return result
 
     # ------------------------------------------------------------------ workflow rules
-    def _write_bookkeeping(self, vals):
-        """Write what the workflow itself maintains (dates, clocks, escalation levels,
-        the owner after a hand-over), past the checks of :meth:`write`; private, so only
-        the module's own code can call it."""
-        return super().write(vals)  # pylint: disable=super-method-mismatch
+    def _write_system(self, vals):
+        """Write what the workflow itself maintains (dates, counters, the owner after a
+        hand-over) through :meth:`write`, so every override of ``write`` sees it: in
+        superuser mode, which the system-field guard lets pass (as ``res.partner``
+        does), once the caller is known to be allowed to change the request."""
+        self.check_access("write")
+        # sudo: the module's own bookkeeping of a change the caller may make (write
+        # access checked just above); users are refused these fields by the guard
+        return self.sudo().write(vals)
 
     def _check_owner_change(self, user_id):
         """Ownership changes only through a hand-over, or by a manager."""
@@ -797,13 +828,41 @@ class DeliveryComplaint(models.Model):
                     )
                 )
 
-    def _check_transition(self, new_state):
+    def _next_states(self):
+        """The states the request may go to from its state (``FLOWS``): the one rule
+        of the workflow, which the transitions check and the form's buttons follow."""
+        self.ensure_one()
+        if self.state == "waiting":
+            return (self.resume_state,) if self.resume_state else ()
+        return FLOWS.get(self.request_type, {}).get(self.state, ())
+
+    def _workflow_actions(self):
+        """The buttons (action methods) that move the request to its next states."""
+        self.ensure_one()
+        if self.state == "waiting":
+            return ["action_resume"] if self.resume_state else []
+        actions = []
+        for target in self._next_states():
+            reopening = self.state in ("resolved", "closed") and target != "closed"
+            action = "action_reopen" if reopening else TRANSITION_ACTIONS[target]
+            if action not in actions:
+                actions.append(action)
+        return actions
+
+    @api.depends("request_type", "state", "resume_state")
+    def _compute_workflow_actions(self):
+        for complaint in self:
+            complaint.workflow_actions = complaint._workflow_actions()
+
+    def _check_transition(self, new_state, vals=None):
         self.ensure_one()
         if new_state == self.state:
             return
-        allowed = FLOWS[self.request_type].get(self.state, ())
-        if self.state == "waiting":
-            allowed = (self.resume_state,)
+        allowed = self._next_states()
+        if new_state == CUSTOMER_REOPEN_STATE:
+            # only the customer sends a request back (_reopen_by_customer), with why
+            reopening = self.env.su and (vals or {}).get("reopen_reason")
+            allowed = (new_state,) if reopening and self._customer_may_reopen() else ()
         if new_state not in allowed:
             labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
@@ -941,7 +1000,7 @@ class DeliveryComplaint(models.Model):
             self._sla_resume(now)
         if new_state == "closed" and not self.close_reason:
             rated = self._rated_since_resolution()
-            self._write_bookkeeping({"close_reason": "rated" if rated else "no_answer"})
+            self._write_system({"close_reason": "rated" if rated else "no_answer"})
         if new_state not in ("registered", "waiting"):
             self._sla_mark_first_response(now)
         if new_state == "resolved":
@@ -958,86 +1017,29 @@ class DeliveryComplaint(models.Model):
             self._notify_customer("delivery_crm.mail_template_complaint_reopened")
 
     # ------------------------------------------------------------------ SLA clocks
-    def _sla_calendar(self):
-        return self.company_id.delivery_complaint_calendar_id
+    def _sla_clocks(self, clock=None):
+        """The request's SLA clocks (``delivery.complaint.sla``), ``clock`` only when
+        given; in superuser mode: the module keeps them, nobody writes them by hand."""
+        # sudo: the clock rows have no write access for anyone (system rows); the
+        # module's code keeps them for the requests the caller works on
+        clocks = self.sudo().sla_ids
+        if clock:
+            clocks = clocks.filtered(lambda c: c.clock == clock)
+        return clocks
 
-    def _sla_add_hours(self, start, hours):
-        """``start`` (naive UTC) plus ``hours``, in working hours when the company
-        has an SLA calendar, else in calendar hours (003 §3.1: 24-hour hotline)."""
-        calendar = self._sla_calendar()
-        if not calendar:
-            return start + timedelta(hours=hours)
-        result = calendar.plan_hours(hours, pytz.UTC.localize(start), compute_leaves=True)
-        if not result:
-            raise UserError(
-                self.env._(
-                    "The working hours %(calendar)s leave no time to plan %(hours)s hours.",
-                    calendar=calendar.name,
-                    hours=hours,
-                )
-            )
-        return result.astimezone(pytz.UTC).replace(tzinfo=None)
-
-    def _sla_hours_between(self, start, end):
-        """SLA hours between two naive UTC datetimes (negative when end < start)."""
-        calendar = self._sla_calendar()
-        if not calendar:
-            return (end - start).total_seconds() / 3600.0
-        sign = 1
-        if end < start:
-            start, end, sign = end, start, -1
-        hours = calendar.get_work_hours_count(
-            pytz.UTC.localize(start), pytz.UTC.localize(end), compute_leaves=True
+    def _sla_target_hours(self):
+        """{clock: hours} of the request: the policy's, the tier's or the company's
+        times, shortened for its priority (``delivery.sla.policy._sla_hours``)."""
+        self.ensure_one()
+        response, resolution = self.env["delivery.sla.policy"]._sla_hours(
+            self.request_type, self.tier_id, self.priority, self.company_id
         )
-        return sign * hours
+        return {"response": response, "resolution": resolution}
 
     def _sla_start(self):
-        """Set both clocks from the receipt with the hours of the policy, the tier or
+        """Start both clocks from the receipt with the hours of the policy, the tier or
         the company's targets, shortened for the request's priority."""
-        for complaint in self:
-            # one write: the resolution clock starts at the receipt, as
-            # _sla_clock_values assumes while sla_resolution_start is empty
-            complaint._write_bookkeeping(
-                {
-                    **complaint._sla_clock_values(),
-                    "sla_resolution_start": complaint.received_date,
-                    "sla_resolution_paused_base": 0,
-                }
-            )
-
-    def _sla_clock_values(self):
-        """Targets, deadlines and warnings of the clocks not met yet, from the current
-        type, tier, priority and receipt: each clock runs from its start (the receipt;
-        for the resolution, the last reopening) plus the hours paused since then."""
-        self.ensure_one()
-        warning_share = self.company_id.delivery_complaint_warning_percent / 100.0
-        hours = dict(
-            zip(
-                ("response", "resolution"),
-                self.env["delivery.sla.policy"]._sla_hours(
-                    self.request_type, self.tier_id, self.priority, self.company_id
-                ),
-                strict=True,
-            )
-        )
-        starts = {
-            "response": (self.received_date, self.sla_paused_hours),
-            "resolution": (
-                self.sla_resolution_start or self.received_date,
-                self.sla_paused_hours - self.sla_resolution_paused_base,
-            ),
-        }
-        vals = {}
-        for clock, met_field in SLA_CLOCKS:
-            if self[met_field]:
-                continue
-            start, paused = starts[clock]
-            vals[f"sla_{clock}_hours"] = hours[clock]
-            vals[f"sla_{clock}_deadline"] = self._sla_add_hours(start, hours[clock] + paused)
-            vals[f"sla_{clock}_warning"] = self._sla_add_hours(
-                start, hours[clock] * (1 - warning_share) + paused
-            )
-        return vals
+        self.env["delivery.complaint.sla"]._start(self)
 
     def _sla_triage_key(self):
         self.ensure_one()
@@ -1051,43 +1053,24 @@ class DeliveryComplaint(models.Model):
 
     def _sla_retriage(self, before):
         """Re-triage (001 §七.1): the clocks not met yet follow a new urgency,
-        importance, customer, tier, type or receipt; the chatter says so. A clock whose
-        new deadline is ahead again is back on track (a new breach is a new escalation)."""
-        now = fields.Datetime.now()
+        importance, customer, tier, type or receipt; the chatter says so."""
         for complaint in self:
             if complaint._sla_triage_key() == before[complaint.id] or complaint.state in (
                 "resolved",
                 "closed",
             ):
                 continue
-            old = {
-                clock: complaint[f"sla_{clock}_deadline"]
-                for clock, met_field in SLA_CLOCKS
-                if not complaint[met_field]
-            }
-            old_received = before[complaint.id][3]
-            if complaint.sla_resolution_start == old_received:
-                # the resolution clock still runs from the receipt: it moves with it
-                complaint._write_bookkeeping({"sla_resolution_start": complaint.received_date})
-            vals = complaint._sla_clock_values()
-            for clock in old:
-                if vals[f"sla_{clock}_deadline"] > now:
-                    ahead = vals[f"sla_{clock}_warning"] > now
-                    if complaint[f"sla_{clock}_status"] == "breached" or (
-                        ahead and complaint[f"sla_{clock}_status"] == "at_risk"
-                    ):
-                        vals[f"sla_{clock}_status"] = "on_time"
-                        vals[f"{clock}_escalation"] = "none"
-            complaint._write_bookkeeping(vals)
+            changed = complaint._sla_clocks()._retriage(old_received=before[complaint.id][3])
             changes = [
                 self.env._(
                     "%(what)s by %(new)s UTC (was %(old)s UTC)",
-                    what=self.env._("respond") if clock == "response" else self.env._("resolve"),
-                    new=fields.Datetime.to_string(complaint[f"sla_{clock}_deadline"]),
-                    old=fields.Datetime.to_string(old_deadline),
+                    what=self.env._("respond")
+                    if clock.clock == "response"
+                    else self.env._("resolve"),
+                    new=fields.Datetime.to_string(new),
+                    old=fields.Datetime.to_string(old),
                 )
-                for clock, old_deadline in old.items()
-                if complaint[f"sla_{clock}_deadline"] != old_deadline
+                for clock, (old, new) in changed.items()
             ]
             if changes:
                 complaint.message_post(
@@ -1104,64 +1087,32 @@ class DeliveryComplaint(models.Model):
                 )
 
     def _sla_restart_resolution(self, now):
-        """A reopened request gets a new resolution clock from now; a new breach of
-        it is a new escalation."""
-        self._write_bookkeeping(
-            {
-                "sla_resolution_start": now,
-                "sla_resolution_paused_base": self.sla_paused_hours,
-                "sla_resolution_status": "on_time",
-                "resolution_escalation": "none",
-            }
-        )
-        vals = self._sla_clock_values()
-        # the target of the first resolution stays the target
-        vals.pop("sla_resolution_hours", None)
-        self._write_bookkeeping(vals)
+        """A reopened request gets a new resolution clock from now."""
+        self._sla_clocks("resolution")._restart(now)
 
     def _sla_resume(self, now):
-        """Leaving the pause: push the running clocks by the time spent waiting."""
+        """Leaving the pause: the hours spent waiting are not counted, and the running
+        clocks move by them."""
         paused_since = self.sla_paused_since or now
-        vals = {
-            "sla_paused_since": False,
-            "sla_paused_hours": self.sla_paused_hours
-            + max(self._sla_hours_between(paused_since, now), 0.0),
-        }
-        for clock, met_field in SLA_CLOCKS:
-            if self[met_field]:
-                continue
-            for suffix in ("deadline", "warning"):
-                field = f"sla_{clock}_{suffix}"
-                remaining = self._sla_hours_between(paused_since, self[field])
-                vals[field] = (
-                    self._sla_add_hours(now, remaining)
-                    if remaining > 0
-                    else now + timedelta(hours=remaining)
-                )
-        self._write_bookkeeping(vals)
-
-    def _sla_elapsed(self, now):
-        return max(self._sla_hours_between(self.received_date, now) - self.sla_paused_hours, 0.0)
+        clocks = self._sla_clocks()
+        waited = max(clocks[:1]._hours_between(paused_since, now), 0.0) if clocks else 0.0
+        self._write_system(
+            {"sla_paused_since": False, "sla_paused_hours": self.sla_paused_hours + waited}
+        )
+        clocks._resume(paused_since, now)
 
     def _sla_mark_first_response(self, now):
         for complaint in self.filtered(lambda c: not c.first_response_date):
-            on_time = now <= complaint.sla_response_deadline
-            complaint._write_bookkeeping(
-                {
-                    "first_response_date": now,
-                    "first_response_time": complaint._sla_elapsed(now),
-                    "sla_response_status": "met" if on_time else "missed",
-                }
+            clock = complaint._sla_clocks("response")
+            complaint._write_system(
+                {"first_response_date": now, "first_response_time": clock._elapsed(now)}
             )
+            clock._reach(now)
 
     def _sla_mark_resolved(self, now):
-        on_time = now <= self.sla_resolution_deadline
-        self._write_bookkeeping(
-            {
-                "resolution_time": self._sla_elapsed(now),
-                "sla_resolution_status": "met" if on_time else "missed",
-            }
-        )
+        clock = self._sla_clocks("resolution")
+        self._write_system({"resolution_time": clock._elapsed(now)})
+        clock._reach(now)
 
     # ------------------------------------------------------------------ messages
     def _customer_recipient(self):
@@ -1176,7 +1127,7 @@ class DeliveryComplaint(models.Model):
         if not self._customer_recipient() and self.email_from:
             contact = self._partner_find_from_emails_single([self.email_from])
             if contact:
-                self._write_bookkeeping({"contact_id": contact.id})
+                self._write_system({"contact_id": contact.id})
                 self.message_subscribe(partner_ids=contact.ids)
         return self._customer_recipient()
 
@@ -1361,7 +1312,7 @@ class DeliveryComplaint(models.Model):
         complaint = self.browse(rating.res_id)
         if rating.rating < RATING_LIMIT_MIN:
             return rating  # "no rating": nothing to act on
-        complaint._write_bookkeeping({"rated_date": fields.Datetime.now()})
+        complaint._write_system({"rated_date": fields.Datetime.now()})
         satisfied = rating.rating >= RATING_LIMIT_SATISFIED
         reopen = not satisfied and complaint._customer_may_reopen()
         if rating.rating < RATING_LIMIT_OK and complaint.rating_investigated_id != rating:
@@ -1369,7 +1320,7 @@ class DeliveryComplaint(models.Model):
             # reopened, the owner investigates anyway: the manager is told when not them
             if not reopen or (manager and manager != complaint.user_id):
                 complaint._schedule_poor_rating_investigation(rating)
-            complaint._write_bookkeeping({"rating_investigated_id": rating.id})
+            complaint._write_system({"rating_investigated_id": rating.id})
         if satisfied:
             if complaint.state == "resolved":
                 complaint.write({"state": "closed"})
@@ -1397,18 +1348,13 @@ class DeliveryComplaint(models.Model):
                     days=self.company_id.delivery_complaint_reopen_days,
                 )
             )
-        now = fields.Datetime.now()
-        old_state = self.state
-        vals = self._transition_values(CUSTOMER_REOPEN_STATE, now)
-        self._write_bookkeeping(
+        self._write_system(
             {
-                **vals,
                 "state": CUSTOMER_REOPEN_STATE,
-                "reopened_date": now,
+                "reopened_date": fields.Datetime.now(),
                 "reopen_reason": reason,
             }
         )
-        self._after_transition(old_state, CUSTOMER_REOPEN_STATE, now)
 
     def _schedule_reopen_investigation(self):
         """The owner takes the reopened request up again (first-contact ownership,
@@ -1451,7 +1397,7 @@ class DeliveryComplaint(models.Model):
                         name=complaint.display_name,
                     )
                 )
-            complaint._write_bookkeeping({"close_reason": "manager", "close_comment": reason})
+            complaint._write_system({"close_reason": "manager", "close_comment": reason})
             complaint.write({"state": "closed"})
             complaint.message_post(
                 body=self.env._(
@@ -1475,7 +1421,7 @@ class DeliveryComplaint(models.Model):
                 feedback=rating.feedback or "-",
             ),
         )
-        self._write_bookkeeping({"rating_investigated_id": rating.id})
+        self._write_system({"rating_investigated_id": rating.id})
 
     # ------------------------------------------------------------------ mail gateway
     @api.model
@@ -1523,12 +1469,9 @@ class DeliveryComplaint(models.Model):
 
     def action_reopen(self):
         for complaint in self:
-            target = (
-                "acknowledged"
-                if complaint.request_type in ("inquiry", "suggestion")
-                else ("investigating")
-            )
-            complaint.write({"state": target})
+            # where a closed request goes back to (FLOWS), from resolved as well
+            back = FLOWS[complaint.request_type]["closed"]
+            complaint.write({"state": next(state for state in back if state != "closed")})
         return True
 
     def action_take_ownership(self):
@@ -1542,7 +1485,7 @@ class DeliveryComplaint(models.Model):
                         owner=complaint.user_id.name,
                     )
                 )
-        self._write_bookkeeping({"user_id": self.env.uid})
+        self._write_system({"user_id": self.env.uid})
         return True
 
     def action_view_rating(self):
@@ -1584,7 +1527,7 @@ class DeliveryComplaint(models.Model):
                     "date": fields.Datetime.now(),
                 }
             )
-            complaint._write_bookkeeping({"user_id": user.id})
+            complaint._write_system({"user_id": user.id})
             complaint.message_post(
                 body=self.env._(
                     "Handed over from %(old)s to %(new)s: %(reason)s",
@@ -1624,59 +1567,21 @@ class DeliveryComplaint(models.Model):
         return self.team_id.leader_id or self.company_id.delivery_complaint_manager_id
 
     @api.model
-    def _sla_escalation_domain(self, now):
-        """Requests with a running clock that passed its warning without a warning yet,
-        or its deadline without a breach escalation yet."""
-        clocks = []
-        for clock, met_field in SLA_CLOCKS:
-            running = Domain(met_field, "=", False)
-            escalation = f"{clock}_escalation"
-            clocks.append(
-                running
-                & Domain(escalation, "=", "none")
-                & Domain(f"sla_{clock}_warning", "<=", now)
-            )
-            clocks.append(
-                running
-                & Domain(escalation, "!=", "breach")
-                & Domain(f"sla_{clock}_deadline", "<=", now)
-            )
-        return Domain("state", "in", list(RUNNING_STATES)) & Domain.OR(clocks)
-
-    @api.model
     def _cron_escalate_sla(self):
         """Warn the owner of requests about to miss an SLA, and escalate a breach to the
-        owner and the manager: each once per clock (the escalation level is stored with
-        the request, so a second run finds nothing to do)."""
-        now = fields.Datetime.now()
-        done = self._cron_process_batches(
-            self._sla_escalation_domain(now), lambda batch: batch._sla_escalate(now)
-        )
+        owner and the manager: each once per clock (``delivery.complaint.sla``)."""
+        done = self.env["delivery.complaint.sla"]._cron_escalate()
         # overdue corrective and preventive actions, once each (001 §七.3)
         return done + self.env["delivery.complaint.action"]._cron_escalate_overdue()
 
-    def _sla_escalate(self, now):
-        for complaint in self:
-            for clock, met_field in SLA_CLOCKS:
-                if complaint[met_field]:
-                    continue
-                level = complaint[f"{clock}_escalation"]
-                if complaint[f"sla_{clock}_deadline"] <= now and level != "breach":
-                    complaint._sla_notify(clock, breach=True)
-                    complaint.write(
-                        {f"{clock}_escalation": "breach", f"sla_{clock}_status": "breached"}
-                    )
-                elif complaint[f"sla_{clock}_warning"] <= now and level == "none":
-                    complaint._sla_notify(clock, breach=False)
-                    complaint.write(
-                        {f"{clock}_escalation": "warning", f"sla_{clock}_status": "at_risk"}
-                    )
-
     def _sla_notify(self, clock, breach):
-        """Activity + mail to the owner; on a breach, to the manager too."""
+        """Activity + mail to the owner about ``clock`` (a delivery.complaint.sla row);
+        on a breach, to the manager too."""
         self.ensure_one()
-        deadline = self[f"sla_{clock}_deadline"]
-        what = self.env._("first response") if clock == "response" else self.env._("resolution")
+        deadline = clock.deadline
+        what = (
+            self.env._("first response") if clock.clock == "response" else self.env._("resolution")
+        )
         users = self.user_id | self.responsible_id
         if breach:
             users |= self._escalation_manager()

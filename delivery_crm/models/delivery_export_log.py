@@ -11,6 +11,7 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.complaint",
         "delivery.complaint.action",
         "delivery.complaint.handover",
+        "delivery.complaint.sla",
         "delivery.visit",
         "delivery.visit.next.step",
         "delivery.evaluation",

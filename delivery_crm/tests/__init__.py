@@ -8,6 +8,7 @@ from . import test_delivery_shipment
 from . import test_delivery_evaluation
 from . import test_delivery_evaluation_indicator
 from . import test_delivery_complaint
+from . import test_delivery_complaint_sla
 from . import test_delivery_complaint_portal
 from . import test_delivery_visit
 from . import test_delivery_visit_ui

@@ -149,7 +149,9 @@ class TestComplaintSla(DeliveryComplaintCommon):
         self.assertEqual(complaint.sla_response_deadline, datetime(2026, 3, 3, 1, 0))
         self.assertEqual(complaint.sla_resolution_deadline, datetime(2026, 3, 3, 23, 0))
         # 20 % warning share
-        self.assertEqual(complaint.sla_response_warning, datetime(2026, 3, 3, 0, 36))
+        self.assertEqual(
+            complaint._sla_clocks("response").warning_date, datetime(2026, 3, 3, 0, 36)
+        )
         self.tier_diamond.write({"first_response_hours": 1.0, "resolution_hours": 8.0})
         self._give_tier(self.customer, self.tier_diamond)
         diamond = self._complaint(received_date=received)

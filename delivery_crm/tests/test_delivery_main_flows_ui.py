@@ -171,7 +171,7 @@ class TestMainFlowsUi(HttpCase):
         complaint = self._resolved_complaint()
         # the customer does not answer for the company's no-answer period
         days = complaint.company_id.delivery_complaint_no_answer_days
-        complaint._write_bookkeeping(
+        complaint.sudo().write(
             {"resolved_date": fields.Datetime.now() - timedelta(days=days, hours=1)}
         )
         self.start_tour(

@@ -91,8 +91,11 @@ class ComplaintAnalysisExport(DateRangeExport):
         stats = defaultdict(lambda: defaultdict(float))
         for key, count in complaints._read_group(domain, [groupby], ["__count"]):
             stats[key]["count"] = count
-        for clock in ("response", "resolution"):
-            status_field = f"sla_{clock}_status"
+        # the request's SLA statuses: its clocks' (delivery.complaint.sla), stored with it
+        for clock, status_field in (
+            ("response", "sla_response_status"),
+            ("resolution", "sla_resolution_status"),
+        ):
             groups = complaints._read_group(domain, [groupby, status_field], ["__count"])
             for key, status, count in groups:
                 stats[key][f"{clock}_{status}"] += count
