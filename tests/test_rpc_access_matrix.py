@@ -633,13 +633,13 @@ class RequestRating(HomeRecord):
         }
 
 
-
 # task SLA (issue 14 item 3): the clocks of requests (nobody creates one by RPC)
 class RequestSlaClock(HomeRecord):
     key, read, setup = "delivery.complaint.sla", "deadline", "sla"
 
     def values(self, w, role):
         return {"complaint_id": w.home_complaint(role), "clock": "response"}
+
 
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}

@@ -180,7 +180,7 @@ class DeliveryComplaint(models.Model):
     the customer portal."""
 
     _name = "delivery.complaint"
-    _description = "Complaint or customer request"
+    _description = "Customer request"
     _inherit = [
         "portal.mixin",
         "mail.thread.cc",

@@ -57,7 +57,9 @@ class DeliveryCrmCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.user_crm = new_user(cls.env, "account_manager", "dcrm_user", "Account Manager")
+        cls.user_account_manager = new_user(
+            cls.env, "account_manager", "dcrm_account_manager", "Account Manager"
+        )
         cls.user_staff = new_user(cls.env, "staff", "dcrm_staff", "Service Staff")
         cls.user_auditor = new_user(cls.env, "auditor", "dcrm_auditor", "Auditor")
         cls.user_manager = new_user(cls.env, "manager", "dcrm_manager", "CRM Manager")
@@ -76,7 +78,7 @@ class DeliveryCrmCommon(TransactionCase):
         """A delivery customer created by ``user`` (the service staff by default)."""
         return (
             cls.env["res.partner"]
-            .with_user(user or cls.user_crm)
+            .with_user(user or cls.user_account_manager)
             .create(
                 {
                     "name": name,
@@ -146,7 +148,7 @@ class DeliveryCrmCommon(TransactionCase):
         return resolve_complaint(
             complaint,
             responsible=self.user_manager,
-            corrective_owner=self.user_crm,
+            corrective_owner=self.user_account_manager,
             preventive_owner=self.user_manager,
             investigation=investigation,
             corrective=corrective,

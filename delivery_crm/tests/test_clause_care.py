@@ -25,7 +25,7 @@ class TestClauseCare(DeliveryCrmCommon):
             "Dongfang Pharma 东方医药",
             customer_class="key",
             customer_state="active",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
         )
         cls.contacts = cls.env["res.partner"].create(
@@ -65,7 +65,7 @@ class TestClauseCare(DeliveryCrmCommon):
         """000 §三(五).2, 001 §八.1 and §八.3: a health check, a product training and a
         delivery plan made for the customer are planned for their people by the
         account manager, and each step is part of the customer's history."""
-        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        Event = self.env["delivery.care.event"].with_user(self.user_account_manager)
         events = Event.create(
             [
                 {
@@ -91,7 +91,7 @@ class TestClauseCare(DeliveryCrmCommon):
                 },
             ]
         )
-        self.assertEqual(events.user_id, self.user_crm)
+        self.assertEqual(events.user_id, self.user_account_manager)
         for event in events:
             self.assertEqual(len(self._history(event.name)), 1, event.name)
             self.assertIn("planned", str(self._history(event.name).body))
@@ -112,7 +112,7 @@ class TestClauseCare(DeliveryCrmCommon):
         a poor score opens an investigation for the team leader."""
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "name": "Mid-autumn visit 中秋拜访",

@@ -62,16 +62,16 @@ class TestClauseClassification(DeliveryCrmCommon):
         web = mk("Web lead 网站", acquisition_channel="website")
         cold = mk("Cold visit 陌拜", acquisition_channel="cold_visit")
         ours = fair_a | fair_b | web | cold
-        self.assertEqual(ours.developer_id, self.user_crm)
-        fair_a.write({"account_manager_id": self.user_crm.id})
-        fair_a.with_user(self.user_crm).action_activate()
+        self.assertEqual(ours.developer_id, self.user_account_manager)
+        fair_a.write({"account_manager_id": self.user_account_manager.id})
+        fair_a.with_user(self.user_account_manager).action_activate()
 
-        counts = self._customer_list_groups(self.user_crm, [], "group_channel", ours)
+        counts = self._customer_list_groups(self.user_account_manager, [], "group_channel", ours)
         self.assertEqual(counts, {"exhibition": 2, "website": 1, "cold_visit": 1})
         # the pivot of channel and status: which channel's prospects were converted
         by_state = (
             self.env["res.partner"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .formatted_read_group(
                 [("id", "in", ours.ids)], ["acquisition_channel", "customer_state"], ["__count"]
             )
@@ -102,19 +102,23 @@ class TestClauseClassification(DeliveryCrmCommon):
         salon = mk("Salon 美发", customer_class="key", industry_id=services.id)
         small = mk("Small shop 小店", customer_class="general", industry_id=services.id)
         ours = factory | plant | bank | salon | small
-        ours.write({"account_manager_id": self.user_crm.id})
+        ours.write({"account_manager_id": self.user_account_manager.id})
         for partner, value in ((factory, "core"), (plant, "important"), (bank, "core")):
-            partner.with_user(self.user_crm).write({"strategic_value": value})
-        salon.with_user(self.user_crm).write({"strategic_value": "general"})
+            partner.with_user(self.user_account_manager).write({"strategic_value": value})
+        salon.with_user(self.user_account_manager).write({"strategic_value": "general"})
 
-        by_industry = self._customer_list_groups(self.user_crm, ["key"], "group_industry", ours)
+        by_industry = self._customer_list_groups(
+            self.user_account_manager, ["key"], "group_industry", ours
+        )
         self.assertEqual(by_industry, {manufacturing.id: 2, finance.id: 1, services.id: 1})
-        by_value = self._customer_list_groups(self.user_crm, ["key"], "group_strategic", ours)
+        by_value = self._customer_list_groups(
+            self.user_account_manager, ["key"], "group_strategic", ours
+        )
         self.assertEqual(by_value, {"core": 2, "important": 1, "general": 1})
 
         # the value is decided by account managers, and each change is in the chatter
         self.cr.flush()  # a record is not tracked in the transaction that creates it
-        factory.with_user(self.user_crm).write({"strategic_value": "important"})
+        factory.with_user(self.user_account_manager).write({"strategic_value": "important"})
         self.env.flush_all()
         self.cr.flush()  # tracking values are written when the cursor flushes
         tracked = factory.message_ids.tracking_value_ids.filtered(
@@ -126,7 +130,7 @@ class TestClauseClassification(DeliveryCrmCommon):
         team = self.env["delivery.service.team"].create(
             {"name": "Desk", "leader_id": self.user_manager.id, "member_ids": self.user_staff.ids}
         )
-        bank.with_user(self.user_crm).write({"service_team_id": team.id})
+        bank.with_user(self.user_account_manager).write({"service_team_id": team.id})
         with self.assertRaises(AccessError):
             bank.with_user(self.user_staff).write({"strategic_value": "general"})
         self.assertEqual(bank.strategic_value, "core")
@@ -140,14 +144,14 @@ class TestClauseClassification(DeliveryCrmCommon):
             "Key twin 重点",
             customer_class="key",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date="2024-01-01",
         )
         general = self._new_customer(
             "General twin 一般",
             customer_class="general",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date="2024-01-01",
         )
         for partner in key | general:
@@ -165,7 +169,7 @@ class TestClauseClassification(DeliveryCrmCommon):
                 )
         with freeze_time("2026-10-02"):
             self._run_cron("delivery_crm.ir_cron_evaluation_quarterly")
-        Evaluation = self.env["delivery.evaluation"].with_user(self.user_crm)
+        Evaluation = self.env["delivery.evaluation"].with_user(self.user_account_manager)
         found = Evaluation.search(
             [
                 ("partner_id", "in", (key | general).ids),

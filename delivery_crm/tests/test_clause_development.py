@@ -44,21 +44,23 @@ class TestClauseDevelopment(DeliveryCrmCommon):
                 delivery_requirements="Cold chain, deliveries before 7:00",
             )
         self.assertEqual(prospect.customer_state, "potential")
-        self.assertEqual(prospect.developer_id, self.user_crm)
+        self.assertEqual(prospect.developer_id, self.user_account_manager)
         # the prospect is among the account manager's prospects
         action = (
             self.env["ir.actions.act_window"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._for_xml_id("delivery_crm.res_partner_action_delivery_prospect")
         )
         prospects = (
-            self.env["res.partner"].with_user(self.user_crm).search(safe_eval(action["domain"]))
+            self.env["res.partner"]
+            .with_user(self.user_account_manager)
+            .search(safe_eval(action["domain"]))
         )
         self.assertIn(prospect, prospects)
 
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "name": "First meeting 首次拜访",
@@ -76,7 +78,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
                     Command.create(
                         {
                             "name": "Send the cold-chain quotation",
-                            "user_id": self.user_crm.id,
+                            "user_id": self.user_account_manager.id,
                             "date_deadline": date(2026, 4, 6),
                         }
                     )
@@ -86,15 +88,19 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         with freeze_time("2026-04-03 06:00:00"):
             visit.action_done()
         follow_up = visit.next_step_ids.activity_id
-        self.assertEqual((follow_up.res_id, follow_up.user_id), (prospect.id, self.user_crm))
+        self.assertEqual(
+            (follow_up.res_id, follow_up.user_id), (prospect.id, self.user_account_manager)
+        )
 
         # a manager gives the customer an account manager and activates it
         prospect.with_user(self.user_manager).write({"account_manager_id": self.user_manager.id})
         with freeze_time("2026-04-10 02:00:00"):
             prospect.with_user(self.user_manager).action_activate()
         self.assertEqual(prospect.conversion_date, date(2026, 4, 10))
-        self.assertEqual(prospect.converted_by_id, self.user_crm)
-        self.assertEqual(self._kpi(self.user_crm, date(2026, 4, 1)).customers_developed, 1)
+        self.assertEqual(prospect.converted_by_id, self.user_account_manager)
+        self.assertEqual(
+            self._kpi(self.user_account_manager, date(2026, 4, 1)).customers_developed, 1
+        )
         self.assertFalse(self._kpi(self.user_manager, date(2026, 4, 1)).customers_developed)
 
         # its first deliveries: the account manager is asked to call back
@@ -127,7 +133,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         mine = self._new_customer(
             "Falling and complaining 下滑客户",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date=fields.Date.today() - timedelta(days=400),
         )
         theirs = self._new_customer(
@@ -138,7 +144,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         steady = self._new_customer(
             "Steady 稳定客户",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
         )
         Shipment = self.env["delivery.shipment"]
         for partner, before, recent in (
@@ -176,7 +182,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         self.env.flush_all()
         action = (
             self.env["ir.actions.act_window"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._for_xml_id("delivery_crm.delivery_customer_risk_report_action")
         )
         ours = (mine | theirs | steady).ids
@@ -191,7 +197,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
             records = Risk.web_search_read([("partner_id", "in", ours)], spec)["records"]
             return {row["partner_id"]["id"]: row for row in records}
 
-        seen = rows(self.user_crm)
+        seen = rows(self.user_account_manager)
         self.assertEqual(set(seen), {mine.id})
         row = seen[mine.id]
         self.assertTrue(row["falling_volume"])
@@ -212,20 +218,20 @@ class TestClauseDevelopment(DeliveryCrmCommon):
             {
                 "name": "KPI desk",
                 "leader_id": self.user_manager.id,
-                "member_ids": [Command.link(self.user_crm.id), Command.link(other.id)],
+                "member_ids": [Command.link(self.user_account_manager.id), Command.link(other.id)],
             }
         )
         customer = self._new_customer(
             "KPI customer 绩效客户",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             service_team_id=team.id,
         )
         contact = self.env["res.partner"].create(
             {"name": "Asker", "parent_id": customer.id, "email": "asker@example.com"}
         )
         received = datetime(2026, 3, 10, 2, 0)
-        for user, answered_after in ((self.user_crm, 30), (other, 1)):
+        for user, answered_after in ((self.user_account_manager, 30), (other, 1)):
             with freeze_time(received):
                 inquiry = (
                     self.env["delivery.complaint"]
@@ -236,9 +242,9 @@ class TestClauseDevelopment(DeliveryCrmCommon):
             with freeze_time(received + timedelta(hours=answered_after)):
                 inquiry.with_user(user).action_resolve()
         march = date(2026, 3, 1)
-        weak = self._kpi(self.user_crm, march, as_user=self.user_crm)
+        weak = self._kpi(self.user_account_manager, march, as_user=self.user_account_manager)
         self.assertEqual((weak.sla_met, weak.sla_total, weak.sla_compliance), (0, 1, 0.0))
-        self.assertFalse(self._kpi(other, march, as_user=self.user_crm))
+        self.assertFalse(self._kpi(other, march, as_user=self.user_account_manager))
         self.assertEqual(self._kpi(other, march).sla_compliance, 100.0)
 
         training = (
@@ -248,7 +254,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
                 {
                     "name": "Answering within the service level",
                     "topic": "complaint",
-                    "user_id": self.user_crm.id,
+                    "user_id": self.user_account_manager.id,
                     "date": date(2026, 3, 20),
                     "hours": 3,
                 }
@@ -256,7 +262,8 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         )
         training.action_done()
         self.assertEqual(
-            self.env["delivery.staff.training"].with_user(self.user_crm).search([]), training
+            self.env["delivery.staff.training"].with_user(self.user_account_manager).search([]),
+            training,
         )
-        weak = self._kpi(self.user_crm, march, as_user=self.user_crm)
+        weak = self._kpi(self.user_account_manager, march, as_user=self.user_account_manager)
         self.assertEqual((weak.trainings_done, weak.training_hours), (1, 3.0))

@@ -35,7 +35,7 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         cls.customer = cls._new_customer(
             "Beifang Foods 北方食品",
             customer_class="key",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
         )
         cls.contact = cls.env["res.partner"].create(
@@ -83,22 +83,22 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         the answer is late, and the answer reaches the customer."""
         received = datetime(2026, 3, 2, 1, 0)
         suggestion = self._request(
-            self.user_crm,
+            self.user_account_manager,
             received,
             subject="Deliver before 9 am 希望九点前送达",
             request_type="suggestion",
         )
         self.assertRegex(suggestion.name, r"^SUG/\d{4}/\d{5}$")
-        self.assertEqual(suggestion.user_id, self.user_crm)
+        self.assertEqual(suggestion.user_id, self.user_account_manager)
         self._assert_calendar_hours(suggestion)
         with freeze_time(received + timedelta(hours=1, minutes=45)):
             self._run_cron(CRON_ESCALATE)
         self.assertEqual(suggestion.sla_response_status, "at_risk")
-        self.assertEqual(len(self._escalations(suggestion, self.user_crm)), 1)
+        self.assertEqual(len(self._escalations(suggestion, self.user_account_manager)), 1)
 
         answer = "From April our first round leaves at 8:00."
         with freeze_time(received + timedelta(hours=1, minutes=50)):
-            mine = suggestion.with_user(self.user_crm)
+            mine = suggestion.with_user(self.user_account_manager)
             mine.write({"resolution": f"<p>{answer}</p>"})
             mine.action_resolve()  # "Answer on the spot"
         self.assertEqual(suggestion.state, "resolved")
@@ -137,13 +137,13 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         reason; without the analysis nothing is sent."""
         received = datetime(2026, 3, 2, 2, 0)
         requirement = self._request(
-            self.user_crm,
+            self.user_account_manager,
             received,
             subject="Cold-chain deliveries 冷链配送",
             request_type="requirement",
         )
         self.assertRegex(requirement.name, r"^REQ/")
-        mine = requirement.with_user(self.user_crm)
+        mine = requirement.with_user(self.user_account_manager)
         answer = "We cannot carry frozen goods before 2027; our partner can from April."
         with freeze_time(received + timedelta(hours=1)):
             mine.action_investigate()  # "Analyse"
@@ -171,14 +171,14 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         )
         received = datetime(2026, 3, 2, 2, 0)
         requirement = self._request(
-            self.user_crm,
+            self.user_account_manager,
             received,
             subject="Weekend deliveries 周末配送",
             request_type="requirement",
         )
         self.cr.flush()  # a record is not tracked in the transaction that creates it
         with freeze_time(received + timedelta(hours=1)):
-            requirement.with_user(self.user_crm).action_investigate()
+            requirement.with_user(self.user_account_manager).action_investigate()
         self.env.flush_all()
         self.cr.flush()  # tracking values are written when the cursor flushes
         states = requirement.message_ids.tracking_value_ids.filtered(
@@ -195,7 +195,7 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         with freeze_time(received + timedelta(hours=hours * 0.9)):
             self._run_cron(CRON_ESCALATE)
         self.assertEqual(requirement.sla_resolution_status, "at_risk")
-        self.assertEqual(len(self._escalations(requirement, self.user_crm)), 1)
+        self.assertEqual(len(self._escalations(requirement, self.user_account_manager)), 1)
         self.assertFalse(self._escalations(requirement, self.user_manager))
         with freeze_time(received + timedelta(hours=hours + 1)):
             self._run_cron(CRON_ESCALATE)
@@ -209,12 +209,12 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         dispatcher = new_user(self.env, "staff", "clause_dispatcher", "Dispatcher 调度员")
         received = datetime(2026, 3, 2, 2, 0)
         complaint = self._request(
-            self.user_crm,
+            self.user_account_manager,
             received,
             subject="Driver left the goods outside 司机把货放在门外",
             type_id=self.env.ref("delivery_crm.delivery_complaint_type_attitude").id,
         )
-        mine = complaint.with_user(self.user_crm)
+        mine = complaint.with_user(self.user_account_manager)
         with freeze_time(received + timedelta(hours=1)):
             mine.action_acknowledge()
             mine.action_investigate()
@@ -237,24 +237,27 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         with freeze_time(received + timedelta(hours=hours * 0.9)):
             self._run_cron(CRON_ESCALATE)
         self.assertEqual(len(self._escalations(complaint, dispatcher)), 1)
-        self.assertEqual(len(self._escalations(complaint, self.user_crm)), 1)
+        self.assertEqual(len(self._escalations(complaint, self.user_account_manager)), 1)
 
     # ------------------------------------------------------------------ row 132
     def test_quarterly_summary_of_inquiries(self):
         """004 咨询服务 四: at the end of a quarter the manager exports the quarter's
         inquiries, and only them."""
         q1 = [
-            self._request(self.user_crm, when, subject=subject, request_type="inquiry")
+            self._request(self.user_account_manager, when, subject=subject, request_type="inquiry")
             for when, subject in (
                 (datetime(2024, 1, 15, 3, 0), "Opening hours on holidays"),
                 (datetime(2024, 3, 29, 3, 0), "Insurance of valuables"),
             )
         ]
         april = self._request(
-            self.user_crm, datetime(2024, 4, 2, 3, 0), subject="Later", request_type="inquiry"
+            self.user_account_manager,
+            datetime(2024, 4, 2, 3, 0),
+            subject="Later",
+            request_type="inquiry",
         )
         complaint = self._request(
-            self.user_crm,
+            self.user_account_manager,
             datetime(2024, 2, 5, 3, 0),
             subject="A complaint",
             type_id=self.env.ref("delivery_crm.delivery_complaint_type_delay").id,

@@ -17,7 +17,7 @@ class TestCreditReview(DeliveryCrmCommon):
         cls.due = cls._new_customer(
             "Due",
             user=cls.user_manager,
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             credit_review_date=today,
         )
         cls.overdue = cls._new_customer(
@@ -29,13 +29,13 @@ class TestCreditReview(DeliveryCrmCommon):
         cls.later = cls._new_customer(
             "Later",
             user=cls.user_manager,
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             credit_review_date=today + timedelta(days=3),
         )
         cls.ended = cls._new_customer(
             "Ended",
             user=cls.user_manager,
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             credit_review_date=today,
             customer_state="terminated",
             state_reason="Closed",
@@ -79,7 +79,7 @@ class TestCreditReview(DeliveryCrmCommon):
             extra |= self._new_customer(
                 f"Batch {i}",
                 user=self.user_manager,
-                account_manager_id=self.user_crm.id,
+                account_manager_id=self.user_account_manager.id,
                 credit_review_date=date.today() - timedelta(days=i),
             )
         self.env.flush_all()
@@ -104,7 +104,7 @@ class TestCreditReview(DeliveryCrmCommon):
         )
         self.due.service_team_id = team
         self.assertEqual(self.due._credit_reviewer(), self.user_manager)
-        team.leader_id = self.user_crm
+        team.leader_id = self.user_account_manager
         self.env.company.delivery_complaint_manager_id = self.user_manager
         self.assertEqual(self.due._credit_reviewer(), self.user_manager)
 

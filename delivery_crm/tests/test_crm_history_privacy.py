@@ -28,7 +28,7 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
             "Private Co 私密公司",
             customer_state="active",
             customer_class="key",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email="orders@private.example.com",
         )
         cls.contact = cls.env["res.partner"].create(
@@ -72,7 +72,7 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
         since = self._last_message()
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "name": "Secret pricing talk",
@@ -81,7 +81,9 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
                     "content": "<p>They consider leaving for a competitor.</p>",
                     "satisfaction_score": "2",
                     "next_step_ids": [
-                        Command.create({"name": "Counter-offer", "user_id": self.user_crm.id})
+                        Command.create(
+                            {"name": "Counter-offer", "user_id": self.user_account_manager.id}
+                        )
                     ],
                 }
             )
@@ -91,12 +93,15 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
         self.assertEqual(self._seen_by_employee(since), [])
         # the visit's own chatter keeps it, for those who may read the visit
         self.assertTrue(
-            any("recorded by" in str(m.body) for m in visit.with_user(self.user_crm).message_ids)
+            any(
+                "recorded by" in str(m.body)
+                for m in visit.with_user(self.user_account_manager).message_ids
+            )
         )
 
     def test_care_event_not_in_the_contact_chatter(self):
         since = self._last_message()
-        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        Event = self.env["delivery.care.event"].with_user(self.user_account_manager)
         event = Event.create(
             {
                 "name": "Golf weekend for the buyer",
@@ -113,7 +118,7 @@ class TestCrmHistoryPrivacy(DeliveryCrmCommon):
         cancelled.action_plan()
         self.assertEqual(self._seen_by_employee(since), [])
         # the care event's own chatter keeps the steps and the value
-        bodies = [str(m.body) for m in event.with_user(self.user_crm).message_ids]
+        bodies = [str(m.body) for m in event.with_user(self.user_account_manager).message_ids]
         self.assertTrue(any("Care action done" in body and "8,800.00" in body for body in bodies))
 
     def test_survey_invitation_not_in_the_contact_chatter(self):

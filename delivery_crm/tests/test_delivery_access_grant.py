@@ -62,7 +62,7 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
                     "partner_id": customer.id,
                     "type_id": complaint_type.id,
                     # owned: service staff reach the requests nobody owns yet
-                    "user_id": cls.user_crm.id,
+                    "user_id": cls.user_account_manager.id,
                 }
             )
             cls.env["delivery.visit"].create(
@@ -278,7 +278,12 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
         )
 
     def test_only_managers_grant_and_revoke(self):
-        for user in (self.user_employee, self.user_staff, self.user_crm, self.user_auditor):
+        for user in (
+            self.user_employee,
+            self.user_staff,
+            self.user_account_manager,
+            self.user_auditor,
+        ):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self._grant(user=user)
         grant = self._grant()
@@ -333,7 +338,7 @@ class TestDeliveryAccessGrant(DeliveryCrmCommon):
             {
                 "customer_class": "key",
                 "strategic_value": "core",
-                "account_manager_id": self.user_crm.id,
+                "account_manager_id": self.user_account_manager.id,
                 "business_scope": "Fresh food chain, 40 stores",
                 "delivery_requirements": "Cold chain, before 7:00",
                 "special_preferences": "Calls in Cantonese",

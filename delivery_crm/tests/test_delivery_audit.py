@@ -28,7 +28,7 @@ class DeliveryAuditCommon(DeliveryCrmCommon):
         # Odoo's export is for the users with the "Access to export feature" only: give it
         # to every role, so that what stops an export below is the module's field rules
         allow_export = cls.env.ref("base.group_allow_export")
-        users = cls.user_crm | cls.user_staff | cls.user_manager | cls.user_auditor
+        users = cls.user_account_manager | cls.user_staff | cls.user_manager | cls.user_auditor
         users.write({"group_ids": [Command.link(allow_export.id)]})
 
     def _logs(self, partner, **domain):
@@ -59,7 +59,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         customer = self._new_customer(
             user=self.user_manager,
             customer_class="key",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             credit_level="b",
             decision_chain="CEO decides",
             contract_amount=1500,
@@ -94,7 +94,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
 
     def test_contact_becoming_customer_logs_its_profile(self):
         contact = self.env["res.partner"].create({"name": "Soon a customer"})
-        contact.with_user(self.user_crm).write(
+        contact.with_user(self.user_account_manager).write(
             {"is_delivery_customer": True, "customer_class": "general"}
         )
         self.assertEqual(self._changes(contact)["customer_class"], ("Potential", "General"))
@@ -117,11 +117,11 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
     def test_changes_log_who_and_old_to_new(self):
         customer = self._new_customer()
         team = self.env["delivery.service.team"].create({"name": "North team"})
-        customer.with_user(self.user_crm).write(
+        customer.with_user(self.user_account_manager).write(
             {
                 "customer_class": "key",
                 "strategic_value": "core",
-                "account_manager_id": self.user_crm.id,
+                "account_manager_id": self.user_account_manager.id,
                 "service_team_id": team.id,
             }
         )
@@ -151,7 +151,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         self.assertEqual(changes["credit_review_date"], (False, "2026-09-30"))
         self.assertIn("98,000.50", changes["contract_amount"][1])
         by_user = {log.field_id.name: log.user_id for log in self._logs(customer)}
-        self.assertEqual(by_user["customer_class"], self.user_crm)
+        self.assertEqual(by_user["customer_class"], self.user_account_manager)
         self.assertEqual(by_user["credit_level"], self.user_manager)
         # a later change keeps the old value as it read then
         customer.with_user(self.user_manager).write({"credit_level": "a", "nda_signed": False})
@@ -163,14 +163,14 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
     def test_same_value_and_other_fields_not_logged(self):
         customer = self._new_customer(customer_class="general")
         before = self._logs(customer)
-        customer.with_user(self.user_crm).write(
+        customer.with_user(self.user_account_manager).write(
             {"customer_class": "general", "business_scope": "Fresh food", "phone": "+86 1"}
         )
         self.assertEqual(self._logs(customer), before)
 
     def test_lifecycle_and_tier_changes(self):
-        customer = self._new_customer(account_manager_id=self.user_crm.id)
-        customer.with_user(self.user_crm).action_activate()
+        customer = self._new_customer(account_manager_id=self.user_account_manager.id)
+        customer.with_user(self.user_account_manager).action_activate()
         self._override_tier(
             self.user_manager, customer, self.tier_gold, "Strategic account", date(2099, 12, 31)
         )
@@ -188,7 +188,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         state = self._logs(customer, field_id=self._field("customer_state").id, operation="write")
         self.assertEqual(
             [(log.old_value, log.new_value, log.user_id) for log in state],
-            [("Potential", "In cooperation", self.user_crm)],
+            [("Potential", "In cooperation", self.user_account_manager)],
         )
 
     def test_tier_changes_of_an_evaluation_run(self):
@@ -234,7 +234,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
                 {
                     "customer_class": "key",
                     "credit_level": "c",
-                    "account_manager_id": self.user_crm.id,
+                    "account_manager_id": self.user_account_manager.id,
                 }
             )
             return self.env.cr.sql_log_count - start
@@ -251,7 +251,7 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         log = self._logs(customer, field_id=self._field("credit_level").id)
         self.assertTrue(log)
         # staff and other employees do not see the log (it holds sensitive values)
-        for user in (self.user_staff, self.user_crm, self.user_employee):
+        for user in (self.user_staff, self.user_account_manager, self.user_employee):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env[AUDIT].with_user(user).search([])
             with self.subTest(user=user.login), self.assertRaises(AccessError):
@@ -419,10 +419,12 @@ class TestDeliveryExportLog(DeliveryAuditCommon):
             user=self.user_manager, credit_level="d", decision_chain="Board", contract_amount=5
         )
         # staff export and read the profile...
-        rows = customer.with_user(self.user_crm).export_data(["name", "tier_id"])["datas"]
+        rows = customer.with_user(self.user_account_manager).export_data(["name", "tier_id"])[
+            "datas"
+        ]
         self.assertEqual(rows, [[customer.name, self.tier_new.display_name]])
         # ...not its sensitive part, in any way; and a refused export is not logged
-        staff = customer.with_user(self.user_crm)
+        staff = customer.with_user(self.user_account_manager)
         for field in SENSITIVE:
             with self.subTest(field=field):
                 with self.assertRaises(AccessError):
@@ -434,7 +436,7 @@ class TestDeliveryExportLog(DeliveryAuditCommon):
                 with self.assertRaises(AccessError):
                     staff.web_read({field: {}})
                 self.assertNotIn(field, staff.fields_get())
-        self.assertEqual(len(self._export_logs(self.user_crm)), 1)
+        self.assertEqual(len(self._export_logs(self.user_account_manager)), 1)
         # managers and auditors export and read it
         for user in (self.user_manager, self.user_auditor):
             with self.subTest(user=user.login):
@@ -474,7 +476,7 @@ class TestDeliveryExportLog(DeliveryAuditCommon):
     def test_access(self):
         self._new_customer().with_user(self.user_manager).export_data(["name"])
         log = self._export_logs()
-        for user in (self.user_staff, self.user_crm, self.user_employee):
+        for user in (self.user_staff, self.user_account_manager, self.user_employee):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env[EXPORT].with_user(user).search([])
         for user in (self.user_manager, self.user_auditor):
@@ -549,11 +551,13 @@ class TestDeliveryExportHttp(DeliveryAuditCommon, HttpCase):
         )
         # staff are refused the sensitive column, and nothing is logged
         with self.assertLogs("odoo.addons.web.controllers.export", "ERROR"):
-            response = self._export_csv(self.user_crm, ["name", "credit_level"])
+            response = self._export_csv(self.user_account_manager, ["name", "credit_level"])
         self.assertEqual(response.status_code, 500)
         self.assertIn("AccessError", response.text)
         self.assertNotIn("B - Good", response.text)
-        self.assertFalse(self.env[EXPORT].sudo().search([("user_id", "=", self.user_crm.id)]))
+        self.assertFalse(
+            self.env[EXPORT].sudo().search([("user_id", "=", self.user_account_manager.id)])
+        )
 
     def _call_kw(self, user, model, method, args, kwargs=None):
         self.authenticate(user.login, user.login)
@@ -574,9 +578,11 @@ class TestDeliveryExportHttp(DeliveryAuditCommon, HttpCase):
                 self.assertLogs("odoo.http", "WARNING"),
                 self.assertRaises(JsonRpcException) as caught,
             ):
-                self._call_kw(self.user_crm, "res.partner", method, args)
+                self._call_kw(self.user_account_manager, "res.partner", method, args)
             self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
-        result = self._call_kw(self.user_crm, "res.partner", "read", [ids, ["name", "tier_id"]])
+        result = self._call_kw(
+            self.user_account_manager, "res.partner", "read", [ids, ["name", "tier_id"]]
+        )
         self.assertEqual(result[0]["name"], "Routed Customer")
         result = self._call_kw(self.user_auditor, "res.partner", "read", [ids, ["credit_level"]])
         self.assertEqual(result[0]["credit_level"], "b")
@@ -588,7 +594,7 @@ class TestDeliveryExportHttp(DeliveryAuditCommon, HttpCase):
         self.assertEqual((log.res_model, log.record_count), ("res.partner", 1))
         # the logs themselves are out of reach of staff through the API too
         with self.assertLogs("odoo.http", "WARNING"), self.assertRaises(JsonRpcException):
-            self._call_kw(self.user_crm, EXPORT, "search_read", [[], ["res_model"]])
+            self._call_kw(self.user_account_manager, EXPORT, "search_read", [[], ["res_model"]])
         with self.assertLogs("odoo.http", "WARNING"), self.assertRaises(JsonRpcException):
             self._call_kw(self.user_manager, AUDIT, "unlink", [self._logs(self.customer).ids])
         self.assertTrue(self._logs(self.customer))

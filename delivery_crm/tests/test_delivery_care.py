@@ -29,7 +29,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             "Key Customer 重点客户",
             customer_state="active",
             customer_class="key",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email="key@customer.example.com",
         )
         cls.contact = cls.env["res.partner"].create(
@@ -133,7 +133,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             is_company=False,
             customer_state="active",
             customer_class="general",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             email="wang.fang@example.com",
             birthday=date(1979, 11, 3),
         )
@@ -196,7 +196,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             "General Customer",
             customer_state="active",
             customer_class="general",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             email="general@customer.example.com",
         )
         prospect = self._new_customer(
@@ -243,7 +243,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
         in_taiwan = self._new_customer(
             "Kaohsiung Trading 高雄貿易",
             country_id=tw.id,
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             email="trading@kaohsiung.example.com",
             **active,
         )
@@ -251,7 +251,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
         in_mainland = self._new_customer(
             "Wuhan Retail 武汉零售",
             country_id=cn.id,
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             email="retail@wuhan.example.com",
             **active,
         )
@@ -339,7 +339,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
 
     # ------------------------------------------------------------------ care events
     def test_care_event_in_customer_history(self):
-        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        Event = self.env["delivery.care.event"].with_user(self.user_account_manager)
         event = Event.create(
             {
                 "name": "Annual appreciation dinner",
@@ -351,7 +351,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             }
         )
         self.assertEqual(event.state, "planned")
-        self.assertEqual(event.user_id, self.user_crm)
+        self.assertEqual(event.user_id, self.user_account_manager)
         notes = self._notes(event).filtered(lambda m: "Annual appreciation" in m.body)
         self.assertEqual(len(notes), 1)
         self.assertIn("planned", notes.body)
@@ -417,26 +417,26 @@ class TestDeliveryCare(DeliveryCrmCommon):
     def test_staff_access(self):
         template = self.env.ref("delivery_crm.mail_template_holiday_greeting")
         with self.assertRaises(AccessError):
-            self.env["delivery.care.occasion"].with_user(self.user_crm).create(
+            self.env["delivery.care.occasion"].with_user(self.user_account_manager).create(
                 {"name": "Dragon Boat", "month": 6, "day": 1, "mail_template_id": template.id}
             )
         with self.assertRaises(AccessError):
-            self.national_day.with_user(self.user_crm).write({"day": 2})
-        self.assertTrue(self.national_day.with_user(self.user_crm).name)
+            self.national_day.with_user(self.user_account_manager).write({"day": 2})
+        self.assertTrue(self.national_day.with_user(self.user_account_manager).name)
         self.customer.reward_candidate = True
         with self.assertRaises(AccessError):
-            self.env["delivery.reward.wizard"].with_user(self.user_crm).create(
+            self.env["delivery.reward.wizard"].with_user(self.user_account_manager).create(
                 {"partner_id": self.customer.id, "description": "Gift"}
             )
         self.assertTrue(self.customer.reward_candidate)
-        Event = self.env["delivery.care.event"].with_user(self.user_crm)
+        Event = self.env["delivery.care.event"].with_user(self.user_account_manager)
         with self.assertRaises(AccessError):
             Event.create({"name": "Reward", "kind": "reward", "partner_id": self.customer.id})
         gift = Event.create({"name": "Gift", "kind": "gift", "partner_id": self.customer.id})
         with self.assertRaises(AccessError):
             gift.kind = "reward"
         with self.assertRaises(AccessError):
-            self.env["delivery.news.mailing.wizard"].with_user(self.user_crm).create(
+            self.env["delivery.news.mailing.wizard"].with_user(self.user_account_manager).create(
                 {"subject": "News"}
             )
         # the greeting log is append-only, for managers too
@@ -448,7 +448,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
                 "date": date(2026, 5, 20),
             }
         )
-        for user in (self.user_crm, self.user_manager):
+        for user in (self.user_account_manager, self.user_manager):
             with self.subTest(user=user.login):
                 self.assertEqual(log.with_user(user).year, 2026)
                 with self.assertRaises(AccessError):
@@ -465,7 +465,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
             customer_class="general",
             email="general@news.example.com",
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
         )
         prospect = mk("Prospect", customer_class="potential", email="prospect@news.example.com")
         key = mk("Key", customer_class="key", email="key@news.example.com")

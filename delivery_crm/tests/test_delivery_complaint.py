@@ -29,7 +29,7 @@ class DeliveryComplaintCommon(DeliveryCrmCommon):
         )
         cls.customer = cls._new_customer(
             "Huadong Trading 华东贸易",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
         )
         cls.contact = cls.env["res.partner"].create(
@@ -43,7 +43,11 @@ class DeliveryComplaintCommon(DeliveryCrmCommon):
             "type_id": self.type_delay.id,
             **vals,
         }
-        return self.env["delivery.complaint"].with_user(user or self.user_crm).create(values)
+        return (
+            self.env["delivery.complaint"]
+            .with_user(user or self.user_account_manager)
+            .create(values)
+        )
 
     def _through_investigation(self, complaint):
         return self._resolve_complaint(complaint)
@@ -59,7 +63,7 @@ class TestComplaintIntake(DeliveryComplaintCommon):
         self.assertEqual(complaint.partner_id, self.customer)
         self.assertEqual(complaint.tier_id, self.tier_gold)
         self.assertEqual(complaint.team_id, self.team)
-        self.assertEqual(complaint.user_id, self.user_crm)  # first-contact ownership
+        self.assertEqual(complaint.user_id, self.user_account_manager)  # first-contact ownership
         self.assertEqual(complaint.email_from, "liu@example.com")
         self.assertIn(self.contact, complaint.message_partner_ids)
         inquiry = self._complaint(request_type="inquiry", type_id=False)
@@ -82,7 +86,7 @@ class TestComplaintIntake(DeliveryComplaintCommon):
         shipment = self.env["delivery.shipment"].create(
             {"name": "SH-OTHER", "partner_id": other.id}
         )
-        Complaint = self.env["delivery.complaint"].with_user(self.user_crm)
+        Complaint = self.env["delivery.complaint"].with_user(self.user_account_manager)
         count = Complaint.search_count([])
         with self.assertRaises(ValidationError):
             Complaint.create({"subject": "No type", "contact_id": self.contact.id})
@@ -125,7 +129,7 @@ class TestComplaintIntake(DeliveryComplaintCommon):
     def test_form_intake_with_empty_owner_and_tier(self):
         # the web client sends every field of a new record, the empty ones as False
         complaint = self._complaint(user_id=False, tier_id=False, team_id=False)
-        self.assertEqual(complaint.user_id, self.user_crm)
+        self.assertEqual(complaint.user_id, self.user_account_manager)
         self.assertEqual(complaint.tier_id, self.customer.tier_id)
         self.assertTrue(complaint.tier_id)
 
@@ -257,7 +261,7 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         self.assertEqual(complaint.state, "resolved")
         for field in ("acknowledged", "investigation", "resolving", "resolved"):
             self.assertTrue(complaint[f"{field}_date"], field)
-            self.assertEqual(complaint[f"{field}_uid"], self.user_crm, field)
+            self.assertEqual(complaint[f"{field}_uid"], self.user_account_manager, field)
         bodies = complaint.message_ids.filtered(
             lambda m: m.subtype_id == self.env.ref("mail.mt_comment")
         ).mapped("body")
@@ -298,7 +302,7 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
                 {
                     "kind": "corrective",
                     "name": "Redeliver",
-                    "owner_id": self.user_crm.id,
+                    "owner_id": self.user_account_manager.id,
                     "deadline": fields.Date.today(),
                 }
             )
@@ -323,7 +327,7 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         self.assertEqual(complaint.close_reason, "no_answer")
         # the owner does the return visit
         visit = complaint.visit_ids.filtered(lambda v: v.visit_type == "return")
-        self.assertEqual(visit.user_id, self.user_crm)
+        self.assertEqual(visit.user_id, self.user_account_manager)
 
     def test_reopen_restarts_resolution_clock(self):
         complaint = self._complaint()
@@ -379,37 +383,39 @@ class TestComplaintOwnership(DeliveryComplaintCommon):
         complaint = self._complaint()
         other = self.user_manager
         with self.assertRaises(UserError):  # owners change only by handing over
-            complaint.with_user(self.user_crm).write({"user_id": self.user_employee.id})
+            complaint.with_user(self.user_account_manager).write({"user_id": self.user_employee.id})
         with self.assertRaises(UserError):  # not even with a context key from the caller
-            complaint.with_user(self.user_crm).with_context(delivery_complaint_handover=True).write(
-                {"user_id": self.user_manager.id}
-            )
+            complaint.with_user(self.user_account_manager).with_context(
+                delivery_complaint_handover=True
+            ).write({"user_id": self.user_manager.id})
         wizard = (
             self.env["delivery.complaint.handover.wizard"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(active_ids=complaint.ids)
             .create({"user_id": other.id, "reason": "Needs the team leader"})
         )
         wizard.action_confirm()
         self.assertEqual(complaint.user_id, other)
         log = complaint.handover_ids
-        self.assertEqual((log.from_user_id, log.to_user_id), (self.user_crm, other))
+        self.assertEqual((log.from_user_id, log.to_user_id), (self.user_account_manager, other))
         self.assertEqual(log.reason, "Needs the team leader")
         with self.assertRaises(AccessError):  # the log cannot be rewritten
             log.with_user(self.user_manager).write({"reason": "x"})
         with self.assertRaises(UserError):
-            complaint.with_user(other)._handover(self.user_crm, " ")
+            complaint.with_user(other)._handover(self.user_account_manager, " ")
 
     def test_portal_and_email_intake_go_to_account_manager(self):
         complaint = self._complaint(user=self.user_manager, channel="portal")
-        self.assertEqual(complaint.user_id, self.user_crm)  # the customer's account manager
+        self.assertEqual(
+            complaint.user_id, self.user_account_manager
+        )  # the customer's account manager
 
     def test_canned_answer_is_first_response(self):
         complaint = self._complaint()
         canned = self.env.ref("delivery_crm.delivery_canned_response_delay")
         wizard = (
             self.env["delivery.complaint.reply.wizard"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create({"complaint_id": complaint.id, "canned_response_id": canned.id})
         )
         wizard._onchange_canned_response_id()
@@ -438,7 +444,7 @@ class TestComplaintEscalation(DeliveryComplaintCommon):
         self._run_cron(CRON_ESCALATE)
         # 105 of 120 minutes gone: at risk, the owner is warned
         self.assertEqual(complaint.sla_response_status, "at_risk")
-        self.assertEqual(self._escalations(complaint).user_id, self.user_crm)
+        self.assertEqual(self._escalations(complaint).user_id, self.user_account_manager)
         self._run_cron(CRON_ESCALATE)
         self.assertEqual(len(self._escalations(complaint)), 1)
         with freeze_time(now + timedelta(minutes=30)):
@@ -449,7 +455,7 @@ class TestComplaintEscalation(DeliveryComplaintCommon):
         escalations = self._escalations(complaint)
         # the warning, then the breach to the owner and to the team leader: nothing twice
         self.assertEqual(len(escalations), 3)
-        self.assertEqual(escalations.user_id, self.user_crm | self.user_manager)
+        self.assertEqual(escalations.user_id, self.user_account_manager | self.user_manager)
         notes = complaint.message_ids.filtered(lambda m: "missed its first response" in str(m.body))
         self.assertEqual(len(notes), 1)
         self.assertIn(self.user_manager.partner_id, notes.partner_ids)
@@ -502,7 +508,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
         self.assertGreater(complaint.sla_resolution_deadline, before)
         investigations = self._investigations(complaint)
         # the owner takes it up again; the team leader investigates the poor rating
-        self.assertEqual(investigations.user_id, self.user_crm | self.user_manager)
+        self.assertEqual(investigations.user_id, self.user_account_manager | self.user_manager)
         self.assertTrue(all("Still no parcel" in str(a.note) for a in investigations))
         # the customer is told what happens next
         told = complaint.message_ids.filtered(
@@ -511,12 +517,12 @@ class TestComplaintRating(DeliveryComplaintCommon):
         self.assertEqual(len(told), 1)
         # nobody closes it without the customer: not the owner, not the cron
         with self.assertRaisesRegex(ValidationError, "satisfied rating"):
-            complaint.with_user(self.user_crm).write({"state": "closed"})
+            complaint.with_user(self.user_account_manager).write({"state": "closed"})
         with freeze_time(fields.Datetime.now() + timedelta(days=30)):
             self._run_cron(CRON_CLOSE)
         self.assertEqual(complaint.state, "reopened")
         # put right with a new corrective action, resolved again, rated satisfied: closed
-        complaint.with_user(self.user_crm).action_resolving()
+        complaint.with_user(self.user_account_manager).action_resolving()
         complaint.write(
             {
                 "action_ids": [
@@ -524,7 +530,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
                         {
                             "kind": "corrective",
                             "name": "Trace the parcel with the depot",
-                            "owner_id": self.user_crm.id,
+                            "owner_id": self.user_account_manager.id,
                             "deadline": fields.Date.today(),
                             "done": True,
                             "done_note": "Parcel found and delivered",
@@ -533,7 +539,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
                 ]
             }
         )
-        complaint.with_user(self.user_crm).action_resolve()
+        complaint.with_user(self.user_account_manager).action_resolve()
         self.assertEqual(complaint.state, "resolved")
         complaint.rating_apply(5, token=complaint._rating_get_access_token())
         self.assertEqual(complaint.state, "closed")
@@ -547,7 +553,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
         self.assertEqual(inquiry.state, "reopened")
         self.assertIn("3", inquiry.reopen_reason)
         # neutral is not poor: only the owner is asked to take it up again
-        self.assertEqual(self._investigations(inquiry).user_id, self.user_crm)
+        self.assertEqual(self._investigations(inquiry).user_id, self.user_account_manager)
         inquiry.action_acknowledge()
         self.assertEqual(inquiry.state, "acknowledged")
 
@@ -584,9 +590,11 @@ class TestComplaintRating(DeliveryComplaintCommon):
         context = {"active_ids": complaint.ids, "active_model": "delivery.complaint"}
         # service staff and account managers cannot
         with self.assertRaises(AccessError):
-            Wizard.with_user(self.user_crm).with_context(**context).create({"reason": "Enough"})
+            Wizard.with_user(self.user_account_manager).with_context(**context).create(
+                {"reason": "Enough"}
+            )
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm)._close_by_manager("Enough")
+            complaint.with_user(self.user_account_manager)._close_by_manager("Enough")
         # a manager must say why
         wizard = Wizard.with_user(self.user_manager).with_context(**context).create({"reason": " "})
         with self.assertRaises(UserError):
@@ -703,7 +711,7 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
         self.assertEqual(complaint.partner_id, self.customer)
         self.assertEqual(complaint.channel, "email")
         self.assertEqual(complaint.team_id, self.team)
-        self.assertEqual(complaint.user_id, self.user_crm)  # the account manager
+        self.assertEqual(complaint.user_id, self.user_account_manager)  # the account manager
         self.assertIn("crushed", str(complaint.description))
         reply = (
             "From: Liu Yang <liu@example.com>\r\n"
@@ -747,7 +755,7 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
         start, end = datetime(2000, 1, 1), datetime(2100, 1, 1)
         self.env.flush_all()
         self.assertFalse(Evaluation._get_complaint_counts([self.customer.id], start, end))
-        complaint.with_user(self.user_crm).action_acknowledge()
+        complaint.with_user(self.user_account_manager).action_acknowledge()
         acknowledgement = complaint.message_ids.filtered(
             lambda m: "has been registered" in str(m.body)
         )
@@ -771,9 +779,9 @@ class TestComplaintMailGateway(DeliveryComplaintCommon, MailCommon):
         complaint = self.env["delivery.complaint"].search([("email_from", "ilike", "stranger")])
         self.assertFalse(complaint.partner_id)
         self.assertFalse(complaint.user_id)  # nobody owns it yet: the desk takes it
-        complaint.with_user(self.user_crm).action_take_ownership()
-        self.assertEqual(complaint.user_id, self.user_crm)
-        complaint.with_user(self.user_crm).action_acknowledge()
+        complaint.with_user(self.user_account_manager).action_take_ownership()
+        self.assertEqual(complaint.user_id, self.user_account_manager)
+        complaint.with_user(self.user_account_manager).action_acknowledge()
         self.assertEqual(complaint.contact_id.email, "stranger@example.org")
         self.assertIn(complaint.contact_id, complaint.message_ids[0].partner_ids)
 
@@ -829,12 +837,12 @@ class TestComplaintActions(DeliveryComplaintCommon):
     def test_resolve_refused_while_a_corrective_action_is_open(self):
         complaint = self._resolving()
         with self.assertRaisesRegex(ValidationError, "Redeliver today"):
-            complaint.with_user(self.user_crm).action_resolve()
+            complaint.with_user(self.user_account_manager).action_resolve()
         self.assertEqual(complaint.state, "resolving")
         corrective = complaint.action_ids.filtered(lambda a: a.kind == "corrective")
         corrective.with_user(self.user_staff).write({"done": True, "done_note": "Delivered 15:00"})
         # the preventive action may go on: it is tracked, not blocking
-        complaint.with_user(self.user_crm).action_resolve()
+        complaint.with_user(self.user_account_manager).action_resolve()
         self.assertEqual(complaint.state, "resolved")
         self.assertFalse(complaint.action_ids.filtered(lambda a: a.kind == "preventive").done)
 
@@ -847,14 +855,16 @@ class TestComplaintActions(DeliveryComplaintCommon):
         self.assertIn("Redeliver today", corrective.activity_id.summary)
         # a new owner and deadline move the activity
         new_deadline = corrective.deadline + timedelta(days=2)
-        corrective.write({"owner_id": self.user_crm.id, "deadline": new_deadline})
-        self.assertEqual(corrective.activity_id.user_id, self.user_crm)
+        corrective.write({"owner_id": self.user_account_manager.id, "deadline": new_deadline})
+        self.assertEqual(corrective.activity_id.user_id, self.user_account_manager)
         self.assertEqual(corrective.activity_id.date_deadline, new_deadline)
         # done needs a note; the note closes the activity
         with self.assertRaises(ValidationError):
-            corrective.with_user(self.user_crm).write({"done": True})
+            corrective.with_user(self.user_account_manager).write({"done": True})
         self.assertFalse(corrective.done)
-        corrective.with_user(self.user_crm).write({"done": True, "done_note": "Redelivered"})
+        corrective.with_user(self.user_account_manager).write(
+            {"done": True, "done_note": "Redelivered"}
+        )
         self.assertFalse(corrective.activity_id)
         self.assertEqual(self._action_activities(complaint), preventive.activity_id)
         done_message = complaint.message_ids.filtered(lambda m: "Redelivered" in str(m.body))
@@ -1002,7 +1012,9 @@ class TestComplaintSlaByPriority(DeliveryComplaintCommon):
         received = fields.Datetime.now() - timedelta(minutes=30)
         complaint = self._complaint(received_date=received)
         response, resolution = complaint.sla_response_deadline, complaint.sla_resolution_deadline
-        complaint.with_user(self.user_crm).write({"urgency": "urgent", "importance": "important"})
+        complaint.with_user(self.user_account_manager).write(
+            {"urgency": "urgent", "importance": "important"}
+        )
         self.assertEqual(complaint.priority, "3")
         self.assertLess(complaint.sla_response_deadline, response)
         self.assertLess(complaint.sla_resolution_deadline, resolution)
@@ -1064,12 +1076,12 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
         }
         for field, value in forged.items():
             with self.subTest(field=field), self.assertRaises(UserError):
-                complaint.with_user(self.user_crm).write({field: value})
+                complaint.with_user(self.user_account_manager).write({field: value})
         self.assertEqual(complaint.sla_response_status, "on_time")
         self.assertEqual(complaint.response_escalation, "none")
         # archiving takes a request out of every figure: managers only
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm).action_archive()
+            complaint.with_user(self.user_account_manager).action_archive()
         self.assertTrue(complaint.active)
         complaint.with_user(self.user_manager).action_archive()
         self.assertFalse(complaint.active)
@@ -1082,7 +1094,7 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
         # context defaults of system fields are ignored, the workflow starts as always
         complaint = (
             self.env["delivery.complaint"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(
                 default_sla_response_status="met",
                 default_close_reason="rated",
@@ -1101,7 +1113,7 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
         self.assertEqual(complaint.reopen_count, 0)
         closed = (
             self.env["delivery.complaint"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(default_state="closed")
             .create(
                 {"subject": "Closed", "contact_id": self.contact.id, "type_id": self.type_delay.id}
@@ -1139,7 +1151,7 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
         "done by" a manager, and default_* keys forged who and when."""
         complaint = self._complaint()
         with self.assertRaises(AccessError):
-            self.env["delivery.complaint.handover"].with_user(self.user_crm).create(
+            self.env["delivery.complaint.handover"].with_user(self.user_account_manager).create(
                 {
                     "complaint_id": complaint.id,
                     "to_user_id": self.user_staff.id,
@@ -1148,10 +1160,10 @@ class TestComplaintIntegrity(DeliveryComplaintCommon):
                     "reason": "Never happened",
                 }
             )
-        complaint.with_user(self.user_crm).with_context(
+        complaint.with_user(self.user_account_manager).with_context(
             default_user_id=self.user_manager.id, default_date="2024-01-01 00:00:00"
         )._handover(self.user_staff, "On leave tomorrow")
         handover = complaint.handover_ids
         self.assertEqual(len(handover), 1)
-        self.assertEqual(handover.user_id, self.user_crm)
+        self.assertEqual(handover.user_id, self.user_account_manager)
         self.assertGreater(handover.date, datetime(2026, 1, 1))

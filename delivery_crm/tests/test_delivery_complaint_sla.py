@@ -68,11 +68,11 @@ class TestSlaClocks(DeliveryComplaintCommon):
             )
         )
         escalated = self._escalations(complaint)
-        self.assertEqual(escalated.user_id, self.user_crm | self.user_manager)
+        self.assertEqual(escalated.user_id, self.user_account_manager | self.user_manager)
         self._run_cron(CRON_ESCALATE)
         self.assertEqual(self._escalations(complaint), escalated)
         # a first response stops the clock, missed
-        complaint.with_user(self.user_crm).action_acknowledge()
+        complaint.with_user(self.user_account_manager).action_acknowledge()
         self.assertEqual(response.status, "missed")
         self.assertTrue(response.reached_date)
 
@@ -94,7 +94,7 @@ class TestSlaClocks(DeliveryComplaintCommon):
     def test_clocks_are_system_rows(self):
         complaint = self._complaint()
         clock = self._clock(complaint, "response")
-        for user in (self.user_crm, self.user_manager):
+        for user in (self.user_account_manager, self.user_manager):
             with self.subTest(user=user.login):
                 # read: yes
                 self.assertTrue(clock.with_user(user).read(["deadline", "status"]))
@@ -117,7 +117,7 @@ class TestSlaClocks(DeliveryComplaintCommon):
         resolution = self._clock(complaint, "resolution")
         self.assertEqual((resolution.status, resolution.start_date), ("met", received))
         first_target = resolution.hours
-        complaint.with_user(self.user_crm).action_reopen()
+        complaint.with_user(self.user_account_manager).action_reopen()
         self.assertEqual(complaint.state, "investigating")
         self.assertEqual(resolution.status, "on_time")
         self.assertFalse(resolution.reached_date)
@@ -142,7 +142,7 @@ class TestBookkeepingThroughWrite(DeliveryComplaintCommon):
     def test_a_write_override_sees_hand_over_and_sla_dates(self):
         complaint = self._complaint()
         with self._spy("delivery.complaint") as spy:
-            complaint.with_user(self.user_crm)._handover(self.user_manager, "On leave")
+            complaint.with_user(self.user_account_manager)._handover(self.user_manager, "On leave")
         self.assertEqual(self._written(spy, "user_id"), [self.user_manager.id])
         with self._spy("delivery.complaint") as spy:
             complaint.with_user(self.user_manager).action_acknowledge()
@@ -162,16 +162,16 @@ class TestBookkeepingThroughWrite(DeliveryComplaintCommon):
             {"sla_ids": [(2, complaint.sla_ids[:1].id)]},
         ):
             with self.subTest(vals=vals), self.assertRaises(UserError):
-                complaint.with_user(self.user_crm).write(vals)
+                complaint.with_user(self.user_account_manager).write(vals)
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm).write({"user_id": self.user_manager.id})
-        self.assertEqual(complaint.user_id, self.user_crm)
+            complaint.with_user(self.user_account_manager).write({"user_id": self.user_manager.id})
+        self.assertEqual(complaint.user_id, self.user_account_manager)
         self.assertEqual(len(complaint.sla_ids), 2)
         self.assertEqual(complaint.sla_response_status, "on_time")
         # and a reopening is the customer's only
         self._resolve_complaint(complaint)
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm).write({"state": "reopened"})
+            complaint.with_user(self.user_account_manager).write({"state": "reopened"})
         self.assertEqual(complaint.state, "resolved")
 
 
@@ -239,7 +239,7 @@ class TestWorkflowWrittenOnce(DeliveryComplaintCommon):
                     )
 
     def test_transitions_outside_the_flows_are_refused(self):
-        Complaint = self.env["delivery.complaint"].with_user(self.user_crm)
+        Complaint = self.env["delivery.complaint"].with_user(self.user_account_manager)
         for request_type, flow in FLOWS.items():
             for state, targets in flow.items():
                 for target, _label in STATES:
@@ -254,7 +254,7 @@ class TestWorkflowWrittenOnce(DeliveryComplaintCommon):
                         record._check_transition(target)
         complaint = self._complaint()
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm).write({"state": "resolving"})
+            complaint.with_user(self.user_account_manager).write({"state": "resolving"})
         self.assertEqual(complaint.state, "registered")
 
 

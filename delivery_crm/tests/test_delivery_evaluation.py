@@ -36,7 +36,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
                 name,
                 customer_state="active",
                 customer_class="general",
-                account_manager_id=cls.user_crm.id,
+                account_manager_id=cls.user_account_manager.id,
                 service_team_id=cls.team.id,
                 cooperation_start_date=start,
                 **vals,
@@ -182,7 +182,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         with self.assertRaises(ValidationError):
             self.scheme.complaint_rate_target = 20.0  # must stay below the floor
         with self.assertRaises(AccessError):
-            self.scheme.with_user(self.user_crm).write({"weight_volume": 20.0})
+            self.scheme.with_user(self.user_account_manager).write({"weight_volume": 20.0})
 
     # ------------------------------------------------------------------ runs
     def test_quarterly_run_end_to_end(self):
@@ -226,7 +226,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual(len(notice), 1)
         self.assertIn("New", notice.subject)
         plan = self._activities(self.cust_a, "delivery_crm.mail_activity_type_improvement_plan")
-        self.assertEqual(plan.user_id, self.user_crm)
+        self.assertEqual(plan.user_id, self.user_account_manager)
         self.assertEqual(self.cust_a.kpi_date, date(2026, 9, 30))
         self.assertAlmostEqual(self.cust_a.kpi_score, ev_a.total_score)
         self.assertAlmostEqual(self.cust_a.kpi_on_time_rate, 100 / 3, places=2)
@@ -293,7 +293,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             "the same result does not plan the same improvement twice",
         )
         with self.assertRaises(AccessError):
-            self.env["delivery.evaluation.wizard"].with_user(self.user_crm).create(
+            self.env["delivery.evaluation.wizard"].with_user(self.user_account_manager).create(
                 {"period_type": "quarterly", "date": date(2026, 8, 15)}
             )
 
@@ -316,12 +316,12 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
 
     def test_each_company_evaluates_its_customers(self):
         other = self.env["res.company"].create({"name": "Delivery South"})
-        self.user_crm.company_ids |= other
+        self.user_account_manager.company_ids |= other
         local = self._new_customer(
             "South Co",
             customer_state="active",
             customer_class="general",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date="2025-01-01",
             company_id=other.id,
         )
@@ -352,7 +352,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             "Key Co",
             customer_state="active",
             customer_class="key",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date="2025-01-01",
         )
         self.env["delivery.evaluation.wizard"].create(
@@ -445,7 +445,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
                 f"Bulk {i}",
                 customer_state="active",
                 customer_class="general",
-                account_manager_id=self.user_crm.id,
+                account_manager_id=self.user_account_manager.id,
                 cooperation_start_date="2025-01-01",
             ).id
             for i in range(18)
@@ -474,7 +474,7 @@ class TestTierGradingPeriod(DeliveryCrmCommon):
             "Steady Co",
             customer_state="active",
             customer_class="general",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             cooperation_start_date="2025-01-01",
             phone="+86 139 0000 0002",
         )
@@ -661,7 +661,7 @@ class TestTierGradingPeriod(DeliveryCrmCommon):
                 name,
                 customer_state="active",
                 customer_class="general",
-                account_manager_id=self.user_crm.id,
+                account_manager_id=self.user_account_manager.id,
                 cooperation_start_date=since,
                 tier_ladder_id=ladder.id,
             )

@@ -145,7 +145,7 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             "Registry customer",
             customer_state="active",
             customer_class="key",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date="2025-01-01",
         )
         self.env["delivery.shipment"].create(

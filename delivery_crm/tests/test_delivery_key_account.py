@@ -28,19 +28,19 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
             "Key Logistics 重点物流",
             customer_state="active",
             customer_class="key",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
         )
         cls.key_quiet = cls._new_customer(
             "Quiet Key 安静客户",
             customer_state="active",
             customer_class="key",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
         )
         cls.general = cls._new_customer(
             "General Co 普通客户",
             customer_state="active",
             customer_class="general",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
         )
         cls.key.sudo().write(
             {
@@ -153,7 +153,7 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
         self.assertEqual(len(report), 1)
         self.assertEqual(report.state, "sent")
         self.assertIn(self.user_manager.partner_id, report.recipient_ids)
-        self.assertNotIn(self.user_crm.partner_id, report.recipient_ids)
+        self.assertNotIn(self.user_account_manager.partner_id, report.recipient_ids)
         rows = self.env["delivery.key.account.report"]._key_customer_rows(self.company, MARCH)
         self.assertEqual(report.customer_count, len(rows))
         # the kept body shows the customer's figures of the month
@@ -164,7 +164,7 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
         messages = report.message_ids.filtered(lambda m: m.message_type == "comment")
         self.assertEqual(len(messages), 1)
         self.assertIn(self.user_manager.partner_id, messages.partner_ids)
-        self.assertNotIn(self.user_crm.partner_id, messages.partner_ids)
+        self.assertNotIn(self.user_account_manager.partner_id, messages.partner_ids)
         self.assertIn("key customers of March 2026", messages.subject)
         self.assertIn("Key Logistics", str(messages.body))
         # the next month: the April report
@@ -185,7 +185,7 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
         report = self._report()
         self.assertTrue(report.with_user(self.user_manager).body_html)
         with self.assertRaises(AccessError):
-            report.with_user(self.user_crm).read(["body_html"])
+            report.with_user(self.user_account_manager).read(["body_html"])
         with self.assertRaises(AccessError):
             report.with_user(self.user_manager).write({"state": "draft"})
 
@@ -228,7 +228,7 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
     def _plan(self, user=None, **vals):
         return (
             self.env["delivery.key.account.plan"]
-            .with_user(user or self.user_crm)
+            .with_user(user or self.user_account_manager)
             .create(
                 {
                     "partner_id": self.key.id,
@@ -256,7 +256,7 @@ class TestDeliveryKeyAccount(DeliveryCrmCommon):
         )
         plan = self._plan()
         self.assertEqual(plan.state, "draft")
-        self.assertEqual(plan.user_id, self.user_crm)  # the account manager
+        self.assertEqual(plan.user_id, self.user_account_manager)  # the account manager
         self.assertEqual(plan.evaluation_id, evaluation)  # the review of 2026
         self.assertEqual(plan.evaluation_score, 81.0)
         self.assertEqual(plan.display_name, "2027 plan of Key Logistics 重点物流")

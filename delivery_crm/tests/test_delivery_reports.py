@@ -33,7 +33,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         )
         cls.customer = cls._new_customer(
             "Huadong Trading 华东贸易",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
             lang="en_US",
             city="Shanghai",
@@ -67,7 +67,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         wkhtmltopdf; check it is a PDF and return the text of each of its pages."""
         pdf, report_type = (
             self.env["ir.actions.report"]
-            .with_user(user or self.user_crm)
+            .with_user(user or self.user_account_manager)
             .with_context(force_report_rendering=True)
             ._render_qweb_pdf(report, records.ids)
         )
@@ -103,7 +103,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         by the customer (which closes it)."""
         complaint = (
             self.env["delivery.complaint"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "subject": "Parcel two days late",
@@ -129,7 +129,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
     def _done_visit(self, name="Quarterly business review"):
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "name": name,
@@ -189,14 +189,14 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
     def test_profile_card_staff_gets_no_sensitive_data(self):
         """The staff can print the card; the manager-only fields are neither printed
         nor read (reading them would raise an AccessError)."""
-        pages = self._pdf_pages(PROFILE, self.customer, user=self.user_crm)
+        pages = self._pdf_pages(PROFILE, self.customer, user=self.user_account_manager)
         text = "\n".join(pages)
         self._assert_in(["Customer profile", "Huadong Trading", "Cold chain below 8"], text)
         for secret in (RISK_NOTES, "RISK-7731", "CFO Wang", "C - Watch", "Confidential"):
             self.assertNotIn(secret, text)
         html = (
             self.env["ir.actions.report"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._render_qweb_html(PROFILE, self.customer.ids)[0]
         )
         self.assertNotIn(b"RISK-7731", html)
@@ -209,7 +209,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         other = self._new_customer("Xibei Foods 西北食品", business_scope="Frozen noodles")
         html = (
             self.env["ir.actions.report"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._render_qweb_html(PROFILE, (self.customer | other).ids)[0]
             .decode()
         )
@@ -233,7 +233,7 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         # labels that hold it on the HTML wkhtmltopdf printed
         html = (
             self.env["ir.actions.report"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._render_qweb_html(PROFILE, self.customer.ids)[0]
         )
         for chinese in ("客户状态", "客户经理", "经营范围"):  # status, account manager
@@ -399,7 +399,11 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
             self.assertEqual(report.report_type, "qweb-pdf")
             self.assertEqual(report.binding_model_id.model, model)
             self.assertEqual(report.binding_type, "report")
-            staff = self.env["ir.actions.actions"].with_user(self.user_crm).get_bindings(model)
+            staff = (
+                self.env["ir.actions.actions"]
+                .with_user(self.user_account_manager)
+                .get_bindings(model)
+            )
             self.assertIn(report.id, [action["id"] for action in staff.get("report", [])])
             other = self.env["ir.actions.actions"].with_user(self.user_employee).get_bindings(model)
             self.assertNotIn(report.id, [action["id"] for action in other.get("report", [])])
@@ -417,15 +421,15 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
         (R9; security review L4): the user's print through the web client's report
         route lands in the export log, with the model and the number of records."""
         ExportLog = self.env["delivery.export.log"].sudo()
-        self.assertFalse(ExportLog.search([("user_id", "=", self.user_crm.id)]))
+        self.assertFalse(ExportLog.search([("user_id", "=", self.user_account_manager.id)]))
         # rows committed by other suites on this database (the top-level tests) aside
         earlier = ExportLog.search([])
-        self.authenticate(self.user_crm.login, self.user_crm.login)
+        self.authenticate(self.user_account_manager.login, self.user_account_manager.login)
         response = self.url_open(
             f"/report/pdf/delivery_crm.report_customer_profile/{self.customer.id}"
         )
         self.assertEqual(response.status_code, 200)
-        log = ExportLog.search([("user_id", "=", self.user_crm.id)])
+        log = ExportLog.search([("user_id", "=", self.user_account_manager.id)])
         self.assertEqual(len(log), 1)
         self.assertEqual(
             (log.res_model, log.record_count, log.export_type),
@@ -437,8 +441,8 @@ class TestDeliveryReports(DeliveryCrmCommon, HttpCase):
             f"/report/html/delivery_crm.report_customer_profile/{self.customer.id}"
         )
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(len(ExportLog.search([("user_id", "=", self.user_crm.id)])), 2)
-        log = ExportLog.search([("user_id", "=", self.user_crm.id)])
+        self.assertEqual(len(ExportLog.search([("user_id", "=", self.user_account_manager.id)])), 2)
+        log = ExportLog.search([("user_id", "=", self.user_account_manager.id)])
         # a document the system renders in superuser mode (a mail attachment) is not
         self.env["ir.actions.report"].sudo()._render_qweb_pdf(PROFILE, self.customer.ids)
         self.assertEqual(

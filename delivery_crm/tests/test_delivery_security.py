@@ -16,10 +16,10 @@ class TestDeliverySecurity(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_admin_crm = new_user(cls.env, "admin", "dcrm_admin", "CRM Administrator")
-        cls.user_team = new_user(cls.env, "staff", "dcrm_team", "Team Member")
+        cls.user_crm_admin = new_user(cls.env, "admin", "dcrm_admin", "CRM Administrator")
+        cls.user_team_member = new_user(cls.env, "staff", "dcrm_team", "Team Member")
         cls.team = cls.env["delivery.service.team"].create(
-            {"name": "Desk North", "member_ids": [Command.link(cls.user_team.id)]}
+            {"name": "Desk North", "member_ids": [Command.link(cls.user_team_member.id)]}
         )
         # mine: the service staff's customer; theirs: the account manager's customer
         cls.mine = cls._new_customer(
@@ -28,7 +28,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         cls.theirs = cls._new_customer(
             "Theirs 别人的客户",
             user=cls.user_manager,
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
             credit_level="c",
             decision_chain="CFO decides",
@@ -89,12 +89,12 @@ class TestDeliverySecurity(DeliveryCrmCommon):
                 with self.assertRaises(AccessError):
                     theirs.with_user(self.user_staff).read(["partner_id"])
                 # and the account manager the other way round
-                self.assertEqual(self._visible(self.user_crm, model), theirs)
+                self.assertEqual(self._visible(self.user_account_manager, model), theirs)
 
     def test_service_team_members_reach_the_team_customers(self):
         for model, theirs in self.records["theirs"].items():
             with self.subTest(model=model):
-                self.assertEqual(self._visible(self.user_team, model), theirs)
+                self.assertEqual(self._visible(self.user_team_member, model), theirs)
 
     def test_staff_write_only_what_they_reach(self):
         complaint = self.records["theirs"]["delivery.complaint"]
@@ -131,7 +131,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         self.assertEqual(unowned.user_id, self.user_staff)
         # once owned, the other staff no longer reach it
         with self.assertRaises(AccessError):
-            unowned.with_user(self.user_team).read(["subject"])
+            unowned.with_user(self.user_team_member).read(["subject"])
 
     def test_managers_and_auditors_reach_everything(self):
         for user in (self.user_manager, self.user_auditor):
@@ -177,10 +177,12 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         export = self.env.ref("base.group_allow_export")
         self.assertIn(export, self.user_manager.all_group_ids)
         self.assertNotIn(export, self.user_staff.all_group_ids)
-        (self.user_staff | self.user_crm).write({"group_ids": [Command.link(export.id)]})
+        (self.user_staff | self.user_account_manager).write(
+            {"group_ids": [Command.link(export.id)]}
+        )
         with self.assertRaises(UserError):
             self.theirs.with_user(self.user_employee).export_data(["name"])
-        for user in (self.user_staff, self.user_crm, self.user_employee):
+        for user in (self.user_staff, self.user_account_manager, self.user_employee):
             for field in SENSITIVE:
                 with self.subTest(user=user.login, field=field), self.assertRaises(AccessError):
                     self.theirs.with_user(user).read([field])
@@ -194,7 +196,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         self.assertEqual(rows["datas"][0][0], "Theirs 别人的客户")
         self.assertEqual(rows["datas"][0][1], "C - Watch")
         # the field list of the views leaves them out for the others
-        fields_seen = self.env["res.partner"].with_user(self.user_crm).fields_get()
+        fields_seen = self.env["res.partner"].with_user(self.user_account_manager).fields_get()
         self.assertNotIn("decision_chain", fields_seen)
         self.assertIn("business_scope", fields_seen)
 
@@ -224,39 +226,43 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         self.assertNotEqual(self.mine.customer_class, "key")
         self.assertEqual(self.mine.customer_state, "potential")
         # the account manager decides it for their own customer, not for others'
-        self.theirs.with_user(self.user_crm).write({"customer_class": "key"})
+        self.theirs.with_user(self.user_account_manager).write({"customer_class": "key"})
         self.assertEqual(self.theirs.customer_class, "key")
         with self.assertRaises(AccessError):
-            self.mine.with_user(self.user_crm).write({"customer_class": "key"})
+            self.mine.with_user(self.user_account_manager).write({"customer_class": "key"})
 
     def test_staff_register_new_customers(self):
         prospect = self._new_customer("Walk-in 新客户", user=self.user_staff)
         self.assertEqual(prospect.developer_id, self.user_staff)
         self.assertTrue(prospect.tier_id)
         self.assertTrue(prospect.with_user(self.user_staff).delivery_assigned)
-        self.assertFalse(prospect.with_user(self.user_team).delivery_assigned)
+        self.assertFalse(prospect.with_user(self.user_team_member).delivery_assigned)
 
     # ------------------------------------------------------------------ configuration
     def test_configuration_is_for_managers(self):
         complaint_type = self.env["delivery.complaint.type"].create({"name": "Packaging"})
         with self.assertRaises(AccessError):
-            complaint_type.with_user(self.user_crm).write({"name": "Boxes"})
+            complaint_type.with_user(self.user_account_manager).write({"name": "Boxes"})
         with self.assertRaises(AccessError):
-            self.env["delivery.sla.policy"].with_user(self.user_crm).create({"name": "Fast"})
+            self.env["delivery.sla.policy"].with_user(self.user_account_manager).create(
+                {"name": "Fast"}
+            )
         complaint_type.with_user(self.user_manager).write({"name": "Boxes"})
         self.assertEqual(complaint_type.name, "Boxes")
         # managers edit the configuration, administrators also delete it
         with self.assertRaises(AccessError):
             complaint_type.with_user(self.user_manager).unlink()
-        complaint_type.with_user(self.user_admin_crm).unlink()
+        complaint_type.with_user(self.user_crm_admin).unlink()
         self.assertFalse(complaint_type.exists())
 
     def test_roles_form_one_ladder(self):
         staff = self.env.ref("delivery_crm.group_delivery_crm_user")
-        self.assertIn(staff, self.user_admin_crm.all_group_ids)
-        self.assertTrue(self.user_admin_crm.has_group("delivery_crm.group_delivery_crm_manager"))
-        self.assertTrue(self.user_crm.has_group("delivery_crm.group_delivery_crm_user"))
-        self.assertFalse(self.user_crm.has_group("delivery_crm.group_delivery_crm_manager"))
+        self.assertIn(staff, self.user_crm_admin.all_group_ids)
+        self.assertTrue(self.user_crm_admin.has_group("delivery_crm.group_delivery_crm_manager"))
+        self.assertTrue(self.user_account_manager.has_group("delivery_crm.group_delivery_crm_user"))
+        self.assertFalse(
+            self.user_account_manager.has_group("delivery_crm.group_delivery_crm_manager")
+        )
         # the auditor is an employee with read access, never a member of the working roles
         self.assertFalse(self.user_auditor.has_group("delivery_crm.group_delivery_crm_user"))
         self.assertTrue(self.user_auditor.has_group("base.group_user"))
@@ -326,7 +332,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
 
     def test_unknown_status_is_refused_clearly(self):
         with self.assertRaisesRegex(UserError, "not a customer status"):
-            self.theirs.with_user(self.user_crm).write({"customer_state": "bogus"})
+            self.theirs.with_user(self.user_account_manager).write({"customer_state": "bogus"})
         self.assertEqual(self.theirs.customer_state, "potential")
 
     def test_only_managers_delete_customers(self):

@@ -22,13 +22,13 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         cls.customer = cls._new_customer(
             "Shipper Co",
             customer_state="active",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             phone="+86 138 0000 0000",
         )
         cls.other = cls._new_customer(
-            "Other Co", customer_state="active", account_manager_id=cls.user_crm.id
+            "Other Co", customer_state="active", account_manager_id=cls.user_account_manager.id
         )
-        cls.Shipment = cls.env["delivery.shipment"].with_user(cls.user_crm)
+        cls.Shipment = cls.env["delivery.shipment"].with_user(cls.user_account_manager)
 
     def _ship(self, ref="WB-1", **vals):
         return self.Shipment.create(
@@ -175,7 +175,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         def run(rows):
             wizard = (
                 self.env["base_import.import"]
-                .with_user(self.user_crm)
+                .with_user(self.user_account_manager)
                 .create(
                     {
                         "res_model": "delivery.shipment",
@@ -216,7 +216,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         )
         wizard = (
             self.env["base_import.import"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "res_model": "delivery.shipment",
@@ -239,7 +239,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
     def test_access(self):
         shipment = self._ship()
         with self.assertRaises(AccessError):
-            shipment.with_user(self.user_crm).unlink()
+            shipment.with_user(self.user_account_manager).unlink()
         # other departments see no delivery without a manager's grant
         self.assertFalse(self.env["delivery.shipment"].with_user(self.user_employee).search([]))
         with self.assertRaises(AccessError):

@@ -23,12 +23,12 @@ class TestStaffKpi(DeliveryCrmCommon):
             {
                 "name": "KPI team",
                 "leader_id": cls.user_manager.id,
-                "member_ids": [Command.link(cls.user_crm.id)],
+                "member_ids": [Command.link(cls.user_account_manager.id)],
             }
         )
         cls.customer = cls._new_customer(
             "KPI Customer 绩效客户",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             customer_state="active",
         )
         cls.contact = cls.env["res.partner"].create(
@@ -62,16 +62,16 @@ class TestStaffKpi(DeliveryCrmCommon):
         base = datetime(2026, 3, 10, 2, 0)
         # two requests within the 2 h / 24 h SLA (1 h and 3 h to resolve: the first
         # response at resolution, so the second misses the 2 h response target)
-        self._inquiry(self.user_crm, base, base + timedelta(hours=1), rate=5)
-        self._inquiry(self.user_crm, base, base + timedelta(hours=3), rate=1)
-        # a complaint attributed to user_crm as the responsible person
+        self._inquiry(self.user_account_manager, base, base + timedelta(hours=1), rate=5)
+        self._inquiry(self.user_account_manager, base, base + timedelta(hours=3), rate=1)
+        # a complaint attributed to user_account_manager as the responsible person
         with freeze_time(datetime(2026, 3, 12, 2, 0)):
             self.env["delivery.complaint"].create(
                 {
                     "subject": "Late",
                     "contact_id": self.contact.id,
                     "type_id": self.env.ref("delivery_crm.delivery_complaint_type_delay").id,
-                    "responsible_id": self.user_crm.id,
+                    "responsible_id": self.user_account_manager.id,
                     "user_id": self.other.id,
                 }
             )
@@ -82,7 +82,7 @@ class TestStaffKpi(DeliveryCrmCommon):
                 {
                     "name": f"V{i}",
                     "partner_id": self.customer.id,
-                    "user_id": self.user_crm.id,
+                    "user_id": self.user_account_manager.id,
                     "planned_date": datetime(2026, 3, 5 + i, 2, 0),
                 }
                 for i in range(3)
@@ -92,12 +92,12 @@ class TestStaffKpi(DeliveryCrmCommon):
         visits[0].write({"visit_type": "return", "content": "<p>ok</p>", "satisfaction_score": "4"})
         with freeze_time(datetime(2026, 3, 20, 2, 0)):
             visits[0].action_done()
-        # a conversion credited to user_crm in March, one in April
+        # a conversion credited to user_account_manager in March, one in April
         for when in (date(2026, 3, 15), date(2026, 4, 2)):
             self.env["res.partner"].create(
                 {
                     "name": f"Converted {when}",
-                    "converted_by_id": self.user_crm.id,
+                    "converted_by_id": self.user_account_manager.id,
                     "conversion_date": when,
                 }
             )
@@ -107,7 +107,7 @@ class TestStaffKpi(DeliveryCrmCommon):
             [
                 {
                     "name": "Service",
-                    "user_id": self.user_crm.id,
+                    "user_id": self.user_account_manager.id,
                     "date": date(2026, 3, 3),
                     "hours": 4,
                     "state": "done",
@@ -115,7 +115,7 @@ class TestStaffKpi(DeliveryCrmCommon):
                 {
                     "name": "Exam 1",
                     "kind": "exam",
-                    "user_id": self.user_crm.id,
+                    "user_id": self.user_account_manager.id,
                     "date": date(2026, 3, 4),
                     "score": 80,
                     "state": "done",
@@ -123,16 +123,20 @@ class TestStaffKpi(DeliveryCrmCommon):
                 {
                     "name": "Exam 2",
                     "kind": "exam",
-                    "user_id": self.user_crm.id,
+                    "user_id": self.user_account_manager.id,
                     "date": date(2026, 3, 25),
                     "score": 50,
                     "state": "done",
                 },
-                {"name": "Later", "user_id": self.user_crm.id, "date": date(2026, 3, 28)},
+                {
+                    "name": "Later",
+                    "user_id": self.user_account_manager.id,
+                    "date": date(2026, 3, 28),
+                },
             ]
         )
 
-        row = self._kpi(self.user_crm)
+        row = self._kpi(self.user_account_manager)
         self.assertEqual(len(row), 1)
         self.assertEqual(row.team_id, self.team)
         self.assertEqual(row.customers_count, 1)
@@ -154,7 +158,9 @@ class TestStaffKpi(DeliveryCrmCommon):
         self.assertEqual(row.trainings_done, 3)
         self.assertEqual(row.training_hours, 6.0)  # 4 + 1 + 1
         self.assertEqual(row.exam_score, 65.0)
-        self.assertEqual(self._kpi(self.user_crm, date(2026, 4, 1)).customers_developed, 1)
+        self.assertEqual(
+            self._kpi(self.user_account_manager, date(2026, 4, 1)).customers_developed, 1
+        )
         # the other staff member owns the complaint but was not its responsible person
         self.assertFalse(self._kpi(self.other).complaints_attributed)
 
@@ -162,7 +168,7 @@ class TestStaffKpi(DeliveryCrmCommon):
         """A month in which a staff member only planned a visit has no satisfaction,
         SLA compliance nor times: they are left out of the averages, not counted 0."""
         base = datetime(2026, 3, 10, 2, 0)
-        self._inquiry(self.user_crm, base, base + timedelta(hours=1), rate=5)
+        self._inquiry(self.user_account_manager, base, base + timedelta(hours=1), rate=5)
         self.env["delivery.visit"].create(
             {
                 "name": "Planned only",
@@ -173,7 +179,10 @@ class TestStaffKpi(DeliveryCrmCommon):
         )
         self.env.flush_all()
         Kpi = self.env["delivery.staff.kpi.report"].with_user(self.user_manager)
-        domain = [("month", "=", MARCH), ("user_id", "in", (self.user_crm | self.other).ids)]
+        domain = [
+            ("month", "=", MARCH),
+            ("user_id", "in", (self.user_account_manager | self.other).ids),
+        ]
         self.assertEqual(Kpi.search_count(domain), 2)
         [(satisfaction, compliance, response, resolution)] = Kpi._read_group(
             domain,
@@ -192,9 +201,9 @@ class TestStaffKpi(DeliveryCrmCommon):
         base = datetime(2026, 3, 10, 2, 0)
         # answered in 3 h: the first response is over the 2 h target; another request
         # rated 1 (reopened): the satisfaction is under the 90 % target
-        self._inquiry(self.user_crm, base, base + timedelta(hours=3), rate=5)
-        self._inquiry(self.user_crm, base, base + timedelta(hours=1), rate=1)
-        row = self._kpi(self.user_crm)
+        self._inquiry(self.user_account_manager, base, base + timedelta(hours=3), rate=5)
+        self._inquiry(self.user_account_manager, base, base + timedelta(hours=1), rate=1)
+        row = self._kpi(self.user_account_manager)
         self.assertEqual(
             (row.satisfaction_target, row.first_response_target, row.resolution_target),
             (90.0, 2.0, 24.0),
@@ -206,7 +215,7 @@ class TestStaffKpi(DeliveryCrmCommon):
             {"delivery_target_first_response_hours": 4.0}
         ).execute()
         self.env.invalidate_all()  # the next request of the web client reads afresh
-        row = self._kpi(self.user_crm)
+        row = self._kpi(self.user_account_manager)
         self.assertEqual(row.first_response_target, 4.0)
         self.assertFalse(row.response_over_target)
         # no answer at all: not below the satisfaction target
@@ -214,38 +223,44 @@ class TestStaffKpi(DeliveryCrmCommon):
         self.assertFalse(self._kpi(self.other).satisfaction_below_target)
 
     def test_staff_see_their_own_figures(self):
-        self._inquiry(self.user_crm, datetime(2026, 3, 10, 2), datetime(2026, 3, 10, 3))
+        self._inquiry(self.user_account_manager, datetime(2026, 3, 10, 2), datetime(2026, 3, 10, 3))
         self._inquiry(self.other, datetime(2026, 3, 10, 2), datetime(2026, 3, 10, 3))
         self.env.flush_all()
         Kpi = self.env["delivery.staff.kpi.report"]
         self.assertEqual(
-            Kpi.with_user(self.user_crm).search([("month", "=", MARCH)]).user_id, self.user_crm
+            Kpi.with_user(self.user_account_manager).search([("month", "=", MARCH)]).user_id,
+            self.user_account_manager,
         )
         self.assertEqual(
             Kpi.with_user(self.user_manager).search([("month", "=", MARCH)]).user_id,
-            self.user_crm | self.other,
+            self.user_account_manager | self.other,
         )
 
     def test_training_rules(self):
         Training = self.env["delivery.staff.training"]
         with self.assertRaises(ValidationError):
             Training.create(
-                {"name": "Bad", "kind": "exam", "user_id": self.user_crm.id, "score": 120}
+                {
+                    "name": "Bad",
+                    "kind": "exam",
+                    "user_id": self.user_account_manager.id,
+                    "score": 120,
+                }
             )
         exam = Training.create(
-            {"name": "Exam", "kind": "exam", "user_id": self.user_crm.id, "score": 59}
+            {"name": "Exam", "kind": "exam", "user_id": self.user_account_manager.id, "score": 59}
         )
         exam.action_done()
         self.assertFalse(exam.passed)
         exam.score = 60
         self.assertTrue(exam.passed)
         with self.assertRaises(AccessError):
-            Training.with_user(self.user_crm).create(
-                {"name": "Self-made", "user_id": self.user_crm.id}
+            Training.with_user(self.user_account_manager).create(
+                {"name": "Self-made", "user_id": self.user_account_manager.id}
             )
-        mine = Training.with_user(self.user_crm).search([])
+        mine = Training.with_user(self.user_account_manager).search([])
         Training.create({"name": "Other's", "user_id": self.other.id})
-        self.assertEqual(Training.with_user(self.user_crm).search([]), mine)
+        self.assertEqual(Training.with_user(self.user_account_manager).search([]), mine)
 
 
 @tagged("post_install", "-at_install")

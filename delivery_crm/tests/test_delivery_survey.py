@@ -33,14 +33,14 @@ class TestDeliverySurvey(DeliveryCrmCommon):
         cls.customer = cls._new_customer(
             "Satisfied Co 满意公司",
             customer_state="active",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email="orders@satisfied.example.com",
         )
         # no address of its own: its contact person is invited
         cls.customer_contact = cls._new_customer(
             "Contact Co 联系公司",
             customer_state="active",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email=False,
         )
         cls.contact = cls.env["res.partner"].create(
@@ -52,13 +52,16 @@ class TestDeliverySurvey(DeliveryCrmCommon):
         )
         # left out: no address at all, not in cooperation, not a delivery customer
         cls.no_email = cls._new_customer(
-            "Silent Co", customer_state="active", account_manager_id=cls.user_crm.id, email=False
+            "Silent Co",
+            customer_state="active",
+            account_manager_id=cls.user_account_manager.id,
+            email=False,
         )
         cls.prospect = cls._new_customer("Prospect Co", email="prospect@example.com")
         cls.suspended = cls._new_customer(
             "Suspended Co",
             customer_state="active",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email="suspended@example.com",
         )
         cls.suspended.sudo().write({"customer_state": "suspended", "state_reason": "Unpaid"})
@@ -176,13 +179,13 @@ class TestDeliverySurvey(DeliveryCrmCommon):
 
     def test_staff_read_the_log_only(self):
         self._send_on("2026-04-02")
-        invitation = self._invitations(self.customer).with_user(self.user_crm)
+        invitation = self._invitations(self.customer).with_user(self.user_account_manager)
         self.assertEqual(invitation.partner_id, self.customer)
         self.assertEqual(invitation.answer_state, "new")
         with self.assertRaises(AccessError):
             invitation.write({"period_start": Q3})
         with self.assertRaises(AccessError):
-            self.env["delivery.survey.invitation"].with_user(self.user_crm).create(
+            self.env["delivery.survey.invitation"].with_user(self.user_account_manager).create(
                 {
                     "partner_id": self.no_email.id,
                     "survey_id": self.survey.id,

@@ -26,7 +26,7 @@ class TestServiceTargets(DeliveryCrmCommon):
             "Target Co 目标公司",
             customer_state="active",
             customer_class="general",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             email="orders@target.example.com",
         )
         cls.contact = cls.env["res.partner"].create(
@@ -56,7 +56,7 @@ class TestServiceTargets(DeliveryCrmCommon):
     def _complaint(self, when):
         return (
             self.env["delivery.complaint"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "subject": "Late again",

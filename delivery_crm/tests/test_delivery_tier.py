@@ -228,12 +228,14 @@ class TestDeliveryTier(DeliveryCrmCommon):
             )
 
     def test_configuration_is_managers_only(self):
-        tier_as_user = self.tier_gold.with_user(self.user_crm)
+        tier_as_user = self.tier_gold.with_user(self.user_account_manager)
         self.assertEqual(tier_as_user.name, "Gold")  # staff read the ladder
         with self.assertRaises(AccessError):
             tier_as_user.write({"min_score": 70.0})
         with self.assertRaises(AccessError):
-            self.env["delivery.tier.benefit"].with_user(self.user_crm).create({"name": "X"})
+            self.env["delivery.tier.benefit"].with_user(self.user_account_manager).create(
+                {"name": "X"}
+            )
         with self.assertRaises(AccessError):
             self.env["delivery.tier"].with_user(self.user_employee).search([])
         self.tier_gold.with_user(self.user_manager).write({"visit_interval_days": 21})
@@ -254,33 +256,35 @@ class TestPartnerTierIntegrity(DeliveryCrmCommon):
     the manager-only tier API."""
 
     def test_ladder_switch_does_not_end_a_managers_override(self):
-        customer = self._new_customer("Overridden", account_manager_id=self.user_crm.id)
+        customer = self._new_customer("Overridden", account_manager_id=self.user_account_manager.id)
         expiry = fields.Date.today() + timedelta(days=60)
         self._override_tier(self.user_manager, customer, self.tier_gold, "Strategic tender", expiry)
         # the account manager of the customer may change its ladder, but not to end the
         # override (switching to another ladder and back cleared it)
         with self.assertRaisesRegex(AccessError, "override"):
-            customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder_key.id})
+            customer.with_user(self.user_account_manager).write(
+                {"tier_ladder_id": self.ladder_key.id}
+            )
         self.assertEqual(
             (customer.tier_ladder_id, customer.tier_id, customer.tier_override_user_id),
             (self.ladder, self.tier_gold, self.user_manager),
         )
         # writing the ladder it has changes nothing and is fine
-        customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder.id})
+        customer.with_user(self.user_account_manager).write({"tier_ladder_id": self.ladder.id})
         self.assertEqual(customer.tier_override_tier_id, self.tier_gold)
         # a manager may: the override ends with the old ladder
         customer.with_user(self.user_manager).write({"tier_ladder_id": self.ladder_key.id})
         self.assertEqual(customer.tier_id, self.tier_ka2)
         self.assertFalse(customer.tier_override_tier_id)
         # without an override running, account managers switch ladders as before
-        customer.with_user(self.user_crm).write({"tier_ladder_id": self.ladder.id})
+        customer.with_user(self.user_account_manager).write({"tier_ladder_id": self.ladder.id})
         self.assertEqual(customer.tier_id, self.tier_new)
 
     def test_first_tier_follows_the_ladder_unless_a_manager_sets_it(self):
         """Staff making a contact a customer chose any tier (logged as 'Initial tier',
         with that tier's service levels until the next evaluation)."""
         contact = self.env["res.partner"].create({"name": "Becoming", "is_company": True})
-        for user in (self.user_staff, self.user_crm):
+        for user in (self.user_staff, self.user_account_manager):
             with self.subTest(user=user.login), self.assertRaises(UserError):
                 contact.with_user(user).write(
                     {"is_delivery_customer": True, "tier_id": self.tier_diamond.id}

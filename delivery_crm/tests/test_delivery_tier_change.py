@@ -15,7 +15,7 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer = cls._new_customer(
-            customer_state="active", account_manager_id=cls.user_crm.id
+            customer_state="active", account_manager_id=cls.user_account_manager.id
         )
 
     def _tier_mails(self, change):
@@ -103,7 +103,7 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
                 {"name": "High", "ladder_id": ladder.id, "level": 2, "min_score": 50.0},
             ]
         )
-        self.customer.with_user(self.user_crm).write({"tier_ladder_id": ladder.id})
+        self.customer.with_user(self.user_account_manager).write({"tier_ladder_id": ladder.id})
         self.assertEqual(self.customer.tier_id, low)
         self._override(self.user_manager, high)
         change = self._last_change(self.customer)
@@ -123,9 +123,9 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
 
     def test_override_refused_to_staff(self):
         with self.assertRaises(AccessError):
-            self._override(self.user_crm, self.tier_diamond)
+            self._override(self.user_account_manager, self.tier_diamond)
         with self.assertRaises(AccessError):
-            self.env["delivery.tier.change"].with_user(self.user_crm)._start_override(
+            self.env["delivery.tier.change"].with_user(self.user_account_manager)._start_override(
                 self.customer, self.tier_diamond, "x", date.today() + timedelta(days=5)
             )
         self.assertEqual(self.customer.tier_id, self.tier_new)
@@ -225,14 +225,14 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self._grade_tier(self.customer, self.tier_silver)
         self._override(self.user_manager, self.tier_gold)
         with self.assertRaises(AccessError):
-            self.customer.with_user(self.user_crm).action_end_tier_override()
+            self.customer.with_user(self.user_account_manager).action_end_tier_override()
         self.customer.with_user(self.user_manager).action_end_tier_override()
         self.assertEqual(self.customer.tier_id, self.tier_silver)
         self.assertEqual(self._last_change(self.customer).origin, "override_end")
 
     def test_log_is_append_only(self):
         log = self.customer.tier_change_ids
-        for user in (self.user_crm, self.user_manager):
+        for user in (self.user_account_manager, self.user_manager):
             with self.subTest(user=user.login):
                 self.assertEqual(log.with_user(user).new_tier_id, self.tier_new)
                 with self.assertRaises(AccessError):
@@ -257,13 +257,13 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         context logged a tier change "by" a manager, back-dated."""
         ladder = self.env["delivery.tier.ladder"].create({"name": "Forged"})
         self.env["delivery.tier"].create({"name": "Only", "ladder_id": ladder.id, "level": 1})
-        self.customer.with_user(self.user_crm).with_context(
+        self.customer.with_user(self.user_account_manager).with_context(
             default_user_id=self.user_manager.id,
             default_date="2023-01-01 00:00:00",
             default_override_expiry="2099-01-01",
         ).write({"tier_ladder_id": ladder.id})
         change = self._last_change(self.customer)
-        self.assertEqual(change.user_id, self.user_crm)
+        self.assertEqual(change.user_id, self.user_account_manager)
         self.assertGreater(change.date.year, 2023)
         self.assertFalse(change.override_expiry)
 

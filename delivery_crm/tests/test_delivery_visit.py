@@ -26,7 +26,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         )
         cls.customer = cls._new_customer(
             "Bund Logistics 外滩物流",
-            account_manager_id=cls.user_crm.id,
+            account_manager_id=cls.user_account_manager.id,
             service_team_id=cls.team.id,
             partner_latitude=BUND[0],
             partner_longitude=BUND[1],
@@ -36,7 +36,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
     def _visit(self, **vals):
         return (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create({"name": "Quarterly review", "partner_id": self.customer.id, **vals})
         )
 
@@ -185,7 +185,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         evaluation (L3)."""
         visit = self._visit(visit_type="return", content="<p>Called.</p>", satisfaction_score="1")
         visit.action_done()
-        other = self._new_customer("Other 其他", account_manager_id=self.user_crm.id)
+        other = self._new_customer("Other 其他", account_manager_id=self.user_account_manager.id)
         for vals in (
             {"satisfaction_score": "5"},
             {"satisfaction_score": False},
@@ -197,7 +197,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
                 visit.write(vals)
         self.assertEqual(
             (visit.satisfaction_score, visit.partner_id, visit.user_id),
-            ("1", self.customer, self.user_crm),
+            ("1", self.customer, self.user_account_manager),
         )
         # what was said can still be completed
         visit.write({"feedback": "Will call again next week"})
@@ -207,7 +207,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         (M2): the visit is planned, not checked in, not visited."""
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(
                 default_state="done",
                 default_visit_date="2026-01-05 10:00:00",
@@ -238,7 +238,9 @@ class TestDeliveryVisit(DeliveryCrmCommon):
                 default_content="<p>Forged</p>",
             )
             .sudo()
-            ._propose_return_visit(self.customer, self.user_crm, "complaint", "Return visit")
+            ._propose_return_visit(
+                self.customer, self.user_account_manager, "complaint", "Return visit"
+            )
         )
         self.assertEqual((visit.state, visit.visit_date), ("planned", False))
         self.assertFalse(visit.satisfaction_score)
@@ -257,7 +259,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         self.customer.cooperation_start_date = date(2026, 1, 1)
         rested = self._new_customer(
             "Visited lately 最近拜访",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date=date(2026, 1, 1),
             customer_state="active",
         )
@@ -268,7 +270,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
             done.action_done()
         no_cadence = self._new_customer(
             "No cadence 无节奏",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             cooperation_start_date=date(2026, 1, 1),
             customer_state="active",
         )
@@ -286,7 +288,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         planned = Visit.search([("origin", "=", "cadence"), ("partner_id", "in", ours)])
         self.assertEqual(planned.partner_id, self.customer)  # once, and only the due one
         self.assertEqual(len(planned), 1)
-        self.assertEqual(planned.user_id, self.user_crm)
+        self.assertEqual(planned.user_id, self.user_account_manager)
         self.assertEqual(planned.planned_date.date(), date(2026, 3, 5))
         # rested: visited on 20 February, next due 22 March, inside the 7-day horizon
         # on 15 March only
@@ -316,10 +318,14 @@ class TestDeliveryVisit(DeliveryCrmCommon):
     def test_return_visit_after_first_deliveries(self):
         Shipment = self.env["delivery.shipment"]
         newcomer = self._new_customer(
-            "Newcomer 新客户", account_manager_id=self.user_crm.id, customer_state="active"
+            "Newcomer 新客户",
+            account_manager_id=self.user_account_manager.id,
+            customer_state="active",
         )
         veteran = self._new_customer(
-            "Veteran 老客户", account_manager_id=self.user_crm.id, customer_state="active"
+            "Veteran 老客户",
+            account_manager_id=self.user_account_manager.id,
+            customer_state="active",
         )
         with freeze_time("2026-04-10 12:00:00"):
             for partner, when in (
@@ -346,7 +352,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
     def test_communication_plan_schedules_each_contact_once(self):
         plan = (
             self.env["delivery.communication.plan"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {
                     "name": "Monthly business review",
@@ -376,7 +382,7 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         )
         inquiry = (
             self.env["delivery.complaint"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create(
                 {"subject": "Opening hours?", "request_type": "inquiry", "contact_id": contact.id}
             )
@@ -387,8 +393,10 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         self.assertEqual(inquiry.state, "closed")
         visit = inquiry.visit_ids
         self.assertEqual((visit.visit_type, visit.origin), ("return", "complaint"))
-        self.assertEqual(visit.user_id, self.user_crm)  # the owner does the return visit
-        self.assertEqual(visit.activity_ids.user_id, self.user_crm)
+        self.assertEqual(
+            visit.user_id, self.user_account_manager
+        )  # the owner does the return visit
+        self.assertEqual(visit.activity_ids.user_id, self.user_account_manager)
 
     def test_return_visit_scores_feed_satisfaction(self):
         for score in ("5", "4", "3", "1"):

@@ -78,7 +78,7 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
             "period_type": "quarterly",
             "period_start": Q3,
             "period_end": date(2026, 9, 30),
-            "account_manager_id": cls.user_crm.id,
+            "account_manager_id": cls.user_account_manager.id,
         }
         full = {
             f"{prefix}_{name}": value
@@ -285,11 +285,11 @@ class TestXlsxEvaluation(DeliveryXlsxCommon):
 
     def test_staff_refused(self):
         with self.assertRaises(AccessError):
-            self._wizard(user=self.user_crm, export_type="evaluation")
+            self._wizard(user=self.user_account_manager, export_type="evaluation")
         wizard = self._wizard(export_type="evaluation", period_type="quarterly", period_date=Q3)
         before = temp_exports()
         with self.assertRaises(AccessError):
-            wizard.with_user(self.user_crm)._export_xlsx()
+            wizard.with_user(self.user_account_manager)._export_xlsx()
         with self.assertRaises(AccessError):
             wizard.with_user(self.user_employee)._export_xlsx()
         self.assertEqual(temp_exports(), before)
@@ -305,7 +305,7 @@ class TestXlsxComplaint(DeliveryXlsxCommon):
         cls.cause = cls.env.ref("delivery_crm.delivery_complaint_root_cause_transport")
         cls.department = cls.env.ref("delivery_crm.delivery_department_transport")
         cls.customer = cls._new_customer(
-            "Complaining Co 投诉公司", account_manager_id=cls.user_crm.id
+            "Complaining Co 投诉公司", account_manager_id=cls.user_account_manager.id
         )
         cls.contact = cls.env["res.partner"].create(
             {"name": "Wang Fang", "parent_id": cls.customer.id, "email": "wf@example.com"}
@@ -314,7 +314,7 @@ class TestXlsxComplaint(DeliveryXlsxCommon):
         def complaint(received, response=None, resolution=None, **vals):
             record = (
                 cls.env["delivery.complaint"]
-                .with_user(cls.user_crm)
+                .with_user(cls.user_account_manager)
                 .create(
                     {
                         "subject": f"Request of {received}",
@@ -471,14 +471,14 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
             {
                 "name": "XLSX team",
                 "leader_id": cls.user_manager.id,
-                "member_ids": [Command.link(cls.user_crm.id)],
+                "member_ids": [Command.link(cls.user_account_manager.id)],
             }
         )
         Training = cls.env["delivery.staff.training"]
         for user, day, kind, score in (
-            (cls.user_crm, "2025-01-10", "training", 0),
-            (cls.user_crm, "2025-02-10", "exam", 80),
-            (cls.user_crm, "2025-02-20", "exam", 90),
+            (cls.user_account_manager, "2025-01-10", "training", 0),
+            (cls.user_account_manager, "2025-02-10", "exam", 80),
+            (cls.user_account_manager, "2025-02-20", "exam", 90),
             (cls.other, "2025-02-15", "training", 0),
             (cls.other, "2025-04-15", "training", 0),  # outside the range
         ):
@@ -493,7 +493,7 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
                     "state": "done",
                 }
             )
-        for i, user in enumerate((cls.user_crm, cls.user_crm, cls.other)):
+        for i, user in enumerate((cls.user_account_manager, cls.user_account_manager, cls.other)):
             cls.env["res.partner"].create(
                 {
                     "name": f"Converted {i}",
@@ -501,10 +501,10 @@ class TestXlsxStaffKpi(DeliveryXlsxCommon):
                     "conversion_date": "2025-02-05",
                 }
             )
-        contact = cls._new_customer("KPI Co", account_manager_id=cls.user_crm.id)
+        contact = cls._new_customer("KPI Co", account_manager_id=cls.user_account_manager.id)
         complaint = (
             cls.env["delivery.complaint"]
-            .with_user(cls.user_crm)
+            .with_user(cls.user_account_manager)
             .create(
                 {
                     "subject": "Where is it",

@@ -77,10 +77,12 @@ class TestI18n(DeliveryCrmCommon):
         self.assertEqual(labels["terminated"], "終止合作")
         # error messages raised by the code reach the user in their language (the web
         # client and RPC put the user's language in the context)
-        self.user_crm.lang = "zh_CN"
+        self.user_account_manager.lang = "zh_CN"
         customer = self._new_customer()
         with self.assertRaises(UserError) as err:
-            customer.with_user(self.user_crm).with_context(lang="zh_CN").action_activate()
+            customer.with_user(self.user_account_manager).with_context(
+                lang="zh_CN"
+            ).action_activate()
         self.assertIn("客户经理", str(err.exception))
         self.assertNotIn("Assign an account manager", str(err.exception))
         # the 1 October occasion is the mainland's National Day; Taiwan's is 10 October
@@ -140,13 +142,13 @@ class TestI18n(DeliveryCrmCommon):
                     f"Customer {lang}",
                     lang=lang,
                     customer_state="active",
-                    account_manager_id=self.user_crm.id,
+                    account_manager_id=self.user_account_manager.id,
                     email=f"{lang}@customer.example.com",
                     phone="+86 138 0000 0001",
                 )
                 shipment = (
                     self.env["delivery.shipment"]
-                    .with_user(self.user_crm)
+                    .with_user(self.user_account_manager)
                     .create(
                         {
                             "name": f"WB-{lang}",
@@ -170,7 +172,7 @@ class TestI18n(DeliveryCrmCommon):
                 # the rating mail of a resolved request
                 complaint = (
                     self.env["delivery.complaint"]
-                    .with_user(self.user_crm)
+                    .with_user(self.user_account_manager)
                     .create(
                         {
                             "subject": "Parcel lost",
@@ -184,7 +186,7 @@ class TestI18n(DeliveryCrmCommon):
                 resolve_complaint(
                     complaint,
                     responsible=self.user_manager,
-                    corrective_owner=self.user_crm,
+                    corrective_owner=self.user_account_manager,
                     preventive_owner=self.user_manager,
                 )
                 rating_mail = complaint.message_ids.filtered(

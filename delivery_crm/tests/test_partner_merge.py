@@ -15,14 +15,18 @@ class TestPartnerMerge(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_crm2 = new_user(cls.env, "account_manager", "dcrm_user2", "Other Account Manager")
+        cls.user_account_manager_2 = new_user(
+            cls.env, "account_manager", "dcrm_account_manager_2", "Other Account Manager"
+        )
         # an employee outside the CRM who may create and edit contacts
         cls.user_contacts = new_user(cls.env, "contacts", "dcrm_contacts", "Contact Creation")
         cls.theirs = cls._new_customer(
-            "Their Customer", user=cls.user_manager, account_manager_id=cls.user_crm2.id
+            "Their Customer",
+            user=cls.user_manager,
+            account_manager_id=cls.user_account_manager_2.id,
         )
         cls.mine = cls._new_customer(
-            "My Customer", user=cls.user_manager, account_manager_id=cls.user_crm.id
+            "My Customer", user=cls.user_manager, account_manager_id=cls.user_account_manager.id
         )
         cls.request = cls.env["delivery.complaint"].create(
             {
@@ -49,7 +53,7 @@ class TestPartnerMerge(DeliveryCrmCommon):
         history would become theirs and the customer would be deleted."""
         self.assertEqual(self.theirs.email, self.mine.email)
         with self.assertRaisesRegex(AccessError, "Only Delivery CRM managers"):
-            self._merge(self.user_crm, self.theirs | self.mine, self.mine)
+            self._merge(self.user_account_manager, self.theirs | self.mine, self.mine)
         self.assertTrue(self.theirs.exists())
         self.assertEqual(self.request.partner_id, self.theirs)
         self.assertFalse(
@@ -111,7 +115,7 @@ class TestPartnerMerge(DeliveryCrmCommon):
         self.assertTrue(log.create_date)
         # staff do not read the audit log; the row is the manager's, not editable
         with self.assertRaises(AccessError):
-            log.with_user(self.user_crm).read(["old_value"])
+            log.with_user(self.user_account_manager).read(["old_value"])
 
     # ------------------------------------------------------------------ portal access
     def test_two_customers_with_portal_users_are_never_merged(self):

@@ -37,7 +37,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         return {
             "employee": self.user_employee,
             "staff": self.user_staff,
-            "owner": self.user_crm,
+            "owner": self.user_account_manager,
             "auditor": self.user_auditor,
             "manager": self.user_manager,
             "admin": self.env.ref("base.user_admin"),
@@ -114,7 +114,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         domain = [("res_model", "=", "delivery.complaint"), ("res_id", "=", complaint.id)]
         Rating = self.env["rating.rating"]
         # the request's owner, the managers and auditors of its company read it
-        for user in (self.user_crm, self.user_manager, self.user_auditor):
+        for user in (self.user_account_manager, self.user_manager, self.user_auditor):
             with self.subTest(user=user.login):
                 self.assertEqual(Rating.with_user(user).search(domain), rating)
                 self.assertEqual(rating.with_user(user).read(["rating"])[0]["rating"], 5)
@@ -136,7 +136,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         pending = self.env["rating.rating"].search([("access_token", "=", token)])
         self.assertTrue(pending)
         Rating = self.env["rating.rating"]
-        for user in (self.user_crm, self.user_manager, self.user_auditor):
+        for user in (self.user_account_manager, self.user_manager, self.user_auditor):
             with self.subTest(user=user.login):
                 self.assertFalse(
                     Rating.with_user(user).search([("res_id", "=", complaint.id)]),
@@ -146,7 +146,7 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
                 with self.assertRaises(AccessError):
                     pending.with_user(user).read(["access_token"])
         rating = complaint.sudo().rating_apply(5, token=token)
-        for user in (self.user_crm, self.user_manager, self.user_auditor):
+        for user in (self.user_account_manager, self.user_manager, self.user_auditor):
             with self.subTest(user=user.login, consumed=True):
                 self.assertEqual(
                     Rating.with_user(user).search([("res_id", "=", complaint.id)]), rating
@@ -166,8 +166,8 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
         complaint._rating_get_access_token()
         pending = complaint.rating_ids
         with self.assertRaises(AccessError):
-            get_public_method(complaint.with_user(self.user_crm), "rating_apply")
-        for user in (self.user_crm, self.user_manager):
+            get_public_method(complaint.with_user(self.user_account_manager), "rating_apply")
+        for user in (self.user_account_manager, self.user_manager):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
                     complaint.with_user(user).rating_apply(5, rating=pending)
@@ -226,6 +226,8 @@ class TestRatingIntegrity(DeliveryComplaintCommon):
             ][1],
             1,
         )
-        kpi = self.env["delivery.staff.kpi.report"].search([("user_id", "=", self.user_crm.id)])
+        kpi = self.env["delivery.staff.kpi.report"].search(
+            [("user_id", "=", self.user_account_manager.id)]
+        )
         self.assertEqual(sum(kpi.mapped("satisfaction_count")), 1)
         self.assertEqual(sum(kpi.mapped("satisfied_count")), 0)

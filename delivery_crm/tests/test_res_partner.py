@@ -17,7 +17,7 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(customer.tier_ladder_id, self.ladder)
         self.assertEqual(customer.tier_id, self.tier_new)
         self.assertEqual(customer.evaluated_tier_id, self.tier_new)
-        self.assertEqual(customer.developer_id, self.user_crm)
+        self.assertEqual(customer.developer_id, self.user_account_manager)
         self.assertEqual(customer.state_date, date.today())
         self.assertEqual(customer.tier_benefit_ids, self.tier_new.all_benefit_ids)
         log = customer.tier_change_ids
@@ -34,7 +34,7 @@ class TestResPartner(DeliveryCrmCommon):
         contact = self.env["res.partner"].create({"name": "Plain company", "is_company": True})
         self.assertFalse(contact.is_delivery_customer)
         self.assertFalse(contact.tier_id)
-        contact.with_user(self.user_crm).action_make_delivery_customer()
+        contact.with_user(self.user_account_manager).action_make_delivery_customer()
         self.assertTrue(contact.is_delivery_customer)
         self.assertEqual(contact.tier_id, self.tier_new)
         self.assertEqual(contact.tier_ladder_id, self.ladder)
@@ -45,7 +45,7 @@ class TestResPartner(DeliveryCrmCommon):
         customer = self._new_customer(
             user=self.user_manager,
             customer_state="active",
-            account_manager_id=self.user_crm.id,
+            account_manager_id=self.user_account_manager.id,
             tier_id=self.tier_ka2.id,
         )
         self.assertEqual(customer.tier_ladder_id, self.ladder_key)
@@ -56,7 +56,7 @@ class TestResPartner(DeliveryCrmCommon):
     def test_activate_requires_account_manager(self):
         customer = self._new_customer()
         with self.assertRaises(UserError):
-            customer.with_user(self.user_crm).action_activate()
+            customer.with_user(self.user_account_manager).action_activate()
         self.assertEqual(customer.customer_state, "potential")
         self.assertFalse(customer.conversion_date)
 
@@ -67,7 +67,7 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(customer.customer_state, "active")
         self.assertEqual(customer.conversion_date, date(2026, 3, 15))
         # credited to who developed the prospect, not to who pressed the button
-        self.assertEqual(customer.converted_by_id, self.user_crm)
+        self.assertEqual(customer.converted_by_id, self.user_account_manager)
         self.assertEqual(customer.cooperation_start_date, date(2026, 3, 15))
         self.assertEqual(customer.state_date, date(2026, 3, 15))
         # a second conversion (after a termination) keeps the first date
@@ -77,8 +77,10 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(customer.conversion_date, date(2026, 3, 15))
 
     def test_suspend_and_terminate_need_reason(self):
-        customer = self._new_customer(customer_state="active", account_manager_id=self.user_crm.id)
-        partner_as_user = customer.with_user(self.user_crm)
+        customer = self._new_customer(
+            customer_state="active", account_manager_id=self.user_account_manager.id
+        )
+        partner_as_user = customer.with_user(self.user_account_manager)
         for state in ("suspended", "terminated"):
             for reason in (False, "", "   "):
                 with self.subTest(state=state, reason=reason), self.assertRaises(UserError):
@@ -88,7 +90,7 @@ class TestResPartner(DeliveryCrmCommon):
         # the wizard refuses a blank reason too, and writes nothing
         wizard = (
             self.env["delivery.customer.state.wizard"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create({"partner_ids": customer.ids, "new_state": "terminated", "reason": " "})
         )
         with self.assertRaises(UserError):
@@ -96,23 +98,25 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(customer.customer_state, "active")
 
     def test_suspend_reactivate_terminate_flow(self):
-        customer = self._new_customer(customer_state="active", account_manager_id=self.user_crm.id)
-        action = customer.with_user(self.user_crm).action_suspend()
+        customer = self._new_customer(
+            customer_state="active", account_manager_id=self.user_account_manager.id
+        )
+        action = customer.with_user(self.user_account_manager).action_suspend()
         self.assertEqual(action["res_model"], "delivery.customer.state.wizard")
         wizard = (
             self.env["delivery.customer.state.wizard"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(**action["context"])
             .create({"reason": "Unpaid invoices"})
         )
         wizard.action_confirm()
         self.assertEqual(customer.customer_state, "suspended")
         self.assertEqual(customer.state_reason, "Unpaid invoices")
-        customer.with_user(self.user_crm).action_activate()
+        customer.with_user(self.user_account_manager).action_activate()
         self.assertEqual(customer.customer_state, "active")
         self.assertFalse(customer.state_reason, "the suspension reason no longer applies")
         with freeze_time("2026-06-30"):
-            self.env["delivery.customer.state.wizard"].with_user(self.user_crm).create(
+            self.env["delivery.customer.state.wizard"].with_user(self.user_account_manager).create(
                 {"partner_ids": customer.ids, "new_state": "terminated", "reason": "Bankrupt"}
             ).action_confirm()
         self.assertEqual(customer.customer_state, "terminated")
@@ -120,7 +124,7 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertEqual(customer.state_date, date(2026, 6, 30))
 
     def test_illegal_transitions_refused(self):
-        customer = self._new_customer(account_manager_id=self.user_crm.id)
+        customer = self._new_customer(account_manager_id=self.user_account_manager.id)
         with self.assertRaises(UserError):  # potential -> suspended
             customer.write({"customer_state": "suspended", "state_reason": "x"})
         customer.write({"customer_state": "terminated", "state_reason": "Not interested"})
@@ -137,14 +141,14 @@ class TestResPartner(DeliveryCrmCommon):
 
     def test_tier_not_writable_directly(self):
         customer = self._new_customer()
-        for user in (self.user_crm, self.user_manager):
+        for user in (self.user_account_manager, self.user_manager):
             with self.subTest(user=user.login), self.assertRaises(UserError):
                 customer.with_user(user).write({"tier_id": self.tier_diamond.id})
         self.assertEqual(customer.tier_id, self.tier_new)
 
     def test_partner_merge_still_works(self):
         """Odoo's contact merge writes every field, the tier included: it must pass."""
-        keep = self._new_customer("Keep Co", account_manager_id=self.user_crm.id)
+        keep = self._new_customer("Keep Co", account_manager_id=self.user_account_manager.id)
         self._grade_tier(keep, self.tier_silver)
         duplicate = self._new_customer("Keep Co (duplicate)")
         wizard = self.env["base.partner.merge.automatic.wizard"].create(
@@ -156,13 +160,13 @@ class TestResPartner(DeliveryCrmCommon):
 
     def test_ladder_change_resets_tier(self):
         customer = self._new_customer()
-        customer.with_user(self.user_crm).tier_ladder_id = self.ladder_key
+        customer.with_user(self.user_account_manager).tier_ladder_id = self.ladder_key
         self.assertEqual(customer.tier_id, self.tier_ka2)
         self.assertEqual(self._last_change(customer).new_tier_id, self.tier_ka2)
         self.assertEqual(self._last_change(customer).old_tier_id, self.tier_new)
 
     def test_important_fields_tracked(self):
-        customer = self._new_customer(account_manager_id=self.user_crm.id)
+        customer = self._new_customer(account_manager_id=self.user_account_manager.id)
         self.cr.flush()  # a record is not tracked in the transaction that creates it
         customer.with_user(self.user_manager).write(
             {
@@ -211,17 +215,17 @@ class TestResPartner(DeliveryCrmCommon):
         with self.assertRaises(AccessError):
             customer.with_user(self.user_employee).read(["tier_id"])
         # staff read the profile but not its sensitive part
-        data = customer.with_user(self.user_crm).read(["tier_id", "customer_state"])[0]
+        data = customer.with_user(self.user_account_manager).read(["tier_id", "customer_state"])[0]
         self.assertEqual(data["tier_id"][0], self.tier_new.id)
         for field in ("credit_level", "decision_chain", "contract_amount", "nda_signed"):
             with self.subTest(field=field), self.assertRaises(AccessError):
-                customer.with_user(self.user_crm).read([field])
+                customer.with_user(self.user_account_manager).read([field])
         with self.assertRaises(AccessError):
-            customer.with_user(self.user_crm).write({"credit_level": "d"})
+            customer.with_user(self.user_account_manager).write({"credit_level": "d"})
         data = customer.with_user(self.user_manager).read(["credit_level", "decision_chain"])[0]
         self.assertEqual((data["credit_level"], data["decision_chain"]), ("b", "CEO decides"))
         # the views and exports of staff never offer the sensitive fields
-        staff_fields = customer.with_user(self.user_crm).fields_get()
+        staff_fields = customer.with_user(self.user_account_manager).fields_get()
         self.assertIn("tier_id", staff_fields)
         self.assertNotIn("credit_level", staff_fields)
         self.assertNotIn("tier_id", customer.with_user(self.user_employee).fields_get())
@@ -239,7 +243,7 @@ class TestResPartner(DeliveryCrmCommon):
         self.assertNotIn("action_activate", arch)
         crm_arch = (
             self.env["res.partner"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .get_views([(partner_form, "form")])["views"]["form"]["arch"]
         )
         self.assertIn("tier_id", crm_arch)
@@ -295,7 +299,7 @@ class TestPartnerKpiNoData(DeliveryCrmCommon):
 
     def test_unmeasured_kpis_are_no_data(self):
         customer = self._new_customer("Never measured")
-        measured = customer.with_user(self.user_crm)
+        measured = customer.with_user(self.user_account_manager)
         self.assertFalse(measured.kpi_satisfaction_measured)
         self.assertFalse(measured.kpi_complaint_rate_measured)
         # a measured 0 % is a figure: 0 complaints for the deliveries of the period
@@ -305,7 +309,7 @@ class TestPartnerKpiNoData(DeliveryCrmCommon):
         self.assertFalse(measured.kpi_satisfaction_measured)
         html = (
             self.env["ir.actions.report"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             ._render_qweb_html("delivery_crm.action_report_customer_profile", customer.ids)[0]
             .decode()
         )
@@ -321,7 +325,7 @@ class TestPartnerDeveloper(DeliveryCrmCommon):
         customer = self._new_customer("Developed by", account_manager_id=self.user_staff.id)
         with self.assertRaises(AccessError):
             customer.with_user(self.user_staff).write({"developer_id": self.user_staff.id})
-        customer.with_user(self.user_crm).write({"developer_id": self.user_staff.id})
+        customer.with_user(self.user_account_manager).write({"developer_id": self.user_staff.id})
         self.assertEqual(customer.developer_id, self.user_staff)
         log = self.env["delivery.audit.log"].search(
             [
@@ -332,7 +336,7 @@ class TestPartnerDeveloper(DeliveryCrmCommon):
             order="id desc",
             limit=1,
         )
-        self.assertEqual(log.user_id, self.user_crm)
+        self.assertEqual(log.user_id, self.user_account_manager)
         self.assertIn(self.user_staff.name, log.new_value)
 
 
@@ -345,16 +349,18 @@ class TestPartnerReparenting(DeliveryCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_crm2 = new_user(cls.env, "account_manager", "dcrm_user2", "Other Account Manager")
+        cls.user_account_manager_2 = new_user(
+            cls.env, "account_manager", "dcrm_account_manager_2", "Other Account Manager"
+        )
         cls.user_contacts = new_user(cls.env, "contacts", "dcrm_contacts", "Contact Creation")
         cls.mine = cls._new_customer(
-            "Mine", user=cls.user_manager, account_manager_id=cls.user_crm.id
+            "Mine", user=cls.user_manager, account_manager_id=cls.user_account_manager.id
         )
         cls.mine2 = cls._new_customer(
-            "Mine too", user=cls.user_manager, account_manager_id=cls.user_crm.id
+            "Mine too", user=cls.user_manager, account_manager_id=cls.user_account_manager.id
         )
         cls.theirs = cls._new_customer(
-            "Theirs", user=cls.user_manager, account_manager_id=cls.user_crm2.id
+            "Theirs", user=cls.user_manager, account_manager_id=cls.user_account_manager_2.id
         )
         Partner = cls.env["res.partner"]
         cls.their_contact = Partner.create(
@@ -390,7 +396,7 @@ class TestPartnerReparenting(DeliveryCrmCommon):
             (self.theirs, {"is_company": False}),
             (self.mine, {"company_id": self.company.id}),
         )
-        for user in (self.user_crm, self.user_staff, self.user_contacts):
+        for user in (self.user_account_manager, self.user_staff, self.user_contacts):
             for customer, vals in moves:
                 with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
                     customer.with_user(user).write(vals)
@@ -399,7 +405,7 @@ class TestPartnerReparenting(DeliveryCrmCommon):
         self.assertEqual(self.their_contact.commercial_partner_id, self.theirs)
 
     def test_contacts_moved_between_customers_by_managers_only(self):
-        for user in (self.user_crm, self.user_contacts):
+        for user in (self.user_account_manager, self.user_contacts):
             for contact, parent in (
                 (self.their_contact, self.mine),
                 (self.my_contact, self.mine2),
@@ -446,11 +452,11 @@ class TestPartnerReparenting(DeliveryCrmCommon):
     def test_staff_add_contacts_to_the_customers_they_may_edit(self):
         new = (
             self.env["res.partner"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create({"name": "New buyer", "parent_id": self.mine.id})
         )
         self.assertEqual(new.commercial_partner_id, self.mine)
-        for user in (self.user_crm, self.user_contacts):
+        for user in (self.user_account_manager, self.user_contacts):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env["res.partner"].with_user(user).create(
                     {"name": "Spy", "parent_id": self.theirs.id}
@@ -464,7 +470,7 @@ class TestPartnerReparenting(DeliveryCrmCommon):
     def test_contact_email_changed_by_those_who_look_after_the_customer(self):
         """A contact's e-mail receives the customer's notifications, with their portal
         and rating links."""
-        for user in (self.user_crm, self.user_staff, self.user_contacts):
+        for user in (self.user_account_manager, self.user_staff, self.user_contacts):
             for partner in (self.their_contact, self.theirs):
                 with (
                     self.subTest(user=user.login, partner=partner.name),
@@ -472,8 +478,10 @@ class TestPartnerReparenting(DeliveryCrmCommon):
                 ):
                     partner.with_user(user).write({"email": "attacker@example.com"})
         self.assertEqual(self.their_contact.email, "tb@example.com")
-        self.my_contact.with_user(self.user_crm).write({"email": "new@example.com"})
-        self.their_contact.with_user(self.user_crm2).write({"email": "new2@example.com"})
+        self.my_contact.with_user(self.user_account_manager).write({"email": "new@example.com"})
+        self.their_contact.with_user(self.user_account_manager_2).write(
+            {"email": "new2@example.com"}
+        )
         self.their_contact.with_user(self.user_manager).write({"email": "new3@example.com"})
         self.assertEqual(self.their_contact.email, "new3@example.com")
         # writing the same address is no change; plain contacts are as in Odoo

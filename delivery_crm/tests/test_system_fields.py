@@ -15,7 +15,7 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.customer = cls._new_customer(
-            "Huadong Trading 华东贸易", account_manager_id=cls.user_crm.id
+            "Huadong Trading 华东贸易", account_manager_id=cls.user_account_manager.id
         )
         cls.contact = cls.env["res.partner"].create(
             {"name": "Liu Yang 刘洋", "parent_id": cls.customer.id, "email": "liu@example.com"}
@@ -32,7 +32,11 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
             "type_id": self.type_delay.id,
             **vals,
         }
-        return self.env["delivery.complaint"].with_user(user or self.user_crm).create(values)
+        return (
+            self.env["delivery.complaint"]
+            .with_user(user or self.user_account_manager)
+            .create(values)
+        )
 
     def test_saved_defaults_do_not_set_a_request(self):
         for field, value in (
@@ -41,7 +45,7 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
             ("reopen_count", 3),
             ("active", False),
         ):
-            self._save_default(self.user_crm, "delivery.complaint", field, value)
+            self._save_default(self.user_account_manager, "delivery.complaint", field, value)
         complaint = self._complaint()
         self.assertEqual(complaint.state, "registered")
         self.assertFalse(complaint.close_reason)
@@ -49,15 +53,15 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
         self.assertEqual(complaint.reopen_count, 0)
         self.assertTrue(complaint.active)
         # what the user saves for an ordinary field still applies
-        self._save_default(self.user_crm, "delivery.complaint", "urgency", "urgent")
+        self._save_default(self.user_account_manager, "delivery.complaint", "urgency", "urgent")
         self.assertEqual(self._complaint().urgency, "urgent")
 
     def test_saved_defaults_do_not_record_a_visit(self):
-        self._save_default(self.user_crm, "delivery.visit", "state", "done")
-        self._save_default(self.user_crm, "delivery.visit", "location_status", "ok")
+        self._save_default(self.user_account_manager, "delivery.visit", "state", "done")
+        self._save_default(self.user_account_manager, "delivery.visit", "location_status", "ok")
         visit = (
             self.env["delivery.visit"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .create({"name": "Quarterly review", "partner_id": self.customer.id})
         )
         self.assertEqual(visit.state, "planned")
@@ -80,33 +84,36 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
     def test_saved_defaults_do_not_forge_a_hand_over(self):
         complaint = self._complaint()
         self._save_default(
-            self.user_crm, "delivery.complaint.handover", "user_id", self.user_manager.id
+            self.user_account_manager,
+            "delivery.complaint.handover",
+            "user_id",
+            self.user_manager.id,
         )
         self._save_default(
-            self.user_crm, "delivery.complaint.handover", "date", "2024-01-01 00:00:00"
+            self.user_account_manager, "delivery.complaint.handover", "date", "2024-01-01 00:00:00"
         )
         wizard = (
             self.env["delivery.complaint.handover.wizard"]
-            .with_user(self.user_crm)
+            .with_user(self.user_account_manager)
             .with_context(active_model="delivery.complaint", active_ids=complaint.ids)
             .create({"user_id": self.user_staff.id, "reason": "Going on leave"})
         )
         wizard.action_confirm()
         handover = complaint.sudo().handover_ids
-        self.assertEqual(handover.user_id, self.user_crm)
+        self.assertEqual(handover.user_id, self.user_account_manager)
         self.assertEqual(handover.date.year, handover.create_date.year)
         self.assertNotEqual(handover.date.year, 2024)
 
     def test_a_request_is_duplicated_without_its_steps(self):
         complaint = self._complaint()
-        complaint.with_user(self.user_crm).action_acknowledge()
-        copy = complaint.with_user(self.user_crm).copy()
+        complaint.with_user(self.user_account_manager).action_acknowledge()
+        copy = complaint.with_user(self.user_account_manager).copy()
         self.assertEqual(copy.state, "registered")
         self.assertFalse(copy.acknowledged_uid)
         self.assertNotEqual(copy.name, complaint.name)
         # a copy that names a step is still refused
         with self.assertRaises(UserError):
-            complaint.with_user(self.user_crm).copy({"state": "closed"})
+            complaint.with_user(self.user_account_manager).copy({"state": "closed"})
 
     def test_only_managers_create_an_archived_request(self):
         with self.assertRaises(UserError):
@@ -126,7 +133,7 @@ class TestSystemFieldPaths(DeliveryCrmCommon):
         for field, value in (
             ("customer_state", "active"),
             ("customer_class", "key"),
-            ("account_manager_id", self.user_crm.id),
+            ("account_manager_id", self.user_account_manager.id),
             ("tier_ladder_id", self.ladder_key.id),
         ):
             with self.subTest(field=field), self.assertRaises(AccessError):
