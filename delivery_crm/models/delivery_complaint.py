@@ -802,16 +802,6 @@ class DeliveryComplaint(models.Model):
         return result
 
     # ------------------------------------------------------------------ workflow rules
-    def _write_system(self, vals):
-        """Write what the workflow itself maintains (dates, counters, the owner after a
-        hand-over) through :meth:`write`, so every override of ``write`` sees it: in
-        superuser mode, which the system-field guard lets pass (as ``res.partner``
-        does), once the caller is known to be allowed to change the request."""
-        self.check_access("write")
-        # sudo: the module's own bookkeeping of a change the caller may make (write
-        # access checked just above); users are refused these fields by the guard
-        return self.sudo().write(vals)
-
     def _check_owner_change(self, user_id):
         """Ownership changes only through a hand-over, or by a manager."""
         if self.env.is_superuser() or self.env.user.has_group(

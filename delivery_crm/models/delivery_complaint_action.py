@@ -15,9 +15,11 @@ class DeliveryComplaintAction(models.Model):
 
     _name = "delivery.complaint.action"
     _description = "Complaint corrective or preventive action"
-    _inherit = ["delivery.cron.mixin"]
+    _inherit = ["delivery.cron.mixin", "delivery.system.field.mixin"]
     _order = "complaint_id, deadline, id"
     _check_company_auto = True
+    # kept by the module: the owner's activity, the escalation, the day it was done
+    _system_fields = frozenset({"activity_id", "escalated", "done_date"})
 
     complaint_id = fields.Many2one(
         "delivery.complaint", required=True, ondelete="cascade", index=True
@@ -92,19 +94,17 @@ class DeliveryComplaintAction(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        model = self._check_system_fields_create(vals_list)
         today = fields.Date.context_today(self)
         for vals in vals_list:
-            vals.pop("escalated", None)
-            vals.pop("activity_id", None)
             if vals.get("done"):
                 vals["done_date"] = today
-        actions = super().create(vals_list)
+        actions = super(DeliveryComplaintAction, model).create(vals_list).with_env(self.env)
         actions._sync_activity()
         return actions
 
     def write(self, vals):
-        vals.pop("escalated", None)
-        vals.pop("activity_id", None)
+        self._check_system_fields(vals)
         if "done" in vals:
             vals["done_date"] = fields.Date.context_today(self) if vals["done"] else False
         # the step the activity stood for is over: it is marked done with the note
@@ -121,11 +121,6 @@ class DeliveryComplaintAction(models.Model):
         ):
             self._sync_activity()
         return result
-
-    def _write_bookkeeping(self, vals):
-        """Write what the module maintains (the activity link, the escalation flag),
-        past :meth:`write`, which refuses them; private, so only the module's code can."""
-        return super().write(vals)  # pylint: disable=super-method-mismatch
 
     def unlink(self):
         # sudo: the actions' own activities go with them (see _sync_activity)
@@ -156,7 +151,7 @@ class DeliveryComplaintAction(models.Model):
         self.activity_id.sudo().action_feedback(
             feedback=self.effectiveness_note or self.done_note or ""
         )
-        self._write_bookkeeping({"activity_id": False})
+        self._write_system({"activity_id": False})
 
     def _sync_activity(self):
         for action in self:
@@ -182,7 +177,7 @@ class DeliveryComplaintAction(models.Model):
                 note=action.name,
                 user_id=action.owner_id.id,
             )
-            action._write_bookkeeping({"activity_id": activity.id})
+            action._write_system({"activity_id": activity.id})
 
     # ------------------------------------------------------------------ escalation
     @api.model
@@ -225,4 +220,4 @@ class DeliveryComplaintAction(models.Model):
                 subtype_xmlid="mail.mt_note",
                 partner_ids=(manager | action.owner_id).partner_id.ids,
             )
-            action._write_bookkeeping({"escalated": True})
+            action._write_system({"escalated": True})

@@ -22,8 +22,8 @@ class DeliverySystemFieldMixin(models.AbstractModel):
 
     A model lists them in ``_system_fields`` and calls :meth:`_check_system_fields` at
     the top of its ``write`` and :meth:`_check_system_fields_create` at the top of its
-    ``create``; its own code writes them past those checks (a private
-    ``_write_bookkeeping`` calling ``super().write``, or in superuser mode). Empty
+    ``create``; its own code writes them with :meth:`_write_system`, through ``write``
+    (so every override of ``write``, in any module, sees them). Empty
     values on create are accepted: the web client sends the empty read-only fields of
     a new record."""
 
@@ -74,6 +74,16 @@ class DeliverySystemFieldMixin(models.AbstractModel):
                     model=self._description,
                 )
             )
+
+    def _write_system(self, vals):
+        """Write what the module itself maintains (workflow dates, counters, links, the
+        owner after a hand-over) through :meth:`write`, so that every override of
+        ``write`` sees it, once the caller is known to be allowed to change the
+        records; the guard lets it pass in superuser mode."""
+        self.check_access("write")
+        # sudo: the module's own bookkeeping of a change the caller may make (write
+        # access checked just above); users are refused these fields by the guard
+        return self.sudo().write(vals)
 
     def _is_flag(self, name):
         """A boolean's False is a value where the default is True (an archived

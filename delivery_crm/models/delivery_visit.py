@@ -279,11 +279,6 @@ class DeliveryVisit(models.Model):
             )
         return super().write(vals)
 
-    def _write_bookkeeping(self, vals):
-        """Write what the check-in, the check-out and the recording keep, past the
-        checks of :meth:`write`; private, so only the module's own code can call it."""
-        return super().write(vals)  # pylint: disable=super-method-mismatch
-
     @api.model
     def _address_of(self, partner):
         parts = [
@@ -315,7 +310,7 @@ class DeliveryVisit(models.Model):
                 }
             )
             vals.update(self._distance_values(*position))
-        self._write_bookkeeping(vals)
+        self._write_system(vals)
         if vals["location_status"] == "far":
             self.message_post(
                 body=self.env._(
@@ -338,7 +333,7 @@ class DeliveryVisit(models.Model):
         vals = {"check_out_date": fields.Datetime.now()}
         if position:
             vals.update({"check_out_latitude": position[0], "check_out_longitude": position[1]})
-        self._write_bookkeeping(vals)
+        self._write_system(vals)
         return True
 
     def _valid_position(self, latitude, longitude):
@@ -393,7 +388,7 @@ class DeliveryVisit(models.Model):
                 )
             # without a check-in, a visit recorded afterwards took place when planned
             when = visit.check_in_date or min(visit.planned_date, fields.Datetime.now())
-            visit._write_bookkeeping({"state": "done", "visit_date": when})
+            visit._write_system({"state": "done", "visit_date": when})
             visit.next_step_ids._schedule()
             visit.activity_ids.action_feedback(feedback=self.env._("Visit recorded."))
             if visit.satisfaction_score and int(visit.satisfaction_score) <= POOR_SCORE:
@@ -416,12 +411,12 @@ class DeliveryVisit(models.Model):
     def action_cancel(self):
         if any(visit.state == "done" for visit in self):
             raise UserError(self.env._("A recorded visit cannot be cancelled."))
-        self._write_bookkeeping({"state": "cancelled"})
+        self._write_system({"state": "cancelled"})
         self.activity_unlink(["delivery_crm.mail_activity_type_return_visit"])
         return True
 
     def action_reset(self):
-        self.filtered(lambda v: v.state == "cancelled")._write_bookkeeping({"state": "planned"})
+        self.filtered(lambda v: v.state == "cancelled")._write_system({"state": "planned"})
         return True
 
     def _schedule_poor_score_investigation(self):

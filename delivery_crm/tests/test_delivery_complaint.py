@@ -1,5 +1,6 @@
 import itertools
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -914,6 +915,39 @@ class TestComplaintActions(DeliveryComplaintCommon):
         self.assertEqual(len(escalated), 1)
         self.assertEqual(escalated.user_id, self.user_manager)
         self.assertTrue(overdue.escalated)
+
+    def test_action_bookkeeping_is_the_modules_and_goes_through_write(self):
+        """An action's activity link, escalation flag and day done are kept by the
+        module: a user's value is refused with a clear error (it used to be dropped
+        silently), and the module writes them through ``write``, so that another
+        module's override sees them (issue 14 item 9)."""
+        complaint = self._resolving()
+        action = complaint.action_ids.filtered(lambda a: a.kind == "corrective")
+        self.assertTrue(action.activity_id)
+        for vals in (
+            {"escalated": True},
+            {"activity_id": False},
+            {"done_date": fields.Date.today()},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "kept by the system"):
+                action.with_user(self.user_manager).write(vals)
+        with self.assertRaisesRegex(UserError, "kept by the system"):
+            self.env["delivery.complaint.action"].with_user(self.user_manager).create(
+                {
+                    "complaint_id": complaint.id,
+                    "name": "Forged",
+                    "owner_id": self.user_manager.id,
+                    "deadline": fields.Date.today(),
+                    "escalated": True,
+                }
+            )
+        self.assertFalse(action.escalated)
+        Action = type(self.env["delivery.complaint.action"])
+        with patch.object(Action, "write", autospec=True, side_effect=Action.write) as spy:
+            action.with_user(self.user_manager).write({"done": True, "done_note": "Fixed."})
+        self.assertIn({"activity_id": False}, [call.args[1] for call in spy.call_args_list])
+        self.assertFalse(action.activity_id)
+        self.assertEqual(action.done_date, fields.Date.context_today(action))
 
 
 @tagged("post_install", "-at_install")

@@ -1,4 +1,5 @@
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -178,6 +179,20 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         visit.write({"content": "<p>Called back.</p>", "satisfaction_score": "4"})
         visit.action_done()
         self.assertEqual((visit.state, visit.visit_date), ("done", visit.check_in_date))
+
+    def test_workflow_writes_go_through_write(self):
+        """The check-in, check-out and recording write through ``write`` (issue 14
+        item 9): another module's override of ``write`` sees them."""
+        visit = self._visit(visit_type="return")
+        Visit = type(self.env["delivery.visit"])
+        with patch.object(Visit, "write", autospec=True, side_effect=Visit.write) as spy:
+            visit.action_check_in_at(latitude=BUND[0], longitude=BUND[1], accuracy=8)
+            visit.action_check_out_at(latitude=BUND[0], longitude=BUND[1])
+            visit.write({"content": "<p>Called back.</p>", "satisfaction_score": "4"})
+            visit.action_done()
+        written = set().union(*(call.args[1] for call in spy.call_args_list))
+        self.assertLessEqual({"check_in_date", "check_out_date", "state", "visit_date"}, written)
+        self.assertEqual(visit.state, "done")
 
     def test_recorded_visit_keeps_its_facts(self):
         """Once recorded, the score, the customer and the visitor of a visit are history:
