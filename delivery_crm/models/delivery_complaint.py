@@ -334,7 +334,8 @@ class DeliveryComplaint(models.Model):
     workflow_actions = fields.Json(
         compute="_compute_workflow_actions",
         compute_sudo=True,
-        help="The workflow buttons the request offers in its state (from FLOWS).",
+        string="Workflow actions",
+        help="The workflow buttons the request offers in its state.",
     )
     acknowledged_date = fields.Datetime(readonly=True, copy=False, groups=CRM_READ)
     acknowledged_uid = fields.Many2one(
