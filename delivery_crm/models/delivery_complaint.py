@@ -575,17 +575,10 @@ class DeliveryComplaint(models.Model):
                 complaint.channel != "email" or bool(complaint.acknowledged_date)
             )
 
-    def _sla_clock_rows(self):
-        """The request's first-response and resolution clocks (empty when absent)."""
-        self.ensure_one()
-        clocks = {clock.clock: clock for clock in self.sla_ids}
-        empty = self.env["delivery.complaint.sla"]
-        return clocks.get("response", empty), clocks.get("resolution", empty)
-
     @api.depends("sla_ids.clock", "sla_ids.deadline", "sla_ids.status")
     def _compute_sla_clocks(self):
         for complaint in self:
-            response, resolution = complaint._sla_clock_rows()
+            response, resolution = (complaint._sla_clocks(c) for c in ("response", "resolution"))
             complaint.sla_response_deadline = response.deadline
             complaint.sla_resolution_deadline = resolution.deadline
             complaint.sla_response_status = response.status or "on_time"
@@ -594,7 +587,7 @@ class DeliveryComplaint(models.Model):
     @api.depends("sla_ids.clock", "sla_ids.hours", "sla_ids.escalation")
     def _compute_sla_targets(self):
         for complaint in self:
-            response, resolution = complaint._sla_clock_rows()
+            response, resolution = (complaint._sla_clocks(c) for c in ("response", "resolution"))
             complaint.sla_response_hours = response.hours
             complaint.sla_resolution_hours = resolution.hours
             complaint.response_escalation = response.escalation or "none"

@@ -221,9 +221,18 @@ class DeliveryComplaintSla(models.Model):
         """Running clocks that passed their warning time while on track, or their
         deadline before being escalated as breached."""
         return Domain("complaint_id.state", "in", list(RUNNING_STATES)) & (
-            (Domain("status", "=", "on_time") & Domain("warning_date", "<=", now))
-            | (Domain("status", "in", ["on_time", "at_risk"]) & Domain("deadline", "<=", now))
+            self._warning_due_domain(now) | self._breach_due_domain(now)
         )
+
+    @api.model
+    def _warning_due_domain(self, now):
+        """On track, past the warning time: the owner is warned."""
+        return Domain("status", "=", "on_time") & Domain("warning_date", "<=", now)
+
+    @api.model
+    def _breach_due_domain(self, now):
+        """Not escalated as breached yet, past the deadline: the breach is escalated."""
+        return Domain("status", "in", ["on_time", "at_risk"]) & Domain("deadline", "<=", now)
 
     @api.model
     def _cron_escalate(self):
@@ -261,10 +270,12 @@ class DeliveryComplaintSla(models.Model):
         return done
 
     def _escalate(self, now):
+        breached = self.filtered_domain(self._breach_due_domain(now))
+        warned = (self - breached).filtered_domain(self._warning_due_domain(now))
         for clock in self:
-            if clock.deadline <= now and clock.status in ("on_time", "at_risk"):
+            if clock in breached:
                 clock.complaint_id._sla_notify(clock, breach=True)
                 clock.write({"status": "breached", "escalation": "breach"})
-            elif clock.warning_date <= now and clock.status == "on_time":
+            elif clock in warned:
                 clock.complaint_id._sla_notify(clock, breach=False)
                 clock.write({"status": "at_risk", "escalation": "warning"})

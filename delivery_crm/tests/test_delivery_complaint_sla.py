@@ -345,3 +345,53 @@ class TestSlaMigration(DeliveryComplaintCommon):
         # the escalation job goes on from there: the breach is not escalated again
         Sla = self.env["delivery.complaint.sla"]
         self.assertNotIn(response, Sla.search(Sla._escalation_domain(fields.Datetime.now())))
+
+    def test_migration_from_the_first_release(self):
+        """A database of 19.0.1.0.0 has no resolution-restart columns (added in
+        19.0.1.1.0): its requests get their clocks too, the resolution clock running
+        from the receipt with no pause before it."""
+        received = datetime(2026, 3, 2, 8, 0)
+        request = self._complaint(received_date=received)
+        first_release = {
+            column: kind
+            for column, kind in self.OLD_COLUMNS.items()
+            if column not in ("sla_resolution_start", "sla_resolution_paused_base")
+        }
+        for column, kind in first_release.items():
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE delivery_complaint ADD COLUMN IF NOT EXISTS %s %s",
+                    SQL.identifier(column),
+                    SQL(kind),
+                )
+            )
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE delivery_complaint
+                   SET sla_response_hours = 2, sla_resolution_hours = 24,
+                       sla_resolution_deadline = %(received)s + interval '24 hours',
+                       response_escalation = 'none', resolution_escalation = 'none'
+                 WHERE id = %(id)s
+                """,
+                received=received,
+                id=request.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL("DELETE FROM delivery_complaint_sla WHERE complaint_id = %s", request.id)
+        )
+        self.env.invalidate_all()
+        migration = load_script(MIGRATION, "delivery_crm_post_migration_19_0_1_2_0")
+        migration.migrate(self.env.cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+        self.assertEqual(len(request.sla_ids), 2)
+        resolution = request._sla_clocks("resolution")
+        self.assertEqual(
+            (resolution.hours, resolution.start_date, resolution.paused_base, resolution.deadline),
+            (24.0, received, 0.0, received + timedelta(hours=24)),
+        )
+        # the request goes on through its workflow (its clocks are there to be met)
+        request.with_user(self.user_manager).action_acknowledge()
+        self.assertTrue(request._sla_clocks("response").reached_date)

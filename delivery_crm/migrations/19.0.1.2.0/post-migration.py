@@ -6,16 +6,21 @@ times, statuses and escalation levels. Set-based; a second run adds nothing."""
 
 from odoo.tools import SQL
 
+# the clock columns of every earlier version (19.0.1.0.0 on)
 OLD_COLUMNS = (
     "sla_response_hours",
     "sla_resolution_hours",
     "sla_response_warning",
     "sla_resolution_warning",
-    "sla_resolution_start",
-    "sla_resolution_paused_base",
     "response_escalation",
     "resolution_escalation",
 )
+# added in 19.0.1.1.0 (the resolution clock restarting on a reopening); a database of
+# 19.0.1.0.0 has none: its resolution clocks ran from the receipt, with no pause before
+OPTIONAL_COLUMNS = {
+    "sla_resolution_start": SQL("c.received_date"),
+    "sla_resolution_paused_base": SQL("0.0"),
+}
 
 
 def migrate(cr, version):
@@ -25,11 +30,18 @@ def migrate(cr, version):
             SELECT column_name FROM information_schema.columns
              WHERE table_name = 'delivery_complaint' AND column_name IN %s
             """,
-            OLD_COLUMNS,
+            OLD_COLUMNS + tuple(OPTIONAL_COLUMNS),
         )
     )
-    if len(cr.fetchall()) != len(OLD_COLUMNS):
+    found = {name for (name,) in cr.fetchall()}
+    if not set(OLD_COLUMNS) <= found:
         return
+    old_columns = {
+        name: SQL("COALESCE(%s, %s)", SQL.identifier("c", name), fallback)
+        if name in found
+        else fallback
+        for name, fallback in OPTIONAL_COLUMNS.items()
+    }
     cr.execute(
         SQL(
             """
@@ -48,8 +60,7 @@ def migrate(cr, version):
                            c.sla_response_status, c.response_escalation,
                            c.first_response_date),
                           ('resolution', c.sla_resolution_hours,
-                           COALESCE(c.sla_resolution_start, c.received_date),
-                           COALESCE(c.sla_resolution_paused_base, 0.0),
+                           %(resolution_start)s, %(paused_base)s,
                            c.sla_resolution_deadline, c.sla_resolution_warning,
                            c.sla_resolution_status, c.resolution_escalation,
                            c.resolved_date)
@@ -58,6 +69,8 @@ def migrate(cr, version):
              WHERE NOT EXISTS (
                    SELECT 1 FROM delivery_complaint_sla s
                     WHERE s.complaint_id = c.id AND s.clock = clock.name)
-            """
+            """,
+            resolution_start=old_columns["sla_resolution_start"],
+            paused_base=old_columns["sla_resolution_paused_base"],
         )
     )
