@@ -1,7 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, date_utils
 from odoo.tools.misc import format_date
 
 from .delivery_constants import GROUP_MANAGER
@@ -69,7 +69,7 @@ class DeliveryKeyAccountReport(models.Model):
         for company in companies:
             tz = self._company_tz(company)
             today = fields.Date.context_today(self.with_context(tz=tz))
-            month = today.replace(day=1) - relativedelta(months=1)
+            month = date_utils.start_of(today, "month") - relativedelta(months=1)
             # sudo: the report of another company than the cron user's is written too
             report = self.sudo().search(
                 [("company_id", "=", company.id), ("month", "=", month)], limit=1

@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import consteq
+from odoo.tools import consteq, date_utils
 
 from ..models.delivery_constants import REQUEST_TYPES
 from ..models.delivery_evaluation import PERIOD_TYPES, period_start_of
@@ -89,7 +89,7 @@ class DeliveryXlsxExportWizard(models.TransientModel):
 
     @api.model
     def _default_month(self):
-        return fields.Date.context_today(self).replace(day=1)
+        return date_utils.start_of(fields.Date.context_today(self), "month")
 
     @api.depends("evaluation_run_id", "period_type", "period_date")
     def _compute_period(self):

@@ -4,6 +4,7 @@ staff member over the whole range."""
 from collections import defaultdict
 
 from odoo.fields import Domain
+from odoo.tools import date_utils
 
 from .export import DateRangeExport
 from .writer import percent, ratio
@@ -53,7 +54,7 @@ class StaffKpiExport(DateRangeExport):
 
     def domain(self):
         wizard = self.wizard
-        domain = Domain("month", ">=", wizard.date_from.replace(day=1)) & Domain(
+        domain = Domain("month", ">=", date_utils.start_of(wizard.date_from, "month")) & Domain(
             "month", "<=", wizard.date_to
         )
         if wizard.team_id:
