@@ -106,7 +106,11 @@ class DeliveryTierChange(models.Model):
             ]
         else:
             kept = SQL("FALSE")
-            new_override = [SQL("NULL::%s", SQL(kind)) for kind in ("int4", "text", "date", "int4")]
+            partner_fields = self.env["res.partner"]._fields
+            new_override = [
+                SQL("NULL::%s", SQL(partner_fields[name].column_type[1]))
+                for name in PARTNER_OVERRIDE_FIELDS
+            ]
         # the partner columns a move sets, in the order of ``target``'s new_* columns
         columns = ["tier_id", "evaluated_tier_id", *PARTNER_OVERRIDE_FIELDS]
         new_columns = [SQL.identifier(f"new_{name}") for name in columns]
