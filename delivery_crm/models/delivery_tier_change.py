@@ -248,13 +248,25 @@ class DeliveryTierChange(models.Model):
     def _end_overrides(self, partners, reason):
         """Stop the overrides of ``partners``: each goes back to its evaluated tier.
         Called by a manager's button (``res.partner.action_end_tier_override``) and
-        the daily expiry cron."""
+        the daily expiry cron (:meth:`_cron_expire_overrides`)."""
         # sudo: whether an override runs is read to decide, whatever the user may read
         overridden = partners.sudo().filtered("tier_override_tier_id")
         return self._move_tiers(
             [(partner.id, None, reason) for partner in overridden],
             "override_end",
             force_log=True,
+        )
+
+    @api.model
+    def _cron_expire_overrides(self):
+        """Daily: the overrides past their end date (set, and no longer running) give
+        way to the evaluated tier; batched over the customers (delivery.cron.mixin)."""
+        expired = Domain("tier_override_tier_id", "!=", False) & ~Domain(
+            self._running_override_domain()
+        )
+        reason = self.env._("Override expired")
+        return self.env["res.partner"]._cron_process_batches(
+            expired, lambda partners: self._end_overrides(partners, reason)
         )
 
     @api.model

@@ -1018,19 +1018,3 @@ class ResPartner(models.Model):
         return self._action_view_related(
             "delivery_crm.delivery_tier_change_action", {"default_partner_id": self.id}
         )
-
-    # ------------------------------------------------------------------ crons
-    @api.model
-    def _cron_expire_tier_overrides(self):
-        """Daily: overrides past their end date give way to the evaluated tier (the
-        cron walks the customers; delivery.tier.change moves their tiers)."""
-        today = fields.Date.context_today(self)
-        domain = [
-            ("tier_override_tier_id", "!=", False),
-            ("tier_override_expiry", "<", today),
-        ]
-        Change = self.env["delivery.tier.change"]
-        reason = self.env._("Override expired")
-        return self._cron_process_batches(
-            domain, lambda partners: Change._end_overrides(partners, reason)
-        )

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
+from odoo.modules.module import load_script
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -220,6 +221,33 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
             self.assertFalse(running())
             self._grade_tier(self.customer, self.tier_regular)
             self.assertEqual(self.customer.tier_id, self.tier_regular)
+
+    def test_expiry_cron_moved_to_tier_changes_on_existing_databases(self):
+        """19.0.1.2.0 points the shipped expiry job (noupdate data) of an existing
+        database at its new owner, delivery.tier.change; the job then ends expired
+        overrides as before."""
+        cron = self.env.ref("delivery_crm.ir_cron_tier_override_expiry")
+        cron.write(
+            {
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "code": "model._cron_expire_tier_overrides()",
+            }
+        )
+        migration = load_script(
+            "delivery_crm/migrations/19.0.1.2.0/post-tier-override-cron.py",
+            "delivery_crm_post_tier_override_cron",
+        )
+        migration.migrate(self.env.cr, "19.0.1.1.0")
+        self.assertEqual(
+            (cron.model_id.model, cron.code),
+            ("delivery.tier.change", "model._cron_expire_overrides()"),
+        )
+        today = date.today()
+        self._override(self.user_manager, self.tier_gold, expiry=today + timedelta(days=1))
+        with freeze_time(today + timedelta(days=2)):
+            self._run_cron("delivery_crm.ir_cron_tier_override_expiry")
+        self.assertFalse(self.customer.tier_override_tier_id)
+        self.assertEqual(self._last_change(self.customer).origin, "override_end")
 
     def test_manager_ends_override(self):
         self._grade_tier(self.customer, self.tier_silver)
