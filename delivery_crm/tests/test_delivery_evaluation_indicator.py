@@ -125,9 +125,7 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             scales=(),
         )
         flagged = replace(complete, raw=(RawValue("loyal", "float8", flagged=True),))
-        with patch.object(
-            type(self.Evaluation), "_indicators", lambda self: (loyal, flagged)
-        ):
+        with patch.object(type(self.Evaluation), "_indicators", lambda self: (loyal, flagged)):
             problems = "\n".join(self.Evaluation._indicator_problems())
         self.assertIn("raw value loyal is flagged: its has_loyal is indicator loyal's", problems)
         # a scale without a share, a target per a value the indicator does not need
@@ -146,8 +144,7 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
         problems = "\n".join(self._problems(odd))
         self.assertIn("on_time: its scale of on_time_rate needs a positive share", problems)
         self.assertIn(
-            "on_time: its scale of on_time_rate is per effective_months, not one of its raw "
-            "values",
+            "on_time: its scale of on_time_rate is per effective_months, not one of its raw values",
             problems,
         )
 
@@ -195,9 +192,7 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             volume,
             scales=(replace(revenue, share=50, per=None), replace(growth_scale, share=50)),
         )
-        self.assertAlmostEqual(
-            scheme._score(raw, [even])["volume"], (100.0 + growth * 100) / 2
-        )
+        self.assertAlmostEqual(scheme._score(raw, [even])["volume"], (100.0 + growth * 100) / 2)
         # referrals count alone only when there are some
         raw = {"retention": None, "referrals": 0}
         self.assertIsNone(scheme._score(raw, [loyalty])["loyalty"])
