@@ -377,16 +377,15 @@ class DeliveryEvaluationRun(models.Model):
         """The evaluation columns the upsert writes: ``[(column, PostgreSQL type,
         value(row))]``, the indicators' ones derived from their registrations."""
         raw_values = self.env["delivery.evaluation"]._raw_values(indicators)
-
-        def raw_value(name):
-            return lambda row: row["raw"][name]
-
         for value in raw_values:
             if value.pg_type not in PG_TYPES:
                 raise ValueError(
                     f"delivery.evaluation: raw value {value.name} has the type "
                     f"{value.pg_type!r}, not one of {sorted(PG_TYPES)}"
                 )
+
+        def raw_value(name):
+            return lambda row: row["raw"][name]
 
         def raw_has(name):
             return lambda row: row["raw"][name] is not None
