@@ -11,6 +11,8 @@ from odoo.tools import SQL, date_utils
 
 from .delivery_constants import CUSTOMER_CLASSES
 from .delivery_evaluation_indicator import (
+    PERIOD_TYPES,
+    PERIODS,
     Indicator,
     RawValue,
     Scale,
@@ -23,13 +25,11 @@ from .delivery_rates import counted_delivery, finished_delivery, on_time_deliver
 
 _logger = logging.getLogger(__name__)
 
-PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 # the period as odoo.tools.date_utils names it (start_of / end_of)
 PERIOD_GRANULARITY = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 # the monthly review of key customers looks at satisfaction and complaints only
-# (001 §九.2); the quarterly and annual reviews at every indicator
-EVERY_REVIEW = ("monthly", "quarterly", "annual")
+# (001 §九.2); the quarterly and annual reviews at every indicator (PERIODS)
 FULL_REVIEWS = ("quarterly", "annual")
 ACTIONS = [
     ("reward", "Reward"),
@@ -41,6 +41,17 @@ ACTIONS = [
 # the raw values, as the indicators register them (shared ones are the same object)
 _DELIVERIES = RawValue("delivery_count", "int4")
 _EFFECTIVE_MONTHS = RawValue("effective_months", "int4")
+# the shipment aggregate's values of a customer without deliveries in the window
+_NO_SHIPMENTS = {
+    "revenue": 0.0,
+    "revenue_previous": 0.0,
+    "delivery_count": 0,
+    "delivery_count_previous": 0,
+    "on_time_count": 0,
+    "finished_count": 0,
+    "active_months": 0,
+    "cumulative_revenue": 0.0,
+}
 
 
 def period_start_of(day, period_type):
@@ -184,7 +195,7 @@ class DeliveryEvaluation(models.Model):
                 providers=("_raw_satisfaction",),
                 score="_score_linear",
                 scales=(Scale("satisfaction", "satisfaction_target", "satisfaction_floor"),),
-                periods=EVERY_REVIEW,
+                periods=PERIODS,
             ),
             Indicator(
                 "volume",
@@ -197,10 +208,10 @@ class DeliveryEvaluation(models.Model):
                     _EFFECTIVE_MONTHS,
                 ),
                 providers=("_raw_shipments",),
-                score="_score_volume",
+                score="_score_linear",
                 scales=(
-                    Scale("revenue", "revenue_target"),
-                    Scale("growth", "growth_target", "growth_floor"),
+                    Scale("revenue", "revenue_target", share=70, per="effective_months"),
+                    Scale("growth", "growth_target", "growth_floor", share=30),
                 ),
                 periods=FULL_REVIEWS,
             ),
@@ -214,10 +225,10 @@ class DeliveryEvaluation(models.Model):
                     RawValue("cooperation_months", "int4"),
                 ),
                 providers=("_raw_shipments",),
-                score="_score_stability",
+                score="_score_linear",
                 scales=(
-                    Scale("cooperation_months", "cooperation_months_target"),
-                    Scale("active_share", "active_share_target"),
+                    Scale("cooperation_months", "cooperation_months_target", share=50),
+                    Scale("active_share", "active_share_target", share=50),
                 ),
                 periods=FULL_REVIEWS,
             ),
@@ -231,10 +242,11 @@ class DeliveryEvaluation(models.Model):
                     RawValue("referrals", "int4"),
                 ),
                 providers=("_raw_shipments", "_raw_referrals"),
-                score="_score_loyalty",
+                score="_score_linear",
                 scales=(
-                    Scale("retention", "retention_target", "retention_floor"),
-                    Scale("referrals", "referral_target"),
+                    Scale("retention", "retention_target", "retention_floor", share=80),
+                    # no referral and no retention figure: no data, not a zero score
+                    Scale("referrals", "referral_target", share=20, zero_alone_is_no_data=True),
                 ),
                 periods=FULL_REVIEWS,
             ),
@@ -256,7 +268,7 @@ class DeliveryEvaluation(models.Model):
                         lower_is_better=True,
                     ),
                 ),
-                periods=EVERY_REVIEW,
+                periods=PERIODS,
             ),
             Indicator(
                 "on_time",
@@ -292,18 +304,29 @@ class DeliveryEvaluation(models.Model):
         return raw_values(indicators or self._indicators())
 
     @api.model
+    def _indicators_of(self, period_type, indicators=None):
+        """The indicators of the review of ``period_type`` (the others are no part of
+        its score, its explanation or its report)."""
+        return tuple(i for i in indicators or self._indicators() if period_type in i.periods)
+
+    @api.model
+    def _add_score_columns(self, list_node, optional="show"):
+        """A ``score_<key>`` column per indicator in ``list_node`` (an evaluation list,
+        the model's own or one embedded in another form), after its total score;
+        ``optional``: whether a column is shown by default."""
+        if (total := list_node.find(".//field[@name='total_score']")) is not None:
+            for indicator in reversed(self._indicators()):
+                total.addnext(E.field(name=f"score_{indicator.key}", optional=optional))
+
+    @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
         """The indicators' fields in the views, from the registrations: the list's
         scores after the total, the form's raw values (a group per indicator), scores
         and weights in its placeholder groups."""
         arch, view = super()._get_view(view_id, view_type, **options)
         indicators = self._indicators()
-        if (
-            view_type == "list"
-            and (total := arch.find(".//field[@name='total_score']")) is not None
-        ):
-            for indicator in reversed(indicators):
-                total.addnext(E.field(name=f"score_{indicator.key}", optional="show"))
+        if view_type == "list":
+            self._add_score_columns(arch)
         if view_type != "form":
             return arch, view
         if (values := arch.find(".//group[@name='indicator_values']")) is not None:
@@ -326,7 +349,17 @@ class DeliveryEvaluation(models.Model):
                     group.append(E.field(name=f"{prefix}{indicator.key}"))
         return arch, view
 
-    @api.depends(lambda self: [*(f"score_{i.key}" for i in self._indicators()), "total_score"])
+    @api.depends(
+        lambda self: [
+            "period_type",
+            *(
+                f"{prefix}_{i.key}"
+                for i in self._indicators()
+                for prefix in ("has", "score", "weight")
+            ),
+            "total_score",
+        ]
+    )
     def _compute_explanation(self):
         indicators = self._indicators()
         head = Markup(
@@ -341,7 +374,7 @@ class DeliveryEvaluation(models.Model):
         no_data = self.env._("no data: its weight goes to the other indicators")
         for evaluation in self:
             rows = []
-            for indicator in indicators:
+            for indicator in self._indicators_of(evaluation.period_type, indicators):
                 if evaluation[f"has_{indicator.key}"]:
                     score = evaluation[f"score_{indicator.key}"]
                     weight = evaluation[f"weight_{indicator.key}"]
@@ -489,10 +522,11 @@ class DeliveryEvaluation(models.Model):
     def _shipment_aggregate_query(self, partner_ids, period):
         """The shipment aggregate of the customers ``partner_ids`` (a tuple of ids, or
         an SQL sub-query selecting them, in parentheses as ``Query.subselect()`` gives
-        it): one row per customer with deliveries, ``(partner_id, revenue,
+        it): one row per customer with deliveries, its columns ``partner_id, revenue,
         revenue_previous, delivery_count, delivery_count_previous, on_time_count,
-        finished_count, active_months, cumulative_revenue)``. ``bench/bench.py`` runs
-        it as the evaluation's lower bound."""
+        finished_count, active_months, cumulative_revenue`` (read by name, as
+        ``_NO_SHIPMENTS`` names them). ``bench/bench.py`` runs it as the evaluation's
+        lower bound."""
         return SQL(
             """
             SELECT s.partner_id,
@@ -530,16 +564,18 @@ class DeliveryEvaluation(models.Model):
     @api.model
     def _raw_shipments(self, partner_ids, period, raw):
         """Volume, deliveries, on-time rate, activity and cooperation length: one
-        aggregate query over the delivery records."""
+        aggregate query over the delivery records, its columns read by name."""
         self.env["delivery.shipment"].flush_model()
-        rows = self.env.execute_query(self._shipment_aggregate_query(partner_ids, period))
-        business = {row[0]: row[1:] for row in rows}
+        rows = self.env.execute_query_dict(self._shipment_aggregate_query(partner_ids, period))
+        business = {row["partner_id"]: row for row in rows}
         period_end = period["period_end"]
         result = {}
         for partner_id in partner_ids:
-            (revenue, revenue_prev, count, count_prev, on_time, finished, active, cumulative) = (
-                business.get(partner_id, (0.0, 0.0, 0, 0, 0, 0, 0, 0.0))
-            )
+            row = business.get(partner_id, _NO_SHIPMENTS)
+            revenue, revenue_prev = float(row["revenue"]), float(row["revenue_previous"])
+            count, count_prev = row["delivery_count"], row["delivery_count_previous"]
+            on_time, finished = row["on_time_count"], row["finished_count"]
+            active = row["active_months"]
             coop_start = period["partner_rows"][partner_id]["cooperation_start_date"]
             effective = self._effective_months(coop_start, period["period_start"], period)
             cooperation = 0
@@ -547,14 +583,10 @@ class DeliveryEvaluation(models.Model):
                 delta = relativedelta(period_end + relativedelta(days=1), coop_start)
                 cooperation = delta.years * 12 + delta.months
             result[partner_id] = {
-                "revenue": float(revenue),
-                "revenue_previous": float(revenue_prev),
-                "cumulative_revenue": float(cumulative),
-                "growth": (
-                    (float(revenue) - float(revenue_prev)) / float(revenue_prev) * 100.0
-                    if revenue_prev
-                    else None
-                ),
+                "revenue": revenue,
+                "revenue_previous": revenue_prev,
+                "cumulative_revenue": float(row["cumulative_revenue"]),
+                "growth": (revenue - revenue_prev) / revenue_prev * 100.0 if revenue_prev else None,
                 "delivery_count": count,
                 "delivery_count_previous": count_prev,
                 "on_time_count": on_time,
@@ -638,7 +670,7 @@ class DeliveryEvaluation(models.Model):
         indicators = indicators or self._indicators()
         scores = scheme._score(raw, indicators)
         available = [
-            i.key for i in indicators if period_type in i.periods and scores[i.key] is not None
+            i.key for i in self._indicators_of(period_type, indicators) if scores[i.key] is not None
         ]
         weights = scheme._weights(available)
         total = sum(scores[name] * weights[name] for name in available) / 100.0

@@ -22,7 +22,10 @@ Plain Python, no Odoo import: the registrations are plain frozen data.
 import re
 from dataclasses import dataclass
 
-PERIODS = ("monthly", "quarterly", "annual")
+# the kinds of evaluation period: the selection of the evaluations' ``period_type`` (and
+# of the runs, ladders, wizards), and what an indicator's ``periods`` name
+PERIOD_TYPES = [("monthly", "Monthly"), ("quarterly", "Quarterly"), ("annual", "Annual")]
+PERIODS = tuple(key for key, _label in PERIOD_TYPES)
 # the PostgreSQL type of the upsert's column -> the Odoo field types that store it
 PG_TYPES = {
     "int4": ("integer",),
@@ -63,12 +66,26 @@ class Scale:
     """How a scheme maps the raw value ``value`` to 0-100: its field ``target`` scores
     100, its field ``floor`` (0 when there is none) scores 0. A floor needs a target
     above it (below it when ``lower_is_better``); a target without floor must be
-    positive."""
+    positive.
+
+    An indicator of several scales scores the ``share``-weighted mean of those with a
+    score (a scale without data leaves its share to the others).
+
+    :param share: its part of the indicator's score (any positive number: the shares
+        of an indicator are relative to their sum)
+    :param per: a raw value of the indicator the target is per one of (the target is
+        multiplied by it, by 1 when it is 0): ``effective_months`` for a monthly target
+    :param zero_alone_is_no_data: a zero value scores only when another scale of the
+        indicator (one without this option) has a score; else zero means "no data"
+    """
 
     value: str
     target: str
     floor: str | None = None
     lower_is_better: bool = False
+    share: float = 100.0
+    per: str | None = None
+    zero_alone_is_no_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,24 @@ def _method_problem(model, name):
     return None
 
 
+def _scale_problems(key, scale, raw_names, scheme):
+    problems = []
+    if scale.value not in raw_names:
+        problems.append(f"{key}: its scale of {scale.value} is not one of its raw values")
+    for name in (scale.floor, scale.target):
+        if name:
+            problems.append(_field_problem(scheme, name, ("float", "integer", "monetary")))
+    if scale.lower_is_better and not scale.floor:
+        problems.append(f"{key}: a lower-is-better scale of {scale.value} needs a floor")
+    if not (isinstance(scale.share, int | float) and scale.share > 0):
+        problems.append(f"{key}: its scale of {scale.value} needs a positive share")
+    if scale.per and scale.per not in raw_names:
+        problems.append(
+            f"{key}: its scale of {scale.value} is per {scale.per}, not one of its raw values"
+        )
+    return problems
+
+
 def indicator_problems(indicator, evaluation, scheme):
     """What ``indicator`` lacks, as a list of sentences (empty when it is complete).
 
@@ -174,19 +209,14 @@ def indicator_problems(indicator, evaluation, scheme):
         elif value.present and value.present not in evaluation._fields:
             problems.append(f"{key}: {value.name}'s present field {value.present} is unknown")
     for scale in indicator.scales:
-        if scale.value not in raw_names:
-            problems.append(f"{key}: its scale of {scale.value} is not one of its raw values")
-        for name in (scale.floor, scale.target):
-            if name:
-                problems.append(_field_problem(scheme, name, ("float", "integer", "monetary")))
-        if scale.lower_is_better and not scale.floor:
-            problems.append(f"{key}: a lower-is-better scale of {scale.value} needs a floor")
+        problems += _scale_problems(key, scale, raw_names, scheme)
     return [problem for problem in problems if problem]
 
 
 def registry_problems(indicators, evaluation, scheme):
     """What the registrations lack together: each indicator's problems, a key
-    registered twice, a raw value registered with two definitions."""
+    registered twice, a raw value registered with two definitions, a flagged raw value
+    named like an indicator (both would write its ``has_<name>``)."""
     problems = []
     keys = [indicator.key for indicator in indicators]
     problems += [f"indicator {key} is registered twice" for key in set(keys) if keys.count(key) > 1]
@@ -196,4 +226,9 @@ def registry_problems(indicators, evaluation, scheme):
         for value in indicator.raw:
             if definitions.setdefault(value.name, value) != value:
                 problems.append(f"raw value {value.name} has two definitions")
+    problems += [
+        f"raw value {name} is flagged: its has_{name} is indicator {name}'s"
+        for name, value in definitions.items()
+        if value.flagged and name in keys
+    ]
     return problems

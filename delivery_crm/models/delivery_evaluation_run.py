@@ -11,6 +11,7 @@ from odoo.tools import SQL
 
 from .delivery_constants import PARTNER_KPI_FIELDS
 from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, period_start_of
+from .delivery_evaluation_indicator import PG_TYPES
 from .delivery_tier_change import OVERRIDE_KEEP
 from .delivery_tools import set_related_counts
 
@@ -20,6 +21,9 @@ _logger = logging.getLogger(__name__)
 RETRYABLE = (errorcodes.SERIALIZATION_FAILURE, errorcodes.LOCK_NOT_AVAILABLE)
 KPI_FIELDS = [*PARTNER_KPI_FIELDS, "write_date"]
 EVALUATED_STATES = ("active", "suspended")
+# the array types the evaluation upsert casts its columns to: those of the raw values
+# (PG_TYPES) and of the evaluation's own columns, never a registration's string
+UPSERT_TYPES = {name: SQL(name) for name in (*PG_TYPES, "varchar", "date")}
 
 
 class DeliveryEvaluationRun(models.Model):
@@ -373,6 +377,12 @@ class DeliveryEvaluationRun(models.Model):
         """The evaluation columns the upsert writes: ``[(column, PostgreSQL type,
         value(row))]``, the indicators' ones derived from their registrations."""
         raw_values = self.env["delivery.evaluation"]._raw_values(indicators)
+        for value in raw_values:
+            if value.pg_type not in PG_TYPES:
+                raise ValueError(
+                    f"delivery.evaluation: raw value {value.name} has the type "
+                    f"{value.pg_type!r}, not one of {sorted(PG_TYPES)}"
+                )
 
         def raw_value(name):
             return lambda row: row["raw"][name]
@@ -421,7 +431,7 @@ class DeliveryEvaluationRun(models.Model):
         columns = self._upsert_columns(indicators)
         names = [name for name, _type, _value in columns]
         unnest = SQL(", ").join(
-            SQL("%s::%s[]", [value(row) for row in rows], SQL(pg_type))
+            SQL("%s::%s[]", [value(row) for row in rows], UPSERT_TYPES[pg_type])
             for _name, pg_type, value in columns
         )
         now = fields.Datetime.now()

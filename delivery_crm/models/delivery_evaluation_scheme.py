@@ -19,7 +19,9 @@ def linear_score(value, floor, target):
 
 def combine(*parts):
     """The share-weighted mean of the ``(score, share)`` parts that have a score (None
-    when none has)."""
+    when none has); a lone part is its own score."""
+    if len(parts) == 1:
+        return parts[0][0]
     parts = [(score, share) for score, share in parts if score is not None]
     if not parts:
         return None
@@ -168,8 +170,9 @@ class DeliveryEvaluationScheme(models.Model):
                 elif not scale.lower_is_better and target <= scheme[scale.floor]:
                     raise ValidationError(
                         self.env._(
-                            "Scheme %(scheme)s: each target must be above its floor.",
+                            "Scheme %(scheme)s: the target of %(value)s must be above its floor.",
                             scheme=scheme.name,
+                            value=labels[scale.value]._description_string(self.env),
                         )
                     )
             if not 0 <= scheme.poor_score < scheme.excellent_score <= 100:
@@ -242,45 +245,31 @@ class DeliveryEvaluationScheme(models.Model):
         return {i.key: getattr(self, i.score)(raw, i) for i in indicators}
 
     # ------------------------------------------------------------------ indicator scores
-    # score(raw, indicator): 0-100, or None when there is no data. Sub-indicators are
-    # combined with fixed shares, documented in the README; a sub-indicator without
-    # data leaves its share to the other one.
+    # score(raw, indicator): 0-100, or None when there is no data.
     def _score_linear(self, raw, indicator):
-        """The indicator's one scale, linear from its floor (0) to its target (100)."""
-        [scale] = indicator.scales
+        """The indicator's scales, each linear from its floor (0) to its target (100),
+        combined by their shares (``Scale.share``, documented in the README): a scale
+        without data leaves its share to the others."""
+        scored = [(self._scale_score(raw, scale), scale) for scale in indicator.scales]
+        if not any(
+            score is not None and not scale.zero_alone_is_no_data for score, scale in scored
+        ):
+            # no other scale has a score: those whose zero is no data alone count only
+            # with a value
+            scored = [
+                (score if raw[scale.value] or not scale.zero_alone_is_no_data else None, scale)
+                for score, scale in scored
+            ]
+        return combine(*((score, scale.share) for score, scale in scored))
+
+    def _scale_score(self, raw, scale):
+        """The raw value of ``scale`` on the scheme's floor → target (a target ``per``
+        a raw value multiplied by it, or by 1 when it is 0)."""
         floor = self[scale.floor] if scale.floor else 0.0
-        return linear_score(raw[scale.value], floor, self[scale.target])
-
-    def _score_volume(self, raw, indicator):
-        """70 % revenue (the monthly target times the months cooperated) + 30 % growth."""
-        months = raw["effective_months"] or 1
-        return combine(
-            (linear_score(raw["revenue"], 0.0, self.revenue_target * months), 70),
-            (linear_score(raw["growth"], self.growth_floor, self.growth_target), 30),
-        )
-
-    def _score_stability(self, raw, indicator):
-        """50 % cooperation length + 50 % active months."""
-        return combine(
-            (
-                linear_score(raw["cooperation_months"], 0.0, float(self.cooperation_months_target)),
-                50,
-            ),
-            (linear_score(raw["active_share"], 0.0, self.active_share_target), 50),
-        )
-
-    def _score_loyalty(self, raw, indicator):
-        """80 % order retention + 20 % referrals (referrals alone only when there
-        are some)."""
-        referral_score = (
-            linear_score(raw["referrals"], 0.0, float(self.referral_target))
-            if raw["referrals"] or raw["retention"] is not None
-            else None
-        )
-        return combine(
-            (linear_score(raw["retention"], self.retention_floor, self.retention_target), 80),
-            (referral_score, 20),
-        )
+        target = self[scale.target]
+        if scale.per:
+            target *= raw[scale.per] or 1
+        return linear_score(raw[scale.value], floor, target)
 
     def _weights(self, indicators):
         """The weights of ``indicators`` (those with data), scaled to sum to 100."""

@@ -1018,3 +1018,13 @@ class ResPartner(models.Model):
         return self._action_view_related(
             "delivery_crm.delivery_tier_change_action", {"default_partner_id": self.id}
         )
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The form's evaluation history: a score column per registered indicator,
+        hidden by default (delivery.evaluation adds them to its own list alike)."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form":
+            for node in arch.iterfind(".//field[@name='evaluation_ids']/list"):
+                self.env["delivery.evaluation"]._add_score_columns(node, optional="hide")
+        return arch, view

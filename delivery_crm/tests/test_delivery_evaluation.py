@@ -6,6 +6,7 @@ from freezegun import freeze_time
 from odoo import api
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import DeliveryCrmCommon
 
@@ -147,6 +148,27 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual(c["effective_months"], 2)
         self.assertEqual(c["active_share"], 50.0)
         self.assertEqual(c["cooperation_months"], 1)
+
+    def test_shipment_aggregate_is_read_by_column_name(self):
+        """The shipment provider reads the aggregate's columns by name: the same query
+        with its columns in another order, and one more, gives the same raw values."""
+        expected = self._raw(self.ours)
+        evaluation_class = type(self.env["delivery.evaluation"])
+        aggregate = evaluation_class._shipment_aggregate_query
+
+        def reordered(self, partner_ids, period):
+            return SQL(
+                """
+                SELECT q.cumulative_revenue, q.active_months, q.finished_count,
+                       q.on_time_count, q.delivery_count_previous, q.delivery_count,
+                       q.revenue_previous, q.revenue, 7 AS extra, q.partner_id
+                  FROM (%s) q
+                """,
+                aggregate(self, partner_ids, period),
+            )
+
+        with patch.object(evaluation_class, "_shipment_aggregate_query", reordered):
+            self.assertEqual(self._raw(self.ours), expected)
 
     def test_scores_and_weights(self):
         evaluation = self.env["delivery.evaluation"]
@@ -384,6 +406,33 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual((ev_a.has_score, ev_a.total_score), (True, 0.0))
         self.assertEqual(ev_a.recommended_action, "improve")
         self.assertFalse(ev_a.tier_id)
+
+    def test_monthly_explanation_lists_its_indicators_only(self):
+        """The monthly review looks at satisfaction and complaints: its explanation and
+        PDF list those two, and do not say that the others' weights went elsewhere."""
+        self.cust_a.customer_class = "key"
+        with freeze_time("2026-09-03"):
+            self._run_cron("delivery_crm.ir_cron_evaluation_monthly")
+        with freeze_time("2026-10-02"):
+            self._run_cron("delivery_crm.ir_cron_evaluation_quarterly")
+        august = self._evaluation(self.cust_a, date(2026, 8, 1), "monthly")
+        quarter = self._evaluation(self.cust_a)
+        manager = self.user_account_manager
+        monthly = august.with_user(manager).explanation
+        self.assertIn("Satisfaction", monthly)  # no data: said so
+        self.assertIn("Complaint rate", monthly)
+        for label in ("Business volume", "Cooperation stability", "Loyalty", "On-time rate"):
+            self.assertNotIn(label, monthly)
+            self.assertIn(label, quarter.with_user(manager).explanation)
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(manager)
+            ._render_qweb_html("delivery_crm.action_report_delivery_evaluation", august.ids)[0]
+            .decode()
+        )
+        self.assertIn("Complaint rate", html)
+        self.assertNotIn("Business volume", html)
+        self.assertEqual(html.count("No data: its weight goes to the other indicators"), 1)
 
     def test_extension_points_feed_the_indicators(self):
         evaluation_class = type(self.env["delivery.evaluation"])

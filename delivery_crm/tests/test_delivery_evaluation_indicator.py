@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import date, datetime
 from unittest.mock import patch
 
+from lxml import etree
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -37,10 +39,19 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
     # ------------------------------------------------------------------ completeness
     def test_every_registered_indicator_is_complete(self):
         indicators = self.Evaluation._indicators()
-        self.assertEqual(
-            [i.key for i in indicators],
-            ["satisfaction", "volume", "stability", "loyalty", "complaint", "on_time"],
-        )
+        # the shipped indicators and their reviews (another module may add its own)
+        periods = {i.key: set(i.periods) for i in indicators}
+        full = {"quarterly", "annual"}
+        shipped = {
+            # the monthly review of key customers: satisfaction and complaints only
+            "satisfaction": {"monthly", *full},
+            "complaint": {"monthly", *full},
+            "volume": full,
+            "stability": full,
+            "loyalty": full,
+            "on_time": full,
+        }
+        self.assertEqual({key: periods.get(key) for key in shipped}, shipped)
         self.assertEqual(self.Evaluation._indicator_problems(), [])
         evaluation_fields, scheme_fields = self.Evaluation._fields, self.Scheme._fields
         for indicator in indicators:
@@ -59,10 +70,6 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
                     self.assertIn(name, scheme_fields)
                 for value in indicator.raw:
                     self.assertTrue(evaluation_fields[value.name].store, value.name)
-        # the monthly review of key customers: satisfaction and complaints only
-        self.assertEqual(
-            [i.key for i in indicators if "monthly" in i.periods], ["satisfaction", "complaint"]
-        )
 
     def test_incomplete_registration_is_refused(self):
         """The check the completeness test runs fails on what a registration lacks."""
@@ -110,6 +117,36 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             problems = "\n".join(self.Evaluation._indicator_problems())
         self.assertIn("indicator on_time is registered twice", problems)
         self.assertIn("raw value on_time_rate has two definitions", problems)
+        # a flagged raw value named like an indicator: has_<name> would be written twice
+        loyal = replace(
+            complete,
+            key="loyal",
+            raw=(RawValue("on_time_rate", "float8", "percent", present="finished_count"),),
+            scales=(),
+        )
+        flagged = replace(complete, raw=(RawValue("loyal", "float8", flagged=True),))
+        with patch.object(type(self.Evaluation), "_indicators", lambda self: (loyal, flagged)):
+            problems = "\n".join(self.Evaluation._indicator_problems())
+        self.assertIn("raw value loyal is flagged: its has_loyal is indicator loyal's", problems)
+        # a scale without a share, a target per a value the indicator does not need
+        odd = replace(
+            complete,
+            scales=(
+                Scale("on_time_rate", "on_time_target", "on_time_floor", share=0),
+                Scale(
+                    "on_time_rate",
+                    "on_time_target",
+                    per="effective_months",
+                    zero_alone_is_no_data=True,
+                ),
+            ),
+        )
+        problems = "\n".join(self._problems(odd))
+        self.assertIn("on_time: its scale of on_time_rate needs a positive share", problems)
+        self.assertIn(
+            "on_time: its scale of on_time_rate is per effective_months, not one of its raw values",
+            problems,
+        )
 
     def test_scheme_checks_follow_the_registry(self):
         scheme = self.env.ref("delivery_crm.delivery_evaluation_scheme_general")
@@ -119,8 +156,8 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             scheme.complaint_rate_target = 20.0  # lower is better: below its floor
         with self.assertRaises(ValidationError):
             scheme.active_share_target = 0.0  # a target without floor is positive
-        with self.assertRaises(ValidationError):
-            scheme.on_time_target = scheme.on_time_floor
+        with self.assertRaisesRegex(ValidationError, r"the target of On-time rate \(%\) must be"):
+            scheme.with_user(self.user_manager).on_time_target = scheme.on_time_floor
         # the registry without loyalty: its weight no longer counts
         registered = self.Evaluation._indicators()
         with patch.object(
@@ -135,6 +172,87 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             scheme.write({"weight_volume": scheme.weight_volume + 10, "weight_loyalty": 0.0})
         scheme.invalidate_recordset(["weight_total"])
         self.assertEqual(scheme.weight_total, 100.0)
+
+    def test_composite_scores_follow_their_scales(self):
+        """An indicator of several scales is scored from its registration: each
+        scale's share, a target per month cooperated, the referral rule."""
+        scheme = self.env.ref("delivery_crm.delivery_evaluation_scheme_general")
+        registered = {i.key: i for i in self.Evaluation._indicators()}
+        volume, loyalty = registered["volume"], registered["loyalty"]
+        raw = {"revenue": scheme.revenue_target * 1.5, "growth": None, "effective_months": 3}
+        growth = (0.0 - scheme.growth_floor) / (scheme.growth_target - scheme.growth_floor)
+        self.assertAlmostEqual(scheme._score(raw, [volume])["volume"], 50.0)  # growth: no data
+        raw["growth"] = 0.0
+        self.assertAlmostEqual(
+            scheme._score(raw, [volume])["volume"], (50.0 * 70 + growth * 100 * 30) / 100
+        )
+        revenue, growth_scale = volume.scales
+        # the shares and the months are the registration's
+        even = replace(
+            volume,
+            scales=(replace(revenue, share=50, per=None), replace(growth_scale, share=50)),
+        )
+        self.assertAlmostEqual(scheme._score(raw, [even])["volume"], (100.0 + growth * 100) / 2)
+        # referrals count alone only when there are some
+        raw = {"retention": None, "referrals": 0}
+        self.assertIsNone(scheme._score(raw, [loyalty])["loyalty"])
+        raw["referrals"] = scheme.referral_target
+        self.assertEqual(scheme._score(raw, [loyalty])["loyalty"], 100.0)
+        raw = {"retention": scheme.retention_target, "referrals": 0}
+        self.assertAlmostEqual(scheme._score(raw, [loyalty])["loyalty"], 80.0)
+
+    def test_upsert_takes_column_types_from_the_registry(self):
+        """A raw value's PostgreSQL type is one the registry knows, or the run stops
+        with a clear error before writing anything."""
+        customer = self._new_customer(
+            "Typed customer",
+            customer_state="active",
+            customer_class="key",
+            account_manager_id=self.user_account_manager.id,
+        )
+        registered = self.Evaluation._indicators()
+        complaint = next(i for i in registered if i.key == "complaint")
+        rate = complaint.raw[-1]
+        odd = replace(complaint, raw=(*complaint.raw[:-1], replace(rate, pg_type="text")))
+
+        def registry(self):
+            return tuple(odd if i.key == "complaint" else i for i in registered)
+
+        run = self.env["delivery.evaluation.run"]._get_run("monthly", MAY)
+        with (
+            patch.object(type(self.Evaluation), "_indicators", registry),
+            self.assertRaisesRegex(ValueError, "complaint_rate.*'text'"),
+        ):
+            run._evaluate_batch(customer)
+        self.assertFalse(self.Evaluation.search([("partner_id", "=", customer.id)]))
+
+    def test_partner_form_lists_every_indicator_score(self):
+        """The customer form's evaluation history has a (hidden by default) score
+        column per registered indicator, and none of an indicator no longer there."""
+
+        def columns():
+            self.env.registry.clear_cache("templates")
+            arch = (
+                self.env["res.partner"]
+                .with_user(self.user_account_manager)
+                .get_view(view_type="form")["arch"]
+            )
+            nodes = etree.fromstring(arch).xpath("//field[@name='evaluation_ids']/list/field")
+            return {node.get("name"): node.get("optional") for node in nodes}
+
+        registered = self.Evaluation._indicators()
+        shown = columns()
+        for indicator in registered:
+            self.assertEqual(shown.get(f"score_{indicator.key}"), "hide", indicator.key)
+        with patch.object(
+            type(self.Evaluation),
+            "_indicators",
+            lambda self: tuple(i for i in registered if i.key != "volume"),
+        ):
+            shown = columns()
+        self.assertNotIn("score_volume", shown)
+        self.assertIn("score_on_time", shown)
+        self.env.registry.clear_cache("templates")
 
     # ------------------------------------------------------------------ one registration
     def test_a_registration_flows_everywhere(self):
