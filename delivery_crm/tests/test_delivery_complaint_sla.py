@@ -273,14 +273,9 @@ class TestSlaMigration(DeliveryComplaintCommon):
         "resolution_escalation": "varchar",
     }
 
-    def test_migration_gives_requests_their_clocks(self):
-        received = datetime(2026, 3, 2, 8, 0)
-        complaint = self._complaint(received_date=received)
-        self._resolve_complaint(complaint)
-        open_one = self._complaint(received_date=received)
-        requests = complaint | open_one
-        # the 19.0.1.1.0 layout: the clocks in columns of the request, no clock rows
-        for column, kind in self.OLD_COLUMNS.items():
+    def _old_layout(self, columns):
+        """The request table as an earlier version had it: ``columns`` (name: type)."""
+        for column, kind in columns.items():
             self.env.cr.execute(
                 SQL(
                     "ALTER TABLE delivery_complaint ADD COLUMN IF NOT EXISTS %s %s",
@@ -289,6 +284,15 @@ class TestSlaMigration(DeliveryComplaintCommon):
                 )
             )
         self.env.flush_all()
+
+    def test_migration_gives_requests_their_clocks(self):
+        received = datetime(2026, 3, 2, 8, 0)
+        complaint = self._complaint(received_date=received)
+        self._resolve_complaint(complaint)
+        open_one = self._complaint(received_date=received)
+        requests = complaint | open_one
+        # the 19.0.1.1.0 layout: the clocks in columns of the request, no clock rows
+        self._old_layout(self.OLD_COLUMNS)
         self.env.cr.execute(
             SQL(
                 """
@@ -357,15 +361,7 @@ class TestSlaMigration(DeliveryComplaintCommon):
             for column, kind in self.OLD_COLUMNS.items()
             if column not in ("sla_resolution_start", "sla_resolution_paused_base")
         }
-        for column, kind in first_release.items():
-            self.env.cr.execute(
-                SQL(
-                    "ALTER TABLE delivery_complaint ADD COLUMN IF NOT EXISTS %s %s",
-                    SQL.identifier(column),
-                    SQL(kind),
-                )
-            )
-        self.env.flush_all()
+        self._old_layout(first_release)
         self.env.cr.execute(
             SQL(
                 """
