@@ -330,24 +330,53 @@ class DeliveryEvaluation(models.Model):
         if view_type != "form":
             return arch, view
         if (values := arch.find(".//group[@name='indicator_values']")) is not None:
-            shown = set()
+            home = self._raw_value_homes(indicators)
             for indicator in indicators:
                 group = E.group(name=f"indicator_values_{indicator.key}", string=indicator.label)
                 for value in indicator.raw:
-                    if value.name in shown:
+                    if home[value.name] != indicator.key:
                         continue
-                    shown.add(value.name)
                     node = E.field(name=value.name)
                     if value.data_field:
                         node.set("invisible", f"not {value.data_field}")
                     group.append(node)
                 if len(group):
+                    self._show_in_review(group, indicator)
                     values.append(group)
         for name, prefix in (("indicator_scores", "score_"), ("indicator_weights", "weight_")):
             if (group := arch.find(f".//group[@name='{name}']")) is not None:
                 for indicator in indicators:
-                    group.append(E.field(name=f"{prefix}{indicator.key}"))
+                    node = E.field(name=f"{prefix}{indicator.key}")
+                    self._show_in_review(node, indicator)
+                    group.append(node)
         return arch, view
+
+    @api.model
+    def _raw_value_homes(self, indicators):
+        """{raw value: the key of the indicator whose group shows it}: the first
+        indicator that has it and is reviewed in every period any of its indicators
+        is (a value two indicators share shows once, and on every evaluation that
+        needs it)."""
+        periods = {}
+        for indicator in indicators:
+            for value in indicator.raw:
+                periods.setdefault(value.name, set()).update(indicator.periods)
+        homes = {}
+        for indicator in indicators:
+            for value in indicator.raw:
+                if value.name not in homes and periods[value.name] <= set(indicator.periods):
+                    homes[value.name] = indicator.key
+        for indicator in indicators:
+            for value in indicator.raw:
+                homes.setdefault(value.name, indicator.key)
+        return homes
+
+    @api.model
+    def _show_in_review(self, node, indicator):
+        """Hide ``node`` on the evaluations of the periods ``indicator`` is not
+        reviewed in (the monthly review has two indicators)."""
+        if not set(PERIODS) <= set(indicator.periods):
+            node.set("invisible", f"period_type not in {list(indicator.periods)!r}")
 
     @api.depends(
         lambda self: [

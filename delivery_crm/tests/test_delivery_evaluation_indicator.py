@@ -364,3 +364,30 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
                     self.assertIn(f'name="{value.name}"', evaluation_form)
                 for name in indicator.parameters:
                     self.assertIn(f'name="{name}"', scheme_form)
+
+    def test_form_shows_an_indicator_in_its_reviews_only(self):
+        """A monthly evaluation (satisfaction and complaint rate only) does not show
+        the other indicators' values, scores and weights; a value two indicators share
+        shows with the one reviewed every period (deliveries: the complaint rate's
+        denominator)."""
+        form = etree.fromstring(
+            self.Evaluation.with_user(self.user_account_manager).get_views([(False, "form")])[
+                "views"
+            ]["form"]["arch"]
+        )
+        full_reviews = "period_type not in ['quarterly', 'annual']"
+        for indicator in self.Evaluation._indicators():
+            with self.subTest(indicator=indicator.key):
+                monthly = "monthly" in indicator.periods
+                group = form.find(f".//group[@name='indicator_values_{indicator.key}']")
+                nodes = [
+                    form.find(f".//field[@name='{p}{indicator.key}']")
+                    for p in ("score_", "weight_")
+                ]
+                if group is not None:
+                    nodes.append(group)
+                for node in nodes:
+                    self.assertEqual(node.get("invisible"), None if monthly else full_reviews)
+        complaint = form.find(".//group[@name='indicator_values_complaint']")
+        self.assertIsNotNone(complaint.find("field[@name='delivery_count']"))
+        self.assertEqual(len(form.findall(".//field[@name='delivery_count']")), 1)
