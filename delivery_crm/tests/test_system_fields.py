@@ -1,42 +1,18 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import DeliveryCrmCommon
+from .test_delivery_complaint import DeliveryComplaintCommon
 
 
 @tagged("post_install", "-at_install")
-class TestSystemFieldPaths(DeliveryCrmCommon):
+class TestSystemFieldPaths(DeliveryComplaintCommon):
     """What the module keeps (a request's steps and clocks, a visit's record, a
     customer's figures, the logs) is set by hand on no path (issue 13 item 2): not by a
     default a user saved for themselves (``ir.default``, which Odoo applies after the
     model's checks), not by a copy, not by an empty-looking value that is one."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.customer = cls._new_customer(
-            "Huadong Trading 华东贸易", account_manager_id=cls.user_account_manager.id
-        )
-        cls.contact = cls.env["res.partner"].create(
-            {"name": "Liu Yang 刘洋", "parent_id": cls.customer.id, "email": "liu@example.com"}
-        )
-        cls.type_delay = cls.env.ref("delivery_crm.delivery_complaint_type_delay")
-
     def _save_default(self, user, model, field, value):
         self.env["ir.default"].with_user(user).set(model, field, value, user_id=True)
-
-    def _complaint(self, user=None, **vals):
-        values = {
-            "subject": "Parcel two days late",
-            "contact_id": self.contact.id,
-            "type_id": self.type_delay.id,
-            **vals,
-        }
-        return (
-            self.env["delivery.complaint"]
-            .with_user(user or self.user_account_manager)
-            .create(values)
-        )
 
     def test_saved_defaults_do_not_set_a_request(self):
         for field, value in (
