@@ -2,11 +2,11 @@
     "name": "Delivery CRM",
     "summary": "Customer management for delivery companies: profiles, tiers, "
     "evaluations, visits, care, complaints with SLA, satisfaction and KPIs",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "delivery_crm developers",
-    "website": "https://github.com/delivery-crm/delivery_crm",
+    "external_dependencies": {"python": ["xlsxwriter", "lunardate"]},
     "depends": ["mail", "sms", "portal", "rating", "resource", "mass_mailing", "survey"],
     "data": [
         "security/delivery_crm_security.xml",
