@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -66,6 +66,11 @@ SYSTEM_FIELDS = {
 # where a partner sits: moving a customer or its contacts moves what follows the
 # commercial partner (portal access, grants, notifications; security review H5)
 REPARENT_FIELDS = ("parent_id", "is_company", "company_id")
+
+
+# a change of these may bring a phone number into (or change how it reads in) the
+# scope of ``_normalize_delivery_phones``
+PHONE_SCOPE_FIELDS = {"phone", "country_id", "parent_id", "is_delivery_customer"}
 
 
 class ResPartner(models.Model):
@@ -717,6 +722,8 @@ class ResPartner(models.Model):
                 self._check_new_state(vals)
                 vals.setdefault("state_date", fields.Date.context_today(self))
         partners = super(ResPartner, model).create(vals_list).with_env(self.env)
+        if any(vals.get("phone") for vals in vals_list):
+            partners._normalize_delivery_phones()
         # R9: the initial values, before the profile defaults (logged as changes) are set
         AuditLog = self.env["delivery.audit.log"]
         # sudo: the flag is read to decide, whatever the user may read (an employee
@@ -813,6 +820,8 @@ class ResPartner(models.Model):
         before = AuditLog._snapshot(self, audited) if audited else None
         moved_before = AuditLog._snapshot(moved, REPARENT_AUDITED_FIELDS) if moved else None
         res = super().write(vals)
+        if PHONE_SCOPE_FIELDS & vals.keys():
+            self._normalize_delivery_phones()
         if audited:
             AuditLog._log_changes(self, audited, before)
         if moved:
@@ -829,6 +838,43 @@ class ResPartner(models.Model):
         if "tier_ladder_id" in vals:
             self.env["delivery.tier.change"]._reset_to_ladder(self)
         return res
+
+    # ------------------------------------------------------------------ phone numbers
+    def _normalize_delivery_phones(self):
+        """The phone numbers of delivery customers and their contacts (the SMS notices
+        go to them) are stored in E.164 (``+8613900000003``), read in the country of
+        the partner's address (else its customer's, else the company's) by Odoo's
+        ``phone_validation`` and the ``phonenumbers`` library; a number that is not
+        valid there is refused."""
+        # sudo: the customer flag of the commercial partner decides, whatever the user
+        # may read of it (a contact's editor need not read the company's profile)
+        scoped = self.sudo().filtered(
+            lambda p: p.phone and p.commercial_partner_id.is_delivery_customer
+        )
+        for partner in scoped:
+            try:
+                e164 = partner._phone_format(
+                    fname="phone",
+                    # a contact without an address of its own reads as its company
+                    country=partner.country_id or partner.commercial_partner_id.country_id,
+                    force_format="E164",
+                    raise_exception=True,
+                )
+            except UserError as error:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s: %(phone)s is not a valid phone number (%(reason)s). "
+                        "Give it with its country code, e.g. +86 21 5555 0000 or "
+                        "+86 139 0000 0000.",
+                        partner=partner.display_name,
+                        phone=partner.phone,
+                        reason=error.args[0],
+                    )
+                ) from None
+            if e164 != partner.phone:
+                # sudo (from above): the number the user just wrote, in its stored form
+                # (this write finds it in E.164 and stops)
+                partner.write({"phone": e164})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_delivery_customer(self):

@@ -29,5 +29,6 @@ from . import test_clause_care
 from . import test_clause_development
 from . import test_crm_history_privacy
 from . import test_partner_merge
+from . import test_partner_phone
 from . import test_rating_integrity
 from . import test_system_fields
