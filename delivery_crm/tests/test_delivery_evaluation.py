@@ -652,7 +652,7 @@ class TestTierGradingPeriod(DeliveryCrmCommon):
         sms = self.env["sms.sms"].search([("partner_id", "=", self.steady.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("Silver", sms.body)
-        self.assertEqual((sms.number, sms.state), ("+86 139 0000 0002", "outgoing"))
+        self.assertEqual((sms.number, sms.state), ("+8613900000002", "outgoing"))  # E.164
         self.assertEqual(self._notices(self.steady), (0, 1))
 
     def test_ladder_grading_period_chooses_the_runs(self):
