@@ -204,7 +204,8 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             self.scheme.weight_volume = 35.0
         with self.assertRaises(ValidationError):
             self.scheme.write({"weight_volume": 40.0, "weight_on_time": -10.0})
-        self.scheme.write({"weight_volume": 25.0, "weight_on_time": 25.0})
+        # general scheme: volume 30 -> 25, on-time 15 -> 20 (damage/loss keeps its 5)
+        self.scheme.write({"weight_volume": 25.0, "weight_on_time": 20.0})
         self.assertEqual(self.scheme.weight_total, 100.0)
         with self.assertRaises(ValidationError):
             self.scheme.complaint_rate_target = 20.0  # must stay below the floor
