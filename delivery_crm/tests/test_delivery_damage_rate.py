@@ -2,6 +2,7 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo.modules.module import load_script
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -189,3 +190,20 @@ class TestDeliveryDamageRate(DeliveryCrmCommon):
             ._render_qweb_html("delivery_crm.action_report_delivery_evaluation", evaluation.ids)
         )
         self.assertIn(b"Damage/loss rate", html)
+
+    def test_shipped_schemes_weigh_damage_on_existing_databases(self):
+        """19.0.1.3.0 moves the 5 points to the damage/loss rate in the shipped schemes
+        of an existing database (noupdate data) — not in one a manager re-weighted."""
+        key = self.env.ref("delivery_crm.delivery_evaluation_scheme_key")
+        general = self.env.ref("delivery_crm.delivery_evaluation_scheme_general")
+        key.write({"weight_on_time": 15, "weight_damage": 0})  # as 19.0.1.2.0 shipped it
+        # re-weighted by a manager: on-time 20 → 15, complaint 10 → 15
+        general.write({"weight_on_time": 15, "weight_complaint": 15, "weight_damage": 0})
+        migration = load_script(
+            "delivery_crm/migrations/19.0.1.3.0/post-damage-weight.py",
+            "delivery_crm_post_damage_weight",
+        )
+        migration.migrate(self.env.cr, "19.0.1.2.0")
+        migration.migrate(self.env.cr, "19.0.1.2.0")  # idempotent
+        self.assertEqual((key.weight_on_time, key.weight_damage), (10, 5))
+        self.assertEqual((general.weight_on_time, general.weight_damage), (15, 0))

@@ -159,8 +159,9 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         def reordered(self, partner_ids, period):
             return SQL(
                 """
-                SELECT q.cumulative_revenue, q.active_months, q.finished_count,
-                       q.on_time_count, q.delivery_count_previous, q.delivery_count,
+                SELECT q.cumulative_revenue, q.active_months, q.damaged_count,
+                       q.finished_count, q.on_time_count, q.delivery_count_previous,
+                       q.delivery_count,
                        q.revenue_previous, q.revenue, 7 AS extra, q.partner_id
                   FROM (%s) q
                 """,
