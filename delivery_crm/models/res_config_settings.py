@@ -59,3 +59,9 @@ class ResConfigSettings(models.TransientModel):
     delivery_risk_complaint_count = fields.Integer(
         related="company_id.delivery_risk_complaint_count", readonly=False
     )
+    delivery_return_visit_delay_days = fields.Integer(
+        related="company_id.delivery_return_visit_delay_days", readonly=False
+    )
+    delivery_return_visit_sample_gap_days = fields.Integer(
+        related="company_id.delivery_return_visit_sample_gap_days", readonly=False
+    )

@@ -284,6 +284,15 @@ class ResPartner(models.Model):
     kpi_on_time_rate = fields.Float(
         string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
+    kpi_damage_rate = fields.Float(
+        string="Damage/loss rate (%)",
+        readonly=True,
+        digits=(5, 2),
+        groups=CRM_READ,
+        copy=False,
+        help="Deliveries damaged or lost, in % of the finished deliveries of the latest "
+        "quarterly or annual evaluation.",
+    )
     # whether each rate was ever measured: a customer with nothing to measure shows "No
     # data", never 0 % (the evaluation leaves the rate empty then)
     kpi_satisfaction_measured = fields.Boolean(
@@ -294,6 +303,9 @@ class ResPartner(models.Model):
     )
     kpi_on_time_rate_measured = fields.Boolean(
         string="On-time rate measured", compute="_compute_kpi_measured", groups=CRM_READ
+    )
+    kpi_damage_rate_measured = fields.Boolean(
+        string="Damage/loss rate measured", compute="_compute_kpi_measured", groups=CRM_READ
     )
     kpi_volume = fields.Monetary(
         string="Revenue (period)",
@@ -340,19 +352,27 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ computes
-    @api.depends("kpi_date", "kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate")
+    @api.depends(
+        "kpi_date",
+        "kpi_satisfaction",
+        "kpi_complaint_rate",
+        "kpi_on_time_rate",
+        "kpi_damage_rate",
+    )
     def _compute_kpi_measured(self):
         """A KPI column left NULL by the evaluation was never measured (the ORM reads a
         NULL float as 0.0): one query for the batch."""
         partners = self.filtered("id")
         measured = {}
         if partners:
-            self.flush_model(["kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate"])
+            self.flush_model(
+                ["kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate", "kpi_damage_rate"]
+            )
             rows = self.env.execute_query(
                 SQL(
                     """
                     SELECT id, kpi_satisfaction IS NOT NULL, kpi_complaint_rate IS NOT NULL,
-                           kpi_on_time_rate IS NOT NULL
+                           kpi_on_time_rate IS NOT NULL, kpi_damage_rate IS NOT NULL
                       FROM res_partner WHERE id IN %s
                     """,
                     tuple(partners.ids),
@@ -360,11 +380,12 @@ class ResPartner(models.Model):
             )
             measured = {row[0]: row[1:] for row in rows}
         for partner in self:
-            flags = measured.get(partner.id, (False, False, False))
+            flags = measured.get(partner.id, (False, False, False, False))
             (
                 partner.kpi_satisfaction_measured,
                 partner.kpi_complaint_rate_measured,
                 partner.kpi_on_time_rate_measured,
+                partner.kpi_damage_rate_measured,
             ) = flags
 
     @api.depends("tier_id")
