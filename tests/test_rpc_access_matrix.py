@@ -280,6 +280,9 @@ class CareOccasionDate(Configuration):
     key = "delivery.care.occasion.date"
     read = "date"
 
+    def target(self, w, role):
+        return w.ids["occasion_date"]
+
     def values(self, w, role):
         return {"occasion_id": w.ids["occasion_lunar"], "date": f"{2200 + w.next()}-02-01"}
 
@@ -812,6 +815,12 @@ out["ladder"] = ladder.id
 out["tier"] = env["delivery.tier"].create(
     {"name": MARK + " tier", "ladder_id": ladder.id, "level": 1}).id
 out["occasion_lunar"] = ref("delivery_crm.delivery_care_occasion_spring_festival").id
+# a date entered for one year of a lunar holiday (none is shipped: the dates are computed)
+out["occasion_date"] = one(
+    "delivery.care.occasion.date",
+    [("occasion_id", "=", out["occasion_lunar"]), ("year", "=", 2199)],
+    {"occasion_id": out["occasion_lunar"], "date": date(2199, 1, 29)},
+)
 out["holiday_template"] = ref("delivery_crm.mail_template_holiday_greeting").id
 out["delay_type"] = ref("delivery_crm.delivery_complaint_type_delay").id
 out["kpi_users"] = env["delivery.staff.kpi.report"].search([]).user_id.ids
