@@ -53,6 +53,9 @@ class DeliveryEvaluationScheme(models.Model):
     weight_loyalty = fields.Float(string="Loyalty weight", default=10.0)
     weight_complaint = fields.Float(string="Complaint rate weight", default=15.0)
     weight_on_time = fields.Float(string="On-time rate weight", default=15.0)
+    # task claim (issue 15 item 3): 0 in the shipped schemes (claims mostly count the
+    # delays and damage other indicators score already); a manager may weight it
+    weight_claims = fields.Float(string="Claim rate weight", default=0.0)
     weight_total = fields.Float(compute="_compute_weight_total", string="Total weight")
     # score mapping: the value scoring 0 (floor) and the value scoring 100 (target),
     # the fields of the indicators' scales
@@ -88,6 +91,17 @@ class DeliveryEvaluationScheme(models.Model):
     on_time_target = fields.Float(
         string="On-time rate target (%)",
         default=lambda self: self.env.company.delivery_target_on_time_rate,
+    )
+    # task claim (issue 15 item 3): claims per 100 deliveries, lower is better
+    claim_rate_floor = fields.Float(
+        string="Claim rate floor (per 100 deliveries)",
+        default=5.0,
+        help="Claims per 100 deliveries that score 0.",
+    )
+    claim_rate_target = fields.Float(
+        string="Claim rate target (per 100 deliveries)",
+        default=0.5,
+        help="Claims per 100 deliveries that score 100 (or fewer).",
     )
     # results
     excellent_score = fields.Float(
