@@ -154,18 +154,6 @@ class DeliveryClaim(models.Model):
         help="The claimed amount is above the staff approval limit: a manager approves it.",
     )
 
-    _amount_claimed_positive = models.Constraint(
-        "CHECK (amount_claimed > 0)",
-        lambda env, diag=None: env._("The claimed amount must be positive."),
-    )
-    _amount_approved_range = models.Constraint(
-        "CHECK (amount_approved IS NULL OR (amount_approved >= 0 "
-        "AND amount_approved <= amount_claimed))",
-        lambda env, diag=None: env._(
-            "The approved amount must be positive and at most the claimed amount."
-        ),
-    )
-
     # ------------------------------------------------------------------ computes
     def _compute_attachment_count(self):
         counts = dict(
@@ -192,22 +180,7 @@ class DeliveryClaim(models.Model):
     @api.constrains("amount_claimed", "amount_approved")
     def _check_amounts(self):
         for claim in self:
-            if claim.amount_claimed <= 0:
-                raise ValidationError(
-                    self.env._(
-                        "The claimed amount must be positive (not %(amount)s).",
-                        amount=claim.amount_claimed,
-                    )
-                )
-            if claim.amount_approved < 0 or claim.amount_approved > claim.amount_claimed:
-                raise ValidationError(
-                    self.env._(
-                        "The approved amount (%(approved)s) must be positive and at most "
-                        "the claimed amount (%(claimed)s).",
-                        approved=claim.amount_approved,
-                        claimed=claim.amount_claimed,
-                    )
-                )
+            claim._check_amount_values(claim.amount_claimed, claim.amount_approved)
 
     @api.constrains("complaint_id", "shipment_id")
     def _check_complaint_customer(self):
@@ -222,6 +195,8 @@ class DeliveryClaim(models.Model):
     def create(self, vals_list):
         model = self._check_system_fields_create(vals_list)
         for vals in vals_list:
+            self._check_amount_values(vals.get("amount_claimed", 0.0), vals.get("amount_approved"))
+        for vals in vals_list:
             vals["name"] = self.env["ir.sequence"].next_by_code("delivery.claim") or "/"
         return super(DeliveryClaim, model).create(vals_list).with_env(self.env)
 
@@ -229,7 +204,33 @@ class DeliveryClaim(models.Model):
         self._check_system_fields(vals)
         if not self.env.su:
             self._check_editable(vals)
+        if {"amount_claimed", "amount_approved"} & vals.keys():
+            for claim in self:
+                claim._check_amount_values(
+                    vals.get("amount_claimed", claim.amount_claimed),
+                    vals.get("amount_approved", claim.amount_approved),
+                )
         return super().write(vals)
+
+    @api.model
+    def _check_amount_values(self, claimed, approved):
+        """Refuse the amounts before anything is written: a claimed amount above 0, an
+        approved amount from 0 to the claimed amount."""
+        claimed = claimed or 0.0
+        if claimed <= 0:
+            raise ValidationError(
+                self.env._("The claimed amount must be positive (not %(amount)s).", amount=claimed)
+            )
+        approved = approved or 0.0
+        if approved < 0 or approved > claimed:
+            raise ValidationError(
+                self.env._(
+                    "The approved amount (%(approved)s) must be positive and at most the "
+                    "claimed amount (%(claimed)s).",
+                    approved=approved,
+                    claimed=claimed,
+                )
+            )
 
     def _check_editable(self, vals):
         """A claim as filed is fixed once submitted, and its decision once taken."""
@@ -344,8 +345,15 @@ class DeliveryClaim(models.Model):
     # ------------------------------------------------------------------ workflow
     def action_submit(self):
         self._check_flow("submit")
+        # sudo: only whether each claim has files is read (the caller reads the claim)
+        with_files = set(
+            self.env["ir.attachment"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids)])
+            .mapped("res_id")
+        )
         for claim in self:
-            if claim.kind in EVIDENCE_KINDS and not claim.attachment_count:
+            if claim.kind in EVIDENCE_KINDS and claim.id not in with_files:
                 raise UserError(
                     self.env._(
                         "Attach the evidence (photos, proof of value) to the claim "
