@@ -2,10 +2,12 @@ import base64
 from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import html
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import DeliveryCrmCommon, new_user
 
@@ -367,3 +369,199 @@ class TestClaimIndicator(DeliveryCrmCommon):
         self.assertAlmostEqual(evaluation.score_claims, 50.0)  # 10 per 100, halfway
         self.assertGreater(evaluation.weight_claims, 0.0)
         self.assertIn("Claim rate", str(evaluation.explanation))
+
+
+@tagged("post_install", "-at_install")
+class TestDeliveryClaimPortal(HttpCase):
+    """The customer files and follows its claims in the portal, as its real portal
+    user over HTTP; another customer's delivery and claims stay out of reach."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.customer_a, cls.customer_b = Partner.create(
+            [
+                {
+                    "name": "Alpha Claims Buyer",
+                    "is_company": True,
+                    "is_delivery_customer": True,
+                    "email": "alpha.claims@example.com",
+                },
+                {
+                    "name": "Bravo Claims Buyer",
+                    "is_company": True,
+                    "is_delivery_customer": True,
+                    "email": "bravo.claims@example.com",
+                },
+            ]
+        )
+        cls.contact_a, cls.contact_b = Partner.create(
+            [
+                {"name": "Ada Alpha", "parent_id": cls.customer_a.id, "email": "ada@example.com"},
+                {"name": "Ben Bravo", "parent_id": cls.customer_b.id, "email": "ben@example.com"},
+            ]
+        )
+        cls.portal_a = new_user(
+            cls.env, "portal", "claim_portal_a", password="claim_portal_a-pw", partner_id=cls.contact_a.id
+        )
+        cls.portal_b = new_user(
+            cls.env, "portal", "claim_portal_b", password="claim_portal_b-pw", partner_id=cls.contact_b.id
+        )
+        cls.shipment_a, cls.shipment_b = cls.env["delivery.shipment"].create(
+            [
+                {"name": "WB-CLAIM-A", "partner_id": cls.customer_a.id},
+                {"name": "WB-CLAIM-B", "partner_id": cls.customer_b.id},
+            ]
+        )
+        cls.claim_b = cls.env["delivery.claim"].create(
+            {
+                "shipment_id": cls.shipment_b.id,
+                "kind": "delay",
+                "amount_claimed": 77.0,
+                "description": "Bravo secret claim Quux",
+            }
+        )
+        cls.claim_b.action_submit()
+
+    def _login(self, user):
+        self.authenticate(user.login, f"{user.login}-pw")
+
+    def _get(self, url):
+        response = self.url_open(url)
+        self.assertLess(response.status_code, 400, f"{url} answered {response.status_code}")
+        return response
+
+    def _post_claim(self, data, files=None):
+        page = self._get("/my/claims/new")
+        token = html.fromstring(page.content).xpath("//form//input[@name='csrf_token']/@value")
+        self.assertEqual(len(token), 1, "the claim form carries its CSRF token")
+        return self.url_open("/my/claims/new", data=dict(data, csrf_token=token[0]), files=files)
+
+    def _claims_of(self, shipment):
+        self.env.invalidate_all()
+        return self.env["delivery.claim"].search([("shipment_id", "=", shipment.id)])
+
+    def test_file_and_follow_a_claim(self):
+        self._login(self.portal_a)
+        self.assertIn('href="/my/claims"', self._get("/my").text)
+        response = self._post_claim(
+            {
+                "shipment_id": self.shipment_a.id,
+                "kind": "damage",
+                "amount": "123.45",
+                "description": "The carton was crushed.",
+            },
+            files=[("attachments", ("crushed.png", base64.b64decode(PNG), "image/png"))],
+        )
+        claim = self._claims_of(self.shipment_a)
+        self.assertEqual(len(claim), 1, response.text[:500])
+        self.assertEqual(claim.partner_id, self.customer_a)
+        self.assertEqual(claim.contact_id, self.contact_a)
+        self.assertEqual(claim.state, "submitted")
+        self.assertEqual(claim.amount_claimed, 123.45)
+        self.assertEqual(claim.attachment_count, 1)
+        self.assertTrue(response.url.endswith(f"/my/claims/{claim.id}"))
+        self.assertIn(claim.name, response.text)
+        # the customer is told it was received
+        received = claim.message_ids.filtered(lambda m: self.contact_a in m.partner_ids)
+        self.assertEqual(received.subject, f"We have received your claim {claim.name}")
+        # the list: its own claim, not the other customer's
+        page = self._get("/my/claims")
+        self.assertIn(claim.name, page.text)
+        self.assertNotIn(self.claim_b.name, page.text)
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["claim_count"]})
+        self.assertEqual(counters, {"claim_count": 1})
+        # the decision shows on its page
+        claim.amount_approved = 100.0
+        claim.action_approve()
+        detail = self._get(f"/my/claims/{claim.id}")
+        self.assertIn("Approved amount", detail.text)
+        self.assertIn("100.00", detail.text)
+        # the conversation: the customer reads the step messages and writes on its claim
+        fetched = self.make_jsonrpc_request(
+            "/mail/thread/messages", {"thread_model": "delivery.claim", "thread_id": claim.id}
+        )
+        approved = claim.message_ids.filtered(
+            lambda m: m.subject == f"Your claim {claim.name} is approved"
+        )
+        self.assertTrue(approved)
+        self.assertIn(approved.id, fetched["messages"])
+        self.make_jsonrpc_request(
+            "/mail/message/post",
+            {
+                "thread_model": "delivery.claim",
+                "thread_id": claim.id,
+                "post_data": {"body": "Thank you, Zorblax", "message_type": "comment"},
+            },
+        )
+        claim.invalidate_recordset()
+        self.assertIn("Zorblax", str(claim.message_ids[0].body))
+        self.assertEqual(claim.message_ids[0].author_id, self.contact_a)
+
+    def test_other_customers_delivery_and_claims_refused(self):
+        self._login(self.portal_a)
+        response = self._post_claim(
+            {
+                "shipment_id": self.shipment_b.id,
+                "kind": "delay",
+                "amount": "50",
+                "description": "Not my delivery.",
+            }
+        )
+        self.assertIn("Choose the delivery the claim is about.", response.text)
+        self.assertEqual(self._claims_of(self.shipment_b), self.claim_b, "nothing filed")
+        response = self.url_open(f"/my/claims/{self.claim_b.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        self.assertNotIn("Quux", self._get(f"/my/claims/{self.claim_b.id}").text)
+        # nor over JSON-RPC
+        rows = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "delivery.claim",
+                "method": "search_read",
+                "args": [[]],
+                "kwargs": {"fields": ["name"]},
+            },
+        )
+        self.assertEqual(rows, [])
+        with self.assertLogs("odoo.http", "WARNING"), self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw",
+                {
+                    "model": "delivery.claim",
+                    "method": "read",
+                    "args": [self.claim_b.ids, ["description"]],
+                    "kwargs": {},
+                },
+            )
+
+    def test_bad_input_is_refused(self):
+        self._login(self.portal_a)
+        base = {
+            "shipment_id": self.shipment_a.id,
+            "kind": "delay",
+            "amount": "10",
+            "description": "Late.",
+        }
+        for change, message in (
+            ({"amount": "-10"}, "Enter the amount you claim: a number more than 0."),
+            ({"amount": "0"}, "Enter the amount you claim: a number more than 0."),
+            ({"amount": "ten"}, "Enter the amount you claim: a number more than 0."),
+            ({"shipment_id": ""}, "Choose the delivery the claim is about."),
+            ({"shipment_id": "999999999"}, "Choose the delivery the claim is about."),
+            ({"kind": "bribe"}, "Choose what the claim is for."),
+            ({"kind": "loss"}, "Attach photos or documents"),
+        ):
+            with self.subTest(change=change):
+                response = self._post_claim(dict(base, **change))
+                self.assertEqual(response.status_code, 200)
+                self.assertIn(message, response.text)
+                self.assertFalse(self._claims_of(self.shipment_a), "nothing filed")
+
+    def test_staff_cannot_file_from_the_portal(self):
+        staff = new_user(self.env, "staff", "claim_portal_staff", password="claim_portal_staff-pw")
+        self._login(staff)
+        page = self._get("/my/claims/new")
+        self.assertIn("Claims are filed here by our customers", page.text)
