@@ -75,6 +75,7 @@
         "demo/delivery_shipment_demo.xml",
         "demo/delivery_complaint_demo.xml",
         "demo/delivery_visit_demo.xml",
+        "demo/delivery_claim_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -196,6 +196,10 @@ class DeliveryClaim(models.Model):
         model = self._check_system_fields_create(vals_list)
         for vals in vals_list:
             self._check_amount_values(vals.get("amount_claimed", 0.0), vals.get("amount_approved"))
+        if not self.env.su:
+            # a claim is filed on a delivery its author reaches (the record rules)
+            shipment_ids = {vals["shipment_id"] for vals in vals_list if vals.get("shipment_id")}
+            self.env["delivery.shipment"].browse(shipment_ids).check_access("read")
         for vals in vals_list:
             vals["name"] = self.env["ir.sequence"].next_by_code("delivery.claim") or "/"
         return super(DeliveryClaim, model).create(vals_list).with_env(self.env)

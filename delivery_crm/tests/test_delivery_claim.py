@@ -241,6 +241,9 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         stranger = new_user(self.env, "staff", "dcrm_claim_stranger", "Stranger Staff")
         with self.assertRaises(AccessError):
             claim.with_user(stranger).read(["amount_claimed"])
+        # nor files one on a delivery they do not reach (and so own it and approve it)
+        with self.assertRaises(AccessError):
+            self._claim(user=stranger)
         self.assertEqual(claim.with_user(self.user_auditor).amount_claimed, 300.0)
         with self.assertRaises(AccessError):
             claim.with_user(self.user_auditor).write({"description": "changed"})
