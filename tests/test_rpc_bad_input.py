@@ -343,8 +343,10 @@ def _other_company_shipment(c):
     """A delivery of another company (made once)."""
     admin = c.admin
     company = admin.call("res.company", "search", [("name", "=", "Bad Input Other Co")])
-    company = company[0] if company else admin.call(
-        "res.company", "create", {"name": "Bad Input Other Co"}
+    company = (
+        company[0]
+        if company
+        else admin.call("res.company", "create", {"name": "Bad Input Other Co"})
     )
     found = admin.call("delivery.shipment", "search", [("name", "=", "BAD-OTHER-CO-1")])
     if found:

@@ -51,7 +51,9 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
             ]
         )
 
-    @http.route(["/my/claims", "/my/claims/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/claims", "/my/claims/page/<int:page>"], type="http", auth="user", website=True
+    )
     def portal_my_claims(self, page=1, sortby=None, filterby=None, **kw):
         values, claims = self._portal_list_values(
             "delivery.claim",
@@ -236,9 +238,7 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
         claim_sudo.action_submit()
         return claim_sudo
 
-    @http.route(
-        ["/my/claims/new"], type="http", auth="user", website=True, methods=["GET", "POST"]
-    )
+    @http.route(["/my/claims/new"], type="http", auth="user", website=True, methods=["GET", "POST"])
     def portal_new_claim(self, **post):
         refusal = self._claim_intake_refusal()
         if refusal:

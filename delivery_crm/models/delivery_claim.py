@@ -95,7 +95,6 @@ class DeliveryClaim(models.Model):
     )
     contact_id = fields.Many2one(
         "res.partner",
-        string="Contact",
         tracking=True,
         help="Who filed the claim for the customer; told at each step (else the customer).",
     )

@@ -135,7 +135,9 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         claim.refusal_reason = "Delivered within the promised time."
         claim.action_refuse()
         self.assertEqual(claim.state, "refused")
-        self.assertEqual(self._customer_mails(claim)[-1], f"Your claim {claim.name} could not be accepted")
+        self.assertEqual(
+            self._customer_mails(claim)[-1], f"Your claim {claim.name} could not be accepted"
+        )
         self.assertIn("Delivered within the promised time.", str(claim.sudo().message_ids[0].body))
 
     # ------------------------------------------------------------------ approval limits
@@ -406,10 +408,18 @@ class TestDeliveryClaimPortal(HttpCase):
             ]
         )
         cls.portal_a = new_user(
-            cls.env, "portal", "claim_portal_a", password="claim_portal_a-pw", partner_id=cls.contact_a.id
+            cls.env,
+            "portal",
+            "claim_portal_a",
+            password="claim_portal_a-pw",
+            partner_id=cls.contact_a.id,
         )
         cls.portal_b = new_user(
-            cls.env, "portal", "claim_portal_b", password="claim_portal_b-pw", partner_id=cls.contact_b.id
+            cls.env,
+            "portal",
+            "claim_portal_b",
+            password="claim_portal_b-pw",
+            partner_id=cls.contact_b.id,
         )
         cls.shipment_a, cls.shipment_b = cls.env["delivery.shipment"].create(
             [
