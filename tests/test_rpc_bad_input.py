@@ -340,21 +340,41 @@ def _claim_at(c, state, amount=800.0, **values):
 
 
 def _other_company_shipment(c):
-    """A delivery of another company (made once)."""
+    """A delivery of another company, of a customer of its own (made once: the demo
+    customers' deliveries stay their company's)."""
     admin = c.admin
+    found = admin.call(
+        "delivery.shipment",
+        "search",
+        [("name", "=", "BAD-OTHER-CO-1")],
+        context={
+            "active_test": False,
+            "allowed_company_ids": admin.call("res.company", "search", []),
+        },
+    )
+    if found:
+        return found[0]
     company = admin.call("res.company", "search", [("name", "=", "Bad Input Other Co")])
     company = (
         company[0]
         if company
         else admin.call("res.company", "create", {"name": "Bad Input Other Co"})
     )
-    found = admin.call("delivery.shipment", "search", [("name", "=", "BAD-OTHER-CO-1")])
-    if found:
-        return found[0]
+    customer = admin.call(
+        "res.partner",
+        "create",
+        {
+            "name": "Bad Input Other Co Customer",
+            "is_company": True,
+            "is_delivery_customer": True,
+            "company_id": company,
+        },
+        context={"allowed_company_ids": [company]},
+    )
     return admin.call(
         "delivery.shipment",
         "create",
-        {"name": "BAD-OTHER-CO-1", "partner_id": c.ids["c1"], "company_id": company},
+        {"name": "BAD-OTHER-CO-1", "partner_id": customer, "company_id": company},
         context={"allowed_company_ids": [company]},
     )
 

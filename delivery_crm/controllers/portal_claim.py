@@ -193,10 +193,9 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
     def _create_portal_claim(self, vals, shipment, attachments):
         env = request.env
         user = env.user
-        # sudo: the user is a portal user reading the delivery (record rules), of their
-        # own company (checked in _validate_claim_form); the customer follows from it,
-        # the contact is the user, the company the delivery's, the owner its account
-        # manager; the claim is created and submitted as the module's own step
+        # sudo: the delivery's company and its customer's account manager (internal
+        # fields) are read for the claim; the user reads the delivery itself (record
+        # rules, checked in _validate_claim_form)
         company = shipment.sudo().company_id
         owner = shipment.sudo().partner_id.account_manager_id
         vals.update(
@@ -206,6 +205,11 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
                 "user_id": owner.id if company in owner.company_ids else False,
             }
         )
+        # sudo: portal users have no create right on claims. The delivery is the user's
+        # own company's (checked in _validate_claim_form), the customer follows from
+        # it, the contact is the user, the company the delivery's, the owner its
+        # account manager; nothing else comes from the request; the claim is then
+        # submitted as the module's own step
         claim_sudo = env["delivery.claim"].sudo().create(vals)
         if attachments:
             # sudo: ir.attachment - portal users cannot create attachments. The files
