@@ -128,10 +128,10 @@ ensure_odoo() {
 ensure_requirements() {
     mkdir -p "$STATE"
     local odoo_req="$ODOO_ROOT/requirements.txt" stamp="$VENV/.requirements-stamp" want
-    want=$(cat "$ROOT/requirements.txt" "$ROOT/constraints.txt" "$odoo_req" 2>/dev/null | sha1sum | cut -d' ' -f1)
+    want=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-dev.txt" "$ROOT/constraints.txt" "$odoo_req" 2>/dev/null | sha1sum | cut -d' ' -f1)
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
     say "installing Python requirements (pinned by constraints.txt)"
-    local args=(-r "$ROOT/requirements.txt")
+    local args=(-r "$ROOT/requirements.txt" -r "$ROOT/requirements-dev.txt")
     if [ -f "$odoo_req" ]; then
         # python-ldap only serves auth_ldap and needs libldap2-dev to build: left out.
         grep -viE '^\s*python-ldap' "$odoo_req" > "$STATE/odoo-requirements.txt"

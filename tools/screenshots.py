@@ -33,6 +33,14 @@ from zoneinfo import ZoneInfo
 import requests
 import websocket
 
+# the screens the module's Apps page (static/description/index.html) shows, copied there
+APP_PAGE_SHOTS = (
+    "customer-form-desktop.png",
+    "complaint-form-desktop.png",
+    "evaluation-form-desktop.png",
+    "visits-today-phone.png",
+)
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIZES = {"desktop": (1440, 900), "phone": (375, 812)}
 PHONE_USER_AGENT = (
@@ -515,7 +523,11 @@ def main():
             if browser:
                 browser.stop()
             odoo.stop()
-    log(f"done: {out}")
+    app_page = pathlib.Path(__file__).resolve().parent.parent / "delivery_crm/static/description"
+    for name in APP_PAGE_SHOTS:
+        if (out / name).is_file():
+            shutil.copyfile(out / name, app_page / name)
+    log(f"done: {out} (and the Apps page's {', '.join(APP_PAGE_SHOTS)})")
 
 
 if __name__ == "__main__":

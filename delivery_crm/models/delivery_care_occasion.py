@@ -2,6 +2,7 @@ import calendar
 from datetime import date
 
 import pytz
+from lunardate import LunarDate
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -22,6 +23,24 @@ def occasion_day(year, month, day):
     if month == 2 and day == 29 and not calendar.isleap(year):
         return date(year, 2, 28)
     return date(year, month, day)
+
+
+def lunar_day(year, month, day):
+    """The day of ``year`` (Gregorian) that falls on ``month``/``day`` of the Chinese
+    lunar calendar, or ``None`` outside the years the calendar tables cover
+    (1900-2099). Day 30 of a short (29-day) month is kept on its 29th, so the last
+    day of the 12th month (New Year's Eve) is never skipped; a leap month is not
+    counted (the festival is in the ordinary month)."""
+    for lunar_year in (year - 1, year):  # the 11th and 12th months end in the next year
+        for lunar_date in (day, 29) if day == 30 else (day,):
+            try:
+                solar = LunarDate(lunar_year, month, lunar_date).to_solar_date()
+            except ValueError:  # a short month, or a year outside the tables
+                continue
+            if solar.year == year:
+                return solar
+            break
+    return None
 
 
 class DeliveryCareOccasion(models.Model):
@@ -48,12 +67,18 @@ class DeliveryCareOccasion(models.Model):
         "their birthday.",
     )
     date_mode = fields.Selection(
-        [("fixed", "Same day every year"), ("yearly", "Date set for each year")],
+        [
+            ("fixed", "Same day every year"),
+            ("lunar", "Same day of the lunar calendar"),
+            ("yearly", "Date set for each year"),
+        ],
         string="Date",
         required=True,
         default="fixed",
-        help="Holidays of the lunar calendar (Spring Festival, Mid-Autumn...) move every "
-        "year: give their date for each year.",
+        help="Holidays of the lunar calendar (Spring Festival 1/1, Mid-Autumn 8/15...) "
+        "move every year in the Gregorian calendar: give their lunar month and day and "
+        "the date of each year is computed. A date entered for a year (in any mode "
+        "but the fixed one) takes precedence, e.g. when a holiday is moved that year.",
     )
     month = fields.Integer()
     day = fields.Integer()
@@ -108,6 +133,22 @@ class DeliveryCareOccasion(models.Model):
             occasion.greeting_count = counts.get(occasion, 0)
 
     # ------------------------------------------------------------------ constraints
+    @api.constrains("kind", "date_mode", "month", "day")
+    def _check_lunar_day(self):
+        for occasion in self:
+            if occasion.kind != "holiday" or occasion.date_mode != "lunar":
+                continue
+            if not (1 <= occasion.month <= 12 and 1 <= occasion.day <= 30):
+                raise ValidationError(
+                    self.env._(
+                        "%(occasion)s: %(month)s/%(day)s is not a day of the lunar "
+                        "calendar. Give a lunar month (1-12) and a day (1-30).",
+                        occasion=occasion.name,
+                        month=occasion.month,
+                        day=occasion.day,
+                    )
+                )
+
     @api.constrains("kind", "date_mode", "month", "day")
     def _check_fixed_day(self):
         for occasion in self:
@@ -187,10 +228,14 @@ class DeliveryCareOccasion(models.Model):
         self.ensure_one()
         if self.kind != "holiday":
             return None
-        if self.date_mode == "yearly":
-            return next((line.date for line in self.date_ids if line.year == year), None)
+        if self.date_mode != "fixed":
+            given = next((line.date for line in self.date_ids if line.year == year), None)
+            if given or self.date_mode == "yearly":
+                return given
         if not (self.month and self.day):
             return None
+        if self.date_mode == "lunar":
+            return lunar_day(year, self.month, self.day)
         return occasion_day(year, self.month, self.day)
 
     def _today(self):

@@ -18,6 +18,7 @@ PARTNER_KPI_FIELDS = (
     "kpi_complaint_rate",
     "kpi_on_time_rate",
     "kpi_volume",
+    "kpi_damage_rate",
 )
 PARTNER_OVERRIDE_FIELDS = (
     "tier_override_tier_id",

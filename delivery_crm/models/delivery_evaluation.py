@@ -22,7 +22,12 @@ from .delivery_evaluation_indicator import (
     raw_values,
     registry_problems,
 )
-from .delivery_rates import counted_delivery, finished_delivery, on_time_delivery
+from .delivery_rates import (
+    counted_delivery,
+    damaged_delivery,
+    finished_delivery,
+    on_time_delivery,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +47,7 @@ ACTIONS = [
 # the raw values, as the indicators register them (shared ones are the same object)
 _DELIVERIES = RawValue("delivery_count", "int4")
 _EFFECTIVE_MONTHS = RawValue("effective_months", "int4")
+_FINISHED = RawValue("finished_count", "int4")
 # the shipment aggregate's values of a customer without deliveries in the window
 _NO_SHIPMENTS = {
     "revenue": 0.0,
@@ -50,6 +56,7 @@ _NO_SHIPMENTS = {
     "delivery_count_previous": 0,
     "on_time_count": 0,
     "finished_count": 0,
+    "damaged_count": 0,
     "active_months": 0,
     "cumulative_revenue": 0.0,
 }
@@ -109,6 +116,14 @@ class DeliveryEvaluation(models.Model):
     on_time_count = fields.Integer(string="On time")
     finished_count = fields.Integer(string="Finished deliveries")
     on_time_rate = fields.Float(string="On-time rate (%)", digits=(5, 2))
+    damaged_count = fields.Integer(
+        string="Damaged or lost", help="Finished deliveries of the period damaged or lost."
+    )
+    damage_rate = fields.Float(
+        string="Damage/loss rate (%)",
+        digits=(5, 2),
+        help="Deliveries damaged or lost, in % of the finished deliveries of the period.",
+    )
     active_months = fields.Integer(help="Months of the period with at least one delivery.")
     effective_months = fields.Integer(
         string="Months cooperated", help="Months of the period the customer cooperated."
@@ -133,6 +148,7 @@ class DeliveryEvaluation(models.Model):
     has_loyalty = fields.Boolean()
     has_complaint = fields.Boolean()
     has_on_time = fields.Boolean()
+    has_damage = fields.Boolean()
     has_growth = fields.Boolean()
     has_retention = fields.Boolean()
     # scores (0-100) and effective weights (sum 100 over the indicators with data):
@@ -143,12 +159,14 @@ class DeliveryEvaluation(models.Model):
     score_loyalty = fields.Float(digits=(5, 2))
     score_complaint = fields.Float(digits=(5, 2))
     score_on_time = fields.Float(digits=(5, 2))
+    score_damage = fields.Float(digits=(5, 2))
     weight_satisfaction = fields.Float(digits=(5, 2))
     weight_volume = fields.Float(digits=(5, 2))
     weight_stability = fields.Float(digits=(5, 2))
     weight_loyalty = fields.Float(digits=(5, 2))
     weight_complaint = fields.Float(digits=(5, 2))
     weight_on_time = fields.Float(digits=(5, 2))
+    weight_damage = fields.Float(digits=(5, 2))
     # task claim (issue 15 item 3): the claims indicator (claims filed in the period)
     claim_count = fields.Integer(
         string="Claims",
@@ -293,12 +311,32 @@ class DeliveryEvaluation(models.Model):
                 self.env._("On-time rate"),
                 raw=(
                     RawValue("on_time_count", "int4"),
-                    RawValue("finished_count", "int4"),
+                    _FINISHED,
                     RawValue("on_time_rate", "float8", "percent", present="finished_count"),
                 ),
                 providers=("_raw_shipments",),
                 score="_score_linear",
                 scales=(Scale("on_time_rate", "on_time_target", "on_time_floor"),),
+                periods=FULL_REVIEWS,
+            ),
+            Indicator(
+                "damage",
+                self.env._("Damage/loss rate"),
+                raw=(
+                    RawValue("damaged_count", "int4"),
+                    _FINISHED,
+                    RawValue("damage_rate", "float8", "percent", present="finished_count"),
+                ),
+                providers=("_raw_shipments",),
+                score="_score_linear",
+                scales=(
+                    Scale(
+                        "damage_rate",
+                        "damage_rate_target",
+                        "damage_rate_floor",
+                        lower_is_better=True,
+                    ),
+                ),
                 periods=FULL_REVIEWS,
             ),
             # task claim (issue 15 item 3): claims per 100 deliveries, lower is better
@@ -594,7 +632,7 @@ class DeliveryEvaluation(models.Model):
         an SQL sub-query selecting them, in parentheses as ``Query.subselect()`` gives
         it): one row per customer with deliveries, its columns ``partner_id, revenue,
         revenue_previous, delivery_count, delivery_count_previous, on_time_count,
-        finished_count, active_months, cumulative_revenue`` (read by name, as
+        finished_count, damaged_count, active_months, cumulative_revenue`` (read by name, as
         ``_NO_SHIPMENTS`` names them). ``bench/bench.py`` runs it as the evaluation's
         lower bound."""
         return SQL(
@@ -607,6 +645,8 @@ class DeliveryEvaluation(models.Model):
                    COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(on_time)s) AS on_time_count,
                    COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(finished)s)
                        AS finished_count,
+                   COUNT(*) FILTER (WHERE s.date >= %(start)s AND %(damaged)s)
+                       AS damaged_count,
                    COUNT(DISTINCT date_trunc(
                        'month', timezone(%(tz)s, timezone('UTC', s.date))))
                        FILTER (WHERE s.date >= %(start)s) AS active_months,
@@ -623,6 +663,7 @@ class DeliveryEvaluation(models.Model):
             """,
             on_time=on_time_delivery("s"),
             finished=finished_delivery("s"),
+            damaged=damaged_delivery("s"),
             counted=counted_delivery("s"),
             start=period["start"],
             previous=SQL("s.date >= %s AND s.date < %s", period["prev_start"], period["start"]),
@@ -633,8 +674,8 @@ class DeliveryEvaluation(models.Model):
 
     @api.model
     def _raw_shipments(self, partner_ids, period, raw):
-        """Volume, deliveries, on-time rate, activity and cooperation length: one
-        aggregate query over the delivery records, its columns read by name."""
+        """Volume, deliveries, on-time and damage/loss rates, activity and cooperation
+        length: one aggregate query over the delivery records, its columns read by name."""
         self.env["delivery.shipment"].flush_model()
         rows = self.env.execute_query_dict(self._shipment_aggregate_query(partner_ids, period))
         business = {row["partner_id"]: row for row in rows}
@@ -645,6 +686,7 @@ class DeliveryEvaluation(models.Model):
             revenue, revenue_prev = float(row["revenue"]), float(row["revenue_previous"])
             count, count_prev = row["delivery_count"], row["delivery_count_previous"]
             on_time, finished = row["on_time_count"], row["finished_count"]
+            damaged = row["damaged_count"]
             active = row["active_months"]
             coop_start = period["partner_rows"][partner_id]["cooperation_start_date"]
             effective = self._effective_months(coop_start, period["period_start"], period)
@@ -662,6 +704,8 @@ class DeliveryEvaluation(models.Model):
                 "on_time_count": on_time,
                 "finished_count": finished,
                 "on_time_rate": on_time * 100.0 / finished if finished else None,
+                "damaged_count": damaged,
+                "damage_rate": damaged * 100.0 / finished if finished else None,
                 "active_months": active,
                 "effective_months": effective,
                 "active_share": min(100.0, active * 100.0 / effective) if effective else None,

@@ -499,7 +499,9 @@ class DeliveryEvaluationRun(models.Model):
                     kpi_on_time_rate = CASE WHEN %(newer)s AND e.has_on_time AND %(full)s
                                             THEN e.on_time_rate ELSE p.kpi_on_time_rate END,
                     kpi_volume = CASE WHEN %(newer)s AND %(full)s
-                                      THEN e.revenue ELSE p.kpi_volume END
+                                      THEN e.revenue ELSE p.kpi_volume END,
+                    kpi_damage_rate = CASE WHEN %(newer)s AND e.has_damage AND %(full)s
+                                           THEN e.damage_rate ELSE p.kpi_damage_rate END
                   FROM delivery_evaluation e
                  WHERE e.id IN %(ids)s AND p.id = e.partner_id
                 """,

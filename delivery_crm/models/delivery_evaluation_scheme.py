@@ -53,6 +53,9 @@ class DeliveryEvaluationScheme(models.Model):
     weight_loyalty = fields.Float(string="Loyalty weight", default=10.0)
     weight_complaint = fields.Float(string="Complaint rate weight", default=15.0)
     weight_on_time = fields.Float(string="On-time rate weight", default=15.0)
+    # 0 by default: the schemes of a database installed before the damage/loss rate keep
+    # summing to 100 (the shipped schemes give it 5 points taken from the on-time rate)
+    weight_damage = fields.Float(string="Damage/loss rate weight", default=0.0)
     # task claim (issue 15 item 3): 0 in the shipped schemes (claims mostly count the
     # delays and damage other indicators score already); a manager may weight it
     weight_claims = fields.Float(string="Claim rate weight", default=0.0)
@@ -92,6 +95,9 @@ class DeliveryEvaluationScheme(models.Model):
         string="On-time rate target (%)",
         default=lambda self: self.env.company.delivery_target_on_time_rate,
     )
+    # lower is better: at most 0.5 % damaged or lost scores 100, 3 % or more scores 0
+    damage_rate_floor = fields.Float(string="Damage/loss rate floor (%)", default=3.0)
+    damage_rate_target = fields.Float(string="Damage/loss rate target (%)", default=0.5)
     # task claim (issue 15 item 3): claims per 100 deliveries, lower is better
     claim_rate_floor = fields.Float(
         string="Claim rate floor (per 100 deliveries)",

@@ -4,8 +4,10 @@ by the cooperation evaluation, the dashboard reports and the key-customer report
 - A delivery counts unless it was cancelled; it is *finished* when delivered (on time
   or late), damaged or lost, and *on time* when delivered on time.
 - A complaint is an active request of type complaint.
+- A delivery is *damaged* when its outcome is damaged or lost.
 - Complaint rate = complaints ÷ counted deliveries, on-time rate = on-time ÷ finished
-  deliveries; a rate without a denominator is "no data" (NULL), never 0 %.
+  deliveries, damage/loss rate = damaged ÷ finished deliveries; a rate without a
+  denominator is "no data" (NULL), never 0 %.
 - Months and periods are those of the company's time zone.
 - The targets are company settings (``res.company.delivery_target_*``): satisfaction
   and on-time rate are *at least* their target, the complaint rate *below* its target,
@@ -19,6 +21,7 @@ from odoo.tools import SQL
 
 FINISHED_OUTCOMES = ("delivered", "late", "damaged", "lost")
 ON_TIME_OUTCOMES = ("delivered",)
+DAMAGED_OUTCOMES = ("damaged", "lost")
 
 
 def counted_delivery(alias):
@@ -32,6 +35,11 @@ def finished_delivery(alias):
 
 def on_time_delivery(alias):
     return SQL("%s.outcome IN %s", SQL.identifier(alias), ON_TIME_OUTCOMES)
+
+
+def damaged_delivery(alias):
+    """The deliveries of ``alias`` damaged or lost (the damage/loss rate's numerator)."""
+    return SQL("%s.outcome IN %s", SQL.identifier(alias), DAMAGED_OUTCOMES)
 
 
 def counted_complaint(alias):

@@ -68,6 +68,7 @@ class DeliverySharedProfile(models.Model):
     kpi_satisfaction = fields.Float(related="partner_id.kpi_satisfaction", groups=INTERNAL)
     kpi_complaint_rate = fields.Float(related="partner_id.kpi_complaint_rate", groups=INTERNAL)
     kpi_on_time_rate = fields.Float(related="partner_id.kpi_on_time_rate", groups=INTERNAL)
+    kpi_damage_rate = fields.Float(related="partner_id.kpi_damage_rate", groups=INTERNAL)
     currency_id = fields.Many2one(related="partner_id.delivery_currency_id", groups=INTERNAL)
     kpi_volume = fields.Monetary(related="partner_id.kpi_volume", groups=INTERNAL)
 

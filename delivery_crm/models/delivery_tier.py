@@ -92,6 +92,14 @@ class DeliveryTier(models.Model):
         help="Visit cadence: a visit is due this many days after the last one "
         "(0: no planned visits).",
     )
+    return_visit_sample_rate = fields.Float(
+        string="Return visits after deliveries (%)",
+        digits=(5, 2),
+        default=0.0,
+        help="Share of the customers' delivered jobs followed by a return visit of the "
+        "account manager, some days after the delivery (003 §7.1; the delay is a "
+        "company setting). 0: none.",
+    )
     first_response_hours = fields.Float(
         string="First response (hours)",
         default=2.0,
@@ -152,6 +160,7 @@ class DeliveryTier(models.Model):
         "min_cumulative_revenue",
         "min_cooperation_months",
         "visit_interval_days",
+        "return_visit_sample_rate",
         "first_response_hours",
         "resolution_hours",
     )
@@ -183,6 +192,14 @@ class DeliveryTier(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Tier %(tier)s: the visit interval cannot be negative.",
+                        tier=tier.name,
+                    )
+                )
+            if not 0 <= tier.return_visit_sample_rate <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Tier %(tier)s: the share of deliveries followed by a return visit "
+                        "must be between 0 and 100 %%.",
                         tier=tier.name,
                     )
                 )

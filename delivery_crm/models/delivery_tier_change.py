@@ -328,7 +328,7 @@ class DeliveryTierChange(models.Model):
     def _notify_customer(self):
         """Tell each active customer whose ladder asks for it of its new tier
         (004 §五.4: by SMS, mail or phone): the tier-change mail where the customer has
-        an e-mail address, a text message (queued) where it has a phone number, so a
+        an e-mail address, a text message (queued) where it has a valid phone number, so a
         customer with only a phone number is told too. The tier a record gets when it
         is created or imported is not announced: it is not a change the customer lived
         through."""
@@ -347,7 +347,10 @@ class DeliveryTierChange(models.Model):
             # the change, not to the customer's chatter.
             template = self.env.ref("delivery_crm.mail_template_tier_change").sudo()
             template.send_mail_batch(to_mail.ids)
-        to_text = to_notify.filtered(lambda change: change.partner_id.phone)
+        # a valid number only: ``phone_sanitized`` is Odoo's E.164 form of the phone,
+        # empty when phone_validation finds it invalid (a number kept from before
+        # numbers were validated); the SMS gateway would refuse it
+        to_text = to_notify.filtered(lambda change: change.partner_id.phone_sanitized)
         if not to_text:
             return
         # sudo: the template is rendered for the customers of these changes only; staff
@@ -362,8 +365,7 @@ class DeliveryTierChange(models.Model):
             [
                 {
                     "partner_id": change.partner_id.id,
-                    "number": change.partner_id._phone_format(number=change.partner_id.phone)
-                    or change.partner_id.phone,
+                    "number": change.partner_id.phone_sanitized,
                     "body": bodies[change.id],
                     "state": "outgoing",
                 }

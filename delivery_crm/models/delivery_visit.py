@@ -2,6 +2,7 @@ import math
 from datetime import datetime, time, timedelta
 
 import pytz
+from psycopg2 import IntegrityError
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -23,6 +24,13 @@ POOR_SCORE = 2
 # what a recorded visit says: who visited which customer, what kind of visit, and the
 # score the customer gave (the staff KPIs and the evaluation count them)
 RECORDED_FIELDS = frozenset({"partner_id", "user_id", "visit_type", "satisfaction_score"})
+# a customer is "new" (its first deliveries get their own return visit, origin
+# first_delivery) until it has a delivery older than this; the sampled return visits
+# after ordinary deliveries (003 §7.1) are for the other customers
+FIRST_DELIVERY_DAYS = 30
+# how far back, beyond the company's delay, the sampling looks for deliveries: a day or
+# a week the scheduler did not run is caught up, older deliveries are left alone
+SAMPLE_CATCH_UP_DAYS = 7
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -88,6 +96,7 @@ class DeliveryVisit(models.Model):
             ("cadence", "Tier cadence"),
             ("complaint", "Closed request"),
             ("first_delivery", "First deliveries"),
+            ("delivery_sample", "Sampled delivery"),
         ],
         required=True,
         default="manual",
@@ -141,6 +150,14 @@ class DeliveryVisit(models.Model):
     )
     complaint_id = fields.Many2one(
         "delivery.complaint", string="Request", index="btree_not_null", check_company=True
+    )
+    shipment_id = fields.Many2one(
+        "delivery.shipment",
+        string="Delivery",
+        index="btree_not_null",
+        readonly=True,
+        check_company=True,
+        help="The delivery this return visit was sampled after (003 §7.1).",
     )
     color = fields.Integer()
 
@@ -210,6 +227,11 @@ class DeliveryVisit(models.Model):
     _one_first_delivery_visit = models.UniqueIndex(
         "(partner_id) WHERE origin = 'first_delivery' AND state != 'cancelled'",
         "A customer gets one return visit after their first deliveries.",
+    )
+    # the sampling never floods a customer: one open sampled return visit at a time
+    _one_open_sampled_visit = models.UniqueIndex(
+        "(partner_id) WHERE origin = 'delivery_sample' AND state = 'planned'",
+        "A customer already has a planned return visit after a sampled delivery.",
     )
 
     @api.depends("planned_date", "duration")
@@ -442,7 +464,9 @@ class DeliveryVisit(models.Model):
 
     # ------------------------------------------------------------------ proposals
     @api.model
-    def _propose_return_visit(self, partner, user, origin, name, complaint=None, days=2):
+    def _propose_return_visit(
+        self, partner, user, origin, name, complaint=None, days=2, shipment=None
+    ):
         """A planned return visit for ``partner``, owned by ``user``, with an activity
         that reminds them of it. Whatever the caller's context: its ``default_*`` keys
         (a ``default_satisfaction_score``...) would forge the visit (security review M2)."""
@@ -457,6 +481,7 @@ class DeliveryVisit(models.Model):
                     complaint.company_id if complaint else partner.company_id or self.env.company
                 ).id,
                 "complaint_id": complaint.id if complaint else False,
+                "shipment_id": shipment.id if shipment else False,
                 "planned_date": self._working_morning(days),
             }
         )
@@ -531,7 +556,7 @@ class DeliveryVisit(models.Model):
             ],
             lambda partners: self._plan_cadence_visits(partners),
         )
-        since = fields.Datetime.now() - timedelta(days=30)
+        since = fields.Datetime.now() - timedelta(days=FIRST_DELIVERY_DAYS)
         done += Partner._cron_process_batches(
             [
                 ("is_delivery_customer", "=", True),
@@ -553,6 +578,116 @@ class DeliveryVisit(models.Model):
         )
         done += self.env["delivery.communication.plan"]._cron_process_due()
         return done
+
+    # ------------------------------------------------------------------ delivery samples
+    @api.model
+    def _sampled_deliveries_query(self, after_partner_id, limit):
+        """The deliveries sampled for a return visit (003 §7.1), the first one of each
+        customer after ``after_partner_id``, at most ``limit`` customers:
+        ``(partner_id, shipment_id)`` rows. The one definition of the sample:
+
+        - delivered (status delivered) between the company's delay
+          (``delivery_return_visit_delay_days``) and that delay plus
+          ``SAMPLE_CATCH_UP_DAYS`` days ago;
+        - in the sample of its customer's tier: a hash of the delivery's id below the
+          tier's rate (``return_visit_sample_rate``, % of the deliveries) — the same
+          delivery is always in or out, whatever the run;
+        - never sampled before (no visit of this delivery);
+        - of an active customer with an account manager that is no longer new (a
+          delivery older than ``FIRST_DELIVERY_DAYS``) and has no planned return visit
+          after its first deliveries;
+        - whose customer has no planned sampled return visit and none planned in the
+          company's gap (``delivery_return_visit_sample_gap_days``) recorded.
+        """
+        now = fields.Datetime.now()
+        return SQL(
+            """
+            SELECT s.partner_id, min(s.id)
+              FROM delivery_shipment s
+              JOIN res_company c ON c.id = s.company_id
+              JOIN res_partner p ON p.id = s.partner_id
+              JOIN delivery_tier t ON t.id = p.tier_id
+             WHERE s.status = 'delivered'
+               AND s.delivered_datetime < %(now)s
+                       - make_interval(days => c.delivery_return_visit_delay_days)
+               AND s.delivered_datetime >= %(now)s
+                       - make_interval(days => c.delivery_return_visit_delay_days + %(catch_up)s)
+               AND t.return_visit_sample_rate > 0
+               AND mod(hashint4(s.id)::int8 + 2147483648, 10000)
+                       < t.return_visit_sample_rate * 100
+               AND s.partner_id > %(after)s
+               AND p.active AND p.is_delivery_customer AND p.customer_state = 'active'
+               AND p.account_manager_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM delivery_visit v WHERE v.shipment_id = s.id)
+               AND EXISTS (
+                   SELECT 1 FROM delivery_shipment old
+                    WHERE old.partner_id = p.id AND old.status = 'delivered'
+                      AND old.delivered_datetime < %(new_since)s)
+               AND NOT EXISTS (
+                   SELECT 1 FROM delivery_visit v
+                    WHERE v.partner_id = p.id
+                      AND ((v.origin = 'first_delivery' AND v.state = 'planned')
+                           OR (v.origin = 'delivery_sample'
+                               AND (v.state = 'planned'
+                                    OR (v.state = 'done'
+                                        AND v.create_date >= %(now)s - make_interval(
+                                            days => c.delivery_return_visit_sample_gap_days))))))
+             GROUP BY s.partner_id
+             ORDER BY s.partner_id
+             LIMIT %(limit)s
+            """,
+            now=now,
+            catch_up=SAMPLE_CATCH_UP_DAYS,
+            after=after_partner_id,
+            new_since=now - timedelta(days=FIRST_DELIVERY_DAYS),
+            limit=limit,
+        )
+
+    @api.model
+    def _cron_plan_sampled_return_visits(self):
+        """Daily: a return visit for the account manager after a sample of the
+        ordinary deliveries of existing customers (003 §7.1, the sample and its rules:
+        ``_sampled_deliveries_query``). Batched by customer, each batch locked (a
+        concurrent worker skips it) and committed; a customer planned is out of the
+        sample until its visit is recorded, so a second run plans nothing new.
+
+        :return: the number of return visits planned
+        """
+        for model in ("delivery.shipment", "delivery.visit", "res.partner", "delivery.tier"):
+            self.env[model].flush_model()
+        batch_size = self._cron_batch_size
+        Partner = self.env["res.partner"]
+        after, planned = 0, 0
+        while True:
+            rows = self.env.execute_query(self._sampled_deliveries_query(after, batch_size))
+            if not rows:
+                break
+            after = rows[-1][0]
+            shipments = dict(rows)
+            # a customer a concurrent worker holds is left to it
+            partners = Partner.browse(list(shipments)).try_lock_for_update()
+            for partner in partners:
+                shipment = self.env["delivery.shipment"].browse(shipments[partner.id])
+                try:
+                    with self.env.cr.savepoint():
+                        self._propose_return_visit(
+                            partner,
+                            partner.account_manager_id,
+                            "delivery_sample",
+                            self.env._(
+                                "Return visit after delivery %(reference)s",
+                                reference=shipment.name,
+                            ),
+                            shipment=shipment,
+                        )
+                except IntegrityError:
+                    # planned meanwhile by a concurrent worker: the unique index
+                    # _one_open_sampled_visit is the last word
+                    continue
+                planned += 1
+            if not self.env["ir.cron"]._commit_progress(len(rows)) or len(rows) < batch_size:
+                break
+        return planned
 
     # ------------------------------------------------------------------ evaluation feed
     @api.model

@@ -242,3 +242,26 @@ class ResCompany(models.Model):
         user's, else UTC), as the evaluation uses it."""
         self.ensure_one()
         return self.partner_id.tz or self.env.user.tz or "UTC"
+
+    # sampled return visits after ordinary deliveries (003 §7.1; the rate is the tier's)
+    delivery_return_visit_delay_days = fields.Integer(
+        string="Return visit after delivery (days)",
+        default=3,
+        help="A delivery sampled for a return visit is followed up this many days after "
+        "it was delivered.",
+    )
+    delivery_return_visit_sample_gap_days = fields.Integer(
+        string="Sampled return visits at most every (days)",
+        default=30,
+        help="A customer gets at most one return visit after a sampled delivery in this "
+        "many days (and never two planned at once).",
+    )
+
+    _delivery_return_visit_delay_positive = models.Constraint(
+        "CHECK (delivery_return_visit_delay_days >= 1)",
+        "A return visit after a delivery waits at least one day.",
+    )
+    _delivery_return_visit_gap_positive = models.Constraint(
+        "CHECK (delivery_return_visit_sample_gap_days >= 0)",
+        "The gap between sampled return visits cannot be negative.",
+    )

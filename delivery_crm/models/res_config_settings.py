@@ -59,6 +59,12 @@ class ResConfigSettings(models.TransientModel):
     delivery_risk_complaint_count = fields.Integer(
         related="company_id.delivery_risk_complaint_count", readonly=False
     )
+    delivery_return_visit_delay_days = fields.Integer(
+        related="company_id.delivery_return_visit_delay_days", readonly=False
+    )
+    delivery_return_visit_sample_gap_days = fields.Integer(
+        related="company_id.delivery_return_visit_sample_gap_days", readonly=False
+    )
     # task claim (issue 15 item 3)
     delivery_claim_currency_id = fields.Many2one(related="company_id.currency_id")
     delivery_claim_staff_limit = fields.Monetary(

@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -66,6 +66,11 @@ SYSTEM_FIELDS = {
 # where a partner sits: moving a customer or its contacts moves what follows the
 # commercial partner (portal access, grants, notifications; security review H5)
 REPARENT_FIELDS = ("parent_id", "is_company", "company_id")
+
+
+# a change of these may bring a phone number into (or change how it reads in) the
+# scope of ``_normalize_delivery_phones``
+PHONE_SCOPE_FIELDS = {"phone", "country_id", "parent_id", "is_delivery_customer"}
 
 
 class ResPartner(models.Model):
@@ -279,6 +284,15 @@ class ResPartner(models.Model):
     kpi_on_time_rate = fields.Float(
         string="On-time rate (%)", readonly=True, digits=(5, 2), groups=CRM_READ, copy=False
     )
+    kpi_damage_rate = fields.Float(
+        string="Damage/loss rate (%)",
+        readonly=True,
+        digits=(5, 2),
+        groups=CRM_READ,
+        copy=False,
+        help="Deliveries damaged or lost, in % of the finished deliveries of the latest "
+        "quarterly or annual evaluation.",
+    )
     # whether each rate was ever measured: a customer with nothing to measure shows "No
     # data", never 0 % (the evaluation leaves the rate empty then)
     kpi_satisfaction_measured = fields.Boolean(
@@ -289,6 +303,9 @@ class ResPartner(models.Model):
     )
     kpi_on_time_rate_measured = fields.Boolean(
         string="On-time rate measured", compute="_compute_kpi_measured", groups=CRM_READ
+    )
+    kpi_damage_rate_measured = fields.Boolean(
+        string="Damage/loss rate measured", compute="_compute_kpi_measured", groups=CRM_READ
     )
     kpi_volume = fields.Monetary(
         string="Revenue (period)",
@@ -335,19 +352,27 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------ computes
-    @api.depends("kpi_date", "kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate")
+    @api.depends(
+        "kpi_date",
+        "kpi_satisfaction",
+        "kpi_complaint_rate",
+        "kpi_on_time_rate",
+        "kpi_damage_rate",
+    )
     def _compute_kpi_measured(self):
         """A KPI column left NULL by the evaluation was never measured (the ORM reads a
         NULL float as 0.0): one query for the batch."""
         partners = self.filtered("id")
         measured = {}
         if partners:
-            self.flush_model(["kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate"])
+            self.flush_model(
+                ["kpi_satisfaction", "kpi_complaint_rate", "kpi_on_time_rate", "kpi_damage_rate"]
+            )
             rows = self.env.execute_query(
                 SQL(
                     """
                     SELECT id, kpi_satisfaction IS NOT NULL, kpi_complaint_rate IS NOT NULL,
-                           kpi_on_time_rate IS NOT NULL
+                           kpi_on_time_rate IS NOT NULL, kpi_damage_rate IS NOT NULL
                       FROM res_partner WHERE id IN %s
                     """,
                     tuple(partners.ids),
@@ -355,11 +380,12 @@ class ResPartner(models.Model):
             )
             measured = {row[0]: row[1:] for row in rows}
         for partner in self:
-            flags = measured.get(partner.id, (False, False, False))
+            flags = measured.get(partner.id, (False, False, False, False))
             (
                 partner.kpi_satisfaction_measured,
                 partner.kpi_complaint_rate_measured,
                 partner.kpi_on_time_rate_measured,
+                partner.kpi_damage_rate_measured,
             ) = flags
 
     @api.depends("tier_id")
@@ -717,6 +743,8 @@ class ResPartner(models.Model):
                 self._check_new_state(vals)
                 vals.setdefault("state_date", fields.Date.context_today(self))
         partners = super(ResPartner, model).create(vals_list).with_env(self.env)
+        if any(vals.get("phone") for vals in vals_list):
+            partners._normalize_delivery_phones()
         # R9: the initial values, before the profile defaults (logged as changes) are set
         AuditLog = self.env["delivery.audit.log"]
         # sudo: the flag is read to decide, whatever the user may read (an employee
@@ -813,6 +841,8 @@ class ResPartner(models.Model):
         before = AuditLog._snapshot(self, audited) if audited else None
         moved_before = AuditLog._snapshot(moved, REPARENT_AUDITED_FIELDS) if moved else None
         res = super().write(vals)
+        if PHONE_SCOPE_FIELDS & vals.keys():
+            self._normalize_delivery_phones()
         if audited:
             AuditLog._log_changes(self, audited, before)
         if moved:
@@ -829,6 +859,43 @@ class ResPartner(models.Model):
         if "tier_ladder_id" in vals:
             self.env["delivery.tier.change"]._reset_to_ladder(self)
         return res
+
+    # ------------------------------------------------------------------ phone numbers
+    def _normalize_delivery_phones(self):
+        """The phone numbers of delivery customers and their contacts (the SMS notices
+        go to them) are stored in E.164 (``+8613900000003``), read in the country of
+        the partner's address (else its customer's, else the company's) by Odoo's
+        ``phone_validation`` and the ``phonenumbers`` library; a number that is not
+        valid there is refused."""
+        # sudo: the customer flag of the commercial partner decides, whatever the user
+        # may read of it (a contact's editor need not read the company's profile)
+        scoped = self.sudo().filtered(
+            lambda p: p.phone and p.commercial_partner_id.is_delivery_customer
+        )
+        for partner in scoped:
+            try:
+                e164 = partner._phone_format(
+                    fname="phone",
+                    # a contact without an address of its own reads as its company
+                    country=partner.country_id or partner.commercial_partner_id.country_id,
+                    force_format="E164",
+                    raise_exception=True,
+                )
+            except UserError as error:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s: %(phone)s is not a valid phone number (%(reason)s). "
+                        "Give it with its country code, e.g. +86 21 5555 0000 or "
+                        "+86 139 0000 0000.",
+                        partner=partner.display_name,
+                        phone=partner.phone,
+                        reason=error.args[0],
+                    )
+                ) from None
+            if e164 != partner.phone:
+                # sudo (from above): the number the user just wrote, in its stored form
+                # (this write finds it in E.164 and stops)
+                partner.write({"phone": e164})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_delivery_customer(self):

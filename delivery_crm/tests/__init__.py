@@ -5,6 +5,7 @@ from . import test_credit_review
 from . import test_demo_data
 from . import test_i18n
 from . import test_delivery_shipment
+from . import test_delivery_damage_rate
 from . import test_delivery_evaluation
 from . import test_delivery_evaluation_indicator
 from . import test_delivery_complaint
@@ -12,6 +13,7 @@ from . import test_delivery_complaint_sla
 from . import test_delivery_complaint_portal
 from . import test_delivery_visit
 from . import test_delivery_visit_ui
+from . import test_delivery_return_visit_sampling
 from . import test_delivery_care
 from . import test_delivery_staff_kpi
 from . import test_delivery_reports
@@ -29,6 +31,7 @@ from . import test_clause_care
 from . import test_clause_development
 from . import test_crm_history_privacy
 from . import test_partner_merge
+from . import test_partner_phone
 from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim

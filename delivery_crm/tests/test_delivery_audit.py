@@ -164,7 +164,11 @@ class TestDeliveryAuditLog(DeliveryAuditCommon):
         customer = self._new_customer(customer_class="general")
         before = self._logs(customer)
         customer.with_user(self.user_account_manager).write(
-            {"customer_class": "general", "business_scope": "Fresh food", "phone": "+86 1"}
+            {
+                "customer_class": "general",
+                "business_scope": "Fresh food",
+                "phone": "+86 21 5555 0001",
+            }
         )
         self.assertEqual(self._logs(customer), before)
 

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.module import load_script
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -170,7 +171,7 @@ class TestDeliveryCare(DeliveryCrmCommon):
         self.assertEqual(len(self._comments(leap)), 2)
 
     def test_lunar_holiday_date_per_year(self):
-        # 6 February is the Spring Festival in 2027, not in 2026
+        # 6 February is the Spring Festival (lunar 1/1) in 2027, not in 2026
         self._greet_on("2026-02-06")
         self.assertFalse(self._logs(self.customer, self.spring_festival))
         self._greet_on("2027-02-06")
@@ -182,14 +183,101 @@ class TestDeliveryCare(DeliveryCrmCommon):
         self.assertIn("Spring Festival", message.body)
         # the holiday greets the customer itself, not each contact
         self.assertFalse(self._logs(self.contact, self.spring_festival))
-        # no date given for 2029 yet: no greeting, and no next date shown in 2029
-        self.assertFalse(self.spring_festival._day_in(2029))
-        with freeze_time("2029-01-10"):
+
+    def test_lunar_holidays_never_stop(self):
+        """The shipped lunar holidays get their day in any year the lunar tables cover,
+        with no date to enter (the greetings used to stop after the last year shipped)."""
+        mid_autumn = self.env.ref("delivery_crm.delivery_care_occasion_mid_autumn")
+        expected = {
+            self.spring_festival: {
+                2029: date(2029, 2, 13),
+                2035: date(2035, 2, 8),
+                2050: date(2050, 1, 23),
+                2099: date(2099, 1, 21),
+            },
+            mid_autumn: {
+                2029: date(2029, 9, 22),
+                2035: date(2035, 9, 16),
+                2050: date(2050, 9, 30),
+            },
+        }
+        for occasion, days in expected.items():
+            for year, day in days.items():
+                with self.subTest(occasion=occasion.name, year=year):
+                    self.assertEqual(occasion._day_in(year), day)
+        # the daily job greets on the computed day, years after the last shipped date
+        self._greet_on("2035-02-07")
+        self.assertFalse(self._logs(self.customer, self.spring_festival))
+        self._greet_on("2035-02-08")
+        log = self._logs(self.customer, self.spring_festival)
+        self.assertEqual((log.year, log.date), (2035, date(2035, 2, 8)))
+        with freeze_time("2040-12-01"):
             self.spring_festival.invalidate_recordset(["next_date"])
-            self.assertFalse(self.spring_festival.next_date)
-        with freeze_time("2027-01-10"):
-            self.spring_festival.invalidate_recordset(["next_date"])
-            self.assertEqual(self.spring_festival.next_date, date(2027, 2, 6))
+            self.assertEqual(self.spring_festival.next_date, date(2041, 2, 1))
+        # beyond the tables: no day rather than a wrong one
+        self.assertIsNone(self.spring_festival._day_in(2100))
+
+    def test_lunar_holiday_date_entered_for_a_year_wins(self):
+        """A manager moves one year's greeting (e.g. the company greets the day
+        before): the date entered for that year replaces the computed one, the other
+        years stay computed."""
+        self.spring_festival.with_user(self.user_manager).write(
+            {"date_ids": [(0, 0, {"date": date(2029, 2, 12)})]}
+        )
+        self.assertEqual(self.spring_festival._day_in(2029), date(2029, 2, 12))
+        self.assertEqual(self.spring_festival._day_in(2030), date(2030, 2, 3))
+        self._greet_on("2029-02-12")
+        log = self._logs(self.customer, self.spring_festival)
+        self.assertEqual(log.date, date(2029, 2, 12))
+        self._greet_on("2029-02-13")
+        self.assertEqual(len(self._logs(self.customer, self.spring_festival)), 1)
+
+    def test_lunar_holidays_computed_on_existing_databases(self):
+        """19.0.1.3.0 switches the shipped lunar holidays (noupdate data) of an
+        existing database, which had dates entered up to 2028, to computed dates; an
+        occasion a manager switched to another mode is left alone."""
+        mid_autumn = self.env.ref("delivery_crm.delivery_care_occasion_mid_autumn")
+        old = {"date_mode": "yearly", "month": 0, "day": 0}
+        self.spring_festival.write({**old, "date_ids": [(0, 0, {"date": date(2027, 2, 6)})]})
+        mid_autumn.write({"date_mode": "fixed", "month": 9, "day": 15})
+        self.assertIsNone(self.spring_festival._day_in(2029))  # the greetings stopped
+        migration = load_script(
+            "delivery_crm/migrations/19.0.1.3.0/post-lunar-occasions.py",
+            "delivery_crm_post_lunar_occasions",
+        )
+        migration.migrate(self.env.cr, "19.0.1.2.0")
+        self.assertEqual(
+            (self.spring_festival.date_mode, self.spring_festival.month, self.spring_festival.day),
+            ("lunar", 1, 1),
+        )
+        self.assertEqual(self.spring_festival._day_in(2027), date(2027, 2, 6))
+        self.assertEqual(self.spring_festival._day_in(2029), date(2029, 2, 13))
+        self.assertEqual((mid_autumn.date_mode, mid_autumn.month), ("fixed", 9))
+
+    def test_lunar_new_years_eve_on_the_last_day_of_the_month(self):
+        """Lunar 12/30 is New Year's Eve; in a year whose 12th month has 29 days it
+        falls on the 29th, so the greeting is never skipped."""
+        eve = (
+            self.env["delivery.care.occasion"]
+            .with_user(self.user_manager)
+            .create(
+                {
+                    "name": "New Year's Eve",
+                    "date_mode": "lunar",
+                    "month": 12,
+                    "day": 30,
+                    "mail_template_id": self.env.ref(
+                        "delivery_crm.mail_template_holiday_greeting"
+                    ).id,
+                }
+            )
+        )
+        # the 12th month of lunar 2025 has 29 days: the eve is 16 February 2026,
+        # the day before the Spring Festival; that of lunar 2029 has 30: 2 February
+        # 2030, the day before 3 February
+        self.assertEqual(eve._day_in(2026), date(2026, 2, 16))
+        self.assertEqual(eve._day_in(2030), date(2030, 2, 2))
+        self.assertEqual(self.spring_festival._day_in(2030), date(2030, 2, 3))
 
     def test_fixed_holiday_and_audience(self):
         general = self._new_customer(
@@ -304,6 +392,9 @@ class TestDeliveryCare(DeliveryCrmCommon):
         for month, day in ((2, 30), (13, 1), (4, 31), (0, 0)):
             with self.subTest(month=month, day=day), self.assertRaises(ValidationError):
                 Occasion.create({**base, "month": month, "day": day})
+        for month, day in ((13, 1), (0, 1), (1, 31), (1, 0)):
+            with self.subTest(lunar=(month, day)), self.assertRaises(ValidationError):
+                Occasion.create({**base, "date_mode": "lunar", "month": month, "day": day})
         leap = Occasion.create({**base, "month": 2, "day": 29})
         with freeze_time("2027-01-01"):
             self.assertEqual(leap.next_date, date(2027, 2, 28))

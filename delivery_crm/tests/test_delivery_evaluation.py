@@ -159,8 +159,9 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         def reordered(self, partner_ids, period):
             return SQL(
                 """
-                SELECT q.cumulative_revenue, q.active_months, q.finished_count,
-                       q.on_time_count, q.delivery_count_previous, q.delivery_count,
+                SELECT q.cumulative_revenue, q.active_months, q.damaged_count,
+                       q.finished_count, q.on_time_count, q.delivery_count_previous,
+                       q.delivery_count,
                        q.revenue_previous, q.revenue, 7 AS extra, q.partner_id
                   FROM (%s) q
                 """,
@@ -175,7 +176,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         raw = self._raw(self.cust_a)[self.cust_a.id]
         scores, weights, available, total = evaluation._score_raw(self.scheme, raw, "quarterly")
         self.assertEqual(
-            available, ["volume", "stability", "loyalty", "complaint", "on_time", "claims"]
+            available, ["volume", "stability", "loyalty", "complaint", "on_time", "damage", "claims"]
         )
         volume = (2500 / 90000 * 100 * 70 + 50 * 30) / 100  # growth 0 % is half-way
         stability = (33 / 36 * 100 + 100) / 2
@@ -184,11 +185,14 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertAlmostEqual(scores["stability"], stability)
         self.assertAlmostEqual(scores["loyalty"], loyalty)
         self.assertEqual(scores["on_time"], 0.0)  # 33 % is below the 80 % floor
+        # 1 damaged of 3 finished: 33 % is above the 3 % floor
+        self.assertEqual(scores["damage"], 0.0)
         self.assertEqual(scores["complaint"], 100.0)  # no complaint: at the target
         self.assertIsNone(scores["satisfaction"])
         # the weights of the indicators without data go to the others
         self.assertAlmostEqual(sum(weights.values()), 100.0)
         self.assertAlmostEqual(weights["volume"], 30 / 80 * 100)
+        # on-time 15 and damage/loss 5 (20 on-time before), both scoring 0: still 80
         expected = (volume * 30 + stability * 10 + loyalty * 10 + 100.0 * 10) / 80
         self.assertAlmostEqual(total, round(expected, 2))
         # the monthly review looks at satisfaction and complaints only
@@ -201,7 +205,8 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             self.scheme.weight_volume = 35.0
         with self.assertRaises(ValidationError):
             self.scheme.write({"weight_volume": 40.0, "weight_on_time": -10.0})
-        self.scheme.write({"weight_volume": 25.0, "weight_on_time": 25.0})
+        # general scheme: volume 30 -> 25, on-time 15 -> 20 (damage/loss keeps its 5)
+        self.scheme.write({"weight_volume": 25.0, "weight_on_time": 20.0})
         self.assertEqual(self.scheme.weight_total, 100.0)
         with self.assertRaises(ValidationError):
             self.scheme.complaint_rate_target = 20.0  # must stay below the floor
@@ -654,7 +659,7 @@ class TestTierGradingPeriod(DeliveryCrmCommon):
         sms = self.env["sms.sms"].search([("partner_id", "=", self.steady.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("Silver", sms.body)
-        self.assertEqual((sms.number, sms.state), ("+86 139 0000 0002", "outgoing"))
+        self.assertEqual((sms.number, sms.state), ("+8613900000002", "outgoing"))  # E.164
         self.assertEqual(self._notices(self.steady), (0, 1))
 
     def test_ladder_grading_period_chooses_the_runs(self):

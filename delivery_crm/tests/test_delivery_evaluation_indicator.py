@@ -318,9 +318,10 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             self.assertEqual(evaluation.on_time_rate, 97.5)
             self.assertTrue(evaluation.has_on_time)
             self.assertEqual(evaluation.score_on_time, 47.5)
-            # the key scheme: complaint 15 and punctuality 15 (satisfaction: no data)
-            self.assertEqual((evaluation.has_complaint, evaluation.weight_on_time), (True, 50.0))
-            self.assertAlmostEqual(evaluation.total_score, (100.0 + 47.5) / 2, places=2)
+            # the key scheme: complaint 15 and punctuality 10 (5 went to the damage/loss
+            # rate; satisfaction: no data): 10 of 25
+            self.assertEqual((evaluation.has_complaint, evaluation.weight_on_time), (True, 40.0))
+            self.assertAlmostEqual(evaluation.total_score, (100.0 * 15 + 47.5 * 10) / 25, places=2)
             self.assertIn("Delivery punctuality", evaluation.explanation)
             self.assertNotIn("On-time rate<", evaluation.explanation)
             # Excel

@@ -209,7 +209,7 @@ class TestDeliverySecurity(DeliveryCrmCommon):
         self.assertFalse(self.theirs.business_scope)
         # the partner's own fields (other apps) are not restricted
         self.theirs.with_user(self.user_staff).write({"phone": "+86 21 5555 0000"})
-        self.assertEqual(self.theirs.phone, "+86 21 5555 0000")
+        self.assertEqual(self.theirs.phone, "+862155550000")  # stored in E.164
         # managers change any profile
         self.theirs.with_user(self.user_manager).write({"business_scope": "Electronics"})
         self.assertEqual(self.theirs.business_scope, "Electronics")

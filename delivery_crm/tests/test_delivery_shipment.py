@@ -85,7 +85,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         self.assertIn("WB-1", mails.subject)
         self.assertEqual(len(sms), 1)
         self.assertIn("WB-1", sms.body)
-        self.assertEqual((sms.number, sms.state), ("+86 138 0000 0000", "outgoing"))
+        self.assertEqual((sms.number, sms.state), ("+8613800000000", "outgoing"))  # E.164
         self.assertTrue(shipment.exception_notified)
         # the same job damaged later: still one notice
         shipment.outcome = "damaged"

@@ -95,6 +95,20 @@ class TestDeliveryTierChange(DeliveryCrmCommon):
         self.assertIn("Gold", sms.body)
         self.assertEqual(sms.state, "outgoing")
 
+    def test_no_sms_to_an_invalid_number(self):
+        """A number kept from before phone numbers were validated (written past the
+        ORM, as an old database holds it) gets no text message; the notice is not lost
+        for a valid one."""
+        self.customer.write({"email": False})
+        self.env.cr.execute(
+            "UPDATE res_partner SET phone = '+86 1234' WHERE id = %s", [self.customer.id]
+        )
+        self.customer.invalidate_recordset(["phone", "phone_sanitized"])
+        self._override(self.user_manager, self.tier_gold)
+        self.assertEqual(self._last_change(self.customer).new_tier_id, self.tier_gold)
+        sms = self.env["sms.sms"].search([("partner_id", "=", self.customer.id)])
+        self.assertFalse(sms.filtered(lambda s: s.state == "outgoing"))
+
     def test_direction_is_history(self):
         """The direction a change recorded stays when the ladder's levels change."""
         ladder = self.env["delivery.tier.ladder"].create({"name": "Two steps"})

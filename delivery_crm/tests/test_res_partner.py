@@ -313,7 +313,8 @@ class TestPartnerKpiNoData(DeliveryCrmCommon):
             ._render_qweb_html("delivery_crm.action_report_customer_profile", customer.ids)[0]
             .decode()
         )
-        self.assertEqual(html.count("No data"), 2)  # satisfaction and on-time rate
+        # satisfaction, on-time rate and damage/loss rate
+        self.assertEqual(html.count("No data"), 3)
 
 
 @tagged("post_install", "-at_install")
