@@ -176,7 +176,8 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         raw = self._raw(self.cust_a)[self.cust_a.id]
         scores, weights, available, total = evaluation._score_raw(self.scheme, raw, "quarterly")
         self.assertEqual(
-            available, ["volume", "stability", "loyalty", "complaint", "on_time", "damage", "claims"]
+            available,
+            ["volume", "stability", "loyalty", "complaint", "on_time", "damage", "claims"],
         )
         volume = (2500 / 90000 * 100 * 70 + 50 * 30) / 100  # growth 0 % is half-way
         stability = (33 / 36 * 100 + 100) / 2
