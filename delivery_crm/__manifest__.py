@@ -32,6 +32,7 @@
         "data/delivery_survey_data.xml",
         "data/delivery_key_account_data.xml",
         "data/ir_cron_data.xml",
+        "data/delivery_claim_data.xml",
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
         "wizard/delivery_evaluation_wizard_views.xml",
@@ -72,6 +73,8 @@
         "report/delivery_evaluation_report.xml",
         "report/delivery_complaint_report.xml",
         "report/delivery_visit_report.xml",
+        "views/delivery_claim_views.xml",
+        "views/portal_claim_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [
@@ -81,6 +84,7 @@
         "demo/delivery_shipment_demo.xml",
         "demo/delivery_complaint_demo.xml",
         "demo/delivery_visit_demo.xml",
+        "demo/delivery_claim_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

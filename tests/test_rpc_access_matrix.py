@@ -109,6 +109,9 @@ rating.rating/request                r---e r---e r---e r---e r---e ----- ----- -
 # task SLA (issue 14 item 3): the SLA clocks of requests, kept by the module: read as
 # the request's hand-overs, written by nobody
 delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -----
+# task claim (issue 15 item 3): compensation claims follow their customer as the requests
+# do, filed on a delivery their author reaches; the portal reads its company's
+delivery.claim                       rwc-e rwc-e rwcue rwcue r---e r---e r---e -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -644,6 +647,35 @@ class RequestSlaClock(HomeRecord):
         return {"complaint_id": w.home_complaint(role), "clock": "response"}
 
 
+# task claim (issue 15 item 3): the home customer's claim (a draft of the demo data); a
+# new one is filed on the home customer's first delivery
+class Claim(OfHomeCustomer):
+    key, read = "delivery.claim", "description"
+
+    def target(self, w, role):
+        """A draft (a filed claim is fixed: its description is no longer written)."""
+        found = w.admin.call(
+            self.model,
+            "search",
+            [("partner_id", "=", w.home_id(role)), ("state", "=", "draft")],
+            limit=1,
+            order="id",
+        )
+        assert found, "no draft claim of the home customer"
+        return found[0]
+
+    def values(self, w, role):
+        shipment = w.admin.call(
+            "delivery.shipment", "search", [("partner_id", "=", w.home_id(role))], limit=1
+        )
+        return {
+            "shipment_id": shipment[0],
+            "kind": "delay",
+            "amount_claimed": 10.0,
+            "description": f"{MARK} {w.run} {w.next()}",
+        }
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -670,6 +702,8 @@ LOGGED_EXPORTS = {
     "delivery.access.grant",
     # task SLA (issue 14 item 3)
     "delivery.complaint.sla",
+    # task claim (issue 15 item 3)
+    "delivery.claim",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once

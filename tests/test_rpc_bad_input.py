@@ -321,6 +321,29 @@ def _check_no_rows(c, result):
     assert result == []
 
 
+# task claim (issue 15 item 3): compensation claims
+def _claim(c, **values):
+    return {"shipment_id": c.ids["shipment1"], "kind": "delay", "amount_claimed": 100.0, **values}
+
+
+def _claim_at(c, state, amount=800.0, **values):
+    """A claim of the first customer brought to ``state`` (submitted or approved) by the
+    administrator, with ``values`` written once there; its id in a list."""
+    claim_id = c.admin.call("delivery.claim", "create", _claim(c, amount_claimed=amount))
+    c.admin.call("delivery.claim", "action_submit", [claim_id])
+    if state == "approved":
+        c.admin.call("delivery.claim", "write", [claim_id], {"amount_approved": amount / 2})
+        c.admin.call("delivery.claim", "action_approve", [claim_id])
+    if values:
+        c.admin.call("delivery.claim", "write", [claim_id], values)
+    return [claim_id]
+
+
+def _last_claim(c):
+    """The claim the case's arguments just made (the newest one)."""
+    return c.admin.call("delivery.claim", "search", [], limit=1, order="id desc")
+
+
 # fmt: off
 CASES = [
     # --- requests: wrong types, unknown ids, missing and out-of-range values
@@ -661,6 +684,44 @@ CASES = [
          USER, "kept by the system",
          watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
                           ["sla_resolution_deadline"])),
+    # task claim (issue 15 item 3): compensation claims refuse bad amounts, an approval
+    # above one's limit, a decision without its reason or payment details, forged
+    # workflow fields; the portal files through its form only (a claim on another
+    # company's delivery: test_delivery_claim.py, a second company would stay behind
+    # in this database and change the module tests' runs)
+    Case("claim-negative-amount", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, amount_claimed=-100.0)], VALIDATION, "must be positive"),
+    Case("claim-zero-amount", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, amount_claimed=0)], VALIDATION, "must be positive"),
+    Case("claim-without-delivery", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, shipment_id=False)], VALIDATION, "Delivery"),
+    Case("claim-delivery-unknown-id", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, shipment_id=999999999)], (MISSING, ACCESS)),
+    Case("claim-approved-above-claimed", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, amount_approved=150.0)], VALIDATION, "at most the claimed"),
+    Case("claim-state-forged", "li.wei", "delivery.claim", "create",
+         lambda c: [_claim(c, state="paid")], USER, "kept by the system"),
+    Case("staff-approves-a-claim-above-the-limit", "li.wei", "delivery.claim",
+         "action_approve", lambda c: [_claim_at(c, "submitted", amount_approved=800.0)],
+         USER, "needs a manager's approval",
+         watch=lambda c: ("delivery.claim", _last_claim(c),
+                          ["state", "approval_date", "amount_approved"])),
+    Case("claim-refused-without-reason", "wang.fang", "delivery.claim", "action_refuse",
+         lambda c: [_claim_at(c, "submitted")], USER, "reason",
+         watch=lambda c: ("delivery.claim", _last_claim(c), ["state", "refused_date"])),
+    Case("claim-paid-without-reference", "wang.fang", "delivery.claim", "action_pay",
+         lambda c: [_claim_at(c, "approved", payment_date="2026-08-01")], USER,
+         "payment date and reference",
+         watch=lambda c: ("delivery.claim", _last_claim(c), ["state", "payment_date"])),
+    Case("claim-paid-before-approval", "wang.fang", "delivery.claim", "action_pay",
+         lambda c: [_claim_at(c, "submitted")], USER, "cannot be marked paid now",
+         watch=lambda c: ("delivery.claim", _last_claim(c), ["state"])),
+    Case("claim-approved-amount-raised-after-approval", "wang.fang", "delivery.claim",
+         "write", lambda c: [_claim_at(c, "approved"), {"amount_approved": 700.0}], USER,
+         "can no longer be changed",
+         watch=lambda c: ("delivery.claim", _last_claim(c), ["amount_approved"])),
+    Case("portal-files-a-claim-by-rpc", "portal.zhao", "delivery.claim", "create",
+         lambda c: [_claim(c)], ACCESS),
 ]
 # fmt: on
 

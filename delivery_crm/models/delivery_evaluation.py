@@ -9,6 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, date_utils
 
+from .delivery_claim import COUNTED_STATES, SETTLED_STATES
 from .delivery_constants import CUSTOMER_CLASSES
 from .delivery_evaluation_indicator import (
     PERIOD_TYPES,
@@ -166,6 +167,23 @@ class DeliveryEvaluation(models.Model):
     weight_complaint = fields.Float(digits=(5, 2))
     weight_on_time = fields.Float(digits=(5, 2))
     weight_damage = fields.Float(digits=(5, 2))
+    # task claim (issue 15 item 3): the claims indicator (claims filed in the period)
+    claim_count = fields.Integer(
+        string="Claims",
+        help="Compensation claims filed in the period, neither cancelled nor refused.",
+    )
+    claim_amount = fields.Monetary(string="Claimed amount", currency_field="currency_id")
+    claim_amount_approved = fields.Monetary(
+        string="Approved claims amount", currency_field="currency_id"
+    )
+    claim_rate = fields.Float(
+        string="Claim rate (per 100 deliveries)",
+        digits=(5, 2),
+        help="Claims counted per 100 deliveries of the period.",
+    )
+    has_claims = fields.Boolean()
+    score_claims = fields.Float(digits=(5, 2))
+    weight_claims = fields.Float(digits=(5, 2))
     has_score = fields.Boolean()
     total_score = fields.Float(digits=(5, 2), aggregator="avg")
     # results
@@ -316,6 +334,29 @@ class DeliveryEvaluation(models.Model):
                         "damage_rate",
                         "damage_rate_target",
                         "damage_rate_floor",
+                        lower_is_better=True,
+                    ),
+                ),
+                periods=FULL_REVIEWS,
+            ),
+            # task claim (issue 15 item 3): claims per 100 deliveries, lower is better
+            Indicator(
+                "claims",
+                self.env._("Claim rate"),
+                raw=(
+                    RawValue("claim_count", "int4"),
+                    RawValue("claim_amount", "numeric", "money"),
+                    RawValue("claim_amount_approved", "numeric", "money"),
+                    _DELIVERIES,
+                    RawValue("claim_rate", "float8", "number", present="delivery_count"),
+                ),
+                providers=("_raw_shipments", "_raw_claims"),
+                score="_score_linear",
+                scales=(
+                    Scale(
+                        "claim_rate",
+                        "claim_rate_target",
+                        "claim_rate_floor",
                         lower_is_better=True,
                     ),
                 ),
@@ -694,6 +735,53 @@ class DeliveryEvaluation(models.Model):
     def _raw_referrals(self, partner_ids, period, raw):
         referrals = dict(self.env.execute_query(self._referral_query(partner_ids, period)))
         return {pid: {"referrals": referrals.get(pid, 0)} for pid in partner_ids}
+
+    @api.model
+    def _claim_query(self, partner_ids, period):
+        """The claims of ``partner_ids`` (as for ``_shipment_aggregate_query``) filed
+        in the period and counted (``delivery_claim.COUNTED_STATES``: neither cancelled
+        nor refused): ``(partner_id, claim_count, claim_amount, claim_amount_approved)``
+        rows, the approved amount of the settled ones."""
+        return SQL(
+            """
+            SELECT c.partner_id,
+                   COUNT(*) AS claim_count,
+                   COALESCE(SUM(c.amount_claimed), 0) AS claim_amount,
+                   COALESCE(SUM(c.amount_approved) FILTER (WHERE c.state IN %(settled)s), 0)
+                       AS claim_amount_approved
+              FROM delivery_claim c
+             WHERE c.partner_id IN %(ids)s
+               AND c.state IN %(counted)s
+               AND c.submitted_date >= %(start)s AND c.submitted_date < %(end)s
+             GROUP BY c.partner_id
+            """,
+            ids=partner_ids,
+            counted=COUNTED_STATES,
+            settled=SETTLED_STATES,
+            start=period["start"],
+            end=period["end"],
+        )
+
+    @api.model
+    def _raw_claims(self, partner_ids, period, raw):
+        """Claims, their amounts and their rate per 100 deliveries of the period
+        (``_raw_shipments``): one aggregate query; no deliveries, no rate."""
+        self.env["delivery.claim"].flush_model(
+            ["partner_id", "state", "submitted_date", "amount_claimed", "amount_approved"]
+        )
+        rows = self.env.execute_query(self._claim_query(partner_ids, period))
+        claims = {partner_id: values for partner_id, *values in rows}
+        result = {}
+        for partner_id in partner_ids:
+            count, claimed, approved = claims.get(partner_id, (0, 0.0, 0.0))
+            deliveries = raw[partner_id]["delivery_count"]
+            result[partner_id] = {
+                "claim_count": count,
+                "claim_amount": float(claimed),
+                "claim_amount_approved": float(approved),
+                "claim_rate": count * 100.0 / deliveries if deliveries else None,
+            }
+        return result
 
     @api.model
     def _raw_satisfaction(self, partner_ids, period, raw):

@@ -56,6 +56,9 @@ class DeliveryEvaluationScheme(models.Model):
     # 0 by default: the schemes of a database installed before the damage/loss rate keep
     # summing to 100 (the shipped schemes give it 5 points taken from the on-time rate)
     weight_damage = fields.Float(string="Damage/loss rate weight", default=0.0)
+    # task claim (issue 15 item 3): 0 in the shipped schemes (claims mostly count the
+    # delays and damage other indicators score already); a manager may weight it
+    weight_claims = fields.Float(string="Claim rate weight", default=0.0)
     weight_total = fields.Float(compute="_compute_weight_total", string="Total weight")
     # score mapping: the value scoring 0 (floor) and the value scoring 100 (target),
     # the fields of the indicators' scales
@@ -95,6 +98,17 @@ class DeliveryEvaluationScheme(models.Model):
     # lower is better: at most 0.5 % damaged or lost scores 100, 3 % or more scores 0
     damage_rate_floor = fields.Float(string="Damage/loss rate floor (%)", default=3.0)
     damage_rate_target = fields.Float(string="Damage/loss rate target (%)", default=0.5)
+    # task claim (issue 15 item 3): claims per 100 deliveries, lower is better
+    claim_rate_floor = fields.Float(
+        string="Claim rate floor (per 100 deliveries)",
+        default=5.0,
+        help="Claims per 100 deliveries that score 0.",
+    )
+    claim_rate_target = fields.Float(
+        string="Claim rate target (per 100 deliveries)",
+        default=0.5,
+        help="Claims per 100 deliveries that score 100 (or fewer).",
+    )
     # results
     excellent_score = fields.Float(
         default=85.0, help="From this total score the customer is flagged for rewards."

@@ -121,6 +121,25 @@ class ResCompany(models.Model):
         default=2,
         help="A customer who made this many complaints in the last window is at risk.",
     )
+    # task claim (issue 15 item 3): who approves compensation claims
+    delivery_claim_staff_limit = fields.Monetary(
+        string="Staff approval limit",
+        currency_field="currency_id",
+        default=500.0,
+        help="Service staff approve compensation claims up to this amount; a manager "
+        "approves the claims above it.",
+    )
+    delivery_claim_approver_id = fields.Many2one(
+        "res.users",
+        string="Claim approver",
+        domain=[("share", "=", False)],
+        help="Gets the claims above the staff approval limit to approve (else the "
+        "complaint manager, else the Delivery CRM managers).",
+    )
+    _delivery_claim_staff_limit_positive = models.Constraint(
+        "CHECK (delivery_claim_staff_limit >= 0)",
+        "The staff approval limit of claims cannot be negative.",
+    )
 
     _delivery_complaint_warning_range = models.Constraint(
         "CHECK (delivery_complaint_warning_percent BETWEEN 0 AND 100)",

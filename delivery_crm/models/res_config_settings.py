@@ -65,3 +65,13 @@ class ResConfigSettings(models.TransientModel):
     delivery_return_visit_sample_gap_days = fields.Integer(
         related="company_id.delivery_return_visit_sample_gap_days", readonly=False
     )
+    # task claim (issue 15 item 3)
+    delivery_claim_currency_id = fields.Many2one(related="company_id.currency_id")
+    delivery_claim_staff_limit = fields.Monetary(
+        related="company_id.delivery_claim_staff_limit",
+        currency_field="delivery_claim_currency_id",
+        readonly=False,
+    )
+    delivery_claim_approver_id = fields.Many2one(
+        related="company_id.delivery_claim_approver_id", readonly=False
+    )

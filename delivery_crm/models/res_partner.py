@@ -1095,3 +1095,34 @@ class ResPartner(models.Model):
             for node in arch.iterfind(".//field[@name='evaluation_ids']/list"):
                 self.env["delivery.evaluation"]._add_score_columns(node, optional="hide")
         return arch, view
+
+    # ------------------------------------------------------------------ task claim
+    # (issue 15 item 3): the customer's compensation claims, as a smart button
+    claim_count = fields.Integer(
+        compute="_compute_claim_figures",
+        string="Claims",
+        groups=CRM_READ,
+        help="Compensation claims filed, neither cancelled nor refused.",
+    )
+    claim_amount_approved = fields.Monetary(
+        compute="_compute_claim_figures",
+        string="Claims approved",
+        currency_field="claim_currency_id",
+        groups=CRM_READ,
+    )
+    claim_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_claim_figures", groups=CRM_READ
+    )
+
+    def _compute_claim_figures(self):
+        figures = self.env["delivery.claim"]._figures_by_partner(self.ids)
+        for partner in self:
+            count, approved = figures.get(partner.id, (0, 0.0))
+            partner.claim_count = count
+            partner.claim_amount_approved = approved
+            partner.claim_currency_id = self.env.company.currency_id
+
+    def action_view_claims(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_claim_action", {"search_default_filter_counted": 1}
+        )
