@@ -661,6 +661,15 @@ CASES = [
          USER, "kept by the system",
          watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
                           ["sla_resolution_deadline"])),
+    # --- issue 15 item 6 (api): the transport system's upsert refuses a malformed call
+    # whole (a malformed row alone is answered per row: tests/test_json2_transport.py)
+    Case("transport-rows-not-a-list", "li.wei", "delivery.shipment", "transport_upsert",
+         lambda c: [{"name": "WB-1"}], VALIDATION, "rows must be a list"),
+    Case("transport-too-many-rows", "li.wei", "delivery.shipment", "transport_upsert",
+         lambda c: [[{"name": f"WB-{i}"} for i in range(1001)]], USER, "At most 1000 rows"),
+    Case("portal-upserts-deliveries", "portal.zhao", "delivery.shipment", "transport_upsert",
+         lambda c: [[{"name": "WB-P", "partner_id": c.ids["c1"], "date": "2026-09-01"}]],
+         ACCESS, "transport system"),
 ]
 # fmt: on
 
