@@ -6,6 +6,7 @@ alone) and ``_transport_plan_row`` (the row against the stored delivery)."""
 
 import math
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import psycopg2
 
@@ -189,13 +190,17 @@ class DeliveryShipment(models.Model):
         if not isinstance(value, str):
             raise RowError(self._transport_bad_datetime(column, value))
         try:
-            return fields.Datetime.to_datetime(value.strip().replace("T", " "))
+            moment = datetime.fromisoformat(value.strip())
         except ValueError:
             raise RowError(self._transport_bad_datetime(column, value)) from None
+        if moment.tzinfo:  # an explicit offset: stored in UTC, as every Odoo datetime
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment.replace(microsecond=0)
 
     def _transport_bad_datetime(self, column, value):
         return self.env._(
-            "%(column)s: %(value)r is not a date and time (YYYY-MM-DD HH:MM:SS, UTC).",
+            "%(column)s: %(value)r is not a date and time (YYYY-MM-DD HH:MM:SS in UTC, "
+            "or ISO 8601 with an offset).",
             column=column,
             value=value,
         )
@@ -423,11 +428,30 @@ class DeliveryShipment(models.Model):
                 for column, value in values.items()
                 if not self._transport_same(record, column, value)
             }
+        if vals.keys() & {"delivered_datetime", "promised_datetime", "outcome"}:
+            self._transport_add_derived(vals, record, merged)
         if row["updated_at"] and (
             record is None or record.transport_updated_at != row["updated_at"]
         ):
             vals["transport_updated_at"] = row["updated_at"]
         return vals, False
+
+    def _transport_add_derived(self, vals, record, merged):
+        """Add the outcome and status the delivery times give (the model's own rule,
+        ``_expected_outcome``) to the row's values: written with them, not by a second
+        write of the outcome sync for each row."""
+        draft = self.new(
+            {
+                column: merged(column)
+                for column in ("outcome", "delivered_datetime", "promised_datetime")
+            }
+        )
+        outcome = draft._expected_outcome() or merged("outcome")
+        if outcome and (record is None or outcome != record.outcome):
+            vals["outcome"] = outcome
+        status = STATUS_BY_OUTCOME.get(outcome)
+        if status and (record is None or status != record.status):
+            vals["status"] = status
 
     def _transport_same(self, record, column, value):
         stored = record[column]

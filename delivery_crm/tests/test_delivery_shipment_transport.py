@@ -63,6 +63,9 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
             (self.customer, 120.5, 3, 12.25, "in_transit"),
         )
         self.assertEqual(two.partner_id, self.customer2)
+        # an ISO 8601 time with an offset is stored in UTC
+        self.Shipment.transport_upsert([row("WB-TZ", date="2026-09-01T10:00:00+02:00")])
+        self.assertEqual(str(self._shipments("WB-TZ").date), "2026-09-01 08:00:00")
         self.env.flush_all()
         messages = self.env["mail.message"].search_count(
             [("model", "=", "delivery.shipment"), ("res_id", "in", (one + two).ids)]
@@ -250,3 +253,17 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         self.env.invalidate_all()
         with self.assertQueryCount(default=12):
             shipment.transport_upsert([row(f"WB-M{i:03d}") for i in range(60)])
+        # delivered rows: the outcome comes with the row, no second write per row
+        delivered = {"status": "delivered", "delivered_datetime": "2026-09-01 20:00:00"}
+        self.env.invalidate_all()
+        with self.assertQueryCount(default=12):
+            shipment.transport_upsert([row(f"WB-D{i:03d}", **delivered) for i in range(10)])
+        self.env.invalidate_all()
+        with self.assertQueryCount(default=12):
+            shipment.transport_upsert([row(f"WB-E{i:03d}", **delivered) for i in range(60)])
+        self.assertEqual(
+            set(
+                self.env["delivery.shipment"].search([("name", "=like", "WB-E%")]).mapped("outcome")
+            ),
+            {"delivered"},
+        )
