@@ -7,7 +7,10 @@ rows are removed afterwards (the evaluation benchmark's database stays as it was
 Run by ``bench.py`` after the evaluation (``make bench``), or alone:
 ``python bench/ingest.py --db DB [--rows N]``. Ends with one line:
 
-BENCH ingest rows=N batch=B rows/s=R copy rows/s=C ratio=X
+BENCH ingest rows=N batch=B clients=K rows/s=R copy rows/s=C ratio=X
+
+``BENCH_INGEST_CLIENTS=K`` (default 1): K clients send batches at once to a server of K
+HTTP worker processes.
 
 ``BENCH_PROFILE=1`` also profiles one batch inside the server process's code path
 (cProfile of ``transport_upsert`` in this process) and prints the top functions."""
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -59,8 +63,10 @@ def make_rows(customers, count, run):
     return rows
 
 
-def start_server(db, config):
+def start_server(db, config, clients=1):
     port = free_port()
+    # one client: the threaded server; several: as many HTTP worker processes
+    workers = [f"--workers={clients}", f"--gevent-port={free_port()}"] if clients > 1 else []
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -75,6 +81,7 @@ def start_server(db, config):
             "--http-interface=127.0.0.1",
             "--max-cron-threads=0",
             "--log-level=warn",
+            *workers,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -176,7 +183,26 @@ def integration_user(env):
     return user, key
 
 
-def run_ingest(registry, db, config, count, profile=False):
+def post_batches(url, headers, batches, clients):
+    """Send the batches (``clients`` at a time); the rows created."""
+
+    def send(batch):
+        response = requests.post(
+            f"{url}/json/2/delivery.shipment/transport_upsert",
+            headers=headers,
+            json={"rows": batch},
+            timeout=600,
+        )
+        response.raise_for_status()
+        result = response.json()
+        assert result["errors"] == 0, result["rows"][:3]
+        return result
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(send, batches))
+
+
+def run_ingest(registry, db, config, count, profile=False, clients=1):
     from odoo import api
     from odoo.tools import SQL
 
@@ -204,43 +230,21 @@ def run_ingest(registry, db, config, count, profile=False):
     if profile:
         profile_batch(registry, user.id, make_rows(customers, BATCH, run + "p"))
 
-    proc, url = start_server(db, config)
+    proc, url = start_server(db, config, clients)
     headers = {"Authorization": f"bearer {key}", "X-Odoo-Database": db}
     try:
-        session = requests.Session()
-        # one warm-up call (registry, caches) outside the timing, with no row
-        session.post(
-            f"{url}/json/2/delivery.shipment/transport_upsert",
-            headers=headers,
-            json={"rows": []},
-            timeout=600,
-        ).raise_for_status()
+        # one warm-up call per worker (registry, caches) outside the timing, with no row
+        post_batches(url, headers, [[]] * clients, clients)
         started = time.perf_counter()
-        created = 0
-        for batch in batches:
-            response = session.post(
-                f"{url}/json/2/delivery.shipment/transport_upsert",
-                headers=headers,
-                json={"rows": batch},
-                timeout=600,
-            )
-            response.raise_for_status()
-            result = response.json()
-            assert result["errors"] == 0, result["rows"][:3]
-            created += result["created"]
+        created = sum(r["created"] for r in post_batches(url, headers, batches, clients))
         api_seconds = time.perf_counter() - started
-        # the same rows again: nothing to write
+        # a tenth of the same rows again: nothing to write
+        again = batches[: max(1, len(batches) // 10)]
         started = time.perf_counter()
-        for batch in batches[: max(1, len(batches) // 10)]:
-            response = session.post(
-                f"{url}/json/2/delivery.shipment/transport_upsert",
-                headers=headers,
-                json={"rows": batch},
-                timeout=600,
-            )
-            assert response.json()["unchanged"] == len(batch)
+        results = post_batches(url, headers, again, clients)
         resend_seconds = time.perf_counter() - started
-        resent = sum(len(b) for b in batches[: max(1, len(batches) // 10)])
+        assert all(r["unchanged"] == len(b) for r, b in zip(results, again, strict=True))
+        resent = sum(len(b) for b in again)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -260,12 +264,15 @@ def run_ingest(registry, db, config, count, profile=False):
 
     api_rate = created / api_seconds
     copy_rate = copied / copy_seconds
-    print(f"ingestion           {created} rows in {len(batches)} calls of {BATCH}")
+    print(
+        f"ingestion           {created} rows in {len(batches)} calls of {BATCH}"
+        f" ({clients} client{'s' if clients > 1 else ''})"
+    )
     print(f"  /json/2 upsert    {api_seconds:.1f} s ({api_rate:.0f} rows/s)")
     print(f"  resend unchanged  {resent} rows in {resend_seconds:.1f} s")
     print(f"  COPY bound        {copy_seconds:.2f} s ({copy_rate:.0f} rows/s)")
     print(
-        f"BENCH ingest rows={created} batch={BATCH} rows/s={api_rate:.0f} "
+        f"BENCH ingest rows={created} batch={BATCH} clients={clients} rows/s={api_rate:.0f} "
         f"copy rows/s={copy_rate:.0f} ratio={copy_rate / api_rate:.1f}"
     )
 
@@ -317,6 +324,7 @@ def main():
         args.config,
         args.rows,
         profile=bool(os.environ.get("BENCH_PROFILE")),
+        clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "1")),
     )
 
 
