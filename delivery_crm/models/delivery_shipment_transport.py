@@ -94,11 +94,9 @@ class DeliveryShipment(models.Model):
         self.check_access("write")
         if not isinstance(rows, list):
             raise ValidationError(self.env._("rows must be a list of deliveries."))
-        limit = int(
-            self.env["ir.config_parameter"]
-            .sudo()  # sudo: reads the batch limit setting, not a secret
-            .get_param("delivery_crm.transport_batch_limit", DEFAULT_BATCH_LIMIT)
-        )
+        # sudo: reads the batch limit setting (not a secret) that only admins may change
+        params = self.env["ir.config_parameter"].sudo()
+        limit = int(params.get_param("delivery_crm.transport_batch_limit", DEFAULT_BATCH_LIMIT))
         if len(rows) > limit:
             raise UserError(
                 self.env._(
