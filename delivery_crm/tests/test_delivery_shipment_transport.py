@@ -240,11 +240,11 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         shipment = self.env["delivery.shipment"]
         shipment.transport_upsert([row(f"WB-Q{i:03d}") for i in range(60)])
         self.env.invalidate_all()
-        with self.assertQueryCount(default=7):
+        with self.assertQueryCount(default=8):
             result = shipment.transport_upsert([row(f"WB-Q{i:03d}") for i in range(10)])
         self.assertEqual(result["unchanged"], 10)
         self.env.invalidate_all()
-        with self.assertQueryCount(default=7):
+        with self.assertQueryCount(default=8):
             result = shipment.transport_upsert([row(f"WB-Q{i:03d}") for i in range(60)])
         self.assertEqual(result["unchanged"], 60)
         self.env.invalidate_all()
