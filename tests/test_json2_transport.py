@@ -99,7 +99,7 @@ def world(server):
                 "group_ids": [(6, 0, [xmlid_to_id(admin, xmlid) for xmlid in groups])],
             },
         )
-    return {
+    yield {
         "admin": admin,
         "run": run,
         "refs": {code: f"{code}-{run}" for code in customers},
@@ -109,6 +109,13 @@ def world(server):
         "transport_password": Json2(server, f"transport.{run}-password"),
         "employee": Json2(server, make_api_key(server.db, users["employee"])),
     }
+    # leave the shared test database as it was: a second company would, for one, give the
+    # module's evaluation tests one evaluation run per company
+    shipments = admin.call("delivery.shipment", "search", [("name", "like", f"%-{run}")])
+    admin.call("delivery.shipment", "unlink", shipments)
+    admin.call("res.users", "write", list(users.values()), {"active": False})
+    admin.call("res.partner", "unlink", [*customers.values(), foreign])
+    admin.call("res.company", "unlink", [company2])
 
 
 def row(world, name, code="A", **values):
