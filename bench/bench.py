@@ -9,6 +9,11 @@ aggregate queries (``delivery.evaluation._shipment_aggregate_query`` and
 customer of the run's scope at once, into scratch tables. Ends with one line:
 
 BENCH customers=N deliveries=N seconds=S sql_seconds=S ratio=R peak_rss_mib=M queries=Q
+
+then the transport system's ingestion (``ingest.py``: BENCH_INGEST_ROWS rows through
+``/json/2`` in batches of 1,000 against ``COPY``):
+
+BENCH ingest rows=N batch=B clients=K rows/s=R copy rows/s=C ratio=X
 """
 
 import argparse
@@ -171,6 +176,21 @@ def main():
         f"sql_seconds={sql_seconds:.1f} ratio={seconds / sql_seconds:.2f} "
         f"peak_rss_mib={peak_rss:.0f} queries={queries}"
     )
+
+    # issue 15 item 6: the transport system's ingestion through /json/2, on the same
+    # database (BENCH_INGEST_ROWS=0 skips it)
+    from ingest import default_rows, run_ingest
+
+    ingest_rows = default_rows(args.customers)
+    if ingest_rows:
+        run_ingest(
+            registry,
+            db,
+            args.config,
+            ingest_rows,
+            profile=bool(os.environ.get("BENCH_PROFILE")),
+            clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "1")),
+        )
 
 
 if __name__ == "__main__":

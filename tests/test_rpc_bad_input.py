@@ -722,6 +722,15 @@ CASES = [
          watch=lambda c: ("delivery.claim", _last_claim(c), ["amount_approved"])),
     Case("portal-files-a-claim-by-rpc", "portal.zhao", "delivery.claim", "create",
          lambda c: [_claim(c)], ACCESS),
+    # --- issue 15 item 6 (api): the transport system's upsert refuses a malformed call
+    # whole (a malformed row alone is answered per row: tests/test_json2_transport.py)
+    Case("transport-rows-not-a-list", "li.wei", "delivery.shipment", "transport_upsert",
+         lambda c: [{"name": "WB-1"}], VALIDATION, "rows must be a list"),
+    Case("transport-too-many-rows", "li.wei", "delivery.shipment", "transport_upsert",
+         lambda c: [[{"name": f"WB-{i}"} for i in range(1001)]], USER, "At most 1000 rows"),
+    Case("portal-upserts-deliveries", "portal.zhao", "delivery.shipment", "transport_upsert",
+         lambda c: [[{"name": "WB-P", "partner_id": c.ids["c1"], "date": "2026-09-01"}]],
+         ACCESS, "transport system"),
 ]
 # fmt: on
 

@@ -45,3 +45,4 @@ from . import base
 from . import mail_template
 from . import mail_activity
 from . import delivery_claim
+from . import delivery_shipment_transport

@@ -35,3 +35,4 @@ from . import test_partner_phone
 from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim
+from . import test_delivery_shipment_transport
