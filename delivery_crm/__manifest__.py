@@ -2,7 +2,7 @@
     "name": "Delivery CRM",
     "summary": "Customer management for delivery companies: profiles, tiers, "
     "evaluations, visits, care, complaints with SLA, satisfaction and KPIs",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "delivery_crm developers",
@@ -63,6 +63,8 @@
         "report/delivery_evaluation_report.xml",
         "report/delivery_complaint_report.xml",
         "report/delivery_visit_report.xml",
+        "views/delivery_shipment_exception_views.xml",
+        "views/portal_notification_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

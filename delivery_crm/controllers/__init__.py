@@ -2,3 +2,4 @@ from . import portal
 from . import rating
 from . import xlsx
 from . import report
+from . import portal_notification

@@ -44,3 +44,4 @@ from . import delivery_export_log
 from . import base
 from . import mail_template
 from . import mail_activity
+from . import delivery_shipment_exception

@@ -59,3 +59,10 @@ class ResConfigSettings(models.TransientModel):
     delivery_risk_complaint_count = fields.Integer(
         related="company_id.delivery_risk_complaint_count", readonly=False
     )
+    # delivery exceptions (issue 15 item 1)
+    delivery_exception_at_risk_hours = fields.Integer(
+        related="company_id.delivery_exception_at_risk_hours", readonly=False
+    )
+    delivery_exception_deadline_hours = fields.Integer(
+        related="company_id.delivery_exception_deadline_hours", readonly=False
+    )

@@ -31,3 +31,5 @@ from . import test_crm_history_privacy
 from . import test_partner_merge
 from . import test_rating_integrity
 from . import test_system_fields
+from . import test_delivery_shipment_exception
+from . import test_delivery_status_push
