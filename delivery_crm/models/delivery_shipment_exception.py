@@ -8,6 +8,14 @@ from odoo.tools import SQL
 from .delivery_constants import CRM_READ
 from .delivery_shipment import EXCEPTION_KINDS
 
+# the complaint type of the request opened from an exception of each kind
+COMPLAINT_TYPE_BY_KIND = {
+    "late": "delivery_crm.delivery_complaint_type_delay",
+    "at_risk": "delivery_crm.delivery_complaint_type_delay",
+    "damaged": "delivery_crm.delivery_complaint_type_damage",
+    "lost": "delivery_crm.delivery_complaint_type_loss",
+    "failed_attempt": "delivery_crm.delivery_complaint_type_other",
+}
 EXCEPTION_STATES = [("open", "Open"), ("in_progress", "In progress"), ("resolved", "Resolved")]
 
 
@@ -180,6 +188,7 @@ class DeliveryShipmentException(models.Model):
                     "shipment_id": self.shipment_id.id,
                     "company_id": self.company_id.id,
                     "request_type": "complaint",
+                    "type_id": self.env.ref(COMPLAINT_TYPE_BY_KIND[self.kind]).id,
                     "channel": "other",
                     "subject": self.env._(
                         "Delivery %(ref)s: %(kind)s",

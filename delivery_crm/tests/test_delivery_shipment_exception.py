@@ -40,9 +40,13 @@ class DeliveryExceptionCommon(DeliveryCrmCommon):
         cls.Exception = cls.env["delivery.shipment.exception"]
 
     def _ship(self, ref, customer=None, promised_in=-1.0, status="in_transit", **vals):
-        """A job created two days ago, promised ``promised_in`` hours from now."""
+        """A job created two days ago, promised ``promised_in`` hours from now, by the
+        account manager (by a manager for a customer not assigned to him)."""
         now = fields.Datetime.now()
-        shipment = self.Shipment.create(
+        Shipment = self.Shipment
+        if customer and customer != self.customer:
+            Shipment = Shipment.with_user(self.user_manager)
+        shipment = Shipment.create(
             {
                 "name": ref,
                 "partner_id": (customer or self.customer).id,
@@ -260,6 +264,9 @@ class TestDeliveryShipmentException(DeliveryExceptionCommon):
         action = mine.action_open_request()
         complaint = self.env["delivery.complaint"].browse(action["res_id"])
         self.assertEqual((complaint.partner_id, complaint.shipment_id), (self.customer, shipment))
+        self.assertEqual(
+            complaint.type_id, self.env.ref("delivery_crm.delivery_complaint_type_delay")
+        )
         self.assertEqual(mine.complaint_id, complaint)
         self.assertEqual(mine.state, "in_progress")
         self.assertEqual(mine.action_open_request()["res_id"], complaint.id)

@@ -110,6 +110,7 @@ class TestDeliveryStatusPush(DeliveryExceptionCommon):
 
     def test_notice_in_the_recipients_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["delivery_crm"], ["zh_CN"], overwrite=True)
         self._prefs(self.customer, "all", "mail")
         self._prefs(self.contact, "all", "mail")
         self.contact.lang = "zh_CN"
@@ -124,6 +125,9 @@ class TestDeliveryStatusPush(DeliveryExceptionCommon):
             {tuple(m.partner_ids.ids) for m in mails},
             {(self.customer.id,), (self.contact.id,)},
         )
+        subjects = {m.partner_ids.id: m.subject for m in mails}
+        self.assertIn("In transit", subjects[self.customer.id])
+        self.assertIn("运输中", subjects[self.contact.id])
 
     def test_staff_set_the_preference_of_their_customers_only(self):
         other_staff = new_user(self.env, "staff", "dcrm_push_staff", "Other Staff")
