@@ -26,6 +26,7 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.customer.risk.report",
         "delivery.audit.log",
         "delivery.access.grant",
+        "delivery.shipment.exception",
     }
 )
 

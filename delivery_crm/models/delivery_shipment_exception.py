@@ -137,19 +137,6 @@ class DeliveryShipmentException(models.Model):
             )
 
     # ------------------------------------------------------------------ CRUD
-    @api.model_create_multi
-    def create(self, vals_list):
-        """Exceptions are raised by the delivery writes and the detection job
-        (``_raise_for``): nobody files one by hand."""
-        if not self.env.su:
-            raise UserError(
-                self.env._(
-                    "Delivery exceptions are raised by the deliveries themselves (their "
-                    "outcome, a failed attempt, the detection job): change the delivery."
-                )
-            )
-        return super().create(vals_list)
-
     def write(self, vals):
         self._check_system_fields(vals)
         if vals.get("state") == "resolved":

@@ -279,7 +279,11 @@ class TestDeliveryShipmentException(DeliveryExceptionCommon):
         # what the module keeps is not set by hand
         with self.assertRaises(UserError):
             mine.write({"kind": "lost"})
-        with self.assertRaises(UserError):
+        # exceptions are raised by the deliveries and the job only: nobody files or
+        # deletes one by hand (they go with their delivery)
+        with self.assertRaises(AccessError):
+            late.with_user(self.user_manager).unlink()
+        with self.assertRaises(AccessError):
             self.Exception.with_user(self.user_manager).create(
                 {"shipment_id": shipment.id, "kind": "lost"}
             )
