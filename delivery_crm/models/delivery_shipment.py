@@ -120,6 +120,7 @@ class DeliveryShipment(models.Model):
         string="Failed attempt on",
         tracking=True,
         copy=False,
+        groups=CRM_READ,
         help="Set by the transport system (or by hand) when a delivery attempt failed "
         "(nobody there, refused, wrong address): raises a failed-attempt exception.",
     )
@@ -370,8 +371,9 @@ class DeliveryShipment(models.Model):
         for lang, (mails, texts) in by_lang.items():
             ctx = dict(context, delivery_notice_lang=lang or False)
             if mails:
+                # queued (force_send=False): the mail queue job sends it, never this write
                 shipment.with_context(**ctx).message_post_with_source(
-                    mail, partner_ids=mails, subtype_xmlid="mail.mt_comment"
+                    mail, partner_ids=mails, subtype_xmlid="mail.mt_comment", force_send=False
                 )
                 sent_mail = True
             if texts:

