@@ -661,6 +661,14 @@ CASES = [
          USER, "kept by the system",
          watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
                           ["sla_resolution_deadline"])),
+    # task exc (issue 15 items 1 and 2): a notice choice that is not one, and the portal
+    # reaching the desk's exception queue
+    Case("partner-notice-scope-bogus", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"delivery_notify_scope": "sometimes"}], VALUE,
+         "delivery_notify_scope",
+         watch=lambda c: ("res.partner", [c.ids["c1"]], ["delivery_notify_scope"])),
+    Case("portal-reads-the-exception-queue", "portal.zhao", "delivery.shipment.exception",
+         "search_read", lambda c: [[]], ACCESS),
 ]
 # fmt: on
 

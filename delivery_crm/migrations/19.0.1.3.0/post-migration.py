@@ -3,26 +3,54 @@ per delivery and kind) instead of one ``exception_notified`` flag. Each delivery
 customer was told (the flag set) gets the exception of its outcome's kind (late,
 damaged or lost), marked as announced and resolved — announced so the job and later
 writes do not tell the customer again, resolved so the desk's queue starts with the new
-exceptions only. Set-based; a second run adds nothing (the unique index). The two
-templates are noupdate again after their reload (see pre-migration)."""
+exceptions only. Set-based; a second run adds nothing (the unique index).
+
+The exception notice now tells each kind (late, at risk, damaged, lost, failed attempt)
+in the recipient's language: its mail and SMS templates, noupdate data, are reloaded
+once from the data file (a template changed by hand is replaced) and stay noupdate."""
+
+from io import BytesIO
+
+from lxml import etree
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tools import SQL
+from odoo.tools import SQL, file_path
+from odoo.tools.convert import convert_xml_import
 
 KINDS = ("late", "damaged", "lost")
 TEMPLATES = ("mail_template_delivery_exception", "sms_template_delivery_exception")
 
 
-def migrate(cr, version):
+def _set_noupdate(cr, noupdate):
     cr.execute(
         SQL(
             """
-            UPDATE ir_model_data SET noupdate = true
+            UPDATE ir_model_data SET noupdate = %s
              WHERE module = 'delivery_crm' AND name IN %s
             """,
+            noupdate,
             TEMPLATES,
         )
     )
+
+
+def _reload_templates(env):
+    """Load the two templates' records of the data file, and only them."""
+    path = file_path("delivery_crm/data/mail_template_data.xml")
+    records = etree.parse(path).getroot()
+    root = etree.Element("odoo")
+    for name in TEMPLATES:
+        root.append(records.find(f"record[@id='{name}']"))
+    data = BytesIO(etree.tostring(root))
+    data.name = path
+    _set_noupdate(env.cr, False)
+    convert_xml_import(env, "delivery_crm", data, mode="update", noupdate=False)
+    _set_noupdate(env.cr, True)
+
+
+def migrate(cr, version):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    _reload_templates(env)
     cr.execute(
         SQL(
             """
@@ -33,7 +61,6 @@ def migrate(cr, version):
     )
     if not cr.fetchone():
         return
-    env = api.Environment(cr, SUPERUSER_ID, {})
     Exception_ = env["delivery.shipment.exception"]
     for kind in KINDS:
         cr.execute(
