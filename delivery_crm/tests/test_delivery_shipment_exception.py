@@ -16,7 +16,7 @@ from odoo.tools import SQL, mute_logger
 from .common import DeliveryCrmCommon, new_user
 
 CRON = "delivery_crm.ir_cron_delivery_exception_detection"
-MIGRATION = "delivery_crm/migrations/19.0.1.3.0/post-migration.py"
+MIGRATION = "delivery_crm/migrations/19.0.1.3.0/post-exception-records.py"
 
 
 class DeliveryExceptionCommon(DeliveryCrmCommon):
@@ -360,7 +360,7 @@ class TestDeliveryExceptionMigration(DeliveryExceptionCommon):
             )
         )
         self.env.invalidate_all()
-        migration = load_script(MIGRATION, "delivery_crm_post_migration_19_0_1_3_0")
+        migration = load_script(MIGRATION, "delivery_crm_post_exception_records_19_0_1_3_0")
         migration.migrate(self.env.cr, "19.0.1.2.0")
         migration.migrate(self.env.cr, "19.0.1.2.0")  # a second run adds nothing
         self.env.invalidate_all()
