@@ -75,6 +75,8 @@
         "report/delivery_visit_report.xml",
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
+        "views/delivery_shipment_exception_views.xml",
+        "views/portal_notification_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -112,6 +112,9 @@ delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -
 # task claim (issue 15 item 3): compensation claims follow their customer as the requests
 # do, filed on a delivery their author reaches; the portal reads its company's
 delivery.claim                       rwc-e rwc-e rwcue rwcue r---e r---e r---e -----
+# task exc (issue 15 item 1): delivery exceptions, raised by the deliveries and the job
+# (nobody creates or deletes one); the desk works those of its customers, never the portal
+delivery.shipment.exception          rw--e rw--e rw--e rw--e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -676,6 +679,14 @@ class Claim(OfHomeCustomer):
         }
 
 
+# task exc (issue 15 item 1): a delivery exception of each home customer's delivery
+class ShipmentException(HomeRecord):
+    key, read, setup = "delivery.shipment.exception", "state", "exception"
+
+    def values(self, w, role):
+        return {"shipment_id": w.ids[f"exception_shipment_{w.home(role)}"], "kind": "lost"}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -704,6 +715,8 @@ LOGGED_EXPORTS = {
     "delivery.complaint.sla",
     # task claim (issue 15 item 3)
     "delivery.claim",
+    # task exc (issue 15 item 1)
+    "delivery.shipment.exception",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -875,6 +888,17 @@ out["complaint_model"] = env["ir.model"]._get_id("delivery.complaint")
 for key in ("c1", "c9"):
     out["sla_" + key] = env["delivery.complaint.sla"].search(
         [("complaint_id", "=", out["complaint_" + key]), ("clock", "=", "response")]
+    ).id
+# task exc (issue 15 item 1): a failed-attempt exception of a delivery of each home customer
+for key, partner in (("c1", c1), ("c9", c9)):
+    shipment = env["delivery.shipment"].search([("partner_id", "=", partner.id)], limit=1)
+    if not shipment:
+        shipment = env["delivery.shipment"].create({"name": MARK, "partner_id": partner.id})
+    Exception_ = env["delivery.shipment.exception"]
+    Exception_._insert_rows("failed_attempt", shipment.ids, fields.Datetime.now())
+    out["exception_shipment_" + key] = shipment.id
+    out["exception_" + key] = Exception_.search(
+        [("shipment_id", "=", shipment.id), ("kind", "=", "failed_attempt")]
     ).id
 env.cr.commit()
 print("RESULT" + json.dumps(out))

@@ -731,6 +731,14 @@ CASES = [
     Case("portal-upserts-deliveries", "portal.zhao", "delivery.shipment", "transport_upsert",
          lambda c: [[{"name": "WB-P", "partner_id": c.ids["c1"], "date": "2026-09-01"}]],
          ACCESS, "transport system"),
+    # task exc (issue 15 items 1 and 2): a notice choice that is not one, and the portal
+    # reaching the desk's exception queue
+    Case("partner-notice-scope-bogus", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"delivery_notify_scope": "sometimes"}], VALUE,
+         "delivery_notify_scope",
+         watch=lambda c: ("res.partner", [c.ids["c1"]], ["delivery_notify_scope"])),
+    Case("portal-reads-the-exception-queue", "portal.zhao", "delivery.shipment.exception",
+         "search_read", lambda c: [[]], ACCESS),
 ]
 # fmt: on
 

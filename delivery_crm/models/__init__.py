@@ -46,3 +46,4 @@ from . import mail_template
 from . import mail_activity
 from . import delivery_claim
 from . import delivery_shipment_transport
+from . import delivery_shipment_exception

@@ -27,6 +27,7 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.audit.log",
         "delivery.access.grant",
         "delivery.claim",
+        "delivery.shipment.exception",
     }
 )
 

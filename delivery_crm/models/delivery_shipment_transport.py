@@ -20,7 +20,7 @@ from .delivery_tools import PG_INT_MAX
 
 GROUP_TRANSPORT = "delivery_crm.group_delivery_crm_transport"
 # the columns of a row besides its key (name, customer_ref / partner_id, updated_at)
-TRANSPORT_DATETIMES = ("date", "promised_datetime", "delivered_datetime")
+TRANSPORT_DATETIMES = ("date", "promised_datetime", "delivered_datetime", "failed_attempt_datetime")
 TRANSPORT_AMOUNTS = ("revenue", "weight")
 TRANSPORT_COLUMNS = (
     {"name", "customer_ref", "partner_id", "updated_at", "pieces", "status", "outcome"}
@@ -46,6 +46,8 @@ class DeliveryShipment(models.Model):
     currency_id = fields.Many2one(groups=f"{CRM_READ},{GROUP_TRANSPORT}")
     # the exception notices its updates send read whether the customer was told already
     exception_notified = fields.Boolean(groups=f"{GROUP_STAFF},{GROUP_TRANSPORT}")
+    # a failed delivery attempt (nobody there, refused...) the transport system reports
+    failed_attempt_datetime = fields.Datetime(groups=f"{CRM_READ},{GROUP_TRANSPORT}")
     transport_updated_at = fields.Datetime(
         string="Transport update time",
         readonly=True,
@@ -54,14 +56,6 @@ class DeliveryShipment(models.Model):
         help="When the transport system says the row it last sent was true (its "
         "updated_at, UTC). A row with an older time is ignored.",
     )
-
-    def _notify_exception(self):
-        if self.env.user.has_group(GROUP_STAFF) or self.env.su:
-            return super()._notify_exception()
-        # sudo: the notice is the module's own message to the customer, posted when the
-        # transport system reports a delay, damage or loss; its template reads customer
-        # fields (the account manager's signature) the integration user may not read
-        return super(DeliveryShipment, self.sudo())._notify_exception()
 
     # ------------------------------------------------------------------ API
     @api.model

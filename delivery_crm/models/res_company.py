@@ -265,3 +265,32 @@ class ResCompany(models.Model):
         "CHECK (delivery_return_visit_sample_gap_days >= 0)",
         "The gap between sampled return visits cannot be negative.",
     )
+    # ------------------------------------------------------------------ delivery exceptions
+    # (issue 15 item 1) the detection job's warning window and the desk's deadline
+    delivery_exception_at_risk_hours = fields.Integer(
+        string="At-risk window (hours)",
+        default=0,
+        help="Flag a delivery still on the road this many hours before its promised time "
+        "(an at-risk exception, the customer told); 0: off.",
+    )
+    delivery_exception_deadline_hours = fields.Integer(
+        string="Exception deadline (hours)",
+        default=24,
+        help="The service desk handles a delivery exception within this many hours of "
+        "its detection; past it the exception is overdue and escalated.",
+    )
+
+    @api.constrains("delivery_exception_at_risk_hours", "delivery_exception_deadline_hours")
+    def _check_delivery_exception_hours(self):
+        for company in self:
+            if (
+                company.delivery_exception_at_risk_hours < 0
+                or company.delivery_exception_deadline_hours < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the at-risk window cannot be negative and the "
+                        "exception deadline must be at least 1 hour.",
+                        company=company.name,
+                    )
+                )

@@ -75,3 +75,10 @@ class ResConfigSettings(models.TransientModel):
     delivery_claim_approver_id = fields.Many2one(
         related="company_id.delivery_claim_approver_id", readonly=False
     )
+    # delivery exceptions (issue 15 item 1)
+    delivery_exception_at_risk_hours = fields.Integer(
+        related="company_id.delivery_exception_at_risk_hours", readonly=False
+    )
+    delivery_exception_deadline_hours = fields.Integer(
+        related="company_id.delivery_exception_deadline_hours", readonly=False
+    )

@@ -35,6 +35,15 @@ STATE_TRANSITIONS = {
     "terminated": {"potential"},
 }
 STATES_NEEDING_REASON = {"suspended", "terminated"}
+# delivery notices (003 §5.2): what a customer or contact is told of, and how
+NOTIFY_SCOPES = [
+    ("all", "All status changes"),
+    ("exceptions", "Exceptions only"),
+    ("none", "Nothing"),
+]
+NOTIFY_CHANNELS = [("both", "E-mail and SMS"), ("mail", "E-mail only"), ("sms", "SMS only")]
+# the scopes told of an event: a new exception kind, another status change
+NOTIFY_EVENTS = {"exception": ("all", "exceptions"), "all": ("all",)}
 # what account managers decide for their customers, and service staff do not (R9)
 ACCOUNT_MANAGER_FIELDS = {
     "customer_state",
@@ -1125,4 +1134,90 @@ class ResPartner(models.Model):
     def action_view_claims(self):
         return self._action_view_related(
             "delivery_crm.delivery_claim_action", {"search_default_filter_counted": 1}
+        )
+
+    # ------------------------------------------------------------------ status push
+    # (issue 15 item 2, 003 §5.2) what each customer and contact is told of its
+    # deliveries, and how; a contact without its own choice follows its company
+    delivery_notify_scope = fields.Selection(
+        NOTIFY_SCOPES,
+        string="Delivery notices",
+        groups=CRM_READ,
+        help="What to be told of the deliveries: every status change, exceptions only "
+        "(late, at risk, damaged, lost, failed attempt), or nothing. Empty: as the "
+        "company (a contact) or exceptions only (a customer). A contact is told in its "
+        "own right once it has chosen.",
+    )
+    delivery_notify_channel = fields.Selection(
+        NOTIFY_CHANNELS,
+        string="Notices by",
+        groups=CRM_READ,
+        help="Empty: as the company (a contact) or mail and SMS (a customer); a channel is "
+        "used where the address (e-mail, phone) exists.",
+    )
+
+    def _delivery_notice_prefs(self):
+        """{partner id: (scope, channel)}: each partner's own choice, else its company's,
+        else the defaults (exceptions only, mail and SMS)."""
+        prefs = {}
+        # sudo: the choices are read to decide who is told, not shown
+        for partner in self.sudo():
+            company = partner.commercial_partner_id
+            prefs[partner.id] = (
+                partner.delivery_notify_scope or company.delivery_notify_scope or "exceptions",
+                partner.delivery_notify_channel or company.delivery_notify_channel or "both",
+            )
+        return prefs
+
+    @api.model
+    def _delivery_notice_recipients(self, customers, event):
+        """Who is told of ``event`` ("exception": a new exception kind; "all": another
+        status change) on deliveries of ``customers``: each customer by its choice, and
+        its contacts that chose for themselves (opted in). Set-based: one search for the
+        whole batch. Returns ``{customer id: [(partner, by_mail, by_sms)]}``."""
+        wanted = NOTIFY_EVENTS[event]
+        # sudo: addresses and choices are read to decide who is told, not shown
+        customers = customers.sudo()
+        contacts = self.sudo().search(
+            [
+                ("commercial_partner_id", "in", customers.ids),
+                ("id", "not in", customers.ids),
+                ("delivery_notify_scope", "!=", False),
+            ]
+        )
+        partners = customers | contacts
+        prefs = partners._delivery_notice_prefs()
+        recipients = {customer.id: [] for customer in customers}
+        for partner in partners:
+            scope, channel = prefs[partner.id]
+            if scope not in wanted:
+                continue
+            by_mail = channel in ("both", "mail") and bool(partner.email)
+            # a valid number only (Odoo's E.164 form of it; empty when invalid)
+            by_sms = channel in ("both", "sms") and bool(partner.phone_sanitized)
+            if by_mail or by_sms:
+                recipients.setdefault(partner.commercial_partner_id.id, []).append(
+                    (partner, by_mail, by_sms)
+                )
+        return recipients
+
+    def _delivery_set_notice_prefs(self, scope, channel):
+        """Record one partner's choice, as its portal page sends it: each value one of
+        the choices, or "company" (a contact following its company). Refuses anything
+        else and writes nothing then."""
+        self.ensure_one()
+        scopes = dict(NOTIFY_SCOPES)
+        channels = dict(NOTIFY_CHANNELS)
+        follows = self != self.commercial_partner_id
+        if scope not in scopes and not (follows and scope == "company"):
+            raise UserError(self.env._("Choose what you want to be told of."))
+        if channel not in channels and not (follows and channel == "company"):
+            raise UserError(self.env._("Choose how you want to be told."))
+        # sudo: the portal user writes these two fields of their own partner only (the
+        # caller passes ``request.env.user.partner_id``), values checked just above
+        self.sudo().write(
+            {
+                "delivery_notify_scope": scopes.get(scope) and scope,
+                "delivery_notify_channel": channels.get(channel) and channel,
+            }
         )

@@ -36,3 +36,5 @@ from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim
 from . import test_delivery_shipment_transport
+from . import test_delivery_shipment_exception
+from . import test_delivery_status_push

@@ -121,6 +121,20 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         again = self.Shipment.transport_upsert([damaged])
         self.assertEqual(again["rows"][0]["result"], "unchanged")
 
+    def test_failed_attempt_raises_its_exception(self):
+        """The transport system reports a failed attempt: the desk gets a
+        failed-attempt exception and the customer is told, once."""
+        self.Shipment.transport_upsert([row("WB-F")])
+        attempt = row("WB-F", failed_attempt_datetime="2026-09-01 18:00:00")
+        result = self.Shipment.transport_upsert([attempt])
+        self.assertEqual(result["rows"][0]["result"], "updated", result["rows"])
+        shipment = self._shipments("WB-F")
+        self.assertEqual(shipment.exception_ids.mapped("kind"), ["failed_attempt"])
+        self.assertTrue(shipment.exception_notified)
+        again = self.Shipment.transport_upsert([attempt])
+        self.assertEqual(again["rows"][0]["result"], "unchanged")
+        self.assertEqual(len(shipment.exception_ids), 1)
+
     def test_bad_rows_refused_individually_good_rows_written(self):
         count = self.env["delivery.shipment"].search_count([])
         rows = [
