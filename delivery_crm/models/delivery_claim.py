@@ -460,9 +460,10 @@ class DeliveryClaim(models.Model):
 
     def action_view_attachments(self):
         self.ensure_one()
+        title = self.env._("Evidence")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Evidence"),
+            "name": title,
             "res_model": "ir.attachment",
             "view_mode": "kanban,list,form",
             "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],

@@ -40,6 +40,7 @@ class DeliveryShipmentException(models.Model):
             "announced_date",
             "announced_by_mail",
             "announced_by_sms",
+            "notice_pending",
             "escalated",
             "resolved_date",
             "complaint_id",
@@ -92,6 +93,12 @@ class DeliveryShipmentException(models.Model):
         help="When the customer (and the contacts who asked for it) was told; empty "
         "when nobody wished to be told.",
     )
+    notice_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Raised by a batch of the transport system: the customer is told by the "
+        "notice job, started at once after the batch (not inside the API call).",
+    )
     announced_by_mail = fields.Boolean(string="Told by e-mail", readonly=True, copy=False)
     announced_by_sms = fields.Boolean(string="Told by SMS", readonly=True, copy=False)
     escalated = fields.Boolean(
@@ -113,6 +120,8 @@ class DeliveryShipmentException(models.Model):
         "UNIQUE(shipment_id, kind)",
         lambda env, diag=None: env._("This delivery already has an exception of this kind."),
     )
+    # the notice job's queue: few rows at a time, found without a scan
+    _notice_pending_idx = models.Index("(id) WHERE notice_pending")
 
     @api.depends("deadline", "state")
     def _compute_is_overdue(self):
@@ -205,8 +214,41 @@ class DeliveryShipmentException(models.Model):
         created = self._insert_rows(kind, shipments.ids, now or fields.Datetime.now())
         if created:
             created._plan_activities()
-            created.shipment_id._announce_exceptions(created)
+            if self.env.context.get("delivery_crm_defer_notices"):
+                created._defer_notices()
+            else:
+                created.shipment_id._announce_exceptions(created)
         return created
+
+    def _defer_notices(self):
+        """Leave the notices of these exceptions to the notice job and start it now (a
+        batch of the transport system answers without rendering a mail per late job;
+        the customer is told seconds later, by a cron worker)."""
+        # sudo: the flag is the module's own bookkeeping, whoever raised the exception
+        self.sudo()._write_system({"notice_pending": True})
+        # sudo: starting the module's own job; the transport user may not read crons
+        self.env.ref("delivery_crm.ir_cron_delivery_exception_notices").sudo()._trigger()
+
+    @api.model
+    def _cron_send_notices(self):
+        """The notices left by the transport system's batches (``_defer_notices``), in
+        locked, committed batches; each exception is told once (the flag is cleared with
+        its notice, in the same transaction)."""
+        domain = Domain("notice_pending", "=", True)
+        batch_size = self.env["delivery.cron.mixin"]._cron_batch_size
+        done = 0
+        while True:
+            exceptions = self.search(domain, limit=batch_size, order="id").try_lock_for_update()
+            if not exceptions:
+                break
+            exceptions.shipment_id._announce_exceptions(exceptions)
+            exceptions._write_system({"notice_pending": False})
+            done += len(exceptions)
+            remaining = self.search_count(domain) if len(exceptions) == batch_size else 0
+            time_left = self.env["ir.cron"]._commit_progress(len(exceptions), remaining=remaining)
+            if not remaining or not time_left:
+                break
+        return done
 
     @api.model
     def _insert_rows(self, kind, shipment_ids, now):

@@ -117,7 +117,21 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         result = self.Shipment.transport_upsert([damaged])
         self.assertEqual(result["rows"][0]["result"], "updated", result["rows"])
         self.assertEqual((shipment.outcome, shipment.status), ("damaged", "exception"))
+        # the notice is left to the notice job, started at once (not rendered in the call)
+        self.assertEqual(shipment.exception_ids.mapped("notice_pending"), [True])
+        self.assertFalse(shipment.exception_notified)
+        cron = self.env.ref("delivery_crm.ir_cron_delivery_exception_notices")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the job is started"
+        )
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
         self.assertTrue(shipment.exception_notified)
+        self.assertFalse(shipment.exception_ids.notice_pending)
+        messages = shipment.message_ids
+        self.assertTrue(messages.partner_ids & self.customer, "the customer is told")
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
+        shipment.invalidate_recordset(["message_ids"])
+        self.assertEqual(shipment.message_ids, messages, "told once")
         again = self.Shipment.transport_upsert([damaged])
         self.assertEqual(again["rows"][0]["result"], "unchanged")
 
@@ -130,6 +144,7 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         self.assertEqual(result["rows"][0]["result"], "updated", result["rows"])
         shipment = self._shipments("WB-F")
         self.assertEqual(shipment.exception_ids.mapped("kind"), ["failed_attempt"])
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
         self.assertTrue(shipment.exception_notified)
         again = self.Shipment.transport_upsert([attempt])
         self.assertEqual(again["rows"][0]["result"], "unchanged")
