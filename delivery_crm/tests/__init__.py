@@ -34,3 +34,5 @@ from . import test_partner_merge
 from . import test_partner_phone
 from . import test_rating_integrity
 from . import test_system_fields
+from . import test_delivery_visit_geo
+from . import test_delivery_visit_calendar
