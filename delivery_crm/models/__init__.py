@@ -44,6 +44,5 @@ from . import delivery_export_log
 from . import base
 from . import mail_template
 from . import mail_activity
-from . import res_partner_geo
 from . import base_geocoder
 from . import calendar_event
