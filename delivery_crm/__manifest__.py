@@ -16,6 +16,8 @@
         "resource",
         "mass_mailing",
         "survey",
+        "base_geolocalize",
+        "calendar",
     ],
     "data": [
         "security/delivery_crm_security.xml",
@@ -33,6 +35,7 @@
         "data/delivery_key_account_data.xml",
         "data/ir_cron_data.xml",
         "data/delivery_claim_data.xml",
+        "data/delivery_geo_data.xml",
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
         "wizard/delivery_evaluation_wizard_views.xml",

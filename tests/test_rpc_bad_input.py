@@ -739,6 +739,26 @@ CASES = [
          watch=lambda c: ("res.partner", [c.ids["c1"]], ["delivery_notify_scope"])),
     Case("portal-reads-the-exception-queue", "portal.zhao", "delivery.shipment.exception",
          "search_read", lambda c: [[]], ACCESS),
+    # task geo (issue 16 items 1-2): a customer's position, the check-in's accuracy, and
+    # a visit moved into the past (its calendar event follows the visit)
+    Case("geo-customer-latitude-off-the-earth", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"partner_latitude": 95.0, "partner_longitude": 121.0}],
+         VALIDATION, "not a position on Earth",
+         watch=lambda c: ("res.partner", [c.ids["c1"]],
+                          ["partner_latitude", "partner_longitude"])),
+    Case("geo-staff-places-a-customer-by-hand", "zhang.min", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"partner_latitude": 30.0, "partner_longitude": 120.0}],
+         ACCESS, "Only account managers set a customer's position",
+         watch=lambda c: ("res.partner", [c.ids["c1"]],
+                          ["partner_latitude", "partner_longitude"])),
+    Case("geo-check-in-accuracy-not-a-number", "li.wei", "delivery.visit", "action_check_in_at",
+         lambda c: [[c.ids["visit1"]], 31.23, 121.47, "about ten metres"], USER,
+         "accuracy must be a number",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["check_in_date"])),
+    Case("geo-visit-moved-into-the-past", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"planned_date": "2020-01-06 02:00:00"}], USER,
+         "cannot be moved into the past",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["planned_date"])),
 ]
 # fmt: on
 

@@ -47,3 +47,5 @@ from . import mail_activity
 from . import delivery_claim
 from . import delivery_shipment_transport
 from . import delivery_shipment_exception
+from . import base_geocoder
+from . import calendar_event

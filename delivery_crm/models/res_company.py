@@ -72,6 +72,12 @@ class ResCompany(models.Model):
         default=1.0,
         help="A visit checked in farther than this from the customer's address is flagged.",
     )
+    delivery_visit_alarm_id = fields.Many2one(
+        "calendar.alarm",
+        string="Visit reminder",
+        default=lambda self: self.env.ref("calendar.alarm_notif_3", raise_if_not_found=False),
+        help="The reminder of the visits' meetings in Odoo's calendar.",
+    )
 
     # service targets (003 §1.2, §八; R8): read by every report, dashboard and alert,
     # the key-customer report, the SLA fallback and the evaluation scheme defaults

@@ -19,6 +19,14 @@ class ResConfigSettings(models.TransientModel):
     delivery_visit_radius_km = fields.Float(
         related="company_id.delivery_visit_radius_km", readonly=False
     )
+    delivery_visit_alarm_id = fields.Many2one(
+        related="company_id.delivery_visit_alarm_id", readonly=False
+    )
+    delivery_amap_api_key = fields.Char(
+        string="AMap web-service key",
+        config_parameter="delivery_crm.amap_api_key",
+        help="The key of the AMap (Gaode) geocoder, for the geolocation provider AMap.",
+    )
     delivery_complaint_reopen_days = fields.Integer(
         related="company_id.delivery_complaint_reopen_days", readonly=False
     )

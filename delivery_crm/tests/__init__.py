@@ -38,3 +38,5 @@ from . import test_delivery_claim
 from . import test_delivery_shipment_transport
 from . import test_delivery_shipment_exception
 from . import test_delivery_status_push
+from . import test_delivery_visit_geo
+from . import test_delivery_visit_calendar
