@@ -109,6 +109,10 @@ rating.rating/request                r---e r---e r---e r---e r---e ----- ----- -
 # task SLA (issue 14 item 3): the SLA clocks of requests, kept by the module: read as
 # the request's hand-overs, written by nobody
 delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -----
+# task comm (issue 16 items 3, 6): communication records as visits (no employee, no
+# portal); the monthly lines of key-account plans, kept by the module (read only)
+delivery.communication               rwc-e rwc-e rwcue rwcue r---e ----- ----- -----
+delivery.key.account.plan.month      ----- r---e r---e r---e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -641,6 +645,29 @@ class RequestSlaClock(HomeRecord):
         return {"complaint_id": w.home_complaint(role), "clock": "response"}
 
 
+# task comm (issue 16 items 3, 6)
+class Communication(HomeRecord):
+    key, read, setup = "delivery.communication", "name", "comm"
+
+    def values(self, w, role):
+        return {
+            "name": f"{MARK} comm {w.next()}",
+            "partner_id": w.home_id(role),
+            "channel": "other",
+            "content": MARK,
+        }
+
+
+class KeyAccountPlanMonth(Case):
+    key, read = "delivery.key.account.plan.month", "revenue"
+
+    def target(self, w, role):
+        return w.ids["key_plan_month_c1"]
+
+    def values(self, w, role):
+        return {"plan_id": w.ids["key_plan_c1"], "month": "2100-01-01"}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -667,6 +694,9 @@ LOGGED_EXPORTS = {
     "delivery.access.grant",
     # task SLA (issue 14 item 3)
     "delivery.complaint.sla",
+    # task comm (issue 16 items 3, 6)
+    "delivery.communication",
+    "delivery.key.account.plan.month",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -833,6 +863,17 @@ for key in ("c1", "c9"):
     out["sla_" + key] = env["delivery.complaint.sla"].search(
         [("complaint_id", "=", out["complaint_" + key]), ("clock", "=", "response")]
     ).id
+# task comm (issue 16 items 3, 6): a communication record of each home customer
+for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
+    out["comm_" + key] = one(
+        "delivery.communication",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id,
+         "channel": "other", "content": MARK},
+    )
+key_plan = env["delivery.key.account.plan"].browse(out["key_plan_c1"])
+key_plan._refresh_measures()
+out["key_plan_month_c1"] = key_plan.month_ids[:1].id
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

@@ -44,3 +44,5 @@ from . import delivery_export_log
 from . import base
 from . import mail_template
 from . import mail_activity
+from . import delivery_communication
+from . import delivery_key_account_plan_month

@@ -26,6 +26,8 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.customer.risk.report",
         "delivery.audit.log",
         "delivery.access.grant",
+        "delivery.communication",  # task comm (issue 16 items 3, 6)
+        "delivery.key.account.plan.month",
     }
 )
 

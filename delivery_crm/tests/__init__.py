@@ -34,3 +34,6 @@ from . import test_partner_merge
 from . import test_partner_phone
 from . import test_rating_integrity
 from . import test_system_fields
+from . import test_delivery_communication
+from . import test_delivery_communication_ui
+from . import test_delivery_key_account_measured
