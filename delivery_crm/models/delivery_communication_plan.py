@@ -101,8 +101,7 @@ class DeliveryCommunicationPlan(models.Model):
         readonly=True,
         copy=False,
         index=True,
-        help="The due contact's date has passed without a communication (set by the "
-        "daily cron).",
+        help="The due contact's date has passed without a communication (set by the daily cron).",
     )
     communication_ids = fields.One2many(
         "delivery.communication", "plan_id", string="Communications", readonly=True

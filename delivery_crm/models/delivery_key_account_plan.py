@@ -421,7 +421,9 @@ class DeliveryKeyAccountPlan(models.Model):
             linked.create(
                 {
                     **values,
-                    "name": self.env._("Key-account plan %(year)s: regular contact", year=plan.year),
+                    "name": self.env._(
+                        "Key-account plan %(year)s: regular contact", year=plan.year
+                    ),
                     "partner_id": plan.partner_id.id,
                     "company_id": plan.company_id.id,
                     "channel": False,

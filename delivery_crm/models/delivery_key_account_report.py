@@ -228,9 +228,7 @@ class DeliveryKeyAccountReport(models.Model):
             )
         )
         plans._refresh_measures()
-        return {
-            line.plan_id.partner_id.id: line for line in plans.month_ids if line.month == month
-        }
+        return {line.plan_id.partner_id.id: line for line in plans.month_ids if line.month == month}
 
     @api.model
     def _latest_scores(self, customers):

@@ -204,7 +204,9 @@ class TestDeliveryCommunication(DeliveryCrmCommon):
             self._log(self.user_auditor)
         self.assertIn(
             record,
-            self.env["delivery.communication"].with_user(self.user_manager).search([("id", "=", record.id)]),
+            self.env["delivery.communication"]
+            .with_user(self.user_manager)
+            .search([("id", "=", record.id)]),
         )
         # staff log a contact on a plan they may not edit
         plan = self._plan()

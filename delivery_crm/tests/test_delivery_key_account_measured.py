@@ -182,9 +182,7 @@ class TestKeyAccountPlanMeasured(DeliveryCrmCommon):
             plan = self._plan()
         contact_plan = plan.communication_plan_ids
         self.assertEqual(len(contact_plan), 1)
-        self.assertEqual(
-            (contact_plan.interval_number, contact_plan.interval_unit), (1, "weeks")
-        )
+        self.assertEqual((contact_plan.interval_number, contact_plan.interval_unit), (1, "weeks"))
         self.assertEqual(contact_plan.user_id, self.user_account_manager)
         self.assertEqual(contact_plan.next_date, date(2026, 3, 20))
         with freeze_time("2026-03-20 08:00:00"):
