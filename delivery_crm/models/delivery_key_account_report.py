@@ -206,6 +206,7 @@ class DeliveryKeyAccountReport(models.Model):
                     "alert": bool(misses),
                     # the approved key-account plan, cumulated to the month's end
                     "plan": plan_months.get(customer.id),
+                    "plan_progress": self._plan_progress(plan_months.get(customer.id)),
                 }
             )
         rows.sort(key=lambda r: (-r["revenue"], r["name"] or ""))
@@ -229,6 +230,21 @@ class DeliveryKeyAccountReport(models.Model):
         )
         plans._refresh_measures()
         return {line.plan_id.partner_id.id: line for line in plans.month_ids if line.month == month}
+
+    @api.model
+    def _plan_progress(self, line):
+        """The share of the plan's targets reached to the end of the month, as text in
+        the language of the context (None without an approved plan)."""
+        if not line:
+            return None
+        return self.env._(
+            "Deliveries %(deliveries)s %%, revenue %(revenue)s %%, visits %(visits)s %%, "
+            "communications %(communications)s %%",
+            deliveries=f"{line.deliveries_percent:.0f}",
+            revenue=f"{line.revenue_percent:.0f}",
+            visits=f"{line.visits_percent:.0f}",
+            communications=f"{line.communications_percent:.0f}",
+        )
 
     @api.model
     def _latest_scores(self, customers):
