@@ -58,6 +58,7 @@
         "views/delivery_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/delivery_visit_views.xml",
+        "views/delivery_communication_views.xml",
         "views/delivery_communication_plan_views.xml",
         "views/delivery_shared_profile_views.xml",
         "views/delivery_care_views.xml",

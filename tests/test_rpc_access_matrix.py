@@ -115,6 +115,10 @@ delivery.claim                       rwc-e rwc-e rwcue rwcue r---e r---e r---e -
 # task exc (issue 15 item 1): delivery exceptions, raised by the deliveries and the job
 # (nobody creates or deletes one); the desk works those of its customers, never the portal
 delivery.shipment.exception          rw--e rw--e rw--e rw--e r---e ----- ----- -----
+# task comm (issue 16 items 3, 6): communication records as visits (no employee, no
+# portal); the monthly lines of key-account plans, kept by the module (read only)
+delivery.communication               rwc-e rwc-e rwcue rwcue r---e ----- ----- -----
+delivery.key.account.plan.month      ----- r---e r---e r---e r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -687,6 +691,29 @@ class ShipmentException(HomeRecord):
         return {"shipment_id": w.ids[f"exception_shipment_{w.home(role)}"], "kind": "lost"}
 
 
+# task comm (issue 16 items 3, 6)
+class Communication(HomeRecord):
+    key, read, setup = "delivery.communication", "name", "comm"
+
+    def values(self, w, role):
+        return {
+            "name": f"{MARK} comm {w.next()}",
+            "partner_id": w.home_id(role),
+            "channel": "other",
+            "content": MARK,
+        }
+
+
+class KeyAccountPlanMonth(Case):
+    key, read = "delivery.key.account.plan.month", "revenue"
+
+    def target(self, w, role):
+        return w.ids["key_plan_month_c1"]
+
+    def values(self, w, role):
+        return {"plan_id": w.ids["key_plan_c1"], "month": "2100-01-01"}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -717,6 +744,9 @@ LOGGED_EXPORTS = {
     "delivery.claim",
     # task exc (issue 15 item 1)
     "delivery.shipment.exception",
+    # task comm (issue 16 items 3, 6)
+    "delivery.communication",
+    "delivery.key.account.plan.month",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -900,6 +930,17 @@ for key, partner in (("c1", c1), ("c9", c9)):
     out["exception_" + key] = Exception_.search(
         [("shipment_id", "=", shipment.id), ("kind", "=", "failed_attempt")]
     ).id
+# task comm (issue 16 items 3, 6): a communication record of each home customer
+for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
+    out["comm_" + key] = one(
+        "delivery.communication",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id,
+         "channel": "other", "content": MARK},
+    )
+key_plan = env["delivery.key.account.plan"].browse(out["key_plan_c1"])
+key_plan._refresh_measures()
+out["key_plan_month_c1"] = key_plan.month_ids[:1].id
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

@@ -759,6 +759,16 @@ CASES = [
          lambda c: [[c.ids["visit1"]], {"planned_date": "2020-01-06 02:00:00"}], USER,
          "cannot be moved into the past",
          watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["planned_date"])),
+    # task comm (issue 16 items 3, 6): a communication is logged once it happened; the
+    # monthly lines of key-account plans are the module's rows
+    Case("communication-in-the-future", "li.wei", "delivery.communication", "create",
+         lambda c: [{"name": "Bad input", "partner_id": c.ids["c1"], "content": "Bad input",
+                     "date": "2099-01-01 08:00:00"}], VALIDATION, "in the future"),
+    Case("communication-by-the-portal", "portal.zhao", "delivery.communication", "create",
+         lambda c: [{"name": "Bad input", "partner_id": c.ids["c1"], "content": "Bad input"}],
+         ACCESS),
+    Case("manager-adds-a-key-plan-month", "wang.fang", "delivery.key.account.plan.month",
+         "create", lambda c: [{"plan_id": 1, "month": "2099-01-01"}], ACCESS),
 ]
 # fmt: on
 

@@ -49,3 +49,5 @@ from . import delivery_shipment_transport
 from . import delivery_shipment_exception
 from . import base_geocoder
 from . import calendar_event
+from . import delivery_communication
+from . import delivery_key_account_plan_month

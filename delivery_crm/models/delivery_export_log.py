@@ -28,6 +28,8 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.access.grant",
         "delivery.claim",
         "delivery.shipment.exception",
+        "delivery.communication",  # task comm (issue 16 items 3, 6)
+        "delivery.key.account.plan.month",
     }
 )
 

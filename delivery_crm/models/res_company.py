@@ -263,6 +263,27 @@ class ResCompany(models.Model):
         "many days (and never two planned at once).",
     )
 
+    # key-account plans measured (helper comm, 001 §九.2): next year's proposed targets
+    delivery_key_account_growth_percent = fields.Float(
+        string="Key-account plan growth (%)",
+        default=10.0,
+        help="After the annual review, next year's draft key-account plans propose the "
+        "year's deliveries and revenue plus this share as targets.",
+    )
+
+    @api.constrains("delivery_key_account_growth_percent")
+    def _check_delivery_key_account_growth(self):
+        for company in self:
+            if not -100 <= company.delivery_key_account_growth_percent <= 1000:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the growth of next year's key-account plans is "
+                        "between -100 %% and 1000 %% (not %(value)s).",
+                        company=company.name,
+                        value=company.delivery_key_account_growth_percent,
+                    )
+                )
+
     _delivery_return_visit_delay_positive = models.Constraint(
         "CHECK (delivery_return_visit_delay_days >= 1)",
         "A return visit after a delivery waits at least one day.",

@@ -67,6 +67,10 @@ class ResConfigSettings(models.TransientModel):
     delivery_risk_complaint_count = fields.Integer(
         related="company_id.delivery_risk_complaint_count", readonly=False
     )
+    # key-account plans measured (helper comm)
+    delivery_key_account_growth_percent = fields.Float(
+        related="company_id.delivery_key_account_growth_percent", readonly=False
+    )
     delivery_return_visit_delay_days = fields.Integer(
         related="company_id.delivery_return_visit_delay_days", readonly=False
     )

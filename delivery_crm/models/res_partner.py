@@ -352,11 +352,19 @@ class ResPartner(models.Model):
         compute="_compute_next_visit_due",
         search="_search_next_visit_due",
         groups=CRM_READ,
-        help="The last visit (or the start of the cooperation) plus the visit cadence of "
-        "the customer's tier.",
+        help="The last visit (or the start of the cooperation) plus the visit cadence: the "
+        "visit frequency of the customer's approved key-account plan of the year, else "
+        "its tier's cadence.",
     )
     complaint_count = fields.Integer(
         compute="_compute_complaint_count", string="Requests", groups=CRM_READ
+    )
+    # communication records (001 §五.3; helper comm)
+    communication_ids = fields.One2many(
+        "delivery.communication", "partner_id", string="Communications", groups=CRM_READ
+    )
+    communication_count = fields.Integer(
+        compute="_compute_communication_count", string="Communication count", groups=CRM_READ
     )
     reward_candidate = fields.Boolean(
         string="Reward candidate",
@@ -437,8 +445,10 @@ class ResPartner(models.Model):
         "last_visit_date", "cooperation_start_date", "tier_id.visit_interval_days", "create_date"
     )
     def _compute_next_visit_due(self):
+        # the cadence: the approved key-account plan's, else the tier's (one rule)
+        intervals = self.env["delivery.key.account.plan"]._visit_intervals(self)
         for partner in self:
-            interval = partner.tier_id.visit_interval_days
+            interval = intervals[partner.id]
             start = (
                 partner.last_visit_date
                 or partner.cooperation_start_date
@@ -455,15 +465,21 @@ class ResPartner(models.Model):
         # the query reads the columns directly: write what is pending first
         self.flush_model(["last_visit_date", "cooperation_start_date", "tier_id"])
         self.env["delivery.tier"].flush_model(["visit_interval_days"])
+        Plan = self.env["delivery.key.account.plan"]
+        Plan.flush_model(["partner_id", "state", "year", "visit_interval_days"])
         sql_operator = SQL(operator)
+        # the cadence: the approved key-account plan's, else the tier's (one rule)
+        interval = Plan._visit_interval_sql("p", "t")
         query = SQL(
             """
             SELECT p.id FROM res_partner p
-              JOIN delivery_tier t ON t.id = p.tier_id
-             WHERE t.visit_interval_days > 0
+              LEFT JOIN delivery_tier t ON t.id = p.tier_id
+             WHERE %s > 0
                AND COALESCE(p.last_visit_date, p.cooperation_start_date, p.create_date::date)
-                   + t.visit_interval_days %s %s
+                   + %s %s %s
             """,
+            interval,
+            interval,
             sql_operator,
             fields.Date.to_date(value),
         )
@@ -471,6 +487,9 @@ class ResPartner(models.Model):
 
     def _compute_complaint_count(self):
         set_related_counts(self, "complaint_count", "delivery.complaint", "partner_id")
+
+    def _compute_communication_count(self):
+        set_related_counts(self, "communication_count", "delivery.communication", "partner_id")
 
     @api.depends("company_id")
     def _compute_delivery_currency_id(self):
@@ -876,6 +895,8 @@ class ResPartner(models.Model):
             becoming.sudo()._init_delivery_profile()
         if "tier_ladder_id" in vals:
             self.env["delivery.tier.change"]._reset_to_ladder(self)
+        if vals.get("customer_state") == "terminated":
+            self.env["delivery.communication.plan"]._stop_for_customers(self)
         return res
 
     # ------------------------------------------------------------------ phone numbers
@@ -1092,6 +1113,35 @@ class ResPartner(models.Model):
         return self._action_view_related(
             "delivery_crm.delivery_visit_action", {"default_partner_id": self.id}
         )
+
+    def action_view_communications(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_communication_action", {"default_partner_id": self.id}
+        )
+
+    def action_log_communication(self):
+        """The quick form (a dialog, phone friendly) to log a contact with this
+        customer."""
+        return self._log_communication_action()
+
+    def _log_communication_action(self, plan=None, channel=None):
+        self.ensure_one()
+        context = {"default_partner_id": self.id, "dialog_size": "medium"}
+        if plan:
+            context["default_plan_id"] = plan.id
+        if channel:
+            context["default_channel"] = channel
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a communication"),
+            "res_model": "delivery.communication",
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("delivery_crm.delivery_communication_view_form_quick").id, "form")
+            ],
+            "target": "new",
+            "context": context,
+        }
 
     def action_view_complaints(self):
         return self._action_view_related(

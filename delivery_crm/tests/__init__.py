@@ -40,3 +40,6 @@ from . import test_delivery_shipment_exception
 from . import test_delivery_status_push
 from . import test_delivery_visit_geo
 from . import test_delivery_visit_calendar
+from . import test_delivery_communication
+from . import test_delivery_communication_ui
+from . import test_delivery_key_account_measured
