@@ -6,6 +6,7 @@ the call aimed at keep their values — or stored inertly: SQL stays text, scrip
 stripped from HTML fields and escaped wherever text is shown (the PDF reports' HTML, the
 customer portal)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -329,7 +330,19 @@ def _claim(c, **values):
 def _claim_at(c, state, amount=800.0, **values):
     """A claim of the first customer brought to ``state`` (submitted or approved) by the
     administrator, with ``values`` written once there; its id in a list."""
-    claim_id = c.admin.call("delivery.claim", "create", _claim(c, amount_claimed=amount))
+    # on a delivery of its own: one open claim per delivery and kind
+    shipment_id = c.admin.call(
+        "delivery.shipment",
+        "create",
+        {
+            "name": f"CLAIM-{uuid.uuid4().hex[:12]}",
+            "partner_id": c.ids["c1"],
+            "date": "2026-09-01 08:00:00",
+        },
+    )
+    claim_id = c.admin.call(
+        "delivery.claim", "create", _claim(c, amount_claimed=amount, shipment_id=shipment_id)
+    )
     c.admin.call("delivery.claim", "action_submit", [claim_id])
     if state == "approved":
         c.admin.call("delivery.claim", "write", [claim_id], {"amount_approved": amount / 2})

@@ -124,6 +124,13 @@ class DeliveryShipment(models.Model):
         help="Set by the transport system (or by hand) when a delivery attempt failed "
         "(nobody there, refused, wrong address): raises a failed-attempt exception.",
     )
+    status_push_pending = fields.Boolean(
+        readonly=True,
+        copy=False,
+        groups=CRM_READ,
+        help="A status change of a transport-system batch the customer asked to be told "
+        "of: the notice job sends it, started at once after the batch.",
+    )
     exception_ids = fields.One2many(
         "delivery.shipment.exception", "shipment_id", string="Exceptions", groups=CRM_READ
     )
@@ -143,6 +150,8 @@ class DeliveryShipment(models.Model):
         ),
     )
     _partner_date_idx = models.Index("(partner_id, date)")
+    # the notice job's queue: few rows at a time, found without a scan
+    _status_push_pending_idx = models.Index("(id) WHERE status_push_pending")
 
     @api.depends("outcome")
     @api.depends_context("lang")
@@ -284,6 +293,7 @@ class DeliveryShipment(models.Model):
         raised = Exception_.browse()
         for kind, ids in by_kind.items():
             raised |= Exception_._raise_for(kind, self.browse(ids))
+        self._resolve_at_risk()
         if statuses_before:
             changed = self.filtered(
                 lambda s: (
@@ -293,7 +303,48 @@ class DeliveryShipment(models.Model):
                     and s not in raised.shipment_id
                 )
             )
-            changed._push_status()
+            if self.env.context.get("delivery_crm_defer_notices"):
+                changed._defer_status_push()
+            else:
+                changed._push_status()
+
+    def _resolve_at_risk(self):
+        """A delivery flagged at risk that arrives on time closes its at-risk exception
+        (and its owner's to-do): nothing is left for the desk to chase."""
+        arrived = self.filtered(lambda s: s.outcome == "delivered")
+        if not arrived:
+            return
+        # sudo: the exceptions are the module's own records, closed whoever wrote the
+        # delivery (the transport system's integration user)
+        at_risk = (
+            self.env["delivery.shipment.exception"]
+            .sudo()
+            .search(
+                [
+                    ("shipment_id", "in", arrived.ids),
+                    ("kind", "=", "at_risk"),
+                    ("state", "!=", "resolved"),
+                ]
+            )
+        )
+        if at_risk:
+            note = self.env._("Delivered on time.")
+            at_risk.write({"state": "resolved", "resolution_note": note})
+            at_risk.activity_feedback(
+                ["mail.mail_activity_data_todo"], feedback=note, only_automated=False
+            )
+
+    def _defer_status_push(self):
+        """Leave the status notices of these deliveries to the notice job (a batch of
+        the transport system), for the customers who asked to be told of every change."""
+        recipients = self.env["res.partner"]._delivery_notice_recipients(self.partner_id, "all")
+        wanted = self.filtered(lambda s: recipients.get(s.partner_id.id))
+        if not wanted:
+            return
+        # sudo: the flag is the module's own bookkeeping, set whoever wrote the delivery
+        wanted.sudo().with_context(delivery_crm_sync=True).write({"status_push_pending": True})
+        # sudo: starting the module's own job; the transport user may not read crons
+        self.env.ref("delivery_crm.ir_cron_delivery_exception_notices").sudo()._trigger()
 
     @api.model
     def _exception_due_domain(self, kind, now, window_end=None):
@@ -341,6 +392,12 @@ class DeliveryShipment(models.Model):
                         "announced_by_sms": by_sms,
                     }
                 )
+
+    def _send_pending_status_push(self):
+        """The notice job's part: the deferred status notices, then the flag cleared."""
+        self._push_status()
+        # sudo: the flag is the module's own bookkeeping
+        self.sudo().with_context(delivery_crm_sync=True).write({"status_push_pending": False})
 
     def _push_status(self):
         """Tell the customers who asked for every status change (003 §5.2)."""

@@ -231,9 +231,15 @@ class DeliveryShipmentException(models.Model):
 
     @api.model
     def _cron_send_notices(self):
-        """The notices left by the transport system's batches (``_defer_notices``), in
-        locked, committed batches; each exception is told once (the flag is cleared with
-        its notice, in the same transaction)."""
+        """The notices left by the transport system's batches (``_defer_notices``, and
+        the status changes of ``delivery.shipment._defer_status_push``), in locked,
+        committed batches; each is told once (the flag is cleared with its notice, in
+        the same transaction)."""
+        Shipment = self.env["delivery.shipment"]
+        Shipment._cron_process_batches(
+            Domain("status_push_pending", "=", True),
+            lambda shipments: shipments._send_pending_status_push(),
+        )
         domain = Domain("notice_pending", "=", True)
         batch_size = self.env["delivery.cron.mixin"]._cron_batch_size
         done = 0
@@ -330,10 +336,14 @@ class DeliveryShipmentException(models.Model):
         unique index is the last word)."""
         Shipment = self.env["delivery.shipment"]
         now = fields.Datetime.now()
-        Shipment._cron_process_batches(
-            Shipment._exception_due_domain("late", now),
-            lambda shipments: self._raise_for("late", shipments, now),
-        )
+        for company in self.env["res.company"].search([]):
+            since = now - timedelta(days=max(company.delivery_exception_lookback_days, 1))
+            Shipment._cron_process_batches(
+                Shipment._exception_due_domain("late", now)
+                & Domain("promised_datetime", ">=", since)
+                & Domain("company_id", "=", company.id),
+                lambda shipments: self._raise_for("late", shipments, now),
+            )
         for company in self.env["res.company"].search(
             [("delivery_exception_at_risk_hours", ">", 0)]
         ):

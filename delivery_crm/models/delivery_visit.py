@@ -680,8 +680,14 @@ class DeliveryVisit(models.Model):
                 "origin": origin,
                 "partner_id": partner.id,
                 "user_id": user.id,
+                # the company of what the visit follows (a request, a delivery), else the
+                # customer's: a shared customer's delivery of another company is visited
+                # in that company
                 "company_id": (
-                    complaint.company_id if complaint else partner.company_id or self.env.company
+                    (complaint.company_id if complaint else None)
+                    or (shipment.company_id if shipment else None)
+                    or partner.company_id
+                    or self.env.company
                 ).id,
                 "complaint_id": complaint.id if complaint else False,
                 "shipment_id": shipment.id if shipment else False,
@@ -833,7 +839,7 @@ class DeliveryVisit(models.Model):
                            OR (v.origin = 'delivery_sample'
                                AND (v.state = 'planned'
                                     OR (v.state = 'done'
-                                        AND v.create_date >= %(now)s - make_interval(
+                                        AND v.visit_date >= %(now)s - make_interval(
                                             days => c.delivery_return_visit_sample_gap_days))))))
              GROUP BY s.partner_id
              ORDER BY s.partner_id

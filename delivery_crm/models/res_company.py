@@ -307,6 +307,25 @@ class ResCompany(models.Model):
         "its detection; past it the exception is overdue and escalated.",
     )
 
+    delivery_exception_lookback_days = fields.Integer(
+        string="Late deliveries looked for (days)",
+        default=7,
+        help="The detection job flags jobs still on the road whose promised time passed "
+        "within this many days: older ones (a backlog the transport system never closed, "
+        "a first run after an upgrade) are not announced to customers as news.",
+    )
+
+    @api.constrains("delivery_exception_lookback_days")
+    def _check_delivery_exception_lookback(self):
+        for company in self:
+            if company.delivery_exception_lookback_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: late deliveries are looked for over 1 day at least.",
+                        company=company.name,
+                    )
+                )
+
     @api.constrains("delivery_exception_at_risk_hours", "delivery_exception_deadline_hours")
     def _check_delivery_exception_hours(self):
         for company in self:

@@ -94,3 +94,6 @@ class ResConfigSettings(models.TransientModel):
     delivery_exception_deadline_hours = fields.Integer(
         related="company_id.delivery_exception_deadline_hours", readonly=False
     )
+    delivery_exception_lookback_days = fields.Integer(
+        related="company_id.delivery_exception_lookback_days", readonly=False
+    )

@@ -1241,7 +1241,10 @@ class ResPartner(models.Model):
             [
                 ("commercial_partner_id", "in", customers.ids),
                 ("id", "not in", customers.ids),
+                # a contact that chose what, or only how (the company's scope, SMS only)
+                "|",
                 ("delivery_notify_scope", "!=", False),
+                ("delivery_notify_channel", "!=", False),
             ]
         )
         partners = customers | contacts

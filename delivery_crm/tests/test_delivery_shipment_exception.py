@@ -160,10 +160,41 @@ class TestDeliveryShipmentException(DeliveryExceptionCommon):
         self._run_cron(CRON)
         self.assertFalse(self._exceptions(far))
 
+    def test_at_risk_closed_when_delivered_on_time(self):
+        """A job flagged at risk that then arrives on time leaves nothing open for the
+        desk (no escalation past the deadline); a late one stays a matter."""
+        self.company.delivery_exception_at_risk_hours = 3
+        shipment = self._ship("WB-RISK-OK", promised_in=2)
+        self._run_cron(CRON)
+        risk = self._exceptions(shipment, "at_risk")
+        self.assertEqual(risk.state, "open")
+        self.assertTrue(risk.sudo().activity_ids)
+        shipment.write({"delivered_datetime": fields.Datetime.now()})
+        risk = self._exceptions(shipment, "at_risk")
+        self.assertEqual((shipment.outcome, risk.state), ("delivered", "resolved"))
+        self.assertEqual(risk.resolution_note, "Delivered on time.")
+        self.assertFalse(risk.sudo().activity_ids, "the owner's to-do is done")
+
+    def test_old_backlog_not_announced_as_news(self):
+        """Jobs whose promise passed long ago (a backlog the transport system never
+        closed, the first run after an upgrade) are not flagged late by the job."""
+        old = self._ship(
+            "WB-OLD", promised_in=-24 * 10, date=fields.Datetime.now() - timedelta(days=12)
+        )
+        recent = self._ship("WB-RECENT", promised_in=-24 * 2)
+        self.assertEqual(self.company.delivery_exception_lookback_days, 7)
+        self._run_cron(CRON)
+        self.assertFalse(self._exceptions(old))
+        self.assertEqual(self._exceptions(recent).kind, "late")
+        self.company.delivery_exception_lookback_days = 30
+        self._run_cron(CRON)
+        self.assertEqual(self._exceptions(old).kind, "late")
+
     def test_bad_settings_refused(self):
         for vals in (
             {"delivery_exception_at_risk_hours": -1},
             {"delivery_exception_deadline_hours": 0},
+            {"delivery_exception_lookback_days": 0},
         ):
             with self.subTest(vals=vals), self.assertRaises(ValidationError):
                 self.company.write(vals)

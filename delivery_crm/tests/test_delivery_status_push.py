@@ -108,6 +108,16 @@ class TestDeliveryStatusPush(DeliveryExceptionCommon):
         self.assertEqual(self._notices(third, self.contact), (0, 0))
         self.assertEqual(self._notices(third, self.customer), (1, 0))
 
+    def test_contact_choosing_only_the_channel_is_told(self):
+        """A contact that keeps its company's choice of what, but wants it by SMS only,
+        is told in its own right (the portal offers that choice)."""
+        self._prefs(self.customer, "exceptions", "mail")
+        self._prefs(self.contact, False, "sms")
+        shipment = self._ship("WB-CHANNEL", promised_in=5)
+        shipment.outcome = "lost"
+        self.assertEqual(self._notices(shipment, self.contact), (0, 1))
+        self.assertEqual(self._notices(shipment, self.customer), (1, 0))
+
     def test_notice_in_the_recipients_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"]._load_module_terms(["delivery_crm"], ["zh_CN"], overwrite=True)
