@@ -75,6 +75,7 @@
         "report/delivery_visit_report.xml",
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
+        "views/portal_benefit_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -46,3 +46,7 @@ from . import mail_template
 from . import mail_activity
 from . import delivery_claim
 from . import delivery_shipment_transport
+
+# task ben (issue 16 items 5, 7): tier benefits that act, points
+from . import delivery_points_move
+from . import delivery_benefit_grant

@@ -36,3 +36,6 @@ from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim
 from . import test_delivery_shipment_transport
+
+# task ben (issue 16 item 5)
+from . import test_delivery_tier_benefit
