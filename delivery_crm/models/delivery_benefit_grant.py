@@ -26,16 +26,14 @@ class DeliveryBenefitGrant(models.Model):
         "res.partner", string="Customer", required=True, index=True, ondelete="restrict"
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
-    benefit_id = fields.Many2one(
-        "delivery.tier.benefit", string="Benefit", required=True, ondelete="restrict"
-    )
+    benefit_id = fields.Many2one("delivery.tier.benefit", required=True, ondelete="restrict")
     kind = fields.Selection(BENEFIT_KINDS, required=True)
-    tier_id = fields.Many2one("delivery.tier", string="Tier", ondelete="set null")
+    tier_id = fields.Many2one("delivery.tier", ondelete="set null")
     date = fields.Date(string="Granted on", required=True)
     occasion_date = fields.Date(string="For")
     occasion = fields.Char(required=True, help="Which occasion or period: one grant each.")
     name = fields.Char(string="Description", required=True)
-    contact_id = fields.Many2one("res.partner", string="Contact", ondelete="set null")
+    contact_id = fields.Many2one("res.partner", ondelete="set null")
     user_id = fields.Many2one("res.users", string="Account manager", ondelete="set null")
     care_event_id = fields.Many2one("delivery.care.event", string="Gift", ondelete="set null")
     visit_id = fields.Many2one("delivery.visit", string="Review visit", ondelete="set null")

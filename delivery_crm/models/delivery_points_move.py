@@ -129,12 +129,14 @@ class DeliveryPointsMove(models.Model):
     @api.model
     def _uncredited_domain(self, tier_ids):
         since = fields.Datetime.now() - timedelta(days=POINTS_CATCH_UP_DAYS)
+        # sudo: the ids of the deliveries already credited, to leave them out
+        credited = self.sudo()._search([("origin", "=", "delivery"), ("shipment_id", "!=", False)])
         return [
             ("status", "=", "delivered"),
             ("delivered_datetime", ">=", since),
             ("revenue", ">", 0),
             ("partner_id.tier_id", "in", tier_ids),
-            ("points_move_ids", "=", False),
+            ("id", "not in", credited.subselect("shipment_id")),
         ]
 
     @api.model
@@ -186,11 +188,3 @@ class DeliveryPointsMove(models.Model):
             if not remaining:
                 break
         return done
-
-
-class DeliveryShipment(models.Model):
-    _inherit = "delivery.shipment"
-
-    points_move_ids = fields.One2many(
-        "delivery.points.move", "shipment_id", string="Points", groups=GROUP_STAFF
-    )
