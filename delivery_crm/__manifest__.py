@@ -76,6 +76,8 @@
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
         "views/portal_benefit_templates.xml",
+        "views/delivery_appreciation_views.xml",
+        "views/delivery_appreciation_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -50,3 +50,5 @@ from . import delivery_shipment_transport
 # task ben (issue 16 items 5, 7): tier benefits that act, points
 from . import delivery_points_move
 from . import delivery_benefit_grant
+from . import delivery_appreciation_event
+from . import delivery_appreciation_guest

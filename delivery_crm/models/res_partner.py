@@ -1187,3 +1187,21 @@ class ResPartner(models.Model):
             "target": "new",
             "context": {"default_partner_id": self.id},
         }
+
+    # (issue 16 item 7): the appreciation events the customer's people were invited to
+    appreciation_guest_ids = fields.One2many(
+        "delivery.appreciation.guest", "partner_id", string="Appreciation events", groups=CRM_READ
+    )
+    appreciation_guest_count = fields.Integer(
+        compute="_compute_appreciation_guest_count", string="Events", groups=CRM_READ
+    )
+
+    def _compute_appreciation_guest_count(self):
+        set_related_counts(
+            self, "appreciation_guest_count", "delivery.appreciation.guest", "partner_id"
+        )
+
+    def action_view_appreciation_guests(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_appreciation_guest_action", {"create": False}
+        )

@@ -39,3 +39,6 @@ from . import test_delivery_shipment_transport
 
 # task ben (issue 16 item 5)
 from . import test_delivery_tier_benefit
+
+# task ben (issue 16 item 7)
+from . import test_delivery_appreciation
