@@ -48,6 +48,7 @@ class DeliveryAppreciationGuest(models.Model):
         domain="['|', ('id', '=', partner_id), ('parent_id', '=', partner_id)]",
     )
     email = fields.Char(related="contact_id.email")
+    note = fields.Char(help="What to prepare for the guest: seat, diet, companion...")
     state = fields.Selection(
         GUEST_STATES, required=True, default="to_invite", readonly=True, copy=False
     )

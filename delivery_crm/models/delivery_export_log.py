@@ -27,6 +27,10 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.audit.log",
         "delivery.access.grant",
         "delivery.claim",
+        # task ben (issue 16 items 5, 7)
+        "delivery.points.move",
+        "delivery.benefit.grant",
+        "delivery.appreciation.guest",
     }
 )
 
