@@ -737,16 +737,19 @@ class AppreciationGuest(HomeRecord):
     key, read, setup = "delivery.appreciation.guest", "note", "guest"
 
     def values(self, w, role):
-        """A new person of the home customer (a person is invited once per event)."""
-        contact = w.admin.call(
-            "res.partner",
+        """The home customer on a new event of its own (a person is invited once per
+        event), removed at the end with its guests."""
+        start = datetime.now(UTC) + timedelta(days=30)
+        event = w.admin.call(
+            "delivery.appreciation.event",
             "create",
-            {"name": f"{MARK} guest {w.run} {w.next()}", "parent_id": w.home_id(role)},
+            {"name": f"{MARK} {w.next()}", "date_begin": start.strftime("%Y-%m-%d %H:%M:%S")},
         )
+        w.keep("delivery.appreciation.event", event)
         return {
-            "event_id": w.ids["appreciation_event"],
+            "event_id": event,
             "partner_id": w.home_id(role),
-            "contact_id": contact,
+            "contact_id": w.home_id(role),
             "note": f"{MARK} {w.next()}",
         }
 
