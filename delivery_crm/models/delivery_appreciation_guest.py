@@ -24,7 +24,6 @@ class DeliveryAppreciationGuest(models.Model):
 
     event_id = fields.Many2one(
         "delivery.appreciation.event",
-        string="Event",
         required=True,
         index=True,
         ondelete="cascade",
