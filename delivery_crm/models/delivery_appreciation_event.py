@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class DeliveryAppreciationEvent(models.Model):
@@ -64,6 +64,26 @@ class DeliveryAppreciationEvent(models.Model):
             event.declined_count = len(guests.filtered(lambda g: g.state == "declined"))
             event.attended_count = len(guests.filtered("attended"))
 
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("state", "draft") != "draft" for vals in vals_list):
+            raise AccessError(self.env._("A new event starts as a draft."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "state" in vals and not self.env.su:
+            raise AccessError(
+                self.env._("An event's status follows its buttons; it is not written directly.")
+            )
+        return super().write(vals)
+
+    def _set_state(self, state):
+        self.check_access("write")
+        # sudo: the caller's write access on the event was checked above; the status is
+        # the action's own
+        self.sudo().write({"state": state})
+
     # ------------------------------------------------------------------ actions
     def action_send_invitations(self):
         """Mail the invitation to every guest not yet invited; each guest customer's
@@ -88,7 +108,7 @@ class DeliveryAppreciationEvent(models.Model):
                     )
                 )
             guests._invite()
-            event.state = "invited"
+            event._set_state("invited")
         return True
 
     def action_done(self):
@@ -99,7 +119,7 @@ class DeliveryAppreciationEvent(models.Model):
                 raise UserError(self.env._("Only an event whose invitations were sent is held."))
             if event.date_begin > fields.Datetime.now():
                 raise UserError(self.env._("The event has not started yet."))
-            event.state = "done"
+            event._set_state("done")
             event.guest_ids._close_care_events()
         return True
 
@@ -107,6 +127,6 @@ class DeliveryAppreciationEvent(models.Model):
         for event in self:
             if event.state in ("done", "cancelled"):
                 raise UserError(self.env._("A held or cancelled event cannot be cancelled."))
-            event.state = "cancelled"
+            event._set_state("cancelled")
             event.guest_ids._close_care_events(cancelled=True)
         return True

@@ -1,7 +1,13 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+# what the invitation, the replies and the attendance record: written by the module's
+# actions only (once the caller's write access is checked), never directly
+GUEST_SYSTEM_FIELDS = frozenset(
+    {"state", "invitation_date", "reply_date", "attended", "care_event_id", "access_token"}
+)
 
 GUEST_STATES = [
     ("to_invite", "To invite"),
@@ -81,14 +87,36 @@ class DeliveryAppreciationGuest(models.Model):
             self.contact_id = False
 
     # ------------------------------------------------------------------ CRUD
+    def _check_system_fields(self, fields_written):
+        if not self.env.su and GUEST_SYSTEM_FIELDS & set(fields_written):
+            raise AccessError(
+                self.env._(
+                    "Invitations, replies and attendance are recorded with the event's "
+                    "buttons, not written directly."
+                )
+            )
+
+    def _write_system(self, vals):
+        """Write the fields the actions keep, once the caller may write the guests."""
+        self.check_access("write")
+        # sudo: the caller's write access on these guests was checked above; the fields
+        # are the action's own (GUEST_SYSTEM_FIELDS)
+        return self.sudo().write(vals)
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            # the web client sends the defaults of the read-only fields
+            self._check_system_fields(
+                name for name, value in vals.items() if value and value != "to_invite"
+            )
         guests = super().create(vals_list)
         if any(guest.event_id.state in ("done", "cancelled") for guest in guests):
             raise UserError(self.env._("A held or cancelled event takes no more guests."))
         return guests
 
     def write(self, vals):
+        self._check_system_fields(vals)
         if {"event_id", "partner_id", "contact_id"} & set(vals) and any(
             guest.state != "to_invite" for guest in self
         ):
@@ -107,11 +135,16 @@ class DeliveryAppreciationGuest(models.Model):
         template = self.env.ref("delivery_crm.mail_template_appreciation_invitation")
         now = fields.Datetime.now()
         for guest in self:
-            # sudo: the reply token is kept from users (a staff user could otherwise
-            # reply for the guest through the link); it is set once here
-            guest.sudo().access_token = uuid.uuid4().hex
-            guest.write({"state": "invited", "invitation_date": now})
-            guest.care_event_id = guest._customer_care_event()
+            # the reply token is kept from users (a staff user could otherwise reply for
+            # the guest through the link); it is set once here
+            guest._write_system(
+                {
+                    "state": "invited",
+                    "invitation_date": now,
+                    "access_token": uuid.uuid4().hex,
+                    "care_event_id": guest._customer_care_event().id,
+                }
+            )
             template.send_mail(guest.id, email_layout_xmlid="mail.mail_notification_light")
             # sudo: the customer's care event mirrors its guests (the guest was written)
             guest.care_event_id.sudo()._message_log(
@@ -165,14 +198,14 @@ class DeliveryAppreciationGuest(models.Model):
                 raise UserError(
                     self.env._("Replies are recorded for invited guests before the event.")
                 )
-            guest.write({"state": answer, "reply_date": fields.Datetime.now()})
+            guest._write_system({"state": answer, "reply_date": fields.Datetime.now()})
             values = {"guest": guest.contact_id.name, "event": guest.event_id.name}
             if answer == "accepted":
                 body = self.env._("%(guest)s accepted the invitation to %(event)s", **values)
             else:
                 body = self.env._("%(guest)s declined the invitation to %(event)s", **values)
             # sudo: the customer's care event mirrors its guests; the caller's right on
-            # the guest was checked by the write above
+            # the guest was checked by _write_system above
             guest.care_event_id.sudo()._message_log(body=body)
 
     def action_accept(self):
@@ -189,7 +222,7 @@ class DeliveryAppreciationGuest(models.Model):
                 raise UserError(self.env._("Attendance is recorded for invited guests."))
             if guest.event_id.date_begin > fields.Datetime.now():
                 raise UserError(self.env._("The event has not started yet."))
-            guest.attended = True
+            guest._write_system({"attended": True})
             # sudo: the customer's care event mirrors its guests (the guest was written)
             guest.care_event_id.sudo()._message_log(
                 body=self.env._(

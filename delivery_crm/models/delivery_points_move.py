@@ -80,6 +80,10 @@ class DeliveryPointsMove(models.Model):
                 else env._("Only Delivery CRM staff can redeem points.")
             )
         partner.check_access("read")
+        if not env.user.has_group(GROUP_MANAGER) and not partner.delivery_assigned:
+            raise AccessError(
+                env._("You can redeem the points of the customers assigned to you only.")
+            )
         points = float_round(points or 0.0, precision_digits=2)
         if not partner.is_delivery_customer:
             raise UserError(env._("Only a delivery customer has points."))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import DeliveryCrmCommon, new_user
@@ -161,6 +161,28 @@ class TestDeliveryAppreciation(DeliveryCrmCommon):
         # an event not yet held cannot be marked held
         with self.assertRaises(UserError):
             event.action_done()
+
+    def test_replies_and_status_not_forged(self):
+        """Invitations, replies, attendance and the event's status follow the buttons:
+        written directly (RPC), they are refused and nothing changes."""
+        event = self._event(self.wang)
+        guest = self._guest(event, self.wang)
+        for vals in ({"state": "accepted"}, {"attended": True}, {"reply_date": self.start}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                guest.write(vals)
+        with self.assertRaises(AccessError):
+            event.write({"state": "done"})
+        with self.assertRaises(AccessError):
+            event.guest_ids.create(
+                {
+                    "event_id": event.id,
+                    "partner_id": self.customer.id,
+                    "contact_id": self.li.id,
+                    "state": "accepted",
+                    "attended": True,
+                }
+            )
+        self.assertEqual((event.state, guest.state, guest.attended), ("draft", "to_invite", False))
 
     def test_guest_list_follows_the_customer_rules(self):
         """Staff see the guests of their assigned customers and of their own events."""

@@ -186,9 +186,13 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
             )
         with self.assertRaises(AccessError):
             move.with_user(self.user_manager).write({"points": -1.0})
-        # staff who may not see the customer cannot redeem its points
+        # an employee outside the CRM, or staff the customer is not assigned to, cannot
+        # redeem its points
         with self.assertRaises(AccessError):
             self._redeem(self.user_employee, 1.0)
+        with self.assertRaisesRegex(AccessError, "assigned to you"):
+            self._redeem(self.user_staff, 1.0)
+        self.assertEqual(self.Move.search_count([("origin", "=", "redemption")]), 1)
 
     # ------------------------------------------------------------------ gifts, reviews
     def test_birthday_gift_before_the_birthday_once(self):
