@@ -161,9 +161,10 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
         for points in (0.0, -5.0):
             with self.subTest(points=points), self.assertRaises(UserError):
                 self._redeem(self.user_account_manager, points)
-        self.assertEqual(self.Move.search_count([("origin", "!=", "delivery")]), 0)
+        mine = [("partner_id", "=", self.customer.id)]
+        self.assertEqual(self.Move.search_count([*mine, ("origin", "!=", "delivery")]), 0)
         self._redeem(self.user_account_manager, 40.0, "Free pick-up")
-        move = self.Move.search([("origin", "=", "redemption")])
+        move = self.Move.search([*mine, ("origin", "=", "redemption")])
         self.assertEqual(
             (move.points, move.reference, move.user_id),
             (-40.0, "Free pick-up", self.user_account_manager),
@@ -192,7 +193,7 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
             self._redeem(self.user_employee, 1.0)
         with self.assertRaisesRegex(AccessError, "assigned to you"):
             self._redeem(self.user_staff, 1.0)
-        self.assertEqual(self.Move.search_count([("origin", "=", "redemption")]), 1)
+        self.assertEqual(self.Move.search_count([*mine, ("origin", "=", "redemption")]), 1)
 
     # ------------------------------------------------------------------ gifts, reviews
     def test_birthday_gift_before_the_birthday_once(self):
