@@ -81,6 +81,9 @@
         "views/portal_claim_templates.xml",
         "views/delivery_shipment_exception_views.xml",
         "views/portal_notification_templates.xml",
+        "views/portal_benefit_templates.xml",
+        "views/delivery_appreciation_views.xml",
+        "views/delivery_appreciation_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -119,6 +119,14 @@ delivery.shipment.exception          rw--e rw--e rw--e rw--e r---e ----- ----- -
 # portal); the monthly lines of key-account plans, kept by the module (read only)
 delivery.communication               rwc-e rwc-e rwcue rwcue r---e ----- ----- -----
 delivery.key.account.plan.month      ----- r---e r---e r---e r---e ----- ----- -----
+# task ben (issue 16 items 5, 7): the points ledger and the benefits granted, written by
+# the system only, read as the care records (the portal its company's); the redemption
+# wizard; appreciation events (the company's) and their guests (as the care records)
+delivery.points.move                 r---e r---e r---e r---e r---e r---e ----- -----
+delivery.benefit.grant               r---e r---e r---e r---e r---e r---e ----- -----
+delivery.points.wizard               c     c     c     c     -     -     -     c
+delivery.appreciation.event          rwc-e rwc-e rwcue rwcue r---e ----- ----- rwc-e
+delivery.appreciation.guest          rwcue rwcue rwcue rwcue r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -714,6 +722,76 @@ class KeyAccountPlanMonth(Case):
         return {"plan_id": w.ids["key_plan_c1"], "month": "2100-01-01"}
 
 
+# task ben (issue 16 items 5, 7): the home customer's points move and benefit grant
+# (nobody creates one by RPC), a redemption, the set-up's event and its home guest
+class PointsMove(HomeRecord):
+    key, read, setup = "delivery.points.move", "reference", "points"
+
+    def values(self, w, role):
+        return {
+            "partner_id": w.home_id(role),
+            "company_id": w.ids["company"],
+            "date": date.today().isoformat(),
+            "points": 5.0,
+            "origin": "adjustment",
+            "reference": f"{MARK} {w.next()}",
+        }
+
+
+class BenefitGrant(HomeRecord):
+    key, read, setup = "delivery.benefit.grant", "name", "grant"
+
+    def values(self, w, role):
+        return {
+            "partner_id": w.home_id(role),
+            "company_id": w.ids["company"],
+            "benefit_id": w.ids["benefit"],
+            "kind": "gift",
+            "date": date.today().isoformat(),
+            "occasion": f"{MARK} {w.next()}",
+            "name": f"{MARK} {w.next()}",
+        }
+
+
+class PointsWizard(Wizard):
+    key = "delivery.points.wizard"
+
+    def values(self, w, role):
+        return {"partner_id": w.home_id(role), "points": 1.0, "reference": MARK}
+
+
+class AppreciationEvent(Case):
+    key, read = "delivery.appreciation.event", "name"
+
+    def target(self, w, role):
+        return w.ids["appreciation_event"]
+
+    def values(self, w, role):
+        start = datetime.now(UTC) + timedelta(days=30)
+        return {"name": f"{MARK} {w.next()}", "date_begin": start.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+class AppreciationGuest(HomeRecord):
+    key, read, setup = "delivery.appreciation.guest", "note", "guest"
+
+    def values(self, w, role):
+        """The home customer on a new event of its own (a person is invited once per
+        event), removed at the end with its guests."""
+        start = datetime.now(UTC) + timedelta(days=30)
+        event = w.admin.call(
+            "delivery.appreciation.event",
+            "create",
+            {"name": f"{MARK} {w.next()}", "date_begin": start.strftime("%Y-%m-%d %H:%M:%S")},
+        )
+        w.keep("delivery.appreciation.event", event)
+        return {
+            "event_id": event,
+            "partner_id": w.home_id(role),
+            "contact_id": w.home_id(role),
+            "note": f"{MARK} {w.next()}",
+        }
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -747,6 +825,10 @@ LOGGED_EXPORTS = {
     # task comm (issue 16 items 3, 6)
     "delivery.communication",
     "delivery.key.account.plan.month",
+    # task ben (issue 16 items 5, 7)
+    "delivery.points.move",
+    "delivery.benefit.grant",
+    "delivery.appreciation.guest",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -777,7 +859,7 @@ def _now(**delta):
 # superuser; idempotent, so a second run on the same database reuses them.
 SETUP_SCRIPT = """
 import json
-from datetime import date
+from datetime import date, timedelta
 from odoo import fields
 MARK = %(mark)r
 ref = env.ref
@@ -941,6 +1023,34 @@ for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
 key_plan = env["delivery.key.account.plan"].browse(out["key_plan_c1"])
 key_plan._refresh_measures()
 out["key_plan_month_c1"] = key_plan.month_ids[:1].id
+# task ben (issue 16 items 5, 7): a points move and a benefit grant of each home
+# customer, an upcoming appreciation event with a guest of each home customer
+out["company"] = company.id
+out["benefit"] = ref("delivery_crm.delivery_tier_benefit_birthday_gift").id
+out["appreciation_event"] = one(
+    "delivery.appreciation.event",
+    [("name", "=", MARK), ("state", "=", "draft")],
+    {"name": MARK, "date_begin": fields.Datetime.now() + timedelta(days=3650)},
+)
+for key, partner in (("c1", c1), ("c9", c9)):
+    out["points_" + key] = one(
+        "delivery.points.move",
+        [("reference", "=", MARK), ("partner_id", "=", partner.id)],
+        {"partner_id": partner.id, "company_id": company.id, "date": today, "points": 10.0,
+         "origin": "adjustment", "reference": MARK},
+    )
+    out["grant_" + key] = one(
+        "delivery.benefit.grant",
+        [("occasion", "=", MARK), ("partner_id", "=", partner.id)],
+        {"partner_id": partner.id, "company_id": company.id, "benefit_id": out["benefit"],
+         "kind": "gift", "date": today, "occasion": MARK, "name": MARK},
+    )
+    out["guest_" + key] = one(
+        "delivery.appreciation.guest",
+        [("event_id", "=", out["appreciation_event"]), ("contact_id", "=", partner.id)],
+        {"event_id": out["appreciation_event"], "partner_id": partner.id,
+         "contact_id": partner.id, "note": MARK},
+    )
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

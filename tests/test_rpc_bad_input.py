@@ -357,6 +357,26 @@ def _last_claim(c):
     return c.admin.call("delivery.claim", "search", [], limit=1, order="id desc")
 
 
+def _points_wizard(**values):
+    """task ben: li.wei's redemption wizard for his customer; its action is the call."""
+
+    def args(c):
+        wizard = {"partner_id": c.ids["c1"], "reference": "Bad input", **values}
+        return [[c.session("li.wei").call("delivery.points.wizard", "create", wizard)]]
+
+    return args
+
+
+def _guest(c, **values):
+    """task ben: a guest of a new appreciation event (made by the administrator)."""
+    event = c.admin.call(
+        "delivery.appreciation.event",
+        "create",
+        {"name": "Bad input", "date_begin": "2099-06-01 10:00:00"},
+    )
+    return {"event_id": event, "partner_id": c.ids["c1"], **values}
+
+
 # fmt: off
 CASES = [
     # --- requests: wrong types, unknown ids, missing and out-of-range values
@@ -782,6 +802,27 @@ CASES = [
          ACCESS),
     Case("manager-adds-a-key-plan-month", "wang.fang", "delivery.key.account.plan.month",
          "create", lambda c: [{"plan_id": 1, "month": "2099-01-01"}], ACCESS),
+    # --- task ben (issue 16 items 5, 7): points, tier benefits, appreciation events
+    Case("points-redeemed-beyond-the-balance", "li.wei", "delivery.points.wizard",
+         "action_confirm", _points_wizard(points=999999.0), USER, "cannot be redeemed",
+         counted=["delivery.points.move"]),
+    Case("points-redeemed-negative", "li.wei", "delivery.points.wizard", "action_confirm",
+         _points_wizard(points=-5.0), USER, "more than 0", counted=["delivery.points.move"]),
+    Case("points-adjusted-by-an-account-manager", "li.wei", "delivery.points.wizard",
+         "action_confirm", _points_wizard(points=50.0, origin="adjustment"), ACCESS,
+         "managers", counted=["delivery.points.move"]),
+    Case("points-move-written-by-rpc", "wang.fang", "delivery.points.move", "create",
+         lambda c: [{"partner_id": c.ids["c1"], "points": 1000.0, "origin": "adjustment",
+                     "date": "2026-09-01"}], ACCESS),
+    Case("benefit-negative-points-rate", "wang.fang", "delivery.tier.benefit", "create",
+         lambda c: [{"name": "Bad rate", "kind": "points", "points_rate": -1.0}], VALIDATION,
+         "positive points rate"),
+    Case("benefit-discount-over-100", "wang.fang", "delivery.tier.benefit", "create",
+         lambda c: [{"name": "Bad discount", "kind": "discount", "discount_percent": 120.0}],
+         VALIDATION, "at most 100%"),
+    Case("appreciation-guest-of-another-customer", "li.wei", "delivery.appreciation.guest",
+         "create", lambda c: [_guest(c, contact_id=c.ids["contact2"])], VALIDATION,
+         "is not a person of"),
 ]
 # fmt: on
 

@@ -51,3 +51,9 @@ from . import base_geocoder
 from . import calendar_event
 from . import delivery_communication
 from . import delivery_key_account_plan_month
+
+# task ben (issue 16 items 5, 7): tier benefits that act, points
+from . import delivery_points_move
+from . import delivery_benefit_grant
+from . import delivery_appreciation_event
+from . import delivery_appreciation_guest

@@ -30,6 +30,10 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.shipment.exception",
         "delivery.communication",  # task comm (issue 16 items 3, 6)
         "delivery.key.account.plan.month",
+        # task ben (issue 16 items 5, 7)
+        "delivery.points.move",
+        "delivery.benefit.grant",
+        "delivery.appreciation.guest",
     }
 )
 

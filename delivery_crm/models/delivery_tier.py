@@ -151,6 +151,23 @@ class DeliveryTier(models.Model):
             lower = tier.ladder_id.tier_ids.filtered(lambda t, tier=tier: t.level <= tier.level)
             tier.all_benefit_ids = (lower | tier).benefit_ids
 
+    @api.model
+    def _tiers_with_benefit(self, kind):
+        """``{tier: benefits}``: every tier whose benefits (its own and those of the
+        tiers below it) include active benefits of ``kind`` (a key of BENEFIT_KINDS).
+        The one place saying which customers a kind of benefit concerns: their tier is a
+        key of this. Tiers are few, so this is read in Python."""
+        # sudo: tiers and benefits are configuration every CRM cron and flag reads
+        benefits_of_kind = self.env["delivery.tier.benefit"].sudo().search([("kind", "=", kind)])
+        # the tiers of the ladders holding such a benefit (a lower tier's counts)
+        tiers = self.sudo().search([("ladder_id.tier_ids.benefit_ids", "in", benefits_of_kind.ids)])
+        result = {}
+        for tier in tiers:
+            benefits = tier.all_benefit_ids.filtered(lambda b: b.kind == kind)
+            if benefits:
+                result[tier.with_env(self.env)] = benefits.with_env(self.env)
+        return result
+
     def _compute_partner_count(self):
         set_related_counts(self, "partner_count", "res.partner", "tier_id")
 

@@ -668,7 +668,7 @@ class DeliveryVisit(models.Model):
     # ------------------------------------------------------------------ proposals
     @api.model
     def _propose_return_visit(
-        self, partner, user, origin, name, complaint=None, days=2, shipment=None
+        self, partner, user, origin, name, complaint=None, days=2, shipment=None, **kwargs
     ):
         """A planned return visit for ``partner``, owned by ``user``, with an activity
         that reminds them of it. Whatever the caller's context: its ``default_*`` keys
@@ -676,7 +676,7 @@ class DeliveryVisit(models.Model):
         visit = self.with_context(clean_context(self.env.context)).create(
             {
                 "name": name,
-                "visit_type": "return",
+                "visit_type": kwargs.get("visit_type", "return"),
                 "origin": origin,
                 "partner_id": partner.id,
                 "user_id": user.id,
@@ -698,7 +698,8 @@ class DeliveryVisit(models.Model):
             "delivery_crm.mail_activity_type_return_visit",
             user_id=user.id,
             date_deadline=visit.planned_date.date(),
-            note=self.env._(
+            note=kwargs.get("note")
+            or self.env._(
                 "Call %(customer)s back and record their satisfaction.",
                 customer=partner.display_name,
             ),

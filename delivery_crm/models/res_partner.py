@@ -1415,3 +1415,82 @@ class ResPartner(models.Model):
         # small batches: each partner is one request to the provider (OpenStreetMap
         # allows one a second)
         return 50
+
+    # ------------------------------------------------------------------ task ben
+    # (issue 16 item 5): tier benefits that act. The flags the transport system reads
+    # (discount, free delivery), the points balance and the ledgers of what was granted
+    benefit_discount_percent = fields.Float(
+        compute="_compute_benefit_flags",
+        string="Tier discount (%)",
+        digits=(5, 2),
+        groups=f"{CRM_READ},delivery_crm.group_delivery_crm_transport",
+        help="The best discount of the customer's tier's benefits; the transport system "
+        "reads it through the API and applies it.",
+    )
+    benefit_free_delivery = fields.Boolean(
+        compute="_compute_benefit_flags",
+        string="Free delivery",
+        groups=f"{CRM_READ},delivery_crm.group_delivery_crm_transport",
+        help="The customer's tier gives free delivery; the transport system reads it "
+        "through the API.",
+    )
+    points_rate = fields.Float(
+        compute="_compute_benefit_flags",
+        string="Points per currency unit",
+        digits=(12, 4),
+        groups=CRM_READ,
+    )
+    points_balance = fields.Float(
+        compute="_compute_points_balance", string="Points", digits=(16, 2), groups=CRM_READ
+    )
+    points_move_ids = fields.One2many(
+        "delivery.points.move", "partner_id", string="Points ledger", groups=CRM_READ
+    )
+    benefit_grant_ids = fields.One2many(
+        "delivery.benefit.grant", "partner_id", string="Benefits granted", groups=CRM_READ
+    )
+
+    @api.depends("tier_id")
+    def _compute_benefit_flags(self):
+        for partner in self:
+            # sudo: the tier's benefits are configuration; the caller may read the flags
+            benefits = partner.sudo().tier_id.all_benefit_ids
+            discounts = benefits.filtered(lambda b: b.kind == "discount")
+            points = benefits.filtered(lambda b: b.kind == "points")
+            partner.benefit_discount_percent = max(discounts.mapped("discount_percent") or [0])
+            partner.benefit_free_delivery = any(b.kind == "free_delivery" for b in benefits)
+            partner.points_rate = max(points.mapped("points_rate") or [0])
+
+    def _compute_points_balance(self):
+        balances = self.env["delivery.points.move"]._balances(self)
+        for partner in self:
+            partner.points_balance = balances.get(partner.id, 0.0)
+
+    def action_open_points_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Redeem points"),
+            "res_model": "delivery.points.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    # (issue 16 item 7): the appreciation events the customer's people were invited to
+    appreciation_guest_ids = fields.One2many(
+        "delivery.appreciation.guest", "partner_id", string="Appreciation events", groups=CRM_READ
+    )
+    appreciation_guest_count = fields.Integer(
+        compute="_compute_appreciation_guest_count", string="Events", groups=CRM_READ
+    )
+
+    def _compute_appreciation_guest_count(self):
+        set_related_counts(
+            self, "appreciation_guest_count", "delivery.appreciation.guest", "partner_id"
+        )
+
+    def action_view_appreciation_guests(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_appreciation_guest_action", {"create": False}
+        )

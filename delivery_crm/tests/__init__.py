@@ -43,3 +43,9 @@ from . import test_delivery_visit_calendar
 from . import test_delivery_communication
 from . import test_delivery_communication_ui
 from . import test_delivery_key_account_measured
+
+# task ben (issue 16 item 5)
+from . import test_delivery_tier_benefit
+
+# task ben (issue 16 item 7)
+from . import test_delivery_appreciation

@@ -8,3 +8,4 @@ from . import delivery_reward_wizard
 from . import delivery_news_mailing_wizard
 from . import delivery_xlsx_export_wizard
 from . import base_partner_merge
+from . import delivery_points_wizard
