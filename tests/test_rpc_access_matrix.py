@@ -680,11 +680,18 @@ class Claim(OfHomeCustomer):
         return found[0]
 
     def values(self, w, role):
+        # a delivery of its own: a delivery has one open claim of a kind
         shipment = w.admin.call(
-            "delivery.shipment", "search", [("partner_id", "=", w.home_id(role))], limit=1
+            "delivery.shipment",
+            "create",
+            {
+                "name": w.name("CLAIM"),
+                "partner_id": w.home_id(role),
+                "date": "2026-09-01 08:00:00",
+            },
         )
         return {
-            "shipment_id": shipment[0],
+            "shipment_id": shipment,
             "kind": "delay",
             "amount_claimed": 10.0,
             "description": f"{MARK} {w.run} {w.next()}",
