@@ -16,6 +16,7 @@
         "resource",
         "mass_mailing",
         "survey",
+        "utm",
     ],
     "data": [
         "security/delivery_crm_security.xml",
@@ -33,6 +34,7 @@
         "data/delivery_key_account_data.xml",
         "data/ir_cron_data.xml",
         "data/delivery_claim_data.xml",
+        "data/utm_source_data.xml",
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
         "wizard/delivery_evaluation_wizard_views.xml",
@@ -73,6 +75,7 @@
         "report/delivery_evaluation_report.xml",
         "report/delivery_complaint_report.xml",
         "report/delivery_visit_report.xml",
+        "report/delivery_prospect_report_views.xml",
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
         "views/delivery_crm_menus.xml",

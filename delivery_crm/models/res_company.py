@@ -265,3 +265,75 @@ class ResCompany(models.Model):
         "CHECK (delivery_return_visit_sample_gap_days >= 0)",
         "The gap between sampled return visits cannot be negative.",
     )
+
+    # task pros (issue 16 item 4): prospects' follow-ups, new customers' evaluation,
+    # the developer's conversion credit
+    delivery_prospect_followup_days = fields.Integer(
+        string="Follow up prospects every (days)",
+        default=7,
+        help="The developer gets a follow-up activity this many days after the last "
+        "follow-up of a prospect (a prospect may have a cadence of its own).",
+    )
+    delivery_prospect_stale_days = fields.Integer(
+        string="Prospect stale after (days)",
+        default=30,
+        help="A prospect without any follow-up recorded for this many days is flagged stale.",
+    )
+    delivery_new_customer_months = fields.Integer(
+        string="New customers for (months)",
+        default=6,
+        help="A customer whose cooperation began within this many months before the end "
+        "of an evaluation period is evaluated with the 'New customers' scheme, when one "
+        "is active (0: never).",
+    )
+    delivery_conversion_credit_days = fields.Integer(
+        string="Conversion credit window (days)",
+        default=90,
+        help="The minimum volume of a conversion is reached within this many days after it.",
+    )
+    delivery_conversion_min_revenue = fields.Monetary(
+        string="Conversion credit: minimum revenue",
+        currency_field="currency_id",
+        default=0.0,
+        help="The developer is credited with a conversion in Staff performance only once "
+        "the new customer's deliveries reach this revenue within the window (0: no minimum).",
+    )
+    delivery_conversion_min_deliveries = fields.Integer(
+        string="Conversion credit: minimum deliveries",
+        default=0,
+        help="The developer is credited with a conversion in Staff performance only once "
+        "the new customer has this many deliveries within the window (0: no minimum).",
+    )
+
+    @api.constrains(
+        "delivery_prospect_followup_days",
+        "delivery_prospect_stale_days",
+        "delivery_new_customer_months",
+        "delivery_conversion_credit_days",
+        "delivery_conversion_min_revenue",
+        "delivery_conversion_min_deliveries",
+    )
+    def _check_delivery_prospect_settings(self):
+        at_least_one = (
+            "delivery_prospect_followup_days",
+            "delivery_prospect_stale_days",
+            "delivery_conversion_credit_days",
+        )
+        not_negative = (
+            "delivery_new_customer_months",
+            "delivery_conversion_min_revenue",
+            "delivery_conversion_min_deliveries",
+        )
+        for company in self:
+            for field in at_least_one + not_negative:
+                floor = 1 if field in at_least_one else 0
+                if company[field] < floor:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be at least %(floor)s (not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            floor=floor,
+                            value=company[field],
+                        )
+                    )

@@ -75,3 +75,24 @@ class ResConfigSettings(models.TransientModel):
     delivery_claim_approver_id = fields.Many2one(
         related="company_id.delivery_claim_approver_id", readonly=False
     )
+    # task pros (issue 16 item 4)
+    delivery_prospect_followup_days = fields.Integer(
+        related="company_id.delivery_prospect_followup_days", readonly=False
+    )
+    delivery_prospect_stale_days = fields.Integer(
+        related="company_id.delivery_prospect_stale_days", readonly=False
+    )
+    delivery_new_customer_months = fields.Integer(
+        related="company_id.delivery_new_customer_months", readonly=False
+    )
+    delivery_conversion_credit_days = fields.Integer(
+        related="company_id.delivery_conversion_credit_days", readonly=False
+    )
+    delivery_conversion_min_revenue = fields.Monetary(
+        related="company_id.delivery_conversion_min_revenue",
+        currency_field="delivery_claim_currency_id",
+        readonly=False,
+    )
+    delivery_conversion_min_deliveries = fields.Integer(
+        related="company_id.delivery_conversion_min_deliveries", readonly=False
+    )
