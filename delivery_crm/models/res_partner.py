@@ -1163,7 +1163,8 @@ class ResPartner(models.Model):
         compute="_compute_prospect_schedule",
         search="_search_prospect_next_followup_date",
         groups=CRM_READ,
-        help="The last follow-up (or the prospect's creation) plus the follow-up cadence.",
+        help="The last follow-up (or the day it became a prospect) plus the follow-up "
+        "cadence.",
     )
     prospect_followup_due = fields.Boolean(
         string="Follow-up due",
@@ -1240,6 +1241,7 @@ class ResPartner(models.Model):
     @api.depends_context("tz")
     @api.depends(
         "customer_state",
+        "state_date",
         "prospect_last_followup_date",
         "prospect_followup_days",
         "prospect_reminded_date",
@@ -1291,8 +1293,8 @@ class ResPartner(models.Model):
 
     def _prospect_schedule_query(self, ids=None):
         """The follow-up rule of the prospects, in one place (the profile, the search and
-        the cron read it): the next follow-up is the last one recorded (or the
-        prospect's creation) plus the prospect's cadence (else its company's), and a
+        the cron read it): the next follow-up is the last one recorded (or the day it
+        became a prospect) plus the prospect's cadence (else its company's), and a
         prospect is stale once the company's number of days passed without one. A
         prospect without a company follows the first company's settings."""
         self.flush_model(
@@ -1302,6 +1304,7 @@ class ResPartner(models.Model):
                 "prospect_last_followup_date",
                 "prospect_followup_days",
                 "prospect_reminded_date",
+                "state_date",
                 "company_id",
             ]
         )
@@ -1318,7 +1321,8 @@ class ResPartner(models.Model):
               JOIN res_company co ON co.id = COALESCE(
                   p.company_id, (SELECT min(id) FROM res_company WHERE active))
              CROSS JOIN LATERAL (
-                 SELECT COALESCE(p.prospect_last_followup_date, p.create_date::date) AS day
+                 SELECT COALESCE(GREATEST(p.prospect_last_followup_date, p.state_date),
+                                 p.create_date::date) AS day
              ) base
              WHERE p.is_delivery_customer AND p.active AND p.customer_state = 'potential'
                    %s

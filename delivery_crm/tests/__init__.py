@@ -36,3 +36,4 @@ from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim
 from . import test_delivery_shipment_transport
+from . import test_delivery_prospect
