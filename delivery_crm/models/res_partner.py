@@ -1163,8 +1163,7 @@ class ResPartner(models.Model):
         compute="_compute_prospect_schedule",
         search="_search_prospect_next_followup_date",
         groups=CRM_READ,
-        help="The last follow-up (or the day it became a prospect) plus the follow-up "
-        "cadence.",
+        help="The last follow-up (or the day it became a prospect) plus the follow-up cadence.",
     )
     prospect_followup_due = fields.Boolean(
         string="Follow-up due",
