@@ -76,6 +76,7 @@
         "report/delivery_complaint_report.xml",
         "report/delivery_visit_report.xml",
         "report/delivery_prospect_report_views.xml",
+        "report/delivery_customer_mix_report_views.xml",
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
         "views/delivery_crm_menus.xml",

@@ -112,6 +112,8 @@ delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -
 # task claim (issue 15 item 3): compensation claims follow their customer as the requests
 # do, filed on a delivery their author reaches; the portal reads its company's
 delivery.claim                       rwc-e rwc-e rwcue rwcue r---e r---e r---e -----
+# task pros (issue 16 item 8): the new-vs-returning customer mix, an aggregate per month
+delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r---e
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -674,6 +676,11 @@ class Claim(OfHomeCustomer):
             "amount_claimed": 10.0,
             "description": f"{MARK} {w.run} {w.next()}",
         }
+
+
+# task pros (issue 16 item 8)
+class CustomerMixReport(Report):
+    key, read = "delivery.customer.mix.report", "month"
 
 
 # the reports (SQL views): their rows are looked up at each cell

@@ -305,6 +305,71 @@ class ResCompany(models.Model):
         "the new customer has this many deliveries within the window (0: no minimum).",
     )
 
+    # task pros (issue 16 item 8): the rules of the behaviour segments
+    delivery_segment_lost_days = fields.Integer(
+        string="Lost after (days without delivery)",
+        default=90,
+        help="A customer in cooperation that had deliveries but none for this many days is "
+        "lost: its account manager gets a win-back activity and visit.",
+    )
+    delivery_segment_loyal_months = fields.Integer(
+        string="Loyal after (months)",
+        default=12,
+        help="A loyal customer has cooperated for at least this many months.",
+    )
+    delivery_segment_loyal_retention = fields.Float(
+        string="Loyal retention (%)",
+        default=80.0,
+        help="A loyal customer had deliveries in at least this share of the months of the "
+        "loyalty period (the last months above).",
+    )
+    delivery_segment_satisfaction = fields.Float(
+        string="Satisfied from (%)",
+        default=85.0,
+        help="A customer whose latest evaluated satisfaction reaches this level is satisfied "
+        "(loyal with the two conditions above).",
+    )
+    delivery_segment_win_back_days = fields.Integer(
+        string="Win-back visit after (days)",
+        default=3,
+        help="A lost customer's win-back visit is proposed this many days ahead.",
+    )
+
+    @api.constrains(
+        "delivery_segment_lost_days",
+        "delivery_segment_loyal_months",
+        "delivery_segment_loyal_retention",
+        "delivery_segment_satisfaction",
+        "delivery_segment_win_back_days",
+    )
+    def _check_delivery_segment_settings(self):
+        for company in self:
+            for field in (
+                "delivery_segment_lost_days",
+                "delivery_segment_loyal_months",
+                "delivery_segment_win_back_days",
+            ):
+                if company[field] < 1:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be at least 1 (not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            value=company[field],
+                        )
+                    )
+            for field in ("delivery_segment_loyal_retention", "delivery_segment_satisfaction"):
+                if not 0 < company[field] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be above 0 and at most 100 "
+                            "(not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            value=company[field],
+                        )
+                    )
+
     @api.constrains(
         "delivery_prospect_followup_days",
         "delivery_prospect_stale_days",

@@ -96,3 +96,19 @@ class ResConfigSettings(models.TransientModel):
     delivery_conversion_min_deliveries = fields.Integer(
         related="company_id.delivery_conversion_min_deliveries", readonly=False
     )
+    # task pros (issue 16 item 8)
+    delivery_segment_lost_days = fields.Integer(
+        related="company_id.delivery_segment_lost_days", readonly=False
+    )
+    delivery_segment_loyal_months = fields.Integer(
+        related="company_id.delivery_segment_loyal_months", readonly=False
+    )
+    delivery_segment_loyal_retention = fields.Float(
+        related="company_id.delivery_segment_loyal_retention", readonly=False
+    )
+    delivery_segment_satisfaction = fields.Float(
+        related="company_id.delivery_segment_satisfaction", readonly=False
+    )
+    delivery_segment_win_back_days = fields.Integer(
+        related="company_id.delivery_segment_win_back_days", readonly=False
+    )

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from .delivery_constants import (
     CRM_READ,
@@ -19,6 +19,7 @@ from .delivery_constants import (
     PARTNER_OVERRIDE_FIELDS,
     REPARENT_AUDITED_FIELDS,
 )
+from .delivery_rates import counted_delivery
 from .delivery_tools import set_related_counts
 
 CUSTOMER_STATES = [
@@ -67,6 +68,9 @@ SYSTEM_FIELDS = {
     "prospect_followup_logged_date",
     "prospect_reminded_date",
     "prospect_stale",
+    # behaviour segments (issue 16 item 8): kept by the daily segment cron
+    "behaviour_segment",
+    "behaviour_segment_date",
 }
 # what the conversion credit rule (``_conversion_credited_sql``) reads (task pros)
 CONVERSION_CREDIT_DEPENDS = {
@@ -76,6 +80,31 @@ CONVERSION_CREDIT_DEPENDS = {
         "delivery_conversion_min_revenue",
         "delivery_conversion_min_deliveries",
         "delivery_conversion_credit_days",
+    ],
+}
+# behaviour segments (task pros, 004 客户管理制度 二.2) and what their rule reads
+BEHAVIOUR_SEGMENTS = [
+    ("loyal", "Loyal"),
+    ("satisfied", "Satisfied"),
+    ("ordinary", "Ordinary"),
+    ("lost", "Lost"),
+]
+SEGMENT_DEPENDS = {
+    "res.partner": [
+        "is_delivery_customer",
+        "active",
+        "customer_state",
+        "kpi_satisfaction",
+        "cooperation_start_date",
+        "company_id",
+        "behaviour_segment",
+    ],
+    "delivery.shipment": ["partner_id", "date", "outcome"],
+    "res.company": [
+        "delivery_segment_lost_days",
+        "delivery_segment_loyal_months",
+        "delivery_segment_loyal_retention",
+        "delivery_segment_satisfaction",
     ],
 }
 # where a partner sits: moving a customer or its contacts moves what follows the
@@ -1456,8 +1485,7 @@ class ResPartner(models.Model):
                                   AND count(*) >= co.delivery_conversion_min_deliveries
                              FROM delivery_shipment s
                             WHERE s.partner_id = %(p)s.id
-                              AND s.status != 'cancelled'
-                              AND s.outcome IS DISTINCT FROM 'cancelled'
+                              AND %(counted)s
                               AND s.date >= %(p)s.conversion_date
                               AND s.date < %(p)s.conversion_date
                                   + co.delivery_conversion_credit_days + 1
@@ -1466,4 +1494,161 @@ class ResPartner(models.Model):
             )
             """,
             p=p,
+            counted=counted_delivery("s"),
         )
+
+    # ------------------------------------------------------------------ task pros
+    # (issue 16 item 8, 004 客户管理制度 二.2): behaviour segments, refreshed daily in SQL
+    behaviour_segment = fields.Selection(
+        BEHAVIOUR_SEGMENTS,
+        string="Behaviour segment",
+        readonly=True,
+        index=True,
+        groups=CRM_READ,
+        copy=False,
+        help="Loyal, satisfied, ordinary or lost, from the deliveries, the cooperation and "
+        "the satisfaction, by the company's rules (Settings); refreshed daily. Customers "
+        "in cooperation only.",
+    )
+    behaviour_segment_date = fields.Date(
+        string="Segment since", readonly=True, groups=CRM_READ, copy=False
+    )
+
+    @api.model
+    def _behaviour_segment_query(self, ids):
+        """The segment each of the customers ``ids`` belongs in today: the one rule of the
+        segments (the cron and every other caller run it). Lost: it had deliveries but
+        none for the company's number of days; loyal: cooperating for at least the
+        company's months, with deliveries in at least its share of those last months and
+        a satisfaction at least its level; satisfied: that satisfaction; else ordinary.
+        Only customers in cooperation (active or suspended) have a segment. A customer
+        without a company follows the first company's settings."""
+        for model, names in SEGMENT_DEPENDS.items():
+            self.env[model].flush_model(names)
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            SELECT p.id,
+                   CASE
+                       WHEN NOT p.is_delivery_customer OR NOT p.active
+                            OR p.customer_state NOT IN ('active', 'suspended') THEN NULL
+                       WHEN d.last_at IS NOT NULL
+                            AND d.last_at < %(today)s - co.delivery_segment_lost_days
+                           THEN 'lost'
+                       WHEN p.kpi_satisfaction >= co.delivery_segment_satisfaction
+                            AND p.cooperation_start_date
+                                <= %(today)s - make_interval(
+                                       months => co.delivery_segment_loyal_months)
+                            AND d.active_months * 100.0 / co.delivery_segment_loyal_months
+                                >= co.delivery_segment_loyal_retention
+                           THEN 'loyal'
+                       WHEN p.kpi_satisfaction >= co.delivery_segment_satisfaction
+                           THEN 'satisfied'
+                       ELSE 'ordinary'
+                   END AS segment
+              FROM res_partner p
+              JOIN res_company co ON co.id = COALESCE(
+                  p.company_id, (SELECT min(id) FROM res_company WHERE active))
+              LEFT JOIN LATERAL (
+                  SELECT max(s.date) AS last_at,
+                         count(DISTINCT date_trunc('month', s.date)) FILTER (
+                             WHERE s.date >= %(today)s - make_interval(
+                                 months => co.delivery_segment_loyal_months)
+                         ) AS active_months
+                    FROM delivery_shipment s
+                   WHERE s.partner_id = p.id AND %(counted)s
+              ) d ON TRUE
+             WHERE p.id = ANY(%(ids)s)
+            """,
+            today=today,
+            ids=list(ids),
+            counted=counted_delivery("s"),
+        )
+
+    def _refresh_behaviour_segments(self):
+        """Put these partners in their segment (one statement) and start the win-back of
+        those that just became lost, once per entry into "lost"."""
+        if not self.ids:
+            return self.browse()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH rule AS (%(rule)s),
+                changed AS (
+                    UPDATE res_partner p
+                       SET behaviour_segment = r.segment, behaviour_segment_date = %(today)s
+                      FROM rule r
+                      JOIN res_partner old ON old.id = r.id
+                     WHERE p.id = r.id AND p.behaviour_segment IS DISTINCT FROM r.segment
+                 RETURNING p.id, old.behaviour_segment AS old_segment, r.segment AS segment
+                )
+                SELECT id FROM changed
+                 WHERE segment = 'lost' AND old_segment IS DISTINCT FROM 'lost'
+                """,
+                rule=self._behaviour_segment_query(self.ids),
+                today=today,
+            )
+        )
+        self.invalidate_recordset(["behaviour_segment", "behaviour_segment_date"])
+        lost = self.browse([row[0] for row in rows])
+        lost._start_win_back()
+        return lost
+
+    def _start_win_back(self):
+        """A customer just became lost (流失): its account manager gets a win-back
+        activity and a win-back visit proposed in a few days."""
+        Visit = self.env["delivery.visit"]
+        for partner in self.filtered("account_manager_id"):
+            manager = partner.account_manager_id
+            visit = Visit.with_context(clean_context(self.env.context)).create(
+                {
+                    "name": self.env._("Win-back visit"),
+                    "visit_type": "regular",
+                    "origin": "win_back",
+                    "partner_id": partner.id,
+                    "user_id": manager.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "planned_date": Visit._working_morning(
+                        (partner.company_id or self.env.company).delivery_segment_win_back_days
+                    ),
+                }
+            )
+            partner.activity_schedule(
+                "delivery_crm.mail_activity_type_win_back",
+                user_id=manager.id,
+                note=self.env._(
+                    "%(customer)s has had no delivery for a while: find out why and win "
+                    "them back (a visit is proposed on %(day)s).",
+                    customer=partner.display_name,
+                    day=visit.planned_date.date(),
+                ),
+            )
+
+    @api.model
+    def _cron_refresh_behaviour_segments(self):
+        """Daily: every customer's segment, in batches of ids committed one by one."""
+        batch = self._cron_batch_size
+        last_id = 0
+        while True:
+            ids = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        """
+                        SELECT id FROM res_partner
+                         WHERE (is_delivery_customer OR behaviour_segment IS NOT NULL)
+                           AND id > %s
+                         ORDER BY id LIMIT %s
+                        """,
+                        last_id,
+                        batch,
+                    )
+                )
+            ]
+            if not ids:
+                break
+            self.browse(ids)._refresh_behaviour_segments()
+            last_id = ids[-1]
+            if not self.env["ir.cron"]._commit_progress(len(ids)):
+                break

@@ -37,3 +37,4 @@ from . import test_system_fields
 from . import test_delivery_claim
 from . import test_delivery_shipment_transport
 from . import test_delivery_prospect
+from . import test_delivery_segment
