@@ -731,6 +731,14 @@ CASES = [
     Case("portal-upserts-deliveries", "portal.zhao", "delivery.shipment", "transport_upsert",
          lambda c: [[{"name": "WB-P", "partner_id": c.ids["c1"], "date": "2026-09-01"}]],
          ACCESS, "transport system"),
+    # --- issue 16 items 4 and 8 (pros): a prospect's cadence is a number of days; the
+    # behaviour segment is the daily job's
+    Case("prospect-negative-cadence", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"prospect_followup_days": -3}], VALIDATION,
+         "follow-up cadence", watch=_watch("c1", "prospect_followup_days")),
+    Case("behaviour-segment-set-by-hand", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"behaviour_segment": "loyal"}], ACCESS,
+         "kept by Delivery CRM", watch=_watch("c1", "behaviour_segment")),
 ]
 # fmt: on
 
