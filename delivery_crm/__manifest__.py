@@ -16,6 +16,8 @@
         "resource",
         "mass_mailing",
         "survey",
+        "base_geolocalize",
+        "calendar",
         "utm",
     ],
     "data": [
@@ -34,6 +36,7 @@
         "data/delivery_key_account_data.xml",
         "data/ir_cron_data.xml",
         "data/delivery_claim_data.xml",
+        "data/delivery_geo_data.xml",
         "data/utm_source_data.xml",
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
@@ -57,6 +60,7 @@
         "views/delivery_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/delivery_visit_views.xml",
+        "views/delivery_communication_views.xml",
         "views/delivery_communication_plan_views.xml",
         "views/delivery_shared_profile_views.xml",
         "views/delivery_care_views.xml",
@@ -79,6 +83,8 @@
         "report/delivery_customer_mix_report_views.xml",
         "views/delivery_claim_views.xml",
         "views/portal_claim_templates.xml",
+        "views/delivery_shipment_exception_views.xml",
+        "views/portal_notification_templates.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

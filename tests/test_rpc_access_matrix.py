@@ -112,6 +112,13 @@ delivery.complaint.sla               r---e r---e r---e r---e r---e ----- ----- -
 # task claim (issue 15 item 3): compensation claims follow their customer as the requests
 # do, filed on a delivery their author reaches; the portal reads its company's
 delivery.claim                       rwc-e rwc-e rwcue rwcue r---e r---e r---e -----
+# task exc (issue 15 item 1): delivery exceptions, raised by the deliveries and the job
+# (nobody creates or deletes one); the desk works those of its customers, never the portal
+delivery.shipment.exception          rw--e rw--e rw--e rw--e r---e ----- ----- -----
+# task comm (issue 16 items 3, 6): communication records as visits (no employee, no
+# portal); the monthly lines of key-account plans, kept by the module (read only)
+delivery.communication               rwc-e rwc-e rwcue rwcue r---e ----- ----- -----
+delivery.key.account.plan.month      ----- r---e r---e r---e r---e ----- ----- -----
 # task pros (issue 16 item 8): the new-vs-returning customer mix, an aggregate per month
 delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r---e
 """
@@ -678,6 +685,37 @@ class Claim(OfHomeCustomer):
         }
 
 
+# task exc (issue 15 item 1): a delivery exception of each home customer's delivery
+class ShipmentException(HomeRecord):
+    key, read, setup = "delivery.shipment.exception", "state", "exception"
+
+    def values(self, w, role):
+        return {"shipment_id": w.ids[f"exception_shipment_{w.home(role)}"], "kind": "lost"}
+
+
+# task comm (issue 16 items 3, 6)
+class Communication(HomeRecord):
+    key, read, setup = "delivery.communication", "name", "comm"
+
+    def values(self, w, role):
+        return {
+            "name": f"{MARK} comm {w.next()}",
+            "partner_id": w.home_id(role),
+            "channel": "other",
+            "content": MARK,
+        }
+
+
+class KeyAccountPlanMonth(Case):
+    key, read = "delivery.key.account.plan.month", "revenue"
+
+    def target(self, w, role):
+        return w.ids["key_plan_month_c1"]
+
+    def values(self, w, role):
+        return {"plan_id": w.ids["key_plan_c1"], "month": "2100-01-01"}
+
+
 # task pros (issue 16 item 8)
 class CustomerMixReport(Report):
     key, read = "delivery.customer.mix.report", "month"
@@ -711,6 +749,11 @@ LOGGED_EXPORTS = {
     "delivery.complaint.sla",
     # task claim (issue 15 item 3)
     "delivery.claim",
+    # task exc (issue 15 item 1)
+    "delivery.shipment.exception",
+    # task comm (issue 16 items 3, 6)
+    "delivery.communication",
+    "delivery.key.account.plan.month",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -883,6 +926,28 @@ for key in ("c1", "c9"):
     out["sla_" + key] = env["delivery.complaint.sla"].search(
         [("complaint_id", "=", out["complaint_" + key]), ("clock", "=", "response")]
     ).id
+# task exc (issue 15 item 1): a failed-attempt exception of a delivery of each home customer
+for key, partner in (("c1", c1), ("c9", c9)):
+    shipment = env["delivery.shipment"].search([("partner_id", "=", partner.id)], limit=1)
+    if not shipment:
+        shipment = env["delivery.shipment"].create({"name": MARK, "partner_id": partner.id})
+    Exception_ = env["delivery.shipment.exception"]
+    Exception_._insert_rows("failed_attempt", shipment.ids, fields.Datetime.now())
+    out["exception_shipment_" + key] = shipment.id
+    out["exception_" + key] = Exception_.search(
+        [("shipment_id", "=", shipment.id), ("kind", "=", "failed_attempt")]
+    ).id
+# task comm (issue 16 items 3, 6): a communication record of each home customer
+for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
+    out["comm_" + key] = one(
+        "delivery.communication",
+        [("name", "=", MARK), ("partner_id", "=", partner.id)],
+        {"name": MARK, "partner_id": partner.id, "user_id": owner.id,
+         "channel": "other", "content": MARK},
+    )
+key_plan = env["delivery.key.account.plan"].browse(out["key_plan_c1"])
+key_plan._refresh_measures()
+out["key_plan_month_c1"] = key_plan.month_ids[:1].id
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

@@ -6,6 +6,7 @@ the call aimed at keep their values — or stored inertly: SQL stays text, scrip
 stripped from HTML fields and escaped wherever text is shown (the PDF reports' HTML, the
 customer portal)."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -329,7 +330,19 @@ def _claim(c, **values):
 def _claim_at(c, state, amount=800.0, **values):
     """A claim of the first customer brought to ``state`` (submitted or approved) by the
     administrator, with ``values`` written once there; its id in a list."""
-    claim_id = c.admin.call("delivery.claim", "create", _claim(c, amount_claimed=amount))
+    # on a delivery of its own: one open claim per delivery and kind
+    shipment_id = c.admin.call(
+        "delivery.shipment",
+        "create",
+        {
+            "name": f"CLAIM-{uuid.uuid4().hex[:12]}",
+            "partner_id": c.ids["c1"],
+            "date": "2026-09-01 08:00:00",
+        },
+    )
+    claim_id = c.admin.call(
+        "delivery.claim", "create", _claim(c, amount_claimed=amount, shipment_id=shipment_id)
+    )
     c.admin.call("delivery.claim", "action_submit", [claim_id])
     if state == "approved":
         c.admin.call("delivery.claim", "write", [claim_id], {"amount_approved": amount / 2})
@@ -731,6 +744,44 @@ CASES = [
     Case("portal-upserts-deliveries", "portal.zhao", "delivery.shipment", "transport_upsert",
          lambda c: [[{"name": "WB-P", "partner_id": c.ids["c1"], "date": "2026-09-01"}]],
          ACCESS, "transport system"),
+    # task exc (issue 15 items 1 and 2): a notice choice that is not one, and the portal
+    # reaching the desk's exception queue
+    Case("partner-notice-scope-bogus", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"delivery_notify_scope": "sometimes"}], VALUE,
+         "delivery_notify_scope",
+         watch=lambda c: ("res.partner", [c.ids["c1"]], ["delivery_notify_scope"])),
+    Case("portal-reads-the-exception-queue", "portal.zhao", "delivery.shipment.exception",
+         "search_read", lambda c: [[]], ACCESS),
+    # task geo (issue 16 items 1-2): a customer's position, the check-in's accuracy, and
+    # a visit moved into the past (its calendar event follows the visit)
+    Case("geo-customer-latitude-off-the-earth", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"partner_latitude": 95.0, "partner_longitude": 121.0}],
+         VALIDATION, "not a position on Earth",
+         watch=lambda c: ("res.partner", [c.ids["c1"]],
+                          ["partner_latitude", "partner_longitude"])),
+    Case("geo-staff-places-a-customer-by-hand", "zhang.min", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"partner_latitude": 30.0, "partner_longitude": 120.0}],
+         ACCESS, "Only account managers set a customer's position",
+         watch=lambda c: ("res.partner", [c.ids["c1"]],
+                          ["partner_latitude", "partner_longitude"])),
+    Case("geo-check-in-accuracy-not-a-number", "li.wei", "delivery.visit", "action_check_in_at",
+         lambda c: [[c.ids["visit1"]], 31.23, 121.47, "about ten metres"], USER,
+         "accuracy must be a number",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["check_in_date"])),
+    Case("geo-visit-moved-into-the-past", "li.wei", "delivery.visit", "write",
+         lambda c: [[c.ids["visit1"]], {"planned_date": "2020-01-06 02:00:00"}], USER,
+         "cannot be moved into the past",
+         watch=lambda c: ("delivery.visit", [c.ids["visit1"]], ["planned_date"])),
+    # task comm (issue 16 items 3, 6): a communication is logged once it happened; the
+    # monthly lines of key-account plans are the module's rows
+    Case("communication-in-the-future", "li.wei", "delivery.communication", "create",
+         lambda c: [{"name": "Bad input", "partner_id": c.ids["c1"], "content": "Bad input",
+                     "date": "2099-01-01 08:00:00"}], VALIDATION, "in the future"),
+    Case("communication-by-the-portal", "portal.zhao", "delivery.communication", "create",
+         lambda c: [{"name": "Bad input", "partner_id": c.ids["c1"], "content": "Bad input"}],
+         ACCESS),
+    Case("manager-adds-a-key-plan-month", "wang.fang", "delivery.key.account.plan.month",
+         "create", lambda c: [{"plan_id": 1, "month": "2099-01-01"}], ACCESS),
     # --- issue 16 items 4 and 8 (pros): a prospect's cadence is a number of days; the
     # behaviour segment is the daily job's
     Case("prospect-negative-cadence", "li.wei", "res.partner", "write",

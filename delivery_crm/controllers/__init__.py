@@ -3,3 +3,4 @@ from . import rating
 from . import xlsx
 from . import report
 from . import portal_claim
+from . import portal_notification

@@ -46,3 +46,8 @@ from . import mail_template
 from . import mail_activity
 from . import delivery_claim
 from . import delivery_shipment_transport
+from . import delivery_shipment_exception
+from . import base_geocoder
+from . import calendar_event
+from . import delivery_communication
+from . import delivery_key_account_plan_month

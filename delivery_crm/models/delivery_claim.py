@@ -181,6 +181,54 @@ class DeliveryClaim(models.Model):
         for claim in self:
             claim._check_amount_values(claim.amount_claimed, claim.amount_approved)
 
+    # one claim per delivery and kind at a time: a refused or cancelled one may be filed
+    # again, another open one would count the same loss twice (the claims indicator)
+    _one_open_claim = models.UniqueIndex(
+        "(shipment_id, kind) WHERE state NOT IN ('refused', 'cancelled')",
+        lambda env, diag=None: env._(
+            "This delivery already has a claim of this kind: follow that one (a refused "
+            "or cancelled claim may be filed again)."
+        ),
+    )
+
+    @api.model
+    def _check_no_open_claim(self, vals_list):
+        """A clear message before the unique index (``_one_open_claim``) refuses it."""
+        keys = [(vals.get("shipment_id"), vals.get("kind")) for vals in vals_list]
+        # sudo: another user's claim on the delivery counts too; only its name is told
+        open_claims = self.sudo().search(
+            [
+                ("shipment_id", "in", [shipment for shipment, _kind in keys if shipment]),
+                ("state", "not in", ("refused", "cancelled")),
+            ]
+        )
+        taken = {(claim.shipment_id.id, claim.kind): claim for claim in open_claims}
+        seen = set()
+        for key in keys:
+            if key in taken or key in seen:
+                raise ValidationError(
+                    self.env._(
+                        "This delivery already has a claim of this kind (%(claim)s): follow "
+                        "that one (a refused or cancelled claim may be filed again).",
+                        claim=taken[key].name if key in taken else "",
+                    )
+                )
+            seen.add(key)
+
+    @api.constrains("contact_id", "shipment_id")
+    def _check_contact(self):
+        """The claim's mails (amounts, reasons) go to the contact: one of the customer's."""
+        for claim in self:
+            # sudo: the contact's company link decides, whatever the user may read of it
+            contact = claim.contact_id.sudo()
+            if contact and contact.commercial_partner_id != claim.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The contact of a claim must be one of the customer's (%(customer)s).",
+                        customer=claim.partner_id.display_name,
+                    )
+                )
+
     @api.constrains("complaint_id", "shipment_id")
     def _check_complaint_customer(self):
         for claim in self:
@@ -199,6 +247,7 @@ class DeliveryClaim(models.Model):
             # a claim is filed on a delivery its author reaches (the record rules)
             shipment_ids = {vals["shipment_id"] for vals in vals_list if vals.get("shipment_id")}
             self.env["delivery.shipment"].browse(shipment_ids).check_access("read")
+        self._check_no_open_claim(vals_list)
         for vals in vals_list:
             vals["name"] = self.env["ir.sequence"].next_by_code("delivery.claim") or "/"
         return super(DeliveryClaim, model).create(vals_list).with_env(self.env)
@@ -399,7 +448,9 @@ class DeliveryClaim(models.Model):
                     )
                 )
             limit = claim._staff_limit()
-            if amount > limit and not is_manager:
+            # the claim as filed decides who approves it (its review activity went to
+            # the approvers): approving less than the limit does not make it staff's
+            if max(amount, claim.amount_claimed) > limit and not is_manager:
                 raise UserError(
                     self.env._(
                         "You may approve claims up to %(limit)s %(currency)s: the claim "
@@ -407,7 +458,7 @@ class DeliveryClaim(models.Model):
                         limit=limit,
                         currency=claim.currency_id.name,
                         claim=claim.name,
-                        amount=amount,
+                        amount=max(amount, claim.amount_claimed),
                     )
                 )
         self._write_system(
@@ -460,9 +511,10 @@ class DeliveryClaim(models.Model):
 
     def action_view_attachments(self):
         self.ensure_one()
+        title = self.env._("Evidence")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Evidence"),
+            "name": title,
             "res_model": "ir.attachment",
             "view_mode": "kanban,list,form",
             "domain": [("res_model", "=", self._name), ("res_id", "=", self.id)],

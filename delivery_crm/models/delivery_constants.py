@@ -59,6 +59,9 @@ PARTNER_AUDITED_FIELDS = (
     "risk_notes",
     "credit_review_date",
     "contract_amount",
+    # where the customer is: its check-ins are measured against it (issue 16)
+    "partner_latitude",
+    "partner_longitude",
 )
 # where a contact or customer sits (security review H5): logged when a manager moves a
 # delivery customer or its contacts, on each customer concerned

@@ -283,6 +283,8 @@ class DeliveryEvaluationRun(models.Model):
         self.env["ir.cron"]._commit_progress(0)
         self._retry_on_conflict(lambda: self.env.execute_query(update))
         self.invalidate_recordset(["state", "date_done"])
+        if self.period_type == "annual":
+            self.env["delivery.key.account.plan"]._prepare_next_year(self)
         self.env["ir.cron"]._commit_progress(0)
 
     def _tz(self):

@@ -27,6 +27,9 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.audit.log",
         "delivery.access.grant",
         "delivery.claim",
+        "delivery.shipment.exception",
+        "delivery.communication",  # task comm (issue 16 items 3, 6)
+        "delivery.key.account.plan.month",
     }
 )
 

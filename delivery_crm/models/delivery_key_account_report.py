@@ -171,6 +171,7 @@ class DeliveryKeyAccountReport(models.Model):
             )
         )
         scores = self._latest_scores(customers)
+        plan_months = self._plan_months(customers, month)
         rows = []
         for customer in customers:
             figures = raw[customer.id]
@@ -203,10 +204,47 @@ class DeliveryKeyAccountReport(models.Model):
                     "last_visit_date": customer.last_visit_date,
                     "misses": misses,
                     "alert": bool(misses),
+                    # the approved key-account plan, cumulated to the month's end
+                    "plan": plan_months.get(customer.id),
+                    "plan_progress": self._plan_progress(plan_months.get(customer.id)),
                 }
             )
         rows.sort(key=lambda r: (-r["revenue"], r["name"] or ""))
         return rows
+
+    @api.model
+    def _plan_months(self, customers, month):
+        """{customer id: the month's line of its approved key-account plan of the
+        month's year}, the plans' figures refreshed first (001 §九.2)."""
+        # sudo: the report measures every key customer's plan; it is for the managers
+        plans = (
+            self.env["delivery.key.account.plan"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", customers.ids),
+                    ("year", "=", month.year),
+                    ("state", "=", "approved"),
+                ]
+            )
+        )
+        plans._refresh_measures()
+        return {line.plan_id.partner_id.id: line for line in plans.month_ids if line.month == month}
+
+    @api.model
+    def _plan_progress(self, line):
+        """The share of the plan's targets reached to the end of the month, as text in
+        the language of the context (None without an approved plan)."""
+        if not line:
+            return None
+        return self.env._(
+            "Deliveries %(deliveries)s %%, revenue %(revenue)s %%, visits %(visits)s %%, "
+            "communications %(communications)s %%",
+            deliveries=f"{line.deliveries_percent:.0f}",
+            revenue=f"{line.revenue_percent:.0f}",
+            visits=f"{line.visits_percent:.0f}",
+            communications=f"{line.communications_percent:.0f}",
+        )
 
     @api.model
     def _latest_scores(self, customers):

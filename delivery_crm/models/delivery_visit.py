@@ -4,10 +4,12 @@ from datetime import datetime, time, timedelta
 import pytz
 from psycopg2 import IntegrityError
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, clean_context, is_html_empty
 
+from .calendar_event import SYNC_CONTEXT_KEY
+from .delivery_constants import GROUP_MANAGER
 from .delivery_tools import check_value_types
 
 EARTH_RADIUS_KM = 6371.0088
@@ -31,6 +33,11 @@ FIRST_DELIVERY_DAYS = 30
 # how far back, beyond the company's delay, the sampling looks for deliveries: a day or
 # a week the scheduler did not run is caught up, older deliveries are left alone
 SAMPLE_CATCH_UP_DAYS = 7
+# what the visit's calendar event shows: a change of these is carried to the event
+CALENDAR_FIELDS = frozenset(
+    {"name", "partner_id", "user_id", "participant_ids", "contact_ids", "location"}
+    | {"planned_date", "duration"}
+)
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -74,6 +81,7 @@ class DeliveryVisit(models.Model):
             "check_out_latitude",
             "check_out_longitude",
             "time_on_site",
+            "calendar_event_id",
         }
     )
 
@@ -206,6 +214,7 @@ class DeliveryVisit(models.Model):
             ("far", "Far from the customer"),
             ("no_location", "No location"),
             ("no_customer_location", "Customer not geolocated"),
+            ("uncertain", "Position uncertain"),
         ],
         default="pending",
         required=True,
@@ -214,6 +223,15 @@ class DeliveryVisit(models.Model):
         index=True,
     )
     check_out_date = fields.Datetime(readonly=True, copy=False)
+    calendar_event_id = fields.Many2one(
+        "calendar.event",
+        string="Calendar event",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The meeting of this visit in Odoo's calendar: moving one moves the other.",
+    )
     check_out_latitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
     check_out_longitude = fields.Float(digits=(10, 7), readonly=True, copy=False)
     time_on_site = fields.Float(
@@ -285,6 +303,7 @@ class DeliveryVisit(models.Model):
         visits = super(DeliveryVisit, model).create(vals_list).with_env(self.env)
         for visit in visits.filtered(lambda v: not v.location):
             visit.location = self._address_of(visit.partner_id)
+        visits._create_calendar_events()
         return visits
 
     def write(self, vals):
@@ -300,7 +319,129 @@ class DeliveryVisit(models.Model):
                     "satisfaction score cannot change."
                 )
             )
-        return super().write(vals)
+        if "planned_date" in vals and not self.env.su:
+            self._check_not_moved_to_past(vals["planned_date"])
+        res = super().write(vals)
+        if "state" in vals:
+            self._follow_state_on_calendar()
+        if CALENDAR_FIELDS & vals.keys() and not self.env.context.get(SYNC_CONTEXT_KEY):
+            self._update_calendar_events()
+        return res
+
+    def unlink(self):
+        events = self.calendar_event_id
+        res = super().unlink()
+        # sudo: the events belonged to the visits the user was just allowed to delete
+        events.sudo().with_context(**{SYNC_CONTEXT_KEY: True}).unlink()
+        return res
+
+    def _check_not_moved_to_past(self, value):
+        """A planned visit is moved to the future only (an event dragged into the past
+        in the calendar included): what is past is recorded, not planned."""
+        try:
+            new = fields.Datetime.to_datetime(value)
+        except (TypeError, ValueError):
+            return  # the ORM refuses it with its own message
+        if not new or new >= fields.Datetime.now():
+            return
+        moved = self.filtered(lambda v: v.state == "planned" and v.planned_date != new)
+        if moved:
+            raise UserError(
+                self.env._(
+                    "%(name)s cannot be moved into the past (%(date)s): plan it for a "
+                    "time to come, or record it if it took place.",
+                    name=moved[0].name,
+                    date=fields.Datetime.to_string(new),
+                )
+            )
+
+    # ------------------------------------------------------------------ calendar
+    def _calendar_event_values(self):
+        """The visit's meeting in Odoo's calendar: the visitor (organiser) and the
+        colleagues, and the customer's contacts chosen on the visit that have an e-mail
+        (they get Odoo's invitation with its .ics file); the company's reminder."""
+        self.ensure_one()
+        partners = (
+            self.user_id.partner_id
+            | self.participant_ids.partner_id
+            | self.contact_ids.filtered("email")
+        )
+        start = self.planned_date
+        return {
+            "name": self.env._(
+                "Visit: %(customer)s - %(purpose)s",
+                customer=self.partner_id.display_name,
+                purpose=self.name,
+            ),
+            "start": start,
+            "stop": start + timedelta(hours=self.duration or 0.0),
+            "allday": False,
+            "user_id": self.user_id.id,
+            "partner_ids": [Command.set(partners.ids)],
+            "location": self.location or False,
+        }
+
+    def _create_calendar_events(self):
+        """An event for each of these planned visits without one."""
+        visits = self.filtered(lambda v: v.state == "planned" and not v.calendar_event_id)
+        if not visits:
+            return
+        model_id = self.env["ir.model"]._get_id(self._name)
+        vals_list = []
+        for visit in visits:
+            vals = visit._calendar_event_values()
+            vals.update(
+                {
+                    "res_model_id": model_id,
+                    "res_id": visit.id,
+                    "alarm_ids": [Command.set(visit.company_id.delivery_visit_alarm_id.ids)],
+                }
+            )
+            vals_list.append(vals)
+        # sudo: the visit's own meeting, made with the visit the user was allowed to
+        # create or change; the user stays the author of the invitations
+        events = (
+            self.env["calendar.event"]
+            .sudo()
+            .with_context(clean_context(self.env.context), **{SYNC_CONTEXT_KEY: True})
+            .create(vals_list)
+        )
+        for visit, event in zip(visits, events, strict=True):
+            # sudo: the link is the module's bookkeeping (a system field)
+            visit.sudo().with_context(**{SYNC_CONTEXT_KEY: True}).write(
+                {"calendar_event_id": event.id}
+            )
+
+    def _update_calendar_events(self):
+        """Carry the visits' plan (time, people, place) to their events."""
+        for visit in self.filtered(lambda v: v.state == "planned" and v.calendar_event_id):
+            event = visit.calendar_event_id
+            vals = visit._calendar_event_values()
+            if set(event.partner_ids.ids) == set(vals["partner_ids"][0][2]):
+                del vals["partner_ids"]  # no new invitation when nobody changes
+            # sudo: see _create_calendar_events
+            event.sudo().with_context(
+                clean_context(self.env.context), **{SYNC_CONTEXT_KEY: True}
+            ).write(vals)
+
+    def _follow_calendar_event(self):
+        """The visits follow their events, moved in the calendar."""
+        for visit in self:
+            event = visit.calendar_event_id
+            vals = {"planned_date": event.start, "duration": event.duration}
+            if visit.planned_date != event.start or visit.duration != event.duration:
+                visit.with_context(**{SYNC_CONTEXT_KEY: True}).write(vals)
+
+    def _follow_state_on_calendar(self):
+        """A cancelled visit's event is archived (and back when the visit is planned
+        again); a recorded visit keeps its event, the record of the meeting."""
+        # sudo: the visits' own events (see _create_calendar_events)
+        visits = self.sudo().with_context(**{SYNC_CONTEXT_KEY: True, "active_test": False})
+        cancelled = visits.filtered(lambda v: v.state == "cancelled").calendar_event_id
+        cancelled.filtered("active").action_archive()
+        planned = visits.filtered(lambda v: v.state == "planned")
+        planned.calendar_event_id.filtered(lambda e: not e.active).action_unarchive()
+        planned.with_env(self.env)._create_calendar_events()
 
     @api.model
     def _address_of(self, partner):
@@ -323,17 +464,28 @@ class DeliveryVisit(models.Model):
         if self.check_in_date:
             raise UserError(self.env._("%(name)s is already checked in.", name=self.name))
         position = self._valid_position(latitude, longitude)
+        accuracy = self._valid_accuracy(accuracy)
         vals = {"check_in_date": fields.Datetime.now(), "location_status": "no_location"}
         if position:
             vals.update(
                 {
                     "check_in_latitude": position[0],
                     "check_in_longitude": position[1],
-                    "check_in_accuracy": max(float(accuracy or 0.0), 0.0),
+                    "check_in_accuracy": accuracy,
                 }
             )
-            vals.update(self._distance_values(*position))
+            vals.update(self._distance_values(*position, accuracy=accuracy))
         self._write_system(vals)
+        if vals["location_status"] == "uncertain":
+            self.message_post(
+                body=self.env._(
+                    "Checked in with a position accurate to %(accuracy).0f m only (radius: "
+                    "%(radius).1f km): the distance to the customer cannot be trusted.",
+                    accuracy=accuracy,
+                    radius=self.company_id.delivery_visit_radius_km,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
         if vals["location_status"] == "far":
             self.message_post(
                 body=self.env._(
@@ -372,9 +524,24 @@ class DeliveryVisit(models.Model):
             )
         return lat, lon
 
-    def _distance_values(self, latitude, longitude):
+    def _valid_accuracy(self, accuracy):
+        """The accuracy the browser reports (metres, 95 % confidence; 0: unknown)."""
+        if accuracy is None or accuracy is False:
+            return 0.0
+        try:
+            value = float(accuracy)
+        except (TypeError, ValueError) as error:
+            raise UserError(self.env._("The accuracy must be a number of metres.")) from error
+        if not (0.0 <= value < 1e7):
+            raise UserError(
+                self.env._("%(accuracy)s m is not the accuracy of a position.", accuracy=value)
+            )
+        return value
+
+    def _distance_values(self, latitude, longitude, accuracy=0.0):
         """Distance from the customer's geolocated address, and whether it is within the
-        company's check-in radius."""
+        company's check-in radius: "uncertain" when the phone's position is less
+        accurate than the radius (the distance says nothing then), "far" beyond it."""
         customer = self.partner_id
         if not (customer.partner_latitude or customer.partner_longitude):
             return {"check_in_distance": 0.0, "location_status": "no_customer_location"}
@@ -382,10 +549,46 @@ class DeliveryVisit(models.Model):
             latitude, longitude, customer.partner_latitude, customer.partner_longitude
         )
         radius = self.company_id.delivery_visit_radius_km
-        return {
-            "check_in_distance": distance,
-            "location_status": "far" if distance > radius else "ok",
-        }
+        if accuracy and accuracy / 1000.0 > radius:
+            status = "uncertain"
+        else:
+            status = "far" if distance > radius else "ok"
+        return {"check_in_distance": distance, "location_status": status}
+
+    def action_use_check_in_position(self):
+        """A manager takes this check-in's position as the customer's location (the
+        customer's address could not be geocoded, or is wrong). The change is in the
+        audit log as every change of the customer's position."""
+        self.ensure_one()
+        if not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(
+                self.env._("Only managers take a check-in's position as the customer's.")
+            )
+        if not self.check_in_date or self.location_status == "no_location":
+            raise UserError(
+                self.env._("%(name)s has no check-in position to take.", name=self.name)
+            )
+        self.partner_id.write(
+            {
+                "partner_latitude": self.check_in_latitude,
+                "partner_longitude": self.check_in_longitude,
+                "date_localization": fields.Date.context_today(self),
+            }
+        )
+        self._write_system(
+            self._distance_values(
+                self.check_in_latitude, self.check_in_longitude, self.check_in_accuracy
+            )
+        )
+        self.message_post(
+            body=self.env._(
+                "%(user)s took this check-in's position as the location of %(customer)s.",
+                user=self.env.user.name,
+                customer=self.partner_id.display_name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return True
 
     # ------------------------------------------------------------------ record
     def action_done(self):
@@ -478,8 +681,14 @@ class DeliveryVisit(models.Model):
                 "origin": origin,
                 "partner_id": partner.id,
                 "user_id": user.id,
+                # the company of what the visit follows (a request, a delivery), else the
+                # customer's: a shared customer's delivery of another company is visited
+                # in that company
                 "company_id": (
-                    complaint.company_id if complaint else partner.company_id or self.env.company
+                    (complaint.company_id if complaint else None)
+                    or (shipment.company_id if shipment else None)
+                    or partner.company_id
+                    or self.env.company
                 ).id,
                 "complaint_id": complaint.id if complaint else False,
                 "shipment_id": shipment.id if shipment else False,
@@ -631,7 +840,7 @@ class DeliveryVisit(models.Model):
                            OR (v.origin = 'delivery_sample'
                                AND (v.state = 'planned'
                                     OR (v.state = 'done'
-                                        AND v.create_date >= %(now)s - make_interval(
+                                        AND v.visit_date >= %(now)s - make_interval(
                                             days => c.delivery_return_visit_sample_gap_days))))))
              GROUP BY s.partner_id
              ORDER BY s.partner_id

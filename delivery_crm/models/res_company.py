@@ -72,6 +72,12 @@ class ResCompany(models.Model):
         default=1.0,
         help="A visit checked in farther than this from the customer's address is flagged.",
     )
+    delivery_visit_alarm_id = fields.Many2one(
+        "calendar.alarm",
+        string="Visit reminder",
+        default=lambda self: self.env.ref("calendar.alarm_notif_3", raise_if_not_found=False),
+        help="The reminder of the visits' meetings in Odoo's calendar.",
+    )
 
     # service targets (003 §1.2, §八; R8): read by every report, dashboard and alert,
     # the key-customer report, the SLA fallback and the evaluation scheme defaults
@@ -257,6 +263,27 @@ class ResCompany(models.Model):
         "many days (and never two planned at once).",
     )
 
+    # key-account plans measured (helper comm, 001 §九.2): next year's proposed targets
+    delivery_key_account_growth_percent = fields.Float(
+        string="Key-account plan growth (%)",
+        default=10.0,
+        help="After the annual review, next year's draft key-account plans propose the "
+        "year's deliveries and revenue plus this share as targets.",
+    )
+
+    @api.constrains("delivery_key_account_growth_percent")
+    def _check_delivery_key_account_growth(self):
+        for company in self:
+            if not -100 <= company.delivery_key_account_growth_percent <= 1000:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the growth of next year's key-account plans is "
+                        "between -100 %% and 1000 %% (not %(value)s).",
+                        company=company.name,
+                        value=company.delivery_key_account_growth_percent,
+                    )
+                )
+
     _delivery_return_visit_delay_positive = models.Constraint(
         "CHECK (delivery_return_visit_delay_days >= 1)",
         "A return visit after a delivery waits at least one day.",
@@ -265,6 +292,54 @@ class ResCompany(models.Model):
         "CHECK (delivery_return_visit_sample_gap_days >= 0)",
         "The gap between sampled return visits cannot be negative.",
     )
+    # ------------------------------------------------------------------ delivery exceptions
+    # (issue 15 item 1) the detection job's warning window and the desk's deadline
+    delivery_exception_at_risk_hours = fields.Integer(
+        string="At-risk window (hours)",
+        default=0,
+        help="Flag a delivery still on the road this many hours before its promised time "
+        "(an at-risk exception, the customer told); 0: off.",
+    )
+    delivery_exception_deadline_hours = fields.Integer(
+        string="Exception deadline (hours)",
+        default=24,
+        help="The service desk handles a delivery exception within this many hours of "
+        "its detection; past it the exception is overdue and escalated.",
+    )
+
+    delivery_exception_lookback_days = fields.Integer(
+        string="Late deliveries looked for (days)",
+        default=7,
+        help="The detection job flags jobs still on the road whose promised time passed "
+        "within this many days: older ones (a backlog the transport system never closed, "
+        "a first run after an upgrade) are not announced to customers as news.",
+    )
+
+    @api.constrains("delivery_exception_lookback_days")
+    def _check_delivery_exception_lookback(self):
+        for company in self:
+            if company.delivery_exception_lookback_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: late deliveries are looked for over 1 day at least.",
+                        company=company.name,
+                    )
+                )
+
+    @api.constrains("delivery_exception_at_risk_hours", "delivery_exception_deadline_hours")
+    def _check_delivery_exception_hours(self):
+        for company in self:
+            if (
+                company.delivery_exception_at_risk_hours < 0
+                or company.delivery_exception_deadline_hours < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the at-risk window cannot be negative and the "
+                        "exception deadline must be at least 1 hour.",
+                        company=company.name,
+                    )
+                )
 
     # task pros (issue 16 item 4): prospects' follow-ups, new customers' evaluation,
     # the developer's conversion credit

@@ -19,6 +19,14 @@ class ResConfigSettings(models.TransientModel):
     delivery_visit_radius_km = fields.Float(
         related="company_id.delivery_visit_radius_km", readonly=False
     )
+    delivery_visit_alarm_id = fields.Many2one(
+        related="company_id.delivery_visit_alarm_id", readonly=False
+    )
+    delivery_amap_api_key = fields.Char(
+        string="AMap web-service key",
+        config_parameter="delivery_crm.amap_api_key",
+        help="The key of the AMap (Gaode) geocoder, for the geolocation provider AMap.",
+    )
     delivery_complaint_reopen_days = fields.Integer(
         related="company_id.delivery_complaint_reopen_days", readonly=False
     )
@@ -59,6 +67,10 @@ class ResConfigSettings(models.TransientModel):
     delivery_risk_complaint_count = fields.Integer(
         related="company_id.delivery_risk_complaint_count", readonly=False
     )
+    # key-account plans measured (helper comm)
+    delivery_key_account_growth_percent = fields.Float(
+        related="company_id.delivery_key_account_growth_percent", readonly=False
+    )
     delivery_return_visit_delay_days = fields.Integer(
         related="company_id.delivery_return_visit_delay_days", readonly=False
     )
@@ -74,6 +86,16 @@ class ResConfigSettings(models.TransientModel):
     )
     delivery_claim_approver_id = fields.Many2one(
         related="company_id.delivery_claim_approver_id", readonly=False
+    )
+    # delivery exceptions (issue 15 item 1)
+    delivery_exception_at_risk_hours = fields.Integer(
+        related="company_id.delivery_exception_at_risk_hours", readonly=False
+    )
+    delivery_exception_deadline_hours = fields.Integer(
+        related="company_id.delivery_exception_deadline_hours", readonly=False
+    )
+    delivery_exception_lookback_days = fields.Integer(
+        related="company_id.delivery_exception_lookback_days", readonly=False
     )
     # task pros (issue 16 item 4)
     delivery_prospect_followup_days = fields.Integer(

@@ -22,6 +22,12 @@ from .delivery_constants import (
 from .delivery_rates import counted_delivery
 from .delivery_tools import set_related_counts
 
+# the fields of the position of a customer (Odoo's base_geolocalize), WGS-84
+POSITION_FIELDS = ("partner_latitude", "partner_longitude")
+# a change of these moves the customer: Odoo's base_geolocalize clears the position,
+# and the geocoding cron tries again
+ADDRESS_FIELDS = ("street", "street2", "zip", "city", "state_id", "country_id")
+
 CUSTOMER_STATES = [
     ("potential", "Potential"),
     ("active", "In cooperation"),
@@ -36,6 +42,15 @@ STATE_TRANSITIONS = {
     "terminated": {"potential"},
 }
 STATES_NEEDING_REASON = {"suspended", "terminated"}
+# delivery notices (003 §5.2): what a customer or contact is told of, and how
+NOTIFY_SCOPES = [
+    ("all", "All status changes"),
+    ("exceptions", "Exceptions only"),
+    ("none", "Nothing"),
+]
+NOTIFY_CHANNELS = [("both", "E-mail and SMS"), ("mail", "E-mail only"), ("sms", "SMS only")]
+# the scopes told of an event: a new exception kind, another status change
+NOTIFY_EVENTS = {"exception": ("all", "exceptions"), "all": ("all",)}
 # what account managers decide for their customers, and service staff do not (R9)
 ACCOUNT_MANAGER_FIELDS = {
     "customer_state",
@@ -374,11 +389,19 @@ class ResPartner(models.Model):
         compute="_compute_next_visit_due",
         search="_search_next_visit_due",
         groups=CRM_READ,
-        help="The last visit (or the start of the cooperation) plus the visit cadence of "
-        "the customer's tier.",
+        help="The last visit (or the start of the cooperation) plus the visit cadence: the "
+        "visit frequency of the customer's approved key-account plan of the year, else "
+        "its tier's cadence.",
     )
     complaint_count = fields.Integer(
         compute="_compute_complaint_count", string="Requests", groups=CRM_READ
+    )
+    # communication records (001 §五.3; helper comm)
+    communication_ids = fields.One2many(
+        "delivery.communication", "partner_id", string="Communications", groups=CRM_READ
+    )
+    communication_count = fields.Integer(
+        compute="_compute_communication_count", string="Communication count", groups=CRM_READ
     )
     reward_candidate = fields.Boolean(
         string="Reward candidate",
@@ -459,8 +482,10 @@ class ResPartner(models.Model):
         "last_visit_date", "cooperation_start_date", "tier_id.visit_interval_days", "create_date"
     )
     def _compute_next_visit_due(self):
+        # the cadence: the approved key-account plan's, else the tier's (one rule)
+        intervals = self.env["delivery.key.account.plan"]._visit_intervals(self)
         for partner in self:
-            interval = partner.tier_id.visit_interval_days
+            interval = intervals[partner.id]
             start = (
                 partner.last_visit_date
                 or partner.cooperation_start_date
@@ -477,15 +502,21 @@ class ResPartner(models.Model):
         # the query reads the columns directly: write what is pending first
         self.flush_model(["last_visit_date", "cooperation_start_date", "tier_id"])
         self.env["delivery.tier"].flush_model(["visit_interval_days"])
+        Plan = self.env["delivery.key.account.plan"]
+        Plan.flush_model(["partner_id", "state", "year", "visit_interval_days"])
         sql_operator = SQL(operator)
+        # the cadence: the approved key-account plan's, else the tier's (one rule)
+        interval = Plan._visit_interval_sql("p", "t")
         query = SQL(
             """
             SELECT p.id FROM res_partner p
-              JOIN delivery_tier t ON t.id = p.tier_id
-             WHERE t.visit_interval_days > 0
+              LEFT JOIN delivery_tier t ON t.id = p.tier_id
+             WHERE %s > 0
                AND COALESCE(p.last_visit_date, p.cooperation_start_date, p.create_date::date)
-                   + t.visit_interval_days %s %s
+                   + %s %s %s
             """,
+            interval,
+            interval,
             sql_operator,
             fields.Date.to_date(value),
         )
@@ -493,6 +524,9 @@ class ResPartner(models.Model):
 
     def _compute_complaint_count(self):
         set_related_counts(self, "complaint_count", "delivery.complaint", "partner_id")
+
+    def _compute_communication_count(self):
+        set_related_counts(self, "communication_count", "delivery.communication", "partner_id")
 
     @api.depends("company_id")
     def _compute_delivery_currency_id(self):
@@ -774,6 +808,7 @@ class ResPartner(models.Model):
         # security review H3: create (and import) set what write refuses
         model = self._check_system_fields_create(vals_list)
         self._check_account_manager_fields_create(vals_list)
+        self._check_delivery_position_create(vals_list)
         self._check_new_contacts(vals_list)
         for vals in vals_list:
             if vals.get("is_delivery_customer"):
@@ -854,6 +889,8 @@ class ResPartner(models.Model):
         self._check_delivery_profile_write(vals)
         self._check_system_fields_write(vals)
         self._check_contact_email(vals)
+        self._check_delivery_position_write(vals)
+        vals = self._geocoding_vals(vals)
         if "tier_ladder_id" in vals:
             self._check_ladder_change(vals)
         moved, moved_customers = self._check_reparent(vals)
@@ -895,6 +932,8 @@ class ResPartner(models.Model):
             becoming.sudo()._init_delivery_profile()
         if "tier_ladder_id" in vals:
             self.env["delivery.tier.change"]._reset_to_ladder(self)
+        if vals.get("customer_state") == "terminated":
+            self.env["delivery.communication.plan"]._stop_for_customers(self)
         return res
 
     # ------------------------------------------------------------------ phone numbers
@@ -1112,6 +1151,35 @@ class ResPartner(models.Model):
             "delivery_crm.delivery_visit_action", {"default_partner_id": self.id}
         )
 
+    def action_view_communications(self):
+        return self._action_view_related(
+            "delivery_crm.delivery_communication_action", {"default_partner_id": self.id}
+        )
+
+    def action_log_communication(self):
+        """The quick form (a dialog, phone friendly) to log a contact with this
+        customer."""
+        return self._log_communication_action()
+
+    def _log_communication_action(self, plan=None, channel=None):
+        self.ensure_one()
+        context = {"default_partner_id": self.id, "dialog_size": "medium"}
+        if plan:
+            context["default_plan_id"] = plan.id
+        if channel:
+            context["default_channel"] = channel
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a communication"),
+            "res_model": "delivery.communication",
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("delivery_crm.delivery_communication_view_form_quick").id, "form")
+            ],
+            "target": "new",
+            "context": context,
+        }
+
     def action_view_complaints(self):
         return self._action_view_related(
             "delivery_crm.delivery_complaint_action_all",
@@ -1163,6 +1231,227 @@ class ResPartner(models.Model):
         return self._action_view_related(
             "delivery_crm.delivery_claim_action", {"search_default_filter_counted": 1}
         )
+
+    # ------------------------------------------------------------------ status push
+    # (issue 15 item 2, 003 §5.2) what each customer and contact is told of its
+    # deliveries, and how; a contact without its own choice follows its company
+    delivery_notify_scope = fields.Selection(
+        NOTIFY_SCOPES,
+        string="Delivery notices",
+        groups=CRM_READ,
+        help="What to be told of the deliveries: every status change, exceptions only "
+        "(late, at risk, damaged, lost, failed attempt), or nothing. Empty: as the "
+        "company (a contact) or exceptions only (a customer). A contact is told in its "
+        "own right once it has chosen.",
+    )
+    delivery_notify_channel = fields.Selection(
+        NOTIFY_CHANNELS,
+        string="Notices by",
+        groups=CRM_READ,
+        help="Empty: as the company (a contact) or mail and SMS (a customer); a channel is "
+        "used where the address (e-mail, phone) exists.",
+    )
+
+    def _delivery_notice_prefs(self):
+        """{partner id: (scope, channel)}: each partner's own choice, else its company's,
+        else the defaults (exceptions only, mail and SMS)."""
+        prefs = {}
+        # sudo: the choices are read to decide who is told, not shown
+        for partner in self.sudo():
+            company = partner.commercial_partner_id
+            prefs[partner.id] = (
+                partner.delivery_notify_scope or company.delivery_notify_scope or "exceptions",
+                partner.delivery_notify_channel or company.delivery_notify_channel or "both",
+            )
+        return prefs
+
+    @api.model
+    def _delivery_notice_recipients(self, customers, event):
+        """Who is told of ``event`` ("exception": a new exception kind; "all": another
+        status change) on deliveries of ``customers``: each customer by its choice, and
+        its contacts that chose for themselves (opted in). Set-based: one search for the
+        whole batch. Returns ``{customer id: [(partner, by_mail, by_sms)]}``."""
+        wanted = NOTIFY_EVENTS[event]
+        # sudo: addresses and choices are read to decide who is told, not shown
+        customers = customers.sudo()
+        contacts = self.sudo().search(
+            [
+                ("commercial_partner_id", "in", customers.ids),
+                ("id", "not in", customers.ids),
+                # a contact that chose what, or only how (the company's scope, SMS only)
+                "|",
+                ("delivery_notify_scope", "!=", False),
+                ("delivery_notify_channel", "!=", False),
+            ]
+        )
+        partners = customers | contacts
+        prefs = partners._delivery_notice_prefs()
+        recipients = {customer.id: [] for customer in customers}
+        for partner in partners:
+            scope, channel = prefs[partner.id]
+            if scope not in wanted:
+                continue
+            by_mail = channel in ("both", "mail") and bool(partner.email)
+            # a valid number only (Odoo's E.164 form of it; empty when invalid)
+            by_sms = channel in ("both", "sms") and bool(partner.phone_sanitized)
+            if by_mail or by_sms:
+                recipients.setdefault(partner.commercial_partner_id.id, []).append(
+                    (partner, by_mail, by_sms)
+                )
+        return recipients
+
+    def _delivery_set_notice_prefs(self, scope, channel):
+        """Record one partner's choice, as its portal page sends it: each value one of
+        the choices, or "company" (a contact following its company). Refuses anything
+        else and writes nothing then."""
+        self.ensure_one()
+        scopes = dict(NOTIFY_SCOPES)
+        channels = dict(NOTIFY_CHANNELS)
+        follows = self != self.commercial_partner_id
+        if scope not in scopes and not (follows and scope == "company"):
+            raise UserError(self.env._("Choose what you want to be told of."))
+        if channel not in channels and not (follows and channel == "company"):
+            raise UserError(self.env._("Choose how you want to be told."))
+        # sudo: the portal user writes these two fields of their own partner only (the
+        # caller passes ``request.env.user.partner_id``), values checked just above
+        self.sudo().write(
+            {
+                "delivery_notify_scope": scopes.get(scope) and scope,
+                "delivery_notify_channel": channels.get(channel) and channel,
+            }
+        )
+
+    # ------------------------------------------------------------------ location (issue 16)
+    # Where a delivery customer is (R5): the position the check-ins are measured
+    # against, geocoded from the address by Odoo's base_geolocalize (the provider chosen
+    # in Settings: OpenStreetMap by default, AMap for mainland China), on demand
+    # ("Geolocate") and daily for the customers without one; account managers may set it
+    # by hand, a manager may take a check-in's position (delivery.visit).
+
+    delivery_geo_tried_date = fields.Date(
+        string="Geocoding tried on",
+        readonly=True,
+        copy=False,
+        help="The geocoding cron tried this address on that day and found nothing; it "
+        "tries again when the address changes.",
+    )
+
+    @api.constrains(*POSITION_FIELDS)
+    def _check_delivery_position(self):
+        for partner in self:
+            if not (-90.0 <= partner.partner_latitude <= 90.0) or not (
+                -180.0 <= partner.partner_longitude <= 180.0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(lat)s, %(lon)s is not a position on Earth: the latitude is "
+                        "between -90 and 90, the longitude between -180 and 180.",
+                        lat=partner.partner_latitude,
+                        lon=partner.partner_longitude,
+                    )
+                )
+
+    def _check_delivery_position_write(self, vals):
+        """A delivery customer's position is what its check-ins are measured against:
+        account managers set it by hand; the others geolocate it from the address."""
+        if self.env.su or not (set(vals) & set(POSITION_FIELDS)):
+            return
+        if self.env.user.has_group(GROUP_ACCOUNT_MANAGER):
+            return
+        # sudo: the customer flag decides, whatever the user may read
+        customers = self.sudo().filtered("is_delivery_customer").with_env(self.env)
+        if customers._changed_by(vals, POSITION_FIELDS):
+            raise AccessError(
+                self.env._(
+                    "Only account managers set a customer's position by hand; use "
+                    "'Geolocate' to find it from the address."
+                )
+            )
+
+    @api.model
+    def _check_delivery_position_create(self, vals_list):
+        """See _check_delivery_position_write: a new customer's position too."""
+        if self.env.su or self.env.user.has_group(GROUP_ACCOUNT_MANAGER):
+            return
+        for vals in vals_list:
+            if vals.get("is_delivery_customer") and any(vals.get(n) for n in POSITION_FIELDS):
+                raise AccessError(
+                    self.env._(
+                        "Only account managers set a customer's position by hand; use "
+                        "'Geolocate' to find it from the address."
+                    )
+                )
+
+    @api.model
+    def _geocoding_vals(self, vals):
+        """A changed address is geocoded again by the cron (Odoo's base_geolocalize
+        clears the position itself)."""
+        if set(vals) & set(ADDRESS_FIELDS) and not all(name in vals for name in POSITION_FIELDS):
+            return dict(vals, delivery_geo_tried_date=False)
+        return vals
+
+    # ------------------------------------------------------------------ geocoding
+    def action_delivery_geolocate(self):
+        """Find the position of these partners from their address, with the provider
+        chosen in Settings (Odoo's ``geo_localize``)."""
+        self.check_access("write")
+        if not self:
+            return True
+        # sudo: the position comes from the geocoder, not from the user, who may change
+        # these partners (checked above)
+        partners = self.sudo().with_context(force_geo_localize=True)
+        partners.geo_localize()
+        missing = partners.filtered(
+            lambda p: not (p.partner_latitude or p.partner_longitude)
+        ).with_env(self.env)
+        if missing:
+            raise UserError(
+                self.env._(
+                    "No position found for the address of %(names)s: check the street, "
+                    "city and country, or ask an account manager to set it by hand.",
+                    names=", ".join(missing.mapped("display_name")),
+                )
+            )
+        return True
+
+    def _delivery_geocode_batch(self):
+        """Geocode these partners (the cron's batch); those not found are marked tried
+        so the next runs skip them until their address changes."""
+        today = fields.Date.context_today(self)
+        for partner in self.with_context(force_geo_localize=True):
+            # a provider refusing (no key, quota) raises: the run stops with its error,
+            # the batches committed are kept and the next run goes on
+            partner.geo_localize()
+            if not (partner.partner_latitude or partner.partner_longitude):
+                partner.delivery_geo_tried_date = today
+
+    @api.model
+    def _cron_geolocate_customers(self):
+        """Daily: geocode the delivery customers without a position, from their address,
+        in batches committed one by one (a killed run resumes with what is left). An
+        address not found is tried again once it changes.
+
+        :return: the number of customers tried
+        """
+        return self._cron_process_batches(
+            [
+                ("is_delivery_customer", "=", True),
+                ("partner_latitude", "=", 0.0),
+                ("partner_longitude", "=", 0.0),
+                ("delivery_geo_tried_date", "=", False),
+                "|",
+                ("street", "!=", False),
+                ("city", "!=", False),
+            ],
+            lambda partners: partners._delivery_geocode_batch(),
+            batch_size=self._delivery_geocode_batch_size(),
+        )
+
+    @api.model
+    def _delivery_geocode_batch_size(self):
+        # small batches: each partner is one request to the provider (OpenStreetMap
+        # allows one a second)
+        return 50
 
     # ------------------------------------------------------------------ task pros
     # (issue 16 item 4, 000 §二(五), 004 新客户管理制度 三): the prospects' follow-up

@@ -97,9 +97,9 @@ class DeliveryCustomerRiskReport(models.Model):
                        p.customer_class, st.share, st.repeated,
                        coalesce(v.recent, 0) AS recent, coalesce(v.before, 0) AS before,
                        coalesce(c.n, 0) AS complaints,
-                       CASE WHEN t.visit_interval_days > 0 THEN
+                       CASE WHEN %(interval)s > 0 THEN
                            coalesce(p.last_visit_date, p.cooperation_start_date,
-                                    p.create_date::date) + t.visit_interval_days
+                                    p.create_date::date) + %(interval)s
                        END AS due
                   FROM res_partner p
                   JOIN settings st ON st.partner_id = p.id
@@ -128,4 +128,8 @@ class DeliveryCustomerRiskReport(models.Model):
             """,
             counted_delivery=counted_delivery("s"),
             counted_complaint=counted_complaint("c"),
+            # the visit cadence's one rule (the key-account plan's, else the tier's)
+            interval=self.env["delivery.key.account.plan"]._visit_interval_sql(
+                "p", "t", year=SQL("EXTRACT(YEAR FROM current_date)::int")
+            ),
         )

@@ -77,6 +77,8 @@ class DeliveryStaffKpiReport(models.Model):
             "visit_date",
             "planned_date",
             "satisfaction_score",
+            "check_in_date",
+            "location_status",
         ],
         "delivery.staff.training": ["user_id", "date", "state", "kind", "hours", "score"],
         "delivery.service.team": ["leader_id", "member_ids", "active"],
@@ -117,6 +119,18 @@ class DeliveryStaffKpiReport(models.Model):
     resolution_hours = fields.Float(string="Mean resolution (h)", readonly=True, aggregator="avg")
     visits_planned = fields.Integer(string="Visits planned", readonly=True)
     visits_done = fields.Integer(string="Visits done", readonly=True)
+    checkins_far = fields.Integer(
+        string="Check-ins far",
+        readonly=True,
+        help="Check-ins farther from the customer than the company's radius, in the month "
+        "of the check-in.",
+    )
+    checkins_uncertain = fields.Integer(
+        string="Check-ins uncertain",
+        readonly=True,
+        help="Check-ins whose position the phone gave less accurately than the company's "
+        "radius, in the month of the check-in.",
+    )
     trainings_done = fields.Integer(string="Trainings done", readonly=True)
     training_hours = fields.Float(string="Training hours", readonly=True)
     exam_score = fields.Float(string="Mean exam score", readonly=True, aggregator="avg")
@@ -196,6 +210,24 @@ class DeliveryStaffKpiReport(models.Model):
                        1, t.hours, CASE WHEN t.kind = 'exam' THEN t.score END, 0
                   FROM delivery_staff_training t
                  WHERE t.state = 'done'
+                UNION ALL
+                -- check-ins (issue 16): their month has a row; counted in checkins below
+                SELECT v.user_id, v.check_in_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
+                       0, 0, 0, 0, NULL, 0
+                  FROM delivery_visit v
+                 WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
+            ), checkins AS (
+                -- check-ins far from the customer or with an uncertain position, in the
+                -- month of the check-in (the staff member's company time zone)
+                SELECT v.user_id,
+                       date_trunc('month', %(check_in_day)s)::date AS month,
+                       count(*) FILTER (WHERE v.location_status = 'far') AS far,
+                       count(*) FILTER (WHERE v.location_status = 'uncertain') AS uncertain
+                  FROM delivery_visit v
+                  JOIN res_users u ON u.id = v.user_id
+                  JOIN zones z ON z.company_id = u.company_id
+                 WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
+                 GROUP BY 1, 2
             ), monthly AS (
                 -- months of the staff member's company time zone
                 SELECT e.user_id,
@@ -245,6 +277,8 @@ class DeliveryStaffKpiReport(models.Model):
                    m.resolution AS resolution_hours,
                    m.planned AS visits_planned,
                    m.visited AS visits_done,
+                   coalesce(checkins.far, 0) AS checkins_far,
+                   coalesce(checkins.uncertain, 0) AS checkins_uncertain,
                    m.trainings AS trainings_done,
                    m.hours AS training_hours,
                    coalesce(m.exam, 0) AS exam_score,
@@ -261,12 +295,14 @@ class DeliveryStaffKpiReport(models.Model):
               JOIN res_company co ON co.id = u.company_id
               LEFT JOIN managed ON managed.user_id = m.user_id
               LEFT JOIN team ON team.user_id = m.user_id
+              LEFT JOIN checkins ON checkins.user_id = m.user_id AND checkins.month = m.month
             """,
             zones=company_time_zones(self.env.user.tz),
             answers=satisfaction_answers(self.env),
             counted_complaint=counted_complaint("c"),
             conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),
             local_day=local_date(SQL("e.at"), SQL("z.tz")),
+            check_in_day=local_date(SQL("v.check_in_date"), SQL("z.tz")),
             satisfaction=percent(SQL("m.satisfied"), SQL("m.answers")),
             compliance=percent(SQL("m.met"), SQL("m.resolved")),
             below_satisfaction=misses_at_least(

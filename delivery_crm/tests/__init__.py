@@ -36,5 +36,12 @@ from . import test_rating_integrity
 from . import test_system_fields
 from . import test_delivery_claim
 from . import test_delivery_shipment_transport
+from . import test_delivery_shipment_exception
+from . import test_delivery_status_push
+from . import test_delivery_visit_geo
+from . import test_delivery_visit_calendar
+from . import test_delivery_communication
+from . import test_delivery_communication_ui
+from . import test_delivery_key_account_measured
 from . import test_delivery_prospect
 from . import test_delivery_segment

@@ -155,6 +155,13 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         self.assertFalse(claim.sudo().approver_id)
         self.assertFalse(claim.approval_date)
         self.assertEqual(len(self._customer_mails(claim)), 1, "no approval was announced")
+        # nor by approving part of it: the claim as filed is above the limit (review)
+        claim.amount_approved = 450.0
+        with self.assertRaisesRegex(UserError, "needs a manager's approval"):
+            claim.action_approve()
+        claim.invalidate_recordset()
+        self.assertEqual(claim.state, "submitted")
+        self.assertTrue(claim.sudo().activity_ids, "the approver's activity stays")
         # a manager approves it
         claim.with_user(self.user_manager).action_approve()
         self.assertEqual(claim.state, "approved")
@@ -176,6 +183,26 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         claim.amount_approved = 800.0
         claim.action_approve()
         self.assertEqual(claim.state, "approved")
+
+    # ------------------------------------------------------------------ bad input
+    def test_one_open_claim_per_delivery_and_kind(self):
+        """The same loss is claimed once (the claims indicator would count it twice);
+        a refused claim may be filed again, another kind is another claim."""
+        first = self._claim()
+        with self.assertRaisesRegex(ValidationError, "already has a claim of this kind"):
+            self._claim()
+        damage = self._claim(kind="damage")
+        self.assertEqual(damage.kind, "damage")
+        first.action_submit()
+        first.with_user(self.user_manager).write({"refusal_reason": "Delivered on time."})
+        first.with_user(self.user_manager).action_refuse()
+        again = self._claim()
+        self.assertEqual(again.state, "draft")
+
+    def test_contact_is_the_customers(self):
+        stranger = self.env["res.partner"].create({"name": "Somebody else", "email": "s@x.com"})
+        with self.assertRaisesRegex(ValidationError, "must be one of the customer's"):
+            self._claim(contact_id=stranger.id)
 
     # ------------------------------------------------------------------ bad input
     def test_bad_amounts_are_refused(self):
@@ -226,12 +253,12 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         )
         # (an AccessError is a UserError: the manager does not reach that company)
         with self.assertRaises(UserError):
-            self._claim(user=self.user_manager, shipment_id=shipment_b.id)
+            self._claim(user=self.user_manager, shipment_id=shipment_b.id, contact_id=False)
         # a manager of both companies working in the first one is refused too
         self.user_manager.company_ids = [Command.link(other.id)]
         # (assertRaises rolls the failed create back, as the request's transaction is)
         with self.assertRaises(UserError) as caught:
-            self._claim(user=self.user_manager, shipment_id=shipment_b.id)
+            self._claim(user=self.user_manager, shipment_id=shipment_b.id, contact_id=False)
         self.assertIn("compan", str(caught.exception).lower())
         self.assertFalse(
             self.env["delivery.claim"].search([("shipment_id", "=", shipment_b.id)]),
@@ -255,11 +282,11 @@ class TestDeliveryClaim(DeliveryCrmCommon):
         paid.action_submit()
         paid.amount_approved = 150.0
         paid.action_approve()
-        refused = self._claim(amount_claimed=90.0)
+        refused = self._claim(amount_claimed=90.0, kind="other")
         refused.action_submit()
         refused.refusal_reason = "No loss."
         refused.action_refuse()
-        self._claim(amount_claimed=70.0)  # a draft is not filed yet
+        self._claim(amount_claimed=70.0, kind="loss")  # a draft is not filed yet
         customer = self.customer.with_user(self.user_staff)
         self.assertEqual(customer.claim_count, 1)
         self.assertEqual(customer.claim_amount_approved, 150.0)
@@ -305,10 +332,12 @@ class TestClaimIndicator(DeliveryCrmCommon):
             ]
         )
         Claim = cls.env["delivery.claim"]
+        # each claim on a delivery of its own (one open claim per delivery and kind)
+        free = iter(cls.shipments)
 
         def claim(amount, when, step=None, approved=0.0):
             record = Claim.create(
-                {"shipment_id": cls.shipments[0].id, "kind": "delay", "amount_claimed": amount}
+                {"shipment_id": next(free).id, "kind": "delay", "amount_claimed": amount}
             )
             with freeze_time(when):
                 record.action_submit()
@@ -328,7 +357,7 @@ class TestClaimIndicator(DeliveryCrmCommon):
         claim(500.0, "2026-08-12 10:00:00", "cancel")  # withdrawn: not counted
         claim(600.0, "2026-10-05 10:00:00")  # filed in the next quarter
         Claim.create(  # a draft is not filed
-            {"shipment_id": cls.shipments[0].id, "kind": "delay", "amount_claimed": 700.0}
+            {"shipment_id": next(free).id, "kind": "delay", "amount_claimed": 700.0}
         )
 
     def _evaluation(self, partner):

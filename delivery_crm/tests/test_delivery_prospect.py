@@ -131,6 +131,27 @@ class TestDeliveryProspect(DeliveryCrmCommon):
         prospect._register_prospect_followup(date(2026, 4, 1))
         self.assertEqual(prospect.prospect_last_followup_date, date(2026, 4, 20))
 
+    def test_communication_record_is_a_followup(self):
+        """A call the developer logs with a prospect (a communication record) is a
+        follow-up: the next one moves and the stale flag goes."""
+        prospect = self._prospect("Called Goods 来电货品")
+        with freeze_time("2026-04-10 03:00:00"):
+            self._run_cron(CRON)
+        self.assertTrue(prospect.prospect_stale)
+        with freeze_time("2026-04-12 03:00:00"):
+            self.env["delivery.communication"].with_user(self.user_account_manager).create(
+                {
+                    "name": "Quotation follow-up 报价跟进",
+                    "partner_id": prospect.id,
+                    "channel": "phone",
+                    "date": datetime(2026, 4, 12, 2, 0),
+                    "content": "Asked about the cold-chain quotation.",
+                }
+            )
+        self.assertEqual(prospect.prospect_last_followup_date, date(2026, 4, 12))
+        self.assertEqual(prospect.prospect_next_followup_date, date(2026, 4, 19))
+        self.assertFalse(prospect.prospect_stale)
+
     def test_bad_cadence_refused(self):
         """A negative cadence, or settings below their floor, are refused and change
         nothing."""

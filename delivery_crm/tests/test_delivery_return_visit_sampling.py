@@ -5,6 +5,7 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import DeliveryCrmCommon
 
@@ -121,7 +122,11 @@ class TestReturnVisitSampling(DeliveryCrmCommon):
         planned = Visit._propose_return_visit(
             self.regular_1, self.user_account_manager, "delivery_sample", "Sampled"
         )
-        with self.assertRaises(IntegrityError), self.env.cr.savepoint():
+        with (
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+            mute_logger("odoo.sql_db"),
+        ):
             Visit._propose_return_visit(
                 self.regular_1, self.user_account_manager, "delivery_sample", "Sampled again"
             )

@@ -87,9 +87,11 @@ class TestDeliveryShipment(DeliveryCrmCommon):
         self.assertIn("WB-1", sms.body)
         self.assertEqual((sms.number, sms.state), ("+8613800000000", "outgoing"))  # E.164
         self.assertTrue(shipment.exception_notified)
-        # the same job damaged later: still one notice
+        # the same job damaged later: a new kind of exception, told too (issue 15)
         shipment.outcome = "damaged"
-        self.assertEqual(len(self._notices(shipment)[0]), 1)
+        self.assertEqual(len(self._notices(shipment)[0]), 2)
+        shipment.write({"outcome": "damaged", "notes": "resent"})
+        self.assertEqual(len(self._notices(shipment)[0]), 2)
         on_time = self._ship("WB-9", delivered_datetime=T0 + timedelta(hours=3))
         self.assertFalse(self._notices(on_time)[0])
         self.assertFalse(on_time.exception_notified)

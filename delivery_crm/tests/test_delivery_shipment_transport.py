@@ -117,9 +117,55 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         result = self.Shipment.transport_upsert([damaged])
         self.assertEqual(result["rows"][0]["result"], "updated", result["rows"])
         self.assertEqual((shipment.outcome, shipment.status), ("damaged", "exception"))
+        # the notice is left to the notice job, started at once (not rendered in the call)
+        self.assertEqual(shipment.exception_ids.mapped("notice_pending"), [True])
+        self.assertFalse(shipment.exception_notified)
+        cron = self.env.ref("delivery_crm.ir_cron_delivery_exception_notices")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the job is started"
+        )
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
         self.assertTrue(shipment.exception_notified)
+        self.assertFalse(shipment.exception_ids.notice_pending)
+        messages = shipment.message_ids
+        self.assertTrue(messages.partner_ids & self.customer, "the customer is told")
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
+        shipment.invalidate_recordset(["message_ids"])
+        self.assertEqual(shipment.message_ids, messages, "told once")
         again = self.Shipment.transport_upsert([damaged])
         self.assertEqual(again["rows"][0]["result"], "unchanged")
+
+    def test_status_push_of_a_batch_left_to_the_notice_job(self):
+        """A customer told of every status change hears of the transport system's
+        updates from the notice job, started at once, not inside the API call."""
+        self.customer.write({"delivery_notify_scope": "all", "delivery_notify_channel": "mail"})
+        self.Shipment.transport_upsert([row("WB-P")])
+        shipment = self._shipments("WB-P")
+        delivered = row("WB-P", status="delivered", delivered_datetime="2026-09-02 07:00:00")
+        self.Shipment.transport_upsert([delivered])
+        self.assertTrue(shipment.status_push_pending)
+        mails = shipment.message_ids.filtered(lambda m: self.customer in m.partner_ids)
+        self.assertFalse(mails, "nothing rendered inside the call")
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
+        self.assertFalse(shipment.status_push_pending)
+        mails = shipment.message_ids.filtered(lambda m: self.customer in m.partner_ids)
+        self.assertEqual(len(mails), 1)
+        self.assertIn("was delivered", mails.body)
+
+    def test_failed_attempt_raises_its_exception(self):
+        """The transport system reports a failed attempt: the desk gets a
+        failed-attempt exception and the customer is told, once."""
+        self.Shipment.transport_upsert([row("WB-F")])
+        attempt = row("WB-F", failed_attempt_datetime="2026-09-01 18:00:00")
+        result = self.Shipment.transport_upsert([attempt])
+        self.assertEqual(result["rows"][0]["result"], "updated", result["rows"])
+        shipment = self._shipments("WB-F")
+        self.assertEqual(shipment.exception_ids.mapped("kind"), ["failed_attempt"])
+        self._run_cron("delivery_crm.ir_cron_delivery_exception_notices")
+        self.assertTrue(shipment.exception_notified)
+        again = self.Shipment.transport_upsert([attempt])
+        self.assertEqual(again["rows"][0]["result"], "unchanged")
+        self.assertEqual(len(shipment.exception_ids), 1)
 
     def test_bad_rows_refused_individually_good_rows_written(self):
         count = self.env["delivery.shipment"].search_count([])
@@ -140,6 +186,9 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
             row("WB-OK2", customer_ref=None, partner_id=self.customer2.id),
             row("WB-ID", customer_ref=None, partner_id=self.foreign.id),
             row("WB-LATE", outcome="late"),
+            # a status that says nothing of what happened: no exception, no notice
+            row("WB-EXC", status="exception"),
+            row("WB-DLV", status="delivered"),
         ]
         result = self.Shipment.transport_upsert(rows)
         outcome = {r["index"]: r for r in result["rows"]}
@@ -161,6 +210,8 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
             12: "must be an object",
             14: "No delivery customer of your company has the id",
             15: "follows the delivery time",
+            16: "send outcome damaged or lost",
+            17: "needs delivered_datetime",
         }
         for index, message in expected_errors.items():
             self.assertEqual(outcome[index]["result"], "error", index)
@@ -230,6 +281,22 @@ class TestDeliveryShipmentTransport(DeliveryCrmCommon):
         self.Shipment.transport_upsert([row("WB-X")])
         with self.assertRaises(AccessError):
             self._shipments("WB-X").with_user(self.user_transport).unlink()
+        # the upsert is its only way to write: no direct write (a status moved back, a
+        # delivery given to another customer, a far-future update time) nor create
+        shipment = self._shipments("WB-X").with_user(self.user_transport)
+        for vals in (
+            {"status": "created"},
+            {"partner_id": self.customer2.id},
+            {"transport_updated_at": "2099-01-01 00:00:00"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                shipment.write(vals)
+        with self.assertRaises(AccessError):
+            self.Shipment.create(
+                {"name": "WB-Y", "partner_id": self.customer.id, "date": "2026-09-01 08:00:00"}
+            )
+        with self.assertRaises(AccessError):
+            shipment.message_post(body="Hello", partner_ids=self.customer2.ids)
         with self.assertRaises(AccessError):
             self.customer.with_user(self.user_transport).read(["is_delivery_customer"])
 

@@ -382,7 +382,10 @@ class TestDeliveryVisit(DeliveryCrmCommon):
         with freeze_time("2026-03-02 08:00:00"):
             self._run_cron(CRON_VISITS)
             self._run_cron(CRON_VISITS)
-        self.assertEqual(plan.next_date, date(2026, 4, 1))
+        # the contact stays due (and overdue) until a communication is logged
+        # (tests/test_delivery_communication.py)
+        self.assertEqual(plan.next_date, date(2026, 3, 1))
+        self.assertTrue(plan.is_overdue)
         activities = self.customer.activity_ids.filtered(
             lambda a: "Monthly business review" in (a.summary or "")
         )

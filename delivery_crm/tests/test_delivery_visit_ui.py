@@ -45,6 +45,7 @@ class TestVisitCheckInUi(HttpCase):
         self.assertAlmostEqual(self.visit.check_in_latitude, 31.2404)
         self.assertEqual(self.visit.location_status, "ok")
         self.assertEqual(self.visit.check_in_distance, 0.044)  # 44 m, stored to the metre
+        self.assertEqual(self.visit.check_in_accuracy, 8)
 
     def test_check_in_refused_position(self):
         self.start_tour(
@@ -54,3 +55,14 @@ class TestVisitCheckInUi(HttpCase):
         )
         self.assertTrue(self.visit.check_in_date)
         self.assertEqual(self.visit.location_status, "no_location")
+
+    def test_check_in_uncertain_position(self):
+        """The phone reports its accuracy (3 km, cell towers): worse than the radius,
+        the check-in is "uncertain" whatever the distance, and the user is told."""
+        self.start_tour(
+            "/odoo/action-delivery_crm.delivery_visit_action_today",
+            "delivery_crm_visit_check_in_uncertain",
+            login="dcrm_field",
+        )
+        self.assertEqual(self.visit.check_in_accuracy, 3000)
+        self.assertEqual(self.visit.location_status, "uncertain")

@@ -7,7 +7,10 @@ import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
 /**
  * One tap to check in (or out) of a customer visit from a phone: the browser's
  * geolocation gives the position; when the user refuses it, or it is unavailable,
- * the visit is still checked in, flagged "no location" by the server.
+ * the visit is still checked in, flagged "no location" by the server. The browser's
+ * position is WGS-84 (no conversion) with its accuracy in metres: the server flags a
+ * check-in "uncertain" when the accuracy is worse than the company's radius. Browsers
+ * give a position only in a secure context (HTTPS, or localhost).
  */
 export class VisitCheckIn extends Component {
     static template = "delivery_crm.VisitCheckIn";
@@ -58,11 +61,24 @@ export class VisitCheckIn extends Component {
             }
             if (!coords) {
                 this.notification.add(
-                    _t("Your position is not available: the visit is recorded without location."),
+                    window.isSecureContext === false
+                        ? _t(
+                              "Your browser gives a position only over HTTPS: the visit is recorded without location."
+                          )
+                        : _t("Your position is not available: the visit is recorded without location."),
                     { type: "warning" }
                 );
             }
             await record.load();
+            if (coords && record.data.location_status === "uncertain") {
+                this.notification.add(
+                    _t(
+                        "Your phone gives your position to %s m only: the check-in is flagged uncertain. Turn on GPS (precise location) next time.",
+                        Math.round(coords.accuracy)
+                    ),
+                    { type: "warning" }
+                );
+            }
         } finally {
             this.state.busy = false;
         }
