@@ -336,7 +336,9 @@ class DeliveryShipmentException(models.Model):
         unique index is the last word)."""
         Shipment = self.env["delivery.shipment"]
         now = fields.Datetime.now()
-        for company in self.env["res.company"].search([]):
+        for company in self.env["res.company"].search(
+            [("delivery_exception_lookback_days", ">", 0)]
+        ):
             since = now - timedelta(days=max(company.delivery_exception_lookback_days, 1))
             Shipment._cron_process_batches(
                 Shipment._exception_due_domain("late", now)
