@@ -127,6 +127,8 @@ delivery.benefit.grant               r---e r---e r---e r---e r---e r---e ----- -
 delivery.points.wizard               c     c     c     c     -     -     -     c
 delivery.appreciation.event          rwc-e rwc-e rwcue rwcue r---e ----- ----- rwc-e
 delivery.appreciation.guest          rwcue rwcue rwcue rwcue r---e ----- ----- -----
+# task pros (issue 16 item 8): the new-vs-returning customer mix, an aggregate per month
+delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r---e
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -797,6 +799,11 @@ class AppreciationGuest(HomeRecord):
             "contact_id": w.home_id(role),
             "note": f"{MARK} {w.next()}",
         }
+
+
+# task pros (issue 16 item 8)
+class CustomerMixReport(Report):
+    key, read = "delivery.customer.mix.report", "month"
 
 
 # the reports (SQL views): their rows are looked up at each cell

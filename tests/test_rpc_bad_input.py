@@ -823,6 +823,14 @@ CASES = [
     Case("appreciation-guest-of-another-customer", "li.wei", "delivery.appreciation.guest",
          "create", lambda c: [_guest(c, contact_id=c.ids["contact2"])], VALIDATION,
          "is not a person of"),
+    # --- issue 16 items 4 and 8 (pros): a prospect's cadence is a number of days; the
+    # behaviour segment is the daily job's
+    Case("prospect-negative-cadence", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"prospect_followup_days": -3}], VALIDATION,
+         "follow-up cadence", watch=_watch("c1", "prospect_followup_days")),
+    Case("behaviour-segment-set-by-hand", "li.wei", "res.partner", "write",
+         lambda c: [[c.ids["c1"]], {"behaviour_segment": "loyal"}], ACCESS,
+         "kept by Delivery CRM", watch=_watch("c1", "behaviour_segment")),
 ]
 # fmt: on
 

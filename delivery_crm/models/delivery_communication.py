@@ -127,6 +127,9 @@ class DeliveryCommunication(models.Model):
         self.env["delivery.communication.plan"]._fulfil(records)
         records._schedule_follow_up()
         records._log_on_customer()
+        # task pros: a contact with a prospect is a follow-up of it
+        for record in records:
+            record.partner_id._register_prospect_followup(record._day())
         return records
 
     def _day(self):

@@ -307,6 +307,22 @@ class DeliveryEvaluationRun(models.Model):
             )
         )
 
+    def _scheme_for(self, info, schemes):
+        """The scheme evaluating the customer of ``info`` (a row of
+        ``_fetch_partner_rows``): the "new customers" scheme while its cooperation began
+        within the company's new-customer months before the period's end (004
+        新客户管理制度 三.5), else its classification's, else the general one."""
+        months = self.company_id.delivery_new_customer_months
+        start = info["cooperation_start_date"]
+        if (
+            months > 0
+            and start
+            and "new" in schemes
+            and start > self.period_end - relativedelta(months=months)
+        ):
+            return schemes["new"]
+        return schemes.get(info["customer_class"]) or schemes.get("general")
+
     def _evaluate_batch(self, partners):
         """Evaluate ``partners`` (locked by the caller) for this run, with a fixed
         number of queries per batch: the indicators in three aggregate queries, the
@@ -331,7 +347,7 @@ class DeliveryEvaluationRun(models.Model):
         rows = []
         for partner_id in partners.ids:
             info = partner_rows[partner_id]
-            scheme = schemes.get(info["customer_class"]) or schemes.get("general")
+            scheme = self._scheme_for(info, schemes)
             if not scheme:
                 continue
             raw = raw_by_partner[partner_id]

@@ -42,7 +42,8 @@ class DeliveryEvaluationScheme(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True)
     customer_class = fields.Selection(
-        CUSTOMER_CLASSES,
+        # "new": customers in their first months, whatever their class (task pros)
+        [*CUSTOMER_CLASSES, ("new", "New customers")],
         string="Classification",
         required=True,
     )

@@ -47,8 +47,8 @@ class DeliverySharedProfile(models.Model):
     state_reason = fields.Text(related="partner_id.state_reason", groups=INTERNAL)
     customer_class = fields.Selection(related="partner_id.customer_class", groups=INTERNAL)
     strategic_value = fields.Selection(related="partner_id.strategic_value", groups=INTERNAL)
-    acquisition_channel = fields.Selection(
-        related="partner_id.acquisition_channel", groups=INTERNAL
+    acquisition_channel_id = fields.Many2one(
+        related="partner_id.acquisition_channel_id", groups=INTERNAL
     )
     tier_id = fields.Many2one(related="partner_id.tier_id", groups=INTERNAL)
     account_manager_id = fields.Many2one(related="partner_id.account_manager_id", groups=INTERNAL)

@@ -105,6 +105,7 @@ class DeliveryVisit(models.Model):
             ("complaint", "Closed request"),
             ("first_delivery", "First deliveries"),
             ("delivery_sample", "Sampled delivery"),
+            ("win_back", "Win-back of a lost customer"),
         ],
         required=True,
         default="manual",

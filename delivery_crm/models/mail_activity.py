@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
 
 CREDIT_REVIEW = "delivery_crm.mail_activity_type_credit_review"
+PROSPECT_FOLLOWUP = "delivery_crm.mail_activity_type_prospect_followup"
 
 
 class MailActivity(models.Model):
@@ -24,4 +25,13 @@ class MailActivity(models.Model):
                         "where every employee reads them."
                     )
                 )
-        return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        # task pros: a prospect follow-up marked done is a follow-up of its customer
+        followup = self.env.ref(PROSPECT_FOLLOWUP, raise_if_not_found=False)
+        followed = self.filtered(
+            lambda a: followup and a.activity_type_id == followup and a.res_model == "res.partner"
+        )
+        partner_ids = followed.mapped("res_id")
+        result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        if partner_ids:
+            self.env["res.partner"].browse(partner_ids)._register_prospect_followup()
+        return result

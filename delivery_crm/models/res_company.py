@@ -340,3 +340,140 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
+
+    # task pros (issue 16 item 4): prospects' follow-ups, new customers' evaluation,
+    # the developer's conversion credit
+    delivery_prospect_followup_days = fields.Integer(
+        string="Follow up prospects every (days)",
+        default=7,
+        help="The developer gets a follow-up activity this many days after the last "
+        "follow-up of a prospect (a prospect may have a cadence of its own).",
+    )
+    delivery_prospect_stale_days = fields.Integer(
+        string="Prospect stale after (days)",
+        default=30,
+        help="A prospect without any follow-up recorded for this many days is flagged stale.",
+    )
+    delivery_new_customer_months = fields.Integer(
+        string="New customers for (months)",
+        default=6,
+        help="A customer whose cooperation began within this many months before the end "
+        "of an evaluation period is evaluated with the 'New customers' scheme, when one "
+        "is active (0: never).",
+    )
+    delivery_conversion_credit_days = fields.Integer(
+        string="Conversion credit window (days)",
+        default=90,
+        help="The minimum volume of a conversion is reached within this many days after it.",
+    )
+    delivery_conversion_min_revenue = fields.Monetary(
+        string="Conversion credit: minimum revenue",
+        currency_field="currency_id",
+        default=0.0,
+        help="The developer is credited with a conversion in Staff performance only once "
+        "the new customer's deliveries reach this revenue within the window (0: no minimum).",
+    )
+    delivery_conversion_min_deliveries = fields.Integer(
+        string="Conversion credit: minimum deliveries",
+        default=0,
+        help="The developer is credited with a conversion in Staff performance only once "
+        "the new customer has this many deliveries within the window (0: no minimum).",
+    )
+
+    # task pros (issue 16 item 8): the rules of the behaviour segments
+    delivery_segment_lost_days = fields.Integer(
+        string="Lost after (days without delivery)",
+        default=90,
+        help="A customer in cooperation that had deliveries but none for this many days is "
+        "lost: its account manager gets a win-back activity and visit.",
+    )
+    delivery_segment_loyal_months = fields.Integer(
+        string="Loyal after (months)",
+        default=12,
+        help="A loyal customer has cooperated for at least this many months.",
+    )
+    delivery_segment_loyal_retention = fields.Float(
+        string="Loyal retention (%)",
+        default=80.0,
+        help="A loyal customer had deliveries in at least this share of the months of the "
+        "loyalty period (the last months above).",
+    )
+    delivery_segment_satisfaction = fields.Float(
+        string="Satisfied from (%)",
+        default=85.0,
+        help="A customer whose latest evaluated satisfaction reaches this level is satisfied "
+        "(loyal with the two conditions above).",
+    )
+    delivery_segment_win_back_days = fields.Integer(
+        string="Win-back visit after (days)",
+        default=3,
+        help="A lost customer's win-back visit is proposed this many days ahead.",
+    )
+
+    @api.constrains(
+        "delivery_segment_lost_days",
+        "delivery_segment_loyal_months",
+        "delivery_segment_loyal_retention",
+        "delivery_segment_satisfaction",
+        "delivery_segment_win_back_days",
+    )
+    def _check_delivery_segment_settings(self):
+        for company in self:
+            for field in (
+                "delivery_segment_lost_days",
+                "delivery_segment_loyal_months",
+                "delivery_segment_win_back_days",
+            ):
+                if company[field] < 1:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be at least 1 (not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            value=company[field],
+                        )
+                    )
+            for field in ("delivery_segment_loyal_retention", "delivery_segment_satisfaction"):
+                if not 0 < company[field] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be above 0 and at most 100 "
+                            "(not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            value=company[field],
+                        )
+                    )
+
+    @api.constrains(
+        "delivery_prospect_followup_days",
+        "delivery_prospect_stale_days",
+        "delivery_new_customer_months",
+        "delivery_conversion_credit_days",
+        "delivery_conversion_min_revenue",
+        "delivery_conversion_min_deliveries",
+    )
+    def _check_delivery_prospect_settings(self):
+        at_least_one = (
+            "delivery_prospect_followup_days",
+            "delivery_prospect_stale_days",
+            "delivery_conversion_credit_days",
+        )
+        not_negative = (
+            "delivery_new_customer_months",
+            "delivery_conversion_min_revenue",
+            "delivery_conversion_min_deliveries",
+        )
+        for company in self:
+            for field in at_least_one + not_negative:
+                floor = 1 if field in at_least_one else 0
+                if company[field] < floor:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be at least %(floor)s (not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            floor=floor,
+                            value=company[field],
+                        )
+                    )

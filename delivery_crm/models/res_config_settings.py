@@ -97,3 +97,40 @@ class ResConfigSettings(models.TransientModel):
     delivery_exception_lookback_days = fields.Integer(
         related="company_id.delivery_exception_lookback_days", readonly=False
     )
+    # task pros (issue 16 item 4)
+    delivery_prospect_followup_days = fields.Integer(
+        related="company_id.delivery_prospect_followup_days", readonly=False
+    )
+    delivery_prospect_stale_days = fields.Integer(
+        related="company_id.delivery_prospect_stale_days", readonly=False
+    )
+    delivery_new_customer_months = fields.Integer(
+        related="company_id.delivery_new_customer_months", readonly=False
+    )
+    delivery_conversion_credit_days = fields.Integer(
+        related="company_id.delivery_conversion_credit_days", readonly=False
+    )
+    delivery_conversion_min_revenue = fields.Monetary(
+        related="company_id.delivery_conversion_min_revenue",
+        currency_field="delivery_claim_currency_id",
+        readonly=False,
+    )
+    delivery_conversion_min_deliveries = fields.Integer(
+        related="company_id.delivery_conversion_min_deliveries", readonly=False
+    )
+    # task pros (issue 16 item 8)
+    delivery_segment_lost_days = fields.Integer(
+        related="company_id.delivery_segment_lost_days", readonly=False
+    )
+    delivery_segment_loyal_months = fields.Integer(
+        related="company_id.delivery_segment_loyal_months", readonly=False
+    )
+    delivery_segment_loyal_retention = fields.Float(
+        related="company_id.delivery_segment_loyal_retention", readonly=False
+    )
+    delivery_segment_satisfaction = fields.Float(
+        related="company_id.delivery_segment_satisfaction", readonly=False
+    )
+    delivery_segment_win_back_days = fields.Integer(
+        related="company_id.delivery_segment_win_back_days", readonly=False
+    )

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from .delivery_constants import (
     CRM_READ,
@@ -19,6 +19,7 @@ from .delivery_constants import (
     PARTNER_OVERRIDE_FIELDS,
     REPARENT_AUDITED_FIELDS,
 )
+from .delivery_rates import counted_delivery
 from .delivery_tools import set_related_counts
 
 # the fields of the position of a customer (Odoo's base_geolocalize), WGS-84
@@ -77,6 +78,49 @@ SYSTEM_FIELDS = {
     "reward_candidate",
     # computed from the visits: drives the visit cadence and the risk report
     "last_visit_date",
+    # prospects' follow-ups (issue 16 item 4): recorded by visits, follow-up activities
+    # and communication records, flagged and reminded by the prospect cron
+    "prospect_followup_logged_date",
+    "prospect_reminded_date",
+    "prospect_stale",
+    # behaviour segments (issue 16 item 8): kept by the daily segment cron
+    "behaviour_segment",
+    "behaviour_segment_date",
+}
+# what the conversion credit rule (``_conversion_credited_sql``) reads (task pros)
+CONVERSION_CREDIT_DEPENDS = {
+    "res.partner": ["conversion_date", "company_id"],
+    "delivery.shipment": ["partner_id", "revenue", "date", "status", "outcome"],
+    "res.company": [
+        "delivery_conversion_min_revenue",
+        "delivery_conversion_min_deliveries",
+        "delivery_conversion_credit_days",
+    ],
+}
+# behaviour segments (task pros, 004 客户管理制度 二.2) and what their rule reads
+BEHAVIOUR_SEGMENTS = [
+    ("loyal", "Loyal"),
+    ("satisfied", "Satisfied"),
+    ("ordinary", "Ordinary"),
+    ("lost", "Lost"),
+]
+SEGMENT_DEPENDS = {
+    "res.partner": [
+        "is_delivery_customer",
+        "active",
+        "customer_state",
+        "kpi_satisfaction",
+        "cooperation_start_date",
+        "company_id",
+        "behaviour_segment",
+    ],
+    "delivery.shipment": ["partner_id", "date", "outcome"],
+    "res.company": [
+        "delivery_segment_lost_days",
+        "delivery_segment_loyal_months",
+        "delivery_segment_loyal_retention",
+        "delivery_segment_satisfaction",
+    ],
 }
 # where a partner sits: moving a customer or its contacts moves what follows the
 # commercial partner (portal access, grants, notifications; security review H5)
@@ -137,18 +181,11 @@ class ResPartner(models.Model):
         tracking=True,
         groups=CRM_READ,
     )
-    acquisition_channel = fields.Selection(
-        [
-            ("website", "Website"),
-            ("social_media", "Social media"),
-            ("forum", "Online forum / community"),
-            ("exhibition", "Exhibition / business event"),
-            ("association", "Association referral"),
-            ("customer_referral", "Customer referral"),
-            ("visit", "Visit"),
-            ("cold_visit", "Cold visit"),
-            ("other", "Other"),
-        ],
+    # the channel the customer was found through (000 §二(三)), Odoo's marketing source
+    acquisition_channel_id = fields.Many2one(
+        "utm.source",
+        string="Acquisition channel",
+        index="btree_not_null",
         groups=CRM_READ,
         help="How the customer was found.",
     )
@@ -1494,3 +1531,492 @@ class ResPartner(models.Model):
         return self._action_view_related(
             "delivery_crm.delivery_appreciation_guest_action", {"create": False}
         )
+
+    # ------------------------------------------------------------------ task pros
+    # (issue 16 item 4, 000 §二(五), 004 新客户管理制度 三): the prospects' follow-up
+    # rhythm, stale prospects, the conversion figures and the conversion credit
+    prospect_followup_days = fields.Integer(
+        string="Follow-up every (days)",
+        groups=CRM_READ,
+        help="How often the developer follows the prospect up. 0: the company's setting.",
+    )
+    prospect_followup_logged_date = fields.Date(
+        string="Follow-up logged",
+        readonly=True,
+        groups=CRM_READ,
+        copy=False,
+        help="The last follow-up recorded other than a visit: a follow-up activity marked "
+        "done, a communication record.",
+    )
+    prospect_last_followup_date = fields.Date(
+        string="Last follow-up",
+        compute="_compute_prospect_last_followup_date",
+        store=True,
+        groups=CRM_READ,
+        help="The last visit done or follow-up recorded.",
+    )
+    prospect_next_followup_date = fields.Date(
+        string="Next follow-up",
+        compute="_compute_prospect_schedule",
+        search="_search_prospect_next_followup_date",
+        groups=CRM_READ,
+        help="The last follow-up (or the day it became a prospect) plus the follow-up cadence.",
+    )
+    prospect_followup_due = fields.Boolean(
+        string="Follow-up due",
+        compute="_compute_prospect_schedule",
+        search="_search_prospect_followup_due",
+        groups=CRM_READ,
+        help="The next follow-up is today or past, and its reminder is not given yet.",
+    )
+    prospect_reminded_date = fields.Date(
+        string="Follow-up reminded for",
+        readonly=True,
+        groups=CRM_READ,
+        copy=False,
+        help="The follow-up date the developer last got an activity for (one per date).",
+    )
+    prospect_stale = fields.Boolean(
+        string="Stale prospect",
+        readonly=True,
+        index=True,
+        groups=CRM_READ,
+        copy=False,
+        help="No follow-up recorded for the company's number of days: set by the daily "
+        "prospect cron, cleared by the next follow-up.",
+    )
+    prospect_outcome = fields.Selection(
+        [("open", "Open"), ("converted", "Converted"), ("lost", "Lost")],
+        string="Prospect outcome",
+        compute="_compute_prospect_outcome",
+        store=True,
+        groups=CRM_READ,
+        help="Open: still a prospect; converted: it became a customer; lost: terminated "
+        "without ever cooperating. Empty for customers that were never prospects.",
+    )
+    prospect_conversion_rate = fields.Float(
+        string="Conversion rate (%)",
+        compute="_compute_prospect_outcome",
+        store=True,
+        aggregator="avg",
+        digits=(5, 2),
+        groups=CRM_READ,
+        help="100 for a converted prospect, 0 otherwise: averaged by channel or developer, "
+        "the share of prospects converted.",
+    )
+    conversion_credited = fields.Boolean(
+        string="Conversion credited",
+        compute="_compute_conversion_credited",
+        groups=CRM_READ,
+        help="The conversion counts for the developer in Staff performance: the customer "
+        "reached the company's minimum volume within its days after the conversion.",
+    )
+
+    @api.depends("last_visit_date", "prospect_followup_logged_date")
+    def _compute_prospect_last_followup_date(self):
+        for partner in self:
+            days = [
+                d for d in (partner.last_visit_date, partner.prospect_followup_logged_date) if d
+            ]
+            partner.prospect_last_followup_date = max(days) if days else False
+
+    @api.depends("customer_state", "conversion_date", "cooperation_start_date")
+    def _compute_prospect_outcome(self):
+        for partner in self:
+            if partner.conversion_date:
+                outcome = "converted"
+            elif partner.customer_state == "potential":
+                outcome = "open"
+            elif partner.customer_state == "terminated" and not partner.cooperation_start_date:
+                outcome = "lost"
+            else:
+                outcome = False
+            partner.prospect_outcome = outcome
+            partner.prospect_conversion_rate = 100.0 if outcome == "converted" else 0.0
+
+    @api.depends_context("tz")
+    @api.depends(
+        "customer_state",
+        "state_date",
+        "prospect_last_followup_date",
+        "prospect_followup_days",
+        "prospect_reminded_date",
+    )
+    def _compute_prospect_schedule(self):
+        rows = {}
+        if self.ids:
+            rows = {
+                row["id"]: row
+                for row in self.env.execute_query_dict(self._prospect_schedule_query(self.ids))
+            }
+        today = fields.Date.context_today(self)
+        for partner in self:
+            row = rows.get(partner.id)
+            partner.prospect_next_followup_date = row and row["next_date"]
+            partner.prospect_followup_due = bool(row) and self._prospect_is_due(row, today)
+
+    @staticmethod
+    def _prospect_is_due(row, today):
+        return row["next_date"] <= today and (
+            not row["reminded"] or row["reminded"] < row["next_date"]
+        )
+
+    def _search_prospect_followup_due(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        today = fields.Date.context_today(self)
+        query = SQL(
+            """
+            SELECT s.id FROM (%s) s
+             WHERE s.next_date <= %s AND (s.reminded IS NULL OR s.reminded < s.next_date)
+            """,
+            self._prospect_schedule_query(),
+            today,
+        )
+        domain = Domain("id", "in", query)
+        return domain if True in value else ~domain
+
+    def _search_prospect_next_followup_date(self, operator, value):
+        if operator not in ("<", "<=", ">", ">=", "=") or not value:
+            return NotImplemented
+        query = SQL(
+            "SELECT s.id FROM (%s) s WHERE s.next_date %s %s",
+            self._prospect_schedule_query(),
+            SQL(operator),
+            fields.Date.to_date(value),
+        )
+        return [("id", "in", query)]
+
+    def _prospect_schedule_query(self, ids=None):
+        """The follow-up rule of the prospects, in one place (the profile, the search and
+        the cron read it): the next follow-up is the last one recorded (or the day it
+        became a prospect) plus the prospect's cadence (else its company's), and a
+        prospect is stale once the company's number of days passed without one. A
+        prospect without a company follows the first company's settings."""
+        self.flush_model(
+            [
+                "customer_state",
+                "is_delivery_customer",
+                "prospect_last_followup_date",
+                "prospect_followup_days",
+                "prospect_reminded_date",
+                "state_date",
+                "company_id",
+            ]
+        )
+        self.env["res.company"].flush_model(
+            ["delivery_prospect_followup_days", "delivery_prospect_stale_days"]
+        )
+        return SQL(
+            """
+            SELECT p.id, p.developer_id, p.prospect_reminded_date AS reminded,
+                   base.day + COALESCE(NULLIF(p.prospect_followup_days, 0),
+                                       co.delivery_prospect_followup_days) AS next_date,
+                   base.day + co.delivery_prospect_stale_days AS stale_from
+              FROM res_partner p
+              JOIN res_company co ON co.id = COALESCE(
+                  p.company_id, (SELECT min(id) FROM res_company WHERE active))
+             CROSS JOIN LATERAL (
+                 SELECT COALESCE(GREATEST(p.prospect_last_followup_date, p.state_date),
+                                 p.create_date::date) AS day
+             ) base
+             WHERE p.is_delivery_customer AND p.active AND p.customer_state = 'potential'
+                   %s
+            """,
+            SQL("AND p.id IN %s", tuple(ids)) if ids else SQL(),
+        )
+
+    @api.constrains("prospect_followup_days")
+    def _check_prospect_followup_days(self):
+        for partner in self:
+            if partner.prospect_followup_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s: the follow-up cadence is a number of days, 0 for the "
+                        "company's setting (not %(days)s).",
+                        customer=partner.display_name,
+                        days=partner.prospect_followup_days,
+                    )
+                )
+
+    def _register_prospect_followup(self, day=None):
+        """Record a follow-up of these customers on ``day`` (today by default): the hook a
+        follow-up activity marked done, a communication record (or any other contact
+        with the prospect) calls. It moves the next follow-up and clears the stale
+        flag; a later follow-up already recorded stays."""
+        day = fields.Date.to_date(day) or fields.Date.context_today(self)
+        # sudo: follow-up bookkeeping of a contact the caller recorded, not a profile edit
+        partners = self.sudo().filtered(
+            lambda p: (
+                p.is_delivery_customer
+                and (not p.prospect_followup_logged_date or p.prospect_followup_logged_date < day)
+            )
+        )
+        if partners:
+            partners.write({"prospect_followup_logged_date": day, "prospect_stale": False})
+
+    @api.model
+    def _cron_prospect_followups(self):
+        """Daily: flag the stale prospects (one statement) and give each developer an
+        activity for each follow-up due, once per due date, in committed batches."""
+        self._flag_stale_prospects()
+        self.env["ir.cron"]._commit_progress(0)
+        today = fields.Date.context_today(self)
+        domain = [
+            ("is_delivery_customer", "=", True),
+            ("customer_state", "=", "potential"),
+            ("developer_id", "!=", False),
+            ("prospect_followup_due", "=", True),
+        ]
+        return self._cron_process_batches(
+            domain, lambda partners: partners._remind_prospect_followups(today)
+        )
+
+    def _flag_stale_prospects(self):
+        """Set the stale flag where the rule says so and clear it everywhere else."""
+        today = fields.Date.context_today(self)
+        self.flush_model(["prospect_stale"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p SET prospect_stale = flag.stale
+                  FROM (
+                      SELECT p2.id, COALESCE(s.stale_from <= %s, FALSE) AS stale
+                        FROM res_partner p2
+                        LEFT JOIN (%s) s ON s.id = p2.id
+                       WHERE p2.prospect_stale OR s.id IS NOT NULL
+                  ) flag
+                 WHERE flag.id = p.id AND p.prospect_stale IS DISTINCT FROM flag.stale
+                """,
+                today,
+                self._prospect_schedule_query(),
+            )
+        )
+        self.invalidate_model(["prospect_stale"])
+
+    def _remind_prospect_followups(self, today):
+        rows = {
+            row["id"]: row
+            for row in self.env.execute_query_dict(self._prospect_schedule_query(self.ids))
+        }
+        for partner in self:
+            row = rows.get(partner.id)
+            if not row or not self._prospect_is_due(row, today):
+                continue
+            partner.activity_schedule(
+                "delivery_crm.mail_activity_type_prospect_followup",
+                date_deadline=row["next_date"],
+                user_id=partner.developer_id.id,
+            )
+            partner.write({"prospect_reminded_date": row["next_date"]})
+
+    @api.depends("conversion_date", "converted_by_id")
+    def _compute_conversion_credited(self):
+        credited = set()
+        converted = self.filtered("conversion_date")
+        if converted.ids:
+            for model, names in CONVERSION_CREDIT_DEPENDS.items():
+                self.env[model].flush_model(names)
+            credited = {
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT p.id FROM res_partner p WHERE p.id IN %s AND %s",
+                        tuple(converted.ids),
+                        self._conversion_credited_sql("p"),
+                    )
+                )
+            }
+        for partner in self:
+            partner.conversion_credited = partner.id in credited
+
+    @api.model
+    def _conversion_credited_sql(self, alias):
+        """Whether the conversion of the customer ``alias`` (a ``res_partner`` alias)
+        counts for its developer, as an SQL condition: one rule for the profile and Staff
+        performance. The company may require a minimum revenue and number of deliveries
+        (not cancelled) within its number of days from the conversion. The caller
+        flushes ``CONVERSION_CREDIT_DEPENDS``."""
+        p = SQL.identifier(alias)
+        return SQL(
+            """
+            EXISTS (
+                SELECT 1 FROM res_company co
+                 WHERE co.id = COALESCE(%(p)s.company_id,
+                                        (SELECT min(id) FROM res_company WHERE active))
+                   AND (
+                       (co.delivery_conversion_min_revenue <= 0
+                        AND co.delivery_conversion_min_deliveries <= 0)
+                       OR (
+                           SELECT COALESCE(sum(s.revenue), 0)
+                                      >= co.delivery_conversion_min_revenue
+                                  AND count(*) >= co.delivery_conversion_min_deliveries
+                             FROM delivery_shipment s
+                            WHERE s.partner_id = %(p)s.id
+                              AND %(counted)s
+                              AND s.date >= %(p)s.conversion_date
+                              AND s.date < %(p)s.conversion_date
+                                  + co.delivery_conversion_credit_days + 1
+                       )
+                   )
+            )
+            """,
+            p=p,
+            counted=counted_delivery("s"),
+        )
+
+    # ------------------------------------------------------------------ task pros
+    # (issue 16 item 8, 004 客户管理制度 二.2): behaviour segments, refreshed daily in SQL
+    behaviour_segment = fields.Selection(
+        BEHAVIOUR_SEGMENTS,
+        string="Behaviour segment",
+        readonly=True,
+        index=True,
+        groups=CRM_READ,
+        copy=False,
+        help="Loyal, satisfied, ordinary or lost, from the deliveries, the cooperation and "
+        "the satisfaction, by the company's rules (Settings); refreshed daily. Customers "
+        "in cooperation only.",
+    )
+    behaviour_segment_date = fields.Date(
+        string="Segment since", readonly=True, groups=CRM_READ, copy=False
+    )
+
+    @api.model
+    def _behaviour_segment_query(self, ids):
+        """The segment each of the customers ``ids`` belongs in today: the one rule of the
+        segments (the cron and every other caller run it). Lost: it had deliveries but
+        none for the company's number of days; loyal: cooperating for at least the
+        company's months, with deliveries in at least its share of those last months and
+        a satisfaction at least its level; satisfied: that satisfaction; else ordinary.
+        Only customers in cooperation (active or suspended) have a segment. A customer
+        without a company follows the first company's settings."""
+        for model, names in SEGMENT_DEPENDS.items():
+            self.env[model].flush_model(names)
+        today = fields.Date.context_today(self)
+        return SQL(
+            """
+            SELECT p.id,
+                   CASE
+                       WHEN NOT p.is_delivery_customer OR NOT p.active
+                            OR p.customer_state NOT IN ('active', 'suspended') THEN NULL
+                       WHEN d.last_at IS NOT NULL
+                            AND d.last_at < %(today)s - co.delivery_segment_lost_days
+                           THEN 'lost'
+                       WHEN p.kpi_satisfaction >= co.delivery_segment_satisfaction
+                            AND p.cooperation_start_date
+                                <= %(today)s - make_interval(
+                                       months => co.delivery_segment_loyal_months)
+                            AND d.active_months * 100.0 / co.delivery_segment_loyal_months
+                                >= co.delivery_segment_loyal_retention
+                           THEN 'loyal'
+                       WHEN p.kpi_satisfaction >= co.delivery_segment_satisfaction
+                           THEN 'satisfied'
+                       ELSE 'ordinary'
+                   END AS segment
+              FROM res_partner p
+              JOIN res_company co ON co.id = COALESCE(
+                  p.company_id, (SELECT min(id) FROM res_company WHERE active))
+              LEFT JOIN LATERAL (
+                  SELECT max(s.date) AS last_at,
+                         count(DISTINCT date_trunc('month', s.date)) FILTER (
+                             WHERE s.date >= %(today)s - make_interval(
+                                 months => co.delivery_segment_loyal_months)
+                         ) AS active_months
+                    FROM delivery_shipment s
+                   WHERE s.partner_id = p.id AND %(counted)s
+              ) d ON TRUE
+             WHERE p.id = ANY(%(ids)s)
+            """,
+            today=today,
+            ids=list(ids),
+            counted=counted_delivery("s"),
+        )
+
+    def _refresh_behaviour_segments(self):
+        """Put these partners in their segment (one statement) and start the win-back of
+        those that just became lost, once per entry into "lost"."""
+        if not self.ids:
+            return self.browse()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH rule AS (%(rule)s),
+                changed AS (
+                    UPDATE res_partner p
+                       SET behaviour_segment = r.segment, behaviour_segment_date = %(today)s
+                      FROM rule r
+                      JOIN res_partner old ON old.id = r.id
+                     WHERE p.id = r.id AND p.behaviour_segment IS DISTINCT FROM r.segment
+                 RETURNING p.id, old.behaviour_segment AS old_segment, r.segment AS segment
+                )
+                SELECT id FROM changed
+                 WHERE segment = 'lost' AND old_segment IS DISTINCT FROM 'lost'
+                """,
+                rule=self._behaviour_segment_query(self.ids),
+                today=today,
+            )
+        )
+        self.invalidate_recordset(["behaviour_segment", "behaviour_segment_date"])
+        lost = self.browse([row[0] for row in rows])
+        lost._start_win_back()
+        return lost
+
+    def _start_win_back(self):
+        """A customer just became lost (流失): its account manager gets a win-back
+        activity and a win-back visit proposed in a few days."""
+        Visit = self.env["delivery.visit"]
+        for partner in self.filtered("account_manager_id"):
+            manager = partner.account_manager_id
+            visit = Visit.with_context(clean_context(self.env.context)).create(
+                {
+                    "name": self.env._("Win-back visit"),
+                    "visit_type": "regular",
+                    "origin": "win_back",
+                    "partner_id": partner.id,
+                    "user_id": manager.id,
+                    "company_id": (partner.company_id or self.env.company).id,
+                    "planned_date": Visit._working_morning(
+                        (partner.company_id or self.env.company).delivery_segment_win_back_days
+                    ),
+                }
+            )
+            partner.activity_schedule(
+                "delivery_crm.mail_activity_type_win_back",
+                user_id=manager.id,
+                note=self.env._(
+                    "%(customer)s has had no delivery for a while: find out why and win "
+                    "them back (a visit is proposed on %(day)s).",
+                    customer=partner.display_name,
+                    day=visit.planned_date.date(),
+                ),
+            )
+
+    @api.model
+    def _cron_refresh_behaviour_segments(self):
+        """Daily: every customer's segment, in batches of ids committed one by one."""
+        batch = self._cron_batch_size
+        last_id = 0
+        while True:
+            ids = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        """
+                        SELECT id FROM res_partner
+                         WHERE (is_delivery_customer OR behaviour_segment IS NOT NULL)
+                           AND id > %s
+                         ORDER BY id LIMIT %s
+                        """,
+                        last_id,
+                        batch,
+                    )
+                )
+            ]
+            if not ids:
+                break
+            self.browse(ids)._refresh_behaviour_segments()
+            last_id = ids[-1]
+            if not self.env["ir.cron"]._commit_progress(len(ids)):
+                break

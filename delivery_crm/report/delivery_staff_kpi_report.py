@@ -8,10 +8,20 @@ from ..models.delivery_rates import (
     misses_at_least,
     percent,
 )
+from ..models.res_partner import CONVERSION_CREDIT_DEPENDS
 from .delivery_satisfaction_trend_report import (
     SATISFACTION_ANSWER_DEPENDS,
     satisfaction_answers,
 )
+
+
+def merged_depends(*depends):
+    """The union of ``_depends`` dictionaries, model by model."""
+    merged = {}
+    for depend in depends:
+        for model, names in depend.items():
+            merged[model] = sorted({*merged.get(model, []), *names})
+    return merged
 
 
 class DeliveryStaffKpiReport(models.Model):
@@ -81,6 +91,8 @@ class DeliveryStaffKpiReport(models.Model):
             "delivery_target_resolution_hours",
         ],
     }
+    # task pros: and the conversion credit rule's columns
+    _depends = merged_depends(_depends, CONVERSION_CREDIT_DEPENDS)
 
     month = fields.Date(readonly=True)
     user_id = fields.Many2one("res.users", string="Staff member", readonly=True)
@@ -151,6 +163,7 @@ class DeliveryStaffKpiReport(models.Model):
                        0 AS reopened
                   FROM res_partner p
                  WHERE p.converted_by_id IS NOT NULL AND p.conversion_date IS NOT NULL
+                   AND %(conversion_credited)s
                 UNION ALL
                 -- complaints attributed to their responsible person
                 SELECT c.responsible_id, c.received_date, NULL,
@@ -287,6 +300,7 @@ class DeliveryStaffKpiReport(models.Model):
             zones=company_time_zones(self.env.user.tz),
             answers=satisfaction_answers(self.env),
             counted_complaint=counted_complaint("c"),
+            conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),
             local_day=local_date(SQL("e.at"), SQL("z.tz")),
             check_in_day=local_date(SQL("v.check_in_date"), SQL("z.tz")),
             satisfaction=percent(SQL("m.satisfied"), SQL("m.answers")),

@@ -49,3 +49,5 @@ from . import test_delivery_tier_benefit
 
 # task ben (issue 16 item 7)
 from . import test_delivery_appreciation
+from . import test_delivery_prospect
+from . import test_delivery_segment

@@ -50,39 +50,50 @@ class TestClauseClassification(DeliveryCrmCommon):
         """000 §二(三): the development channels of the policy are what the developer
         records, and the customer list counts each channel's customers, split into
         prospects and converted customers."""
-        channels = dict(self.env["res.partner"]._fields["acquisition_channel"].selection)
-        # the seed's channels: website, social media, forums, fairs, associations,
-        # visits and cold visits
-        for key in ("website", "social_media", "forum", "exhibition", "association", "visit"):
-            self.assertIn(key, channels)
-        self.assertIn("cold_visit", channels)
+        # the seed's channels, shipped as Odoo marketing sources: website, social media,
+        # forums, fairs, associations, visits and cold visits
+        src = {
+            key: self.env.ref(f"delivery_crm.utm_source_{key}")
+            for key in (
+                "website",
+                "social_media",
+                "forum",
+                "exhibition",
+                "association",
+                "visit",
+                "cold_visit",
+            )
+        }
         mk = self._new_customer  # created by the account manager, who develops them
-        fair_a = mk("Fair lead A 展会甲", acquisition_channel="exhibition")
-        fair_b = mk("Fair lead B 展会乙", acquisition_channel="exhibition")
-        web = mk("Web lead 网站", acquisition_channel="website")
-        cold = mk("Cold visit 陌拜", acquisition_channel="cold_visit")
+        fair_a = mk("Fair lead A 展会甲", acquisition_channel_id=src["exhibition"].id)
+        fair_b = mk("Fair lead B 展会乙", acquisition_channel_id=src["exhibition"].id)
+        web = mk("Web lead 网站", acquisition_channel_id=src["website"].id)
+        cold = mk("Cold visit 陌拜", acquisition_channel_id=src["cold_visit"].id)
         ours = fair_a | fair_b | web | cold
         self.assertEqual(ours.developer_id, self.user_account_manager)
         fair_a.write({"account_manager_id": self.user_account_manager.id})
         fair_a.with_user(self.user_account_manager).action_activate()
 
         counts = self._customer_list_groups(self.user_account_manager, [], "group_channel", ours)
-        self.assertEqual(counts, {"exhibition": 2, "website": 1, "cold_visit": 1})
+        self.assertEqual(
+            counts,
+            {src["exhibition"].id: 2, src["website"].id: 1, src["cold_visit"].id: 1},
+        )
         # the pivot of channel and status: which channel's prospects were converted
         by_state = (
             self.env["res.partner"]
             .with_user(self.user_account_manager)
             .formatted_read_group(
-                [("id", "in", ours.ids)], ["acquisition_channel", "customer_state"], ["__count"]
+                [("id", "in", ours.ids)], ["acquisition_channel_id", "customer_state"], ["__count"]
             )
         )
         self.assertEqual(
-            {(g["acquisition_channel"], g["customer_state"]): g["__count"] for g in by_state},
+            {(g["acquisition_channel_id"][0], g["customer_state"]): g["__count"] for g in by_state},
             {
-                ("exhibition", "active"): 1,
-                ("exhibition", "potential"): 1,
-                ("website", "potential"): 1,
-                ("cold_visit", "potential"): 1,
+                (src["exhibition"].id, "active"): 1,
+                (src["exhibition"].id, "potential"): 1,
+                (src["website"].id, "potential"): 1,
+                (src["cold_visit"].id, "potential"): 1,
             },
         )
 

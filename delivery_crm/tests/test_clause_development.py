@@ -39,7 +39,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
         with freeze_time("2026-04-01 02:00:00"):
             prospect = self._new_customer(
                 "Xinke Trading 新客贸易",
-                acquisition_channel="exhibition",
+                acquisition_channel_id=self.env.ref("delivery_crm.utm_source_exhibition").id,
                 business_scope="Frozen seafood wholesale",
                 delivery_requirements="Cold chain, deliveries before 7:00",
             )

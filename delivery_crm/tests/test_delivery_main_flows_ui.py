@@ -95,7 +95,9 @@ class TestMainFlowsUi(HttpCase):
         self.assertEqual(customer.email, "tour.logistics@example.com")
         self.assertEqual(customer.customer_class, "key")
         self.assertEqual(customer.strategic_value, "core")
-        self.assertEqual(customer.acquisition_channel, "exhibition")
+        self.assertEqual(
+            customer.acquisition_channel_id, self.env.ref("delivery_crm.utm_source_exhibition")
+        )
         self.assertEqual(customer.account_manager_id, self.account_manager)
         self.assertEqual(customer.developer_id, self.account_manager)
         self.assertEqual(customer.business_scope, "Cross-border e-commerce, small parcels")

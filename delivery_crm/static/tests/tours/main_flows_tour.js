@@ -378,7 +378,7 @@ registry.category("web_tour.tours").add("delivery_crm_customer_flow", {
         ...setSelection("customer_class", "Key"),
         ...setSelection("strategic_value", "Core"),
         ...setMany2one("account_manager_id", "Tour Account Manager"),
-        ...setSelection("acquisition_channel", "Exhibition"),
+        ...setMany2one("acquisition_channel_id", "Exhibition", "Exhibition / business event"),
         {
             content: "Describe the business",
             trigger: ".o_field_widget[name='business_scope'] textarea",
