@@ -453,36 +453,43 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         # _prepare_intake (the customer's account manager or team leader).
         complaint_sudo = env["delivery.complaint"].sudo().create(vals)
         if attachments:
-            # sudo: ir.attachment - portal users cannot create attachments. The files
-            # are created pending (as the chatter's uploads are), by this user, and
-            # message_post below moves them onto the request just filed; the context
-            # stores (X)HTML/SVG uploads as plain text.
-            attachment_sudo = (
-                env["ir.attachment"]
-                .sudo()
-                .with_context(attachments_mime_plainxml=True)
-                .create(
-                    [
-                        {
-                            "name": name,
-                            "raw": content,
-                            "res_model": "mail.compose.message",
-                            "res_id": 0,
-                        }
-                        for name, content in attachments
-                    ]
-                )
-            )
-            # the files are posted by the customer, so they see them in the
-            # request's conversation
-            complaint_sudo.message_post(
-                body=env._("Files sent with the request."),
-                author_id=user.partner_id.id,
-                attachment_ids=attachment_sudo.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
+            self._post_portal_files(
+                complaint_sudo, attachments, env._("Files sent with the request.")
             )
         return complaint_sudo
+
+    def _post_portal_files(self, record_sudo, attachments, body):
+        """Post the files a portal user sent with a form (``[(name, content)]``) on the
+        record just filed (a request, a claim), as the user's message: they see them in
+        its conversation."""
+        env = request.env
+        # sudo: ir.attachment - portal users cannot create attachments. The files are
+        # created pending (as the chatter's uploads are), by this user, and message_post
+        # below moves them onto the record; the context stores (X)HTML/SVG uploads as
+        # plain text.
+        attachment_sudo = (
+            env["ir.attachment"]
+            .sudo()
+            .with_context(attachments_mime_plainxml=True)
+            .create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "res_model": "mail.compose.message",
+                        "res_id": 0,
+                    }
+                    for name, content in attachments
+                ]
+            )
+        )
+        record_sudo.message_post(
+            body=body,
+            author_id=env.user.partner_id.id,
+            attachment_ids=attachment_sudo.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
 
     @http.route(
         ["/my/complaints/new"], type="http", auth="user", website=True, methods=["GET", "POST"]

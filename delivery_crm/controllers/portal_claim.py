@@ -212,32 +212,7 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
         # submitted as the module's own step
         claim_sudo = env["delivery.claim"].sudo().create(vals)
         if attachments:
-            # sudo: ir.attachment - portal users cannot create attachments. The files
-            # are created pending, by this user, and message_post below moves them
-            # onto the claim just filed; (X)HTML/SVG uploads are stored as plain text.
-            attachment_sudo = (
-                env["ir.attachment"]
-                .sudo()
-                .with_context(attachments_mime_plainxml=True)
-                .create(
-                    [
-                        {
-                            "name": name,
-                            "raw": content,
-                            "res_model": "mail.compose.message",
-                            "res_id": 0,
-                        }
-                        for name, content in attachments
-                    ]
-                )
-            )
-            claim_sudo.message_post(
-                body=env._("Evidence sent with the claim."),
-                author_id=user.partner_id.id,
-                attachment_ids=attachment_sudo.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
+            self._post_portal_files(claim_sudo, attachments, env._("Evidence sent with the claim."))
         claim_sudo.message_subscribe(partner_ids=user.partner_id.ids)
         claim_sudo.action_submit()
         return claim_sudo
