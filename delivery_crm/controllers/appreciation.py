@@ -30,7 +30,7 @@ class DeliveryAppreciationReply(http.Controller):
     def appreciation_reply(self, guest_id, token, answer, **kw):
         guest = self._appreciation_guest(guest_id, token)
         if not guest or answer not in ANSWERS:
-            return request.not_found()
+            raise request.not_found()
         values = {
             "event_name": guest.event_id.name,
             "answer": answer,
