@@ -189,7 +189,7 @@ def main():
             args.config,
             ingest_rows,
             profile=bool(os.environ.get("BENCH_PROFILE")),
-            clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "1")),
+            clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "2")),
         )
 
 

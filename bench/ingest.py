@@ -9,7 +9,8 @@ Run by ``bench.py`` after the evaluation (``make bench``), or alone:
 
 BENCH ingest rows=N batch=B clients=K rows/s=R copy rows/s=C ratio=X
 
-``BENCH_INGEST_CLIENTS=K`` (default 1): K clients send batches at once to a server of K
+``BENCH_INGEST_CLIENTS=K`` (default 2, a worker per core of this machine class, as
+production runs Odoo with ``--workers``): K clients send batches at once to a server of K
 HTTP worker processes.
 
 ``BENCH_PROFILE=1`` also profiles one batch inside the server process's code path
@@ -324,7 +325,7 @@ def main():
         args.config,
         args.rows,
         profile=bool(os.environ.get("BENCH_PROFILE")),
-        clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "1")),
+        clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "2")),
     )
 
 
