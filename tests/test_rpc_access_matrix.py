@@ -692,6 +692,7 @@ class Claim(OfHomeCustomer):
                 "date": "2026-09-01 08:00:00",
             },
         )
+        w.keep("delivery.shipment", shipment)  # removed at the end, after its claim
         return {
             "shipment_id": shipment,
             "kind": "delay",
