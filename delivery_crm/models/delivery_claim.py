@@ -360,7 +360,7 @@ class DeliveryClaim(models.Model):
 
     def _approvers(self):
         """Who approves a claim above the staff limit: the company's claim approver,
-        else its complaint manager, else its Delivery CRM managers."""
+        else its service-centre head, else its Delivery CRM managers."""
         self.ensure_one()
         company = self.company_id
         approver = company.delivery_claim_approver_id or company.delivery_complaint_manager_id

@@ -191,7 +191,7 @@ class DeliveryComplaintAction(models.Model):
     @api.model
     def _cron_escalate_overdue(self):
         """Escalate each overdue action once to the complaint's manager (the service
-        team leader, else the company's complaint manager)."""
+        team leader, else the service-centre head)."""
         return self._cron_process_batches(
             self._overdue_escalation_domain(), lambda batch: batch._escalate_overdue()
         )

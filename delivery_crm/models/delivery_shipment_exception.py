@@ -364,7 +364,7 @@ class DeliveryShipmentException(models.Model):
 
     @api.model
     def _escalate_overdue(self, now):
-        """Ask the team leader (else the company's complaint manager) about each open
+        """Ask the team leader (else the service-centre head) about each open
         exception past its deadline, once (the flag makes the domain false)."""
         domain = self._escalation_domain(now)
         batch_size = self.env["delivery.cron.mixin"]._cron_batch_size

@@ -34,9 +34,11 @@ class ResCompany(models.Model):
     )
     delivery_complaint_manager_id = fields.Many2one(
         "res.users",
-        string="Complaint manager",
+        string="Service-centre head",
         domain=[("share", "=", False)],
-        help="Receives SLA breaches and poor ratings of requests whose service team has no leader.",
+        help="Head of the customer-service centre: receives SLA breaches and poor ratings of "
+        "requests whose service team has no leader, major incidents and the quarterly "
+        "inquiry summary.",
     )
 
     delivery_complaint_reopen_days = fields.Integer(
@@ -140,7 +142,7 @@ class ResCompany(models.Model):
         string="Claim approver",
         domain=[("share", "=", False)],
         help="Gets the claims above the staff approval limit to approve (else the "
-        "complaint manager, else the Delivery CRM managers).",
+        "service-centre head, else the Delivery CRM managers).",
     )
     _delivery_claim_staff_limit_positive = models.Constraint(
         "CHECK (delivery_claim_staff_limit >= 0)",

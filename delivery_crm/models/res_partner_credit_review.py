@@ -25,7 +25,7 @@ class ResPartner(models.Model):
 
     def _credit_reviewer(self):
         """Who reviews the credit: the first of the account manager, the service team's
-        leader and the company's complaint manager who may read the credit fields (a
+        leader and the service-centre head who may read the credit fields (a
         manager, R9), else the administrator."""
         self.ensure_one()
         for user in (

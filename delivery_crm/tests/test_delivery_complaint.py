@@ -616,7 +616,7 @@ class TestComplaintRating(DeliveryComplaintCommon):
 
     def test_unowned_request_return_visit_goes_to_the_manager(self):
         """A portal request of a customer without account manager has no owner; when the
-        customer's rating closes it, the return visit goes to the complaint manager."""
+        customer's rating closes it, the return visit goes to the service-centre head."""
         self.company.delivery_complaint_manager_id = self.user_manager
         loner = self._new_customer("No manager 无经理", email="loner@example.com")
         inquiry = self._complaint(
