@@ -67,7 +67,8 @@ class DeliveryClaim(models.Model):
     _description = "Compensation claim"
     _inherit = [
         "portal.mixin",
-        "mail.thread",
+        # brings mail.thread
+        "delivery.customer.portal.mixin",
         "mail.activity.mixin",
         "delivery.system.field.mixin",
     ]
@@ -525,19 +526,6 @@ class DeliveryClaim(models.Model):
     def _get_report_base_filename(self):
         self.ensure_one()
         return self.env._("Claim %(name)s", name=self.name)
-
-    def _mail_get_operation_for_mail_message_operation(self, message_operation):
-        """Posting needs write access, except for the customer's own contacts, who
-        write on their claim from the portal (they may only read it)."""
-        operations = super()._mail_get_operation_for_mail_message_operation(message_operation)
-        user = self.env.user
-        if message_operation == "create" and user.share and not user._is_public():
-            customer = user.partner_id.commercial_partner_id
-            for claim in operations:
-                # sudo: the customer of the claim decides, whatever the caller reads
-                if claim.sudo().partner_id == customer:
-                    operations[claim] = "read"
-        return operations
 
     # ------------------------------------------------------------------ reports
     @api.model

@@ -188,6 +188,7 @@ class DeliveryComplaint(models.Model):
         "rating.mixin",
         "delivery.cron.mixin",
         "delivery.system.field.mixin",
+        "delivery.customer.portal.mixin",
     ]
     _order = "priority desc, received_date desc, id desc"
     _rec_name = "subject"
@@ -195,7 +196,7 @@ class DeliveryComplaint(models.Model):
     _primary_email = "email_from"
     _check_company_auto = True
     # posting on a request mails the customer as the company: it needs write access
-    # (the customer replies from the portal: see _mail_get_operation_for_mail_message_operation)
+    # (the customer replies from the portal: see delivery.customer.portal.mixin)
     _mail_post_access = "write"
     # what the workflow, the clocks and the rating maintain (the intake fills the
     # number and the tier): set by hand on no path (see delivery.system.field.mixin)
@@ -1167,19 +1168,6 @@ class DeliveryComplaint(models.Model):
             self.env._("Return visit: %(name)s", name=self.display_name),
             complaint=self,
         )
-
-    def _mail_get_operation_for_mail_message_operation(self, message_operation):
-        """Posting needs write access, except for the customer's own contacts, who
-        reply to their request from the portal (they may only read it)."""
-        operations = super()._mail_get_operation_for_mail_message_operation(message_operation)
-        user = self.env.user
-        if message_operation == "create" and user.share and not user._is_public():
-            customer = user.partner_id.commercial_partner_id
-            for complaint in operations:
-                # sudo: the customer of the request decides, whatever the caller reads
-                if complaint.sudo().partner_id == customer:
-                    operations[complaint] = "read"
-        return operations
 
     def _get_allowed_message_params(self):
         """A rating comes only from the customer's rating flow (the token link of the

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .delivery_constants import GROUP_MANAGER
-from .delivery_key_account_plan_month import MEASURES, percent_of
+from .delivery_key_account_measure_mixin import MEASURES
 from .delivery_rates import counted_delivery, local_month
 
 FREQUENCIES = [
@@ -51,7 +51,11 @@ class DeliveryKeyAccountPlan(models.Model):
     Staff draft it; a Delivery CRM manager approves it, which locks it."""
 
     _name = "delivery.key.account.plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "delivery.key.account.measure.mixin",
+    ]
     _description = "Key-account plan"
     _order = "year desc, id desc"
     _check_company_auto = True
@@ -158,18 +162,6 @@ class DeliveryKeyAccountPlan(models.Model):
     communications_actual = fields.Integer(
         string="Communications to date", readonly=True, copy=False
     )
-    deliveries_percent = fields.Float(
-        string="Deliveries (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    revenue_percent = fields.Float(
-        string="Revenue (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    visits_percent = fields.Float(
-        string="Visits (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    communications_percent = fields.Float(
-        string="Communications (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
     measured_date = fields.Datetime(string="Measured on", readonly=True, copy=False)
     communication_plan_ids = fields.One2many(
         "delivery.communication.plan",
@@ -233,20 +225,8 @@ class DeliveryKeyAccountPlan(models.Model):
             plan.visit_interval_days = visits[1] if visits else 0
             plan.communication_target = contacts[0] if contacts else 0
 
-    @api.depends(
-        "deliveries_actual",
-        "revenue_actual",
-        "visits_actual",
-        "communications_actual",
-        "volume_target",
-        "revenue_target",
-        "visit_target",
-        "communication_target",
-    )
-    def _compute_percents(self):
-        for plan in self:
-            for actual, _cumul, target in MEASURES:
-                plan[f"{actual}_percent"] = percent_of(plan[f"{actual}_actual"], plan[target])
+    def _measure_sources(self):
+        return [(measure, f"{measure}_actual", target) for measure, _cumul, target in MEASURES]
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("partner_id")

@@ -1,17 +1,6 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
-# what a key-account plan measures: (actual field, cumulated field, target field of the plan)
-MEASURES = (
-    ("deliveries", "deliveries_cumul", "volume_target"),
-    ("revenue", "revenue_cumul", "revenue_target"),
-    ("visits", "visits_cumul", "visit_target"),
-    ("communications", "communications_cumul", "communication_target"),
-)
-
-
-def percent_of(actual, target):
-    """``actual`` in percent of ``target`` (0 without a target)."""
-    return round(actual * 100.0 / target, 1) if target else 0.0
+from .delivery_key_account_measure_mixin import MEASURES
 
 
 class DeliveryKeyAccountPlanMonth(models.Model):
@@ -22,6 +11,7 @@ class DeliveryKeyAccountPlanMonth(models.Model):
     plan's "Refresh" button), from grouped queries."""
 
     _name = "delivery.key.account.plan.month"
+    _inherit = ["delivery.key.account.measure.mixin"]
     _description = "Key-account plan: month"
     _order = "plan_id, month"
 
@@ -42,35 +32,11 @@ class DeliveryKeyAccountPlanMonth(models.Model):
     )
     visits_cumul = fields.Integer(string="Visits to date", readonly=True)
     communications_cumul = fields.Integer(string="Communications to date", readonly=True)
-    deliveries_percent = fields.Float(
-        string="Deliveries (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    revenue_percent = fields.Float(
-        string="Revenue (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    visits_percent = fields.Float(
-        string="Visits (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
-    communications_percent = fields.Float(
-        string="Communications (% of target)", compute="_compute_percents", digits=(5, 1)
-    )
 
     _plan_month_unique = models.Constraint(
         "UNIQUE (plan_id, month)",
         "A key-account plan has one line per month.",
     )
 
-    @api.depends(
-        "deliveries_cumul",
-        "revenue_cumul",
-        "visits_cumul",
-        "communications_cumul",
-        "plan_id.volume_target",
-        "plan_id.revenue_target",
-        "plan_id.visit_target",
-        "plan_id.communication_target",
-    )
-    def _compute_percents(self):
-        for line in self:
-            for actual, cumul, target in MEASURES:
-                line[f"{actual}_percent"] = percent_of(line[cumul], line.plan_id[target])
+    def _measure_sources(self):
+        return [(measure, cumul, f"plan_id.{target}") for measure, cumul, target in MEASURES]
