@@ -14,6 +14,10 @@ then the transport system's ingestion (``ingest.py``: BENCH_INGEST_ROWS rows thr
 ``/json/2`` in batches of 1,000 against ``COPY``):
 
 BENCH ingest rows=N batch=B clients=K rows/s=R copy rows/s=C ratio=X
+
+and the latency of the main screens for each role (``latency.py``):
+
+BENCH latency screen=<action>/<view> role=<role> median_ms=M p95_ms=P rows=N
 """
 
 import argparse
@@ -191,6 +195,13 @@ def main():
             profile=bool(os.environ.get("BENCH_PROFILE")),
             clients=int(os.environ.get("BENCH_INGEST_CLIENTS", "2")),
         )
+
+    # issue 18 item 2: the screens' latency for each role (BENCH_LATENCY_RUNS=0 skips it)
+    from latency import run_latency
+
+    latency_runs = int(os.environ.get("BENCH_LATENCY_RUNS", "7"))
+    if latency_runs:
+        run_latency(registry, runs=latency_runs)
 
 
 if __name__ == "__main__":

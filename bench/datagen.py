@@ -24,7 +24,7 @@ def generate(env, customers, deliveries_per_customer, complaints=0):
                    'en_US', %(company)s, TRUE, 'active',
                    (ARRAY['key', 'general', 'general', 'general', 'potential'])[1 + g %% 5],
                    %(ladder)s, %(entry)s, %(entry)s,
-                   DATE '2019-01-01' + (g * 7919 %% 2700), 2,
+                   DATE '2019-01-01' + (g::bigint * 7919 %% 2700)::int, 2,
                    now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
               FROM generate_series(1, %(n)s) AS g
             """,
