@@ -12,6 +12,14 @@ SLA_PRIORITY_SHARE_FIELDS = {
 }
 
 
+# the settings of the warning signs (delivery.customer.risk.report)
+RISK_SETTINGS = {
+    "delivery_risk_window_days",
+    "delivery_risk_falling_percent",
+    "delivery_risk_complaint_count",
+}
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 
@@ -244,6 +252,15 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if RISK_SETTINGS & set(vals):
+            # the customers at risk are materialised: new signs show at once, not at the
+            # next hourly refresh. sudo: the refresh rewrites the whole table from the
+            # data and the saved settings; nothing of the caller's chooses its rows
+            self.env["delivery.customer.risk.report"].sudo()._refresh()
+        return result
 
     def _delivery_tz(self):
         """The company's time zone for periods and months (its address's, else the

@@ -179,7 +179,7 @@ class TestClauseDevelopment(DeliveryCrmCommon):
                     "type_id": self.env.ref("delivery_crm.delivery_complaint_type_damage").id,
                 }
             )
-        self.env.flush_all()
+        self._run_cron("delivery_crm.ir_cron_customer_risk_refresh")
         action = (
             self.env["ir.actions.act_window"]
             .with_user(self.user_account_manager)

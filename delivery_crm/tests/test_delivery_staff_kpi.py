@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
+from odoo.modules.module import load_script
 from odoo.tests import tagged
 
 from .common import DeliveryCrmCommon, new_user
@@ -299,7 +300,7 @@ class TestDashboardReports(DeliveryCrmCommon):
                     "type_id": self.env.ref("delivery_crm.delivery_complaint_type_damage").id,
                 }
             )
-        self.env.flush_all()
+        self._run_cron("delivery_crm.ir_cron_customer_risk_refresh")
         Risk = self.env["delivery.customer.risk.report"]
         rows = Risk.search([("partner_id", "in", (falling | steady | complaining).ids)])
         by_partner = {row.partner_id: row for row in rows}
@@ -308,6 +309,85 @@ class TestDashboardReports(DeliveryCrmCommon):
         self.assertEqual(by_partner[falling].revenue_change, -50.0)
         self.assertTrue(by_partner[complaining].repeated_complaints)
         self.assertEqual(by_partner[complaining].complaints_recent, 2)
+
+    def test_customers_at_risk_follow_the_data(self):
+        """The list reads materialised figures: the hourly job (and the list's Refresh
+        button) adds the customers showing a sign and removes those no longer showing
+        one; only the module's staff refresh, and the rows stay those each one may read."""
+        now = fields.Datetime.now()
+        Shipment = self.env["delivery.shipment"]
+        customer = self._new_customer(
+            "Recovering 回升",
+            customer_state="active",
+            account_manager_id=self.user_account_manager.id,
+        )
+        Shipment.create(
+            [
+                {
+                    "name": "B1",
+                    "partner_id": customer.id,
+                    "date": now - timedelta(days=120),
+                    "revenue": 1000.0,
+                },
+                {
+                    "name": "R1",
+                    "partner_id": customer.id,
+                    "date": now - timedelta(days=10),
+                    "revenue": 300.0,
+                },
+            ]
+        )
+        Risk = self.env["delivery.customer.risk.report"]
+        self._run_cron("delivery_crm.ir_cron_customer_risk_refresh")
+        row = Risk.search([("partner_id", "=", customer.id)])
+        self.assertEqual(row.id, customer.id)
+        self.assertTrue(row.falling_volume)
+        self.assertEqual(row.revenue_change, -70.0)
+        self.assertTrue(row.refreshed_at)
+        # the customer orders again: 1,100 in the last window, no longer falling
+        Shipment.create(
+            {
+                "name": "R2",
+                "partner_id": customer.id,
+                "date": now - timedelta(days=5),
+                "revenue": 800.0,
+            }
+        )
+        customer.last_visit_date = fields.Date.today()  # and was visited: no sign left
+        mine = Risk.with_user(self.user_account_manager)
+        self.assertTrue(mine.search([("partner_id", "=", customer.id)]))  # until refreshed
+        action = mine.action_refresh()
+        self.assertEqual(action["tag"], "soft_reload")
+        self.env.invalidate_all()
+        self.assertFalse(mine.search([("partner_id", "=", customer.id)]))
+        # an existing database gets its figures with the upgrade, before the job runs
+        self.env.cr.execute("DELETE FROM delivery_customer_risk_report")
+        Shipment.create(
+            {
+                "name": "R3",
+                "partner_id": customer.id,
+                "date": now - timedelta(days=3),
+                "revenue": 1.0,
+                "outcome": "cancelled",
+            }
+        )
+        customer.last_visit_date = fields.Date.today() - timedelta(days=400)
+        self.env.flush_all()
+        migration = load_script(
+            "delivery_crm/migrations/19.0.1.4.0/post-risk-table.py",
+            "delivery_crm_post_risk_table",
+        )
+        migration.migrate(self.env.cr, "19.0.1.3.0")
+        self.env.invalidate_all()
+        row = Risk.search([("partner_id", "=", customer.id)])
+        self.assertTrue(row.visit_overdue)
+        self.assertFalse(row.falling_volume)
+        # an employee outside the module neither reads nor refreshes the list
+        outsider = new_user(self.env, "employee", "risk_outsider", "Outsider")
+        with self.assertRaises(AccessError):
+            Risk.with_user(outsider).action_refresh()
+        with self.assertRaises(AccessError):
+            Risk.with_user(outsider).search([])
 
     def test_satisfaction_trend_against_target(self):
         customer = self._new_customer("Trend 趋势", customer_state="active")

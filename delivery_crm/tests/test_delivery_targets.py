@@ -331,7 +331,7 @@ class TestServiceTargets(DeliveryCrmCommon):
                 for days, revenue in ((50, 1000.0), (10, 850.0))
             ]
         )
-        self.env.flush_all()
+        self._run_cron("delivery_crm.ir_cron_customer_risk_refresh")
         # windows of 90 days: both deliveries in the last window, nothing before
         self.assertFalse(at_risk.search([("partner_id", "=", customer.id)]))
         # windows of 30 days: 850 against 1000 (85 %), at risk below 90 %
@@ -349,6 +349,7 @@ class TestServiceTargets(DeliveryCrmCommon):
                 "type_id": self.env.ref("delivery_crm.delivery_complaint_type_damage").id,
             }
         )
+        self._run_cron("delivery_crm.ir_cron_customer_risk_refresh")
         self.assertFalse(at_risk.search([("partner_id", "=", customer.id)]))  # from 2
         self._save_settings(delivery_risk_complaint_count=1)
         self.env.flush_all()
