@@ -2,7 +2,7 @@
     "name": "Delivery CRM",
     "summary": "Customer management for delivery companies: profiles, tiers, "
     "evaluations, visits, care, complaints with SLA, satisfaction and KPIs",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "delivery_crm developers",
@@ -88,6 +88,10 @@
         "views/portal_benefit_templates.xml",
         "views/delivery_appreciation_views.xml",
         "views/delivery_appreciation_templates.xml",
+        # task req (issue 17 items 1, 2)
+        "views/delivery_requirement_task_views.xml",
+        "views/delivery_requirement_portal_templates.xml",
+        "report/delivery_department_kpi_report_views.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [
