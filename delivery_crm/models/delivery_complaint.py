@@ -1676,7 +1676,9 @@ class DeliveryComplaint(models.Model):
         owner and the manager: each once per clock (``delivery.complaint.sla``)."""
         done = self.env["delivery.complaint.sla"]._cron_escalate()
         # overdue corrective and preventive actions, once each (001 §七.3)
-        return done + self.env["delivery.complaint.action"]._cron_escalate_overdue()
+        done += self.env["delivery.complaint.action"]._cron_escalate_overdue()
+        # overdue tasks of requirements' action plans, once each (001 §六.4, task req)
+        return done + self.env["delivery.requirement.task"]._cron_escalate_overdue()
 
     def _sla_notify(self, clock, breach):
         """Activity + mail to the owner about ``clock`` (a delivery.complaint.sla row);
