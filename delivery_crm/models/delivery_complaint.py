@@ -487,8 +487,7 @@ class DeliveryComplaint(models.Model):
     )
     requirement_alternative = fields.Text(
         string="Alternative offered",
-        help="Requirements that cannot be met: what the customer is offered instead "
-        "(001 §六.3).",
+        help="Requirements that cannot be met: what the customer is offered instead (001 §六.3).",
         groups=CRM_READ,
     )
     requirement_followup_date = fields.Date(
@@ -1826,10 +1825,13 @@ class DeliveryComplaint(models.Model):
         """A requirement with an action plan: closed only when delivered (every task
         done) and confirmed by the customer."""
         self.ensure_one()
+        # sudo: whether it has a plan decides its close, whoever closes it (the customer
+        # from the portal, a cron); nothing of the tasks is returned
         return self.request_type == "requirement" and bool(self.sudo().requirement_task_ids)
 
     def _awaits_delivery_confirmation(self):
         self.ensure_one()
+        # sudo: as in _is_carried_out; the portal shows the confirmation button from it
         return bool(
             self.state == "resolved"
             and self._is_carried_out()
@@ -1839,60 +1841,58 @@ class DeliveryComplaint(models.Model):
     def _requirement_missing(self, new_state):
         """What a requirement lacks to reach ``new_state`` (part of :meth:`_check_gate`)."""
         self.ensure_one()
-        missing = []
         # sudo: the gate reads the analysis and the plan whoever moves the request (the
         # customer's confirmation from the portal closes it)
         req = self.sudo()
         tasks = req.requirement_task_ids
+        missing = []
+        if new_state == "resolving" or (new_state == "resolved" and not tasks):
+            missing += req._requirement_analysis_missing(new_state)
         open_tasks = tasks.filtered(lambda t: t.state != "done")
-        answering = new_state == "resolving" or (new_state == "resolved" and not tasks)
-        if answering:
-            # 001 §六.2: the analysis
-            if not req.feasibility or not (req.feasibility_reason or "").strip():
-                missing.append(self.env._("the analysis: feasible or not, and why"))
-            if not (req.requirement_gap or "").strip():
-                missing.append(self.env._("the gaps to close"))
-        if new_state == "resolving":
-            if not self._ensure_customer_recipient():
-                missing.append(self.env._("a customer contact or email to answer to"))
-            if req.feasibility == "not_feasible":
-                missing.append(
-                    self.env._(
-                        "a feasible analysis (a requirement that cannot be met is answered "
-                        "with Respond and a follow-up plan)"
-                    )
-                )
-            if req.requirement_effort_days <= 0:
-                missing.append(self.env._("the estimated effort"))
-            if not tasks:
-                missing.append(self.env._("an action plan: at least one task"))
-        elif new_state == "resolved" and not tasks and req.feasibility == "feasible":
-            missing.append(self.env._("an action plan: a feasible requirement is carried out"))
-        elif new_state == "resolved" and not tasks and req.feasibility == "not_feasible":
-            # 001 §六.3: explain, and plan what comes next
-            if not (req.requirement_alternative or "").strip():
-                missing.append(self.env._("the alternative offered to the customer"))
-            if not req.requirement_followup_date:
-                missing.append(self.env._("the follow-up date"))
-            elif req.requirement_followup_date < fields.Date.context_today(self):
-                missing.append(self.env._("a follow-up date that is not past"))
-        elif new_state == "resolved" and open_tasks:
+        if tasks and new_state in ("resolved", "closed") and open_tasks:
             missing.append(
                 self.env._(
                     "the tasks still open done: %(tasks)s",
                     tasks=", ".join(f"{t.name} ({t.owner_id.name})" for t in open_tasks),
                 )
             )
-        if new_state == "closed" and tasks:
-            if open_tasks:
+        if tasks and new_state == "closed" and not req.delivery_confirmed_date:
+            missing.append(self.env._("the customer's confirmation of the delivery"))
+        return missing
+
+    def _requirement_analysis_missing(self, new_state):
+        """The answer (001 §六.2–§六.3): the analysis, then the plan to carry it out
+        (``resolving``) or the follow-up plan of a requirement that cannot be met
+        (``resolved``)."""
+        self.ensure_one()
+        missing = []
+        if not self.feasibility or not (self.feasibility_reason or "").strip():
+            missing.append(self.env._("the analysis: feasible or not, and why"))
+        if not (self.requirement_gap or "").strip():
+            missing.append(self.env._("the gaps to close"))
+        if new_state == "resolving":
+            if not self._ensure_customer_recipient():
+                missing.append(self.env._("a customer contact or email to answer to"))
+            if self.feasibility == "not_feasible":
                 missing.append(
                     self.env._(
-                        "the tasks still open done: %(tasks)s",
-                        tasks=", ".join(f"{t.name} ({t.owner_id.name})" for t in open_tasks),
+                        "a feasible analysis (a requirement that cannot be met is answered "
+                        "with Respond and a follow-up plan)"
                     )
                 )
-            if not req.delivery_confirmed_date:
-                missing.append(self.env._("the customer's confirmation of the delivery"))
+            if self.requirement_effort_days <= 0:
+                missing.append(self.env._("the estimated effort"))
+            if not self.requirement_task_ids:
+                missing.append(self.env._("an action plan: at least one task"))
+        elif self.feasibility == "feasible":
+            missing.append(self.env._("an action plan: a feasible requirement is carried out"))
+        elif self.feasibility == "not_feasible":
+            if not (self.requirement_alternative or "").strip():
+                missing.append(self.env._("the alternative offered to the customer"))
+            if not self.requirement_followup_date:
+                missing.append(self.env._("the follow-up date"))
+            elif self.requirement_followup_date < fields.Date.context_today(self):
+                missing.append(self.env._("a follow-up date that is not past"))
         return missing
 
     def _requirement_after_transition(self, old_state, new_state, now):

@@ -40,9 +40,7 @@ class DeliveryRequirementTask(models.Model):
     )
     company_id = fields.Many2one(related="complaint_id.company_id", store=True, index=True)
     name = fields.Text(string="Task", required=True)
-    department_id = fields.Many2one(
-        "delivery.department", string="Department", index=True, check_company=True
-    )
+    department_id = fields.Many2one("delivery.department", index=True, check_company=True)
     owner_id = fields.Many2one(
         "res.users", required=True, domain=[("share", "=", False)], check_company=True
     )
@@ -142,10 +140,13 @@ class DeliveryRequirementTask(models.Model):
             )._notify_department()
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_done_or_delivered(self):
         self._check_plan_open()
         if self.filtered(lambda t: t.state == "done"):
             raise UserError(self.env._("A task done stays in the requirement's history."))
+
+    def unlink(self):
         # sudo: the tasks' own activities go with them (see _sync_activity)
         self.activity_id.sudo().unlink()
         return super().unlink()
@@ -181,7 +182,11 @@ class DeliveryRequirementTask(models.Model):
             if activity:
                 # sudo: as in _finish_activity, the owner's activity of this task
                 activity.sudo().write(
-                    {"user_id": task.owner_id.id, "date_deadline": task.deadline, "summary": summary}
+                    {
+                        "user_id": task.owner_id.id,
+                        "date_deadline": task.deadline,
+                        "summary": summary,
+                    }
                 )
                 continue
             # sudo: as in _finish_activity; the activity is scheduled for the owner on

@@ -160,8 +160,9 @@ class TestRequirementCarriedOut(RequirementCase, DeliveryCrmCommon):
         # each owner has the task as an activity due on its deadline
         for task in tasks:
             activity = requirement.activity_ids.filtered(
-                lambda a, task=task: a.user_id == task.owner_id
-                and a.activity_type_id == self.env.ref(TASK_ACTIVITY)
+                lambda a, task=task: (
+                    a.user_id == task.owner_id and a.activity_type_id == self.env.ref(TASK_ACTIVITY)
+                )
             )
             self.assertEqual(activity.date_deadline, task.deadline)
         with freeze_time(RECEIVED + timedelta(hours=3)):
@@ -305,8 +306,9 @@ class TestRequirementCarriedOut(RequirementCase, DeliveryCrmCommon):
         self.assertTrue(vans.escalated)
         for user in (self.leader, self.head):
             escalations = requirement.activity_ids.filtered(
-                lambda a, user=user: a.user_id == user
-                and a.activity_type_id == self.env.ref(ESCALATION)
+                lambda a, user=user: (
+                    a.user_id == user and a.activity_type_id == self.env.ref(ESCALATION)
+                )
             )
             self.assertEqual(len(escalations), 1, user.name)
 
@@ -328,7 +330,11 @@ class TestRequirementCarriedOut(RequirementCase, DeliveryCrmCommon):
             self.env["delivery.complaint"]
             .with_user(self.desk)
             .create(
-                {"subject": "Opening hours", "request_type": "inquiry", "contact_id": self.contact.id}
+                {
+                    "subject": "Opening hours",
+                    "request_type": "inquiry",
+                    "contact_id": self.contact.id,
+                }
             )
         )
         with freeze_time(RECEIVED), self._refused(ValidationError, "not a requirement"):
@@ -371,7 +377,10 @@ class TestRequirementPortalConfirmation(RequirementCase, HttpCase):
         super().setUpClass()
         cls._setup_requirement_world()
         cls.portal_user = new_user(
-            cls.env, "portal", "req_portal_chen", password="req_portal_chen-pw",
+            cls.env,
+            "portal",
+            "req_portal_chen",
+            password="req_portal_chen-pw",
             partner_id=cls.contact.id,
         )
         other = cls.env["res.partner"].create(
@@ -381,7 +390,10 @@ class TestRequirementPortalConfirmation(RequirementCase, HttpCase):
             {"name": "Other Contact", "parent_id": other.id, "email": "other@example.com"}
         )
         cls.other_portal = new_user(
-            cls.env, "portal", "req_portal_other", password="req_portal_other-pw",
+            cls.env,
+            "portal",
+            "req_portal_other",
+            password="req_portal_other-pw",
             partner_id=other_contact.id,
         )
 
