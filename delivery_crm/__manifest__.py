@@ -88,6 +88,10 @@
         "views/portal_benefit_templates.xml",
         "views/delivery_appreciation_views.xml",
         "views/delivery_appreciation_templates.xml",
+        # task req (issue 17 items 1, 2)
+        "views/delivery_requirement_task_views.xml",
+        "views/delivery_requirement_portal_templates.xml",
+        "report/delivery_department_kpi_report_views.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

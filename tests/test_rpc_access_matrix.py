@@ -129,6 +129,9 @@ delivery.appreciation.event          rwc-e rwc-e rwcue rwcue r---e ----- ----- r
 delivery.appreciation.guest          rwcue rwcue rwcue rwcue r---e ----- ----- -----
 # task pros (issue 16 item 8): the new-vs-returning customer mix, an aggregate per month
 delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r---e
+# task req (issue 17 items 1, 2): requirement tasks as the request's actions; department KPIs
+delivery.requirement.task            rwcue rwcue rwcue rwcue r---e ----- ----- -----
+delivery.department.kpi.report       r---e r---e r---e r---e r---e ----- ----- r---e
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -813,6 +816,23 @@ class CustomerMixReport(Report):
     key, read = "delivery.customer.mix.report", "month"
 
 
+# task req (issue 17 items 1, 2)
+class RequirementTask(HomeRecord):
+    key, read, setup = "delivery.requirement.task", "name", "requirement_task"
+
+    def values(self, w, role):
+        return {
+            "complaint_id": w.ids[f"requirement_{w.home(role)}"],
+            "name": f"{MARK} {w.next()}",
+            "owner_id": w.uids["account_manager"],
+            "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        }
+
+
+class DepartmentKpiReport(Report):
+    key, read = "delivery.department.kpi.report", "month"
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -850,6 +870,8 @@ LOGGED_EXPORTS = {
     "delivery.points.move",
     "delivery.benefit.grant",
     "delivery.appreciation.guest",
+    # task req (issue 17 item 1)
+    "delivery.requirement.task",
 }
 # the models whose rows the test counts (not the views, nor the wizards: one sees only
 # one's own); each row of res.partner/* is counted once
@@ -1077,6 +1099,22 @@ for key, partner in (("c1", c1), ("c9", c9)):
         [("event_id", "=", out["appreciation_event"]), ("contact_id", "=", partner.id)],
         {"event_id": out["appreciation_event"], "partner_id": partner.id,
          "contact_id": partner.id, "note": MARK},
+    )
+# task req (issue 17 items 1, 2): a requirement of each home customer, given to a
+# department, with a task of its action plan
+for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
+    out["requirement_" + key] = one(
+        "delivery.complaint",
+        [("subject", "=", MARK + " requirement"), ("partner_id", "=", partner.id)],
+        {"subject": MARK + " requirement", "partner_id": partner.id, "user_id": owner.id,
+         "request_type": "requirement",
+         "department_id": ref("delivery_crm.delivery_department_operations").id},
+    )
+    out["requirement_task_" + key] = one(
+        "delivery.requirement.task",
+        [("name", "=", MARK), ("complaint_id", "=", out["requirement_" + key])],
+        {"complaint_id": out["requirement_" + key], "name": MARK, "owner_id": owner.id,
+         "deadline": today + timedelta(days=30)},
     )
 # the customers at risk are a table their hourly job rewrites: as the job would have
 env["delivery.customer.risk.report"]._refresh()

@@ -367,6 +367,24 @@ def _points_wizard(**values):
     return args
 
 
+def _requirement_task(c, **values):
+    """task req: a task of a new requirement of li.wei's customer (made by the
+    administrator), due in a month unless ``values`` say otherwise."""
+    requirement = c.admin.call(
+        "delivery.complaint",
+        "create",
+        {"subject": "Bad input", "partner_id": c.ids["c1"], "request_type": "requirement"},
+    )
+    deadline = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    return {
+        "complaint_id": requirement,
+        "name": "Bad input",
+        "owner_id": c.admin.uid,
+        "deadline": deadline,
+        **values,
+    }
+
+
 def _guest(c, **values):
     """task ben: a guest of a new appreciation event (made by the administrator)."""
     event = c.admin.call(
@@ -831,6 +849,19 @@ CASES = [
     Case("behaviour-segment-set-by-hand", "li.wei", "res.partner", "write",
          lambda c: [[c.ids["c1"]], {"behaviour_segment": "loyal"}], ACCESS,
          "kept by Delivery CRM", watch=_watch("c1", "behaviour_segment")),
+    # --- task req (issue 17 items 1, 2): the action plan of a requirement; the
+    # customer's confirmation of its delivery is recorded by the module only
+    Case("requirement-task-on-a-complaint", "li.wei", "delivery.requirement.task", "create",
+         lambda c: [_requirement_task(c, complaint_id=c.ids["complaint1"])], VALIDATION,
+         "not a requirement"),
+    Case("requirement-task-deadline-in-the-past", "li.wei", "delivery.requirement.task",
+         "create", lambda c: [_requirement_task(c, deadline="2020-01-06")], USER,
+         "cannot be in the past"),
+    Case("requirement-delivery-confirmation-forged", "li.wei", "delivery.complaint", "write",
+         lambda c: [[c.ids["complaint1"]], {"delivery_confirmed_date": "2026-01-01 08:00:00"}],
+         USER, "kept by the system",
+         watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
+                          ["delivery_confirmed_date"])),
 ]
 # fmt: on
 

@@ -6,3 +6,4 @@ from . import portal_claim
 from . import portal_notification
 from . import portal_benefit
 from . import appreciation
+from . import portal_requirement

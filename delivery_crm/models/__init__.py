@@ -59,3 +59,6 @@ from . import delivery_points_move
 from . import delivery_benefit_grant
 from . import delivery_appreciation_event
 from . import delivery_appreciation_guest
+
+# task req (issue 17 items 1, 2): requirements carried out, departments that act
+from . import delivery_requirement_task

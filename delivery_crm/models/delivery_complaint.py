@@ -54,14 +54,17 @@ FLOWS = {
         "closed": ("acknowledged",),
         "reopened": ("acknowledged", "resolved", "waiting", "closed"),
     },
-    # 001 §六: identify, analyse, respond, track
+    # 001 §六: identify, analyse (investigating), respond: carry it out with an action
+    # plan (resolving) or explain why not with a follow-up plan (resolved), track,
+    # delivered (resolved) and confirmed by the customer (closed)
     "requirement": {
         "registered": ("acknowledged", "investigating"),
         "acknowledged": ("investigating", "waiting"),
-        "investigating": ("resolved", "waiting"),
+        "investigating": ("resolving", "resolved", "waiting"),
+        "resolving": ("resolved", "waiting"),
         "resolved": ("closed", "investigating"),
         "closed": ("investigating",),
-        "reopened": ("investigating", "waiting", "closed"),
+        "reopened": ("investigating", "resolving", "waiting", "closed"),
     },
 }
 FLOWS["suggestion"] = FLOWS["inquiry"]
@@ -229,6 +232,12 @@ class DeliveryComplaint(models.Model):
             "sla_resolution_status",
             "response_escalation",
             "resolution_escalation",
+            # task req: the requirement's progress reports and delivery confirmation
+            "requirement_progress_date",
+            "requirement_progress_next_date",
+            "delivery_confirmed_date",
+            "delivery_confirmed_partner_id",
+            "delivery_confirmed_uid",
         }
     )
 
@@ -365,6 +374,7 @@ class DeliveryComplaint(models.Model):
             ("rated", "Customer satisfied"),
             ("no_answer", "No answer from the customer"),
             ("manager", "Closed by a manager"),
+            ("confirmed", "Customer confirmed delivery"),
         ],
         readonly=True,
         copy=False,
@@ -460,6 +470,69 @@ class DeliveryComplaint(models.Model):
         groups=CRM_READ,
     )
     feasibility_reason = fields.Text(string="Analysis", groups=CRM_READ)
+    # task req (issue 17 item 1): a requirement carried out (001 §六.2–§六.4)
+    requirement_gap = fields.Text(
+        string="Gaps",
+        help="Requirements: what the company's service lacks today to meet it (001 §六.2).",
+        groups=CRM_READ,
+    )
+    requirement_effort_days = fields.Float(
+        string="Effort (person-days)",
+        help="Requirements: the estimated effort to carry it out.",
+        groups=CRM_READ,
+    )
+    requirement_competitor = fields.Text(
+        string="Competitors' offer",
+        help="Requirements: what competitors offer for it, where known.",
+        groups=CRM_READ,
+    )
+    requirement_alternative = fields.Text(
+        string="Alternative offered",
+        help="Requirements that cannot be met: what the customer is offered instead (001 §六.3).",
+        groups=CRM_READ,
+    )
+    requirement_followup_date = fields.Date(
+        string="Follow up on",
+        help="Requirements that cannot be met: when the owner comes back to the customer.",
+        groups=CRM_READ,
+    )
+    requirement_task_ids = fields.One2many(
+        "delivery.requirement.task", "complaint_id", string="Action plan", groups=CRM_READ
+    )
+    requirement_task_open_count = fields.Integer(
+        string="Tasks open", compute="_compute_requirement_task_counts", compute_sudo=True
+    )
+    requirement_task_done_count = fields.Integer(
+        string="Tasks done", compute="_compute_requirement_task_counts", compute_sudo=True
+    )
+    requirement_progress_date = fields.Datetime(
+        string="Last progress report", readonly=True, copy=False, groups=CRM_READ
+    )
+    requirement_progress_next_date = fields.Date(
+        string="Next progress report", readonly=True, copy=False, index="btree_not_null"
+    )
+    delivery_confirmed_date = fields.Datetime(
+        string="Delivery confirmed on", readonly=True, copy=False
+    )
+    delivery_confirmed_partner_id = fields.Many2one(
+        "res.partner", string="Delivery confirmed by", readonly=True, copy=False, groups=CRM_READ
+    )
+    delivery_confirmed_uid = fields.Many2one(
+        "res.users", string="Confirmation recorded by", readonly=True, copy=False, groups=CRM_READ
+    )
+    delivery_confirmation_note = fields.Text(
+        string="How the customer confirmed",
+        copy=False,
+        help="Requirements delivered: how the customer confirmed the delivery (a call, a "
+        "meeting, a letter...), recorded by staff.",
+        groups=CRM_READ,
+    )
+    awaits_delivery_confirmation = fields.Boolean(
+        compute="_compute_awaits_delivery_confirmation",
+        compute_sudo=True,
+        help="A requirement carried out and delivered, waiting for the customer to "
+        "confirm the delivery.",
+    )
     resolution = fields.Html(
         string="Result / answer", help="What was done or answered; it is sent to the customer."
     )
@@ -600,6 +673,19 @@ class DeliveryComplaint(models.Model):
             statuses = {complaint.sla_response_status, complaint.sla_resolution_status}
             complaint.sla_status = next(s for s in SLA_SEVERITY if s in statuses | {"met"})
 
+    @api.depends("requirement_task_ids.state")
+    def _compute_requirement_task_counts(self):
+        for complaint in self:
+            tasks = complaint.requirement_task_ids
+            done = len(tasks.filtered(lambda t: t.state == "done"))
+            complaint.requirement_task_done_count = done
+            complaint.requirement_task_open_count = len(tasks) - done
+
+    @api.depends("request_type", "state", "requirement_task_ids", "delivery_confirmed_date")
+    def _compute_awaits_delivery_confirmation(self):
+        for complaint in self:
+            complaint.awaits_delivery_confirmation = complaint._awaits_delivery_confirmation()
+
     def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for complaint in self:
@@ -704,6 +790,7 @@ class DeliveryComplaint(models.Model):
             self._prepare_intake(vals)
         complaints = super(DeliveryComplaint, model).create(vals_list).with_env(self.env)
         complaints._sla_start()
+        complaints.filtered("department_id")._notify_department()
         for complaint in complaints:
             recipient = complaint._customer_recipient()
             if recipient:
@@ -774,6 +861,7 @@ class DeliveryComplaint(models.Model):
             if SLA_TRIAGE_FIELDS & vals.keys()
             else None
         )
+        departments = {c.id: c.department_id for c in self} if vals.get("department_id") else {}
         if "state" not in vals:
             result = super().write(vals)
         else:
@@ -797,6 +885,10 @@ class DeliveryComplaint(models.Model):
                 complaint._after_transition(old_state, new_state, now)
         if before is not None:
             self._sla_retriage(before)
+        if departments:
+            self.filtered(
+                lambda c: c.department_id and c.department_id != departments[c.id]
+            )._notify_department()
         return result
 
     # ------------------------------------------------------------------ workflow rules
@@ -884,6 +976,9 @@ class DeliveryComplaint(models.Model):
                     "closed_uid": False,
                     "close_reason": False,
                     "resolution_time": 0.0,
+                    "delivery_confirmed_date": False,
+                    "delivery_confirmed_partner_id": False,
+                    "delivery_confirmed_uid": False,
                 }
             )
         return vals
@@ -924,11 +1019,11 @@ class DeliveryComplaint(models.Model):
                             actions=", ".join(f"{a.name} ({a.owner_id.name})" for a in still_open),
                         )
                     )
-            if self.request_type == "requirement" and (
-                not self.feasibility or not (self.feasibility_reason or "").strip()
-            ):
-                missing.append(self.env._("the analysis: feasible or not, and why"))
-        if new_state == "closed" and not self._can_close():
+        if self.request_type == "requirement":
+            missing += self._requirement_missing(new_state)
+        # a requirement carried out closes on the customer's confirmation instead
+        # (_requirement_missing)
+        if new_state == "closed" and not self._is_carried_out() and not self._can_close():
             days = self.company_id.delivery_complaint_no_answer_days
             missing.append(
                 self.env._(
@@ -991,7 +1086,11 @@ class DeliveryComplaint(models.Model):
             self._write_system({"close_reason": "rated" if rated else "no_answer"})
         if new_state not in ("registered", "waiting"):
             self._sla_mark_first_response(now)
-        if new_state == "resolved":
+        if self.request_type == "requirement" and self._requirement_after_transition(
+            old_state, new_state, now
+        ):
+            pass  # the requirement's own answers (task req)
+        elif new_state == "resolved":
             self._sla_mark_resolved(now)
             self._notify_customer("delivery_crm.mail_template_complaint_resolved")
         elif new_state == "acknowledged" and old_state == "registered":
@@ -1098,7 +1197,11 @@ class DeliveryComplaint(models.Model):
             clock._reach(now)
 
     def _sla_mark_resolved(self, now):
-        clock = self._sla_clocks("resolution")
+        # once per resolution: a requirement's clock stops at its answer (the plan),
+        # not again when it is delivered
+        clock = self._sla_clocks("resolution").filtered(lambda c: not c.reached_date)
+        if not clock:
+            return
         self._write_system({"resolution_time": clock._elapsed(now)})
         clock._reach(now)
 
@@ -1201,6 +1304,14 @@ class DeliveryComplaint(models.Model):
             # sudo: the customer's answer resumes the clock; the customer could not
             # otherwise write the request, and only the state changes
             self.sudo().write({"state": self.resume_state})
+        elif (
+            self.request_type == "requirement"
+            and self.state == "resolving"
+            and message.message_type in ("email", "comment")
+            and message.author_id
+            and message.author_id.commercial_partner_id in customer_partners.commercial_partner_id
+        ):
+            self._schedule_requirement_feedback()
         return result
 
     def _rating_get_operator(self):
@@ -1297,7 +1408,12 @@ class DeliveryComplaint(models.Model):
                 complaint._schedule_poor_rating_investigation(rating)
             complaint._write_system({"rating_investigated_id": rating.id})
         if satisfied:
-            if complaint.state == "resolved":
+            if complaint.state == "resolved" and complaint._awaits_delivery_confirmation():
+                # a satisfied rating of the delivery is the customer's confirmation
+                complaint._confirm_delivery(
+                    rating.partner_id, self.env._("Rated the delivery as satisfied.")
+                )
+            elif complaint.state == "resolved":
                 complaint.write({"state": "closed"})
         elif reopen:
             complaint._reopen_by_customer(
@@ -1547,7 +1663,9 @@ class DeliveryComplaint(models.Model):
         owner and the manager: each once per clock (``delivery.complaint.sla``)."""
         done = self.env["delivery.complaint.sla"]._cron_escalate()
         # overdue corrective and preventive actions, once each (001 §七.3)
-        return done + self.env["delivery.complaint.action"]._cron_escalate_overdue()
+        done += self.env["delivery.complaint.action"]._cron_escalate_overdue()
+        # overdue tasks of requirements' action plans, once each (001 §六.4, task req)
+        return done + self.env["delivery.requirement.task"]._cron_escalate_overdue()
 
     def _sla_notify(self, clock, breach):
         """Activity + mail to the owner about ``clock`` (a delivery.complaint.sla row);
@@ -1630,6 +1748,10 @@ class DeliveryComplaint(models.Model):
                 ("company_id", "=", company.id),
                 ("state", "=", "resolved"),
                 ("resolved_date", "<=", limit),
+                # a requirement carried out is closed by the customer's confirmation
+                "|",
+                ("request_type", "!=", "requirement"),
+                ("requirement_task_ids", "=", False),
             ]
             done += self._cron_process_batches(
                 domain,
@@ -1681,3 +1803,221 @@ class DeliveryComplaint(models.Model):
     def _get_report_base_filename(self):
         self.ensure_one()
         return self.name
+
+    # ------------------------------------------------------------------ requirements (task req)
+    # 001 §六: a requirement is analysed (feasibility, gaps, effort, competitors), then
+    # answered: carried out with an action plan of tasks (delivery.requirement.task),
+    # the customer told of the progress every N days until it is delivered and they
+    # confirm it, or explained with a follow-up plan when it cannot be met.
+    def _is_carried_out(self):
+        """A requirement with an action plan: closed only when delivered (every task
+        done) and confirmed by the customer."""
+        self.ensure_one()
+        # sudo: whether it has a plan decides its close, whoever closes it (the customer
+        # from the portal, a cron); nothing of the tasks is returned
+        return self.request_type == "requirement" and bool(self.sudo().requirement_task_ids)
+
+    def _awaits_delivery_confirmation(self):
+        self.ensure_one()
+        # sudo: as in _is_carried_out; the portal shows the confirmation button from it
+        return bool(
+            self.state == "resolved"
+            and self._is_carried_out()
+            and not self.sudo().delivery_confirmed_date
+        )
+
+    def _requirement_missing(self, new_state):
+        """What a requirement lacks to reach ``new_state`` (part of :meth:`_check_gate`)."""
+        self.ensure_one()
+        # sudo: the gate reads the analysis and the plan whoever moves the request (the
+        # customer's confirmation from the portal closes it)
+        req = self.sudo()
+        tasks = req.requirement_task_ids
+        missing = []
+        if new_state == "resolving" or (new_state == "resolved" and not tasks):
+            missing += req._requirement_analysis_missing(new_state)
+        open_tasks = tasks.filtered(lambda t: t.state != "done")
+        if tasks and new_state in ("resolved", "closed") and open_tasks:
+            missing.append(
+                self.env._(
+                    "the tasks still open done: %(tasks)s",
+                    tasks=", ".join(f"{t.name} ({t.owner_id.name})" for t in open_tasks),
+                )
+            )
+        if tasks and new_state == "closed" and not req.delivery_confirmed_date:
+            missing.append(self.env._("the customer's confirmation of the delivery"))
+        return missing
+
+    def _requirement_analysis_missing(self, new_state):
+        """The answer (001 §六.2–§六.3): the analysis, then the plan to carry it out
+        (``resolving``) or the follow-up plan of a requirement that cannot be met
+        (``resolved``)."""
+        self.ensure_one()
+        missing = []
+        if not self.feasibility or not (self.feasibility_reason or "").strip():
+            missing.append(self.env._("the analysis: feasible or not, and why"))
+        if not (self.requirement_gap or "").strip():
+            missing.append(self.env._("the gaps to close"))
+        if new_state == "resolving":
+            if not self._ensure_customer_recipient():
+                missing.append(self.env._("a customer contact or email to answer to"))
+            if self.feasibility == "not_feasible":
+                missing.append(
+                    self.env._(
+                        "a feasible analysis (a requirement that cannot be met is answered "
+                        "with Respond and a follow-up plan)"
+                    )
+                )
+            if self.requirement_effort_days <= 0:
+                missing.append(self.env._("the estimated effort"))
+            if not self.requirement_task_ids:
+                missing.append(self.env._("an action plan: at least one task"))
+        elif self.feasibility == "feasible":
+            missing.append(self.env._("an action plan: a feasible requirement is carried out"))
+        elif self.feasibility == "not_feasible":
+            if not (self.requirement_alternative or "").strip():
+                missing.append(self.env._("the alternative offered to the customer"))
+            if not self.requirement_followup_date:
+                missing.append(self.env._("the follow-up date"))
+            elif self.requirement_followup_date < fields.Date.context_today(self):
+                missing.append(self.env._("a follow-up date that is not past"))
+        return missing
+
+    def _requirement_after_transition(self, old_state, new_state, now):
+        """The requirement's answers; ``True`` when the step's mail was sent here."""
+        self.ensure_one()
+        if new_state == "resolving" and old_state != "waiting":
+            # the plan is the answer (001 §六.3): the resolution clock stops here, the
+            # customer gets the plan and then a progress report every N days (§六.4)
+            self._sla_mark_resolved(now)
+            self._write_system({"requirement_progress_next_date": self._next_progress_date()})
+            self._notify_customer("delivery_crm.mail_template_requirement_plan")
+            return True
+        if new_state == "resolved" and self._is_carried_out():
+            self._sla_mark_resolved(now)
+            self._write_system({"requirement_progress_next_date": False})
+            self._notify_customer("delivery_crm.mail_template_requirement_delivered")
+            return True
+        if new_state == "resolved":
+            self._sla_mark_resolved(now)
+            self._schedule_requirement_followup()
+            self._notify_customer("delivery_crm.mail_template_requirement_declined")
+            return True
+        return False
+
+    def _next_progress_date(self):
+        self.ensure_one()
+        days = self.company_id.delivery_requirement_progress_days
+        return fields.Date.context_today(self) + timedelta(days=days)
+
+    def _requirement_owner(self):
+        self.ensure_one()
+        return self.user_id or self._escalation_manager() or self.env.ref("base.user_admin")
+
+    def _schedule_requirement_followup(self):
+        """001 §六.3 后续应对计划: the owner comes back to the customer on the date."""
+        self.ensure_one()
+        self.activity_schedule(
+            "delivery_crm.mail_activity_type_requirement_task",
+            user_id=self._requirement_owner().id,
+            date_deadline=self.requirement_followup_date,
+            summary=self.env._("Follow up the requirement: %(name)s", name=self.display_name),
+            note=self.env._(
+                "%(name)s could not be met. Offered instead: %(alternative)s. Come back to "
+                "the customer.",
+                name=self.display_name,
+                alternative=self.requirement_alternative or "-",
+            ),
+        )
+
+    def _schedule_requirement_feedback(self):
+        """001 §六.4 根据大客户反馈意见,及时调整需求响应方案: the customer's word on a
+        requirement being carried out is the owner's to act on."""
+        self.ensure_one()
+        # sudo: the customer's message (portal or mail) gives the owner a to-do; the
+        # customer could not schedule activities
+        self.sudo().activity_schedule(
+            "delivery_crm.mail_activity_type_requirement_task",
+            user_id=self._requirement_owner().id,
+            summary=self.env._("Customer feedback on %(name)s", name=self.display_name),
+            note=self.env._("Read the customer's feedback and adjust the action plan if needed."),
+        )
+
+    def _notify_department(self):
+        """The department the request is given to is told, once per assignment
+        (002 §四.3.2, 004 首问责任制 二)."""
+        for complaint in self:
+            department = complaint.department_id
+            department._notify_assignment(
+                complaint,
+                self.env._(
+                    "%(name)s was assigned to %(department)s (owner %(owner)s).",
+                    name=complaint.display_name,
+                    department=department.name,
+                    owner=complaint.user_id.name or "-",
+                ),
+            )
+
+    def _confirm_delivery(self, partner, note):
+        """The customer confirmed the delivery of a requirement carried out: it is
+        recorded (who, when, how) and the requirement closes."""
+        self.ensure_one()
+        if not self._awaits_delivery_confirmation():
+            raise UserError(
+                self.env._(
+                    "%(name)s is not a delivered requirement waiting for the customer's "
+                    "confirmation.",
+                    name=self.display_name,
+                )
+            )
+        note = (note or "").strip()
+        if not note:
+            raise UserError(self.env._("Say how the customer confirmed the delivery."))
+        self._write_system(
+            {
+                "delivery_confirmed_date": fields.Datetime.now(),
+                "delivery_confirmed_partner_id": partner.id,
+                "delivery_confirmed_uid": self.env.uid,
+                "close_reason": "confirmed",
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "Delivery confirmed by %(partner)s: %(note)s",
+                partner=partner.display_name or "-",
+                note=note,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        self.write({"state": "closed"})
+        return True
+
+    def action_confirm_delivery(self):
+        """Staff record the customer's confirmation (by phone, in a meeting...)."""
+        for complaint in self:
+            complaint._confirm_delivery(
+                complaint._customer_recipient(), complaint.delivery_confirmation_note
+            )
+        return True
+
+    @api.model
+    def _cron_requirement_progress(self):
+        """Mail the customer of each requirement being carried out a progress report
+        every N days (001 §六.4 定期向大客户反馈需求响应的进展情况), logged on it."""
+        domain = [
+            ("request_type", "=", "requirement"),
+            ("state", "=", "resolving"),
+            ("requirement_progress_next_date", "<=", fields.Date.context_today(self)),
+        ]
+        return self._cron_process_batches(domain, lambda batch: batch._send_progress_report())
+
+    def _send_progress_report(self):
+        for complaint in self:
+            complaint._write_system(
+                {
+                    "requirement_progress_date": fields.Datetime.now(),
+                    "requirement_progress_next_date": complaint._next_progress_date(),
+                }
+            )
+            if complaint._customer_recipient():
+                complaint._notify_customer("delivery_crm.mail_template_requirement_progress")

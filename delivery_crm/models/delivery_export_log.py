@@ -34,6 +34,7 @@ EXPORT_LOGGED_MODELS = frozenset(
         "delivery.points.move",
         "delivery.benefit.grant",
         "delivery.appreciation.guest",
+        "delivery.requirement.task",  # task req (issue 17 item 1)
     }
 )
 

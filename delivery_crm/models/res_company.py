@@ -496,3 +496,15 @@ class ResCompany(models.Model):
                             value=company[field],
                         )
                     )
+
+    # task req (issue 17 item 1): progress reports of requirements carried out
+    delivery_requirement_progress_days = fields.Integer(
+        string="Requirement progress report every (days)",
+        default=7,
+        help="While a customer's requirement is carried out, its contact is mailed a "
+        "progress report (tasks done and open, next report) this often (001 §六.4).",
+    )
+    _delivery_requirement_progress_days_positive = models.Constraint(
+        "CHECK (delivery_requirement_progress_days > 0)",
+        "The requirement progress reports must be at least one day apart.",
+    )

@@ -134,3 +134,7 @@ class ResConfigSettings(models.TransientModel):
     delivery_segment_win_back_days = fields.Integer(
         related="company_id.delivery_segment_win_back_days", readonly=False
     )
+    # task req (issue 17 item 1)
+    delivery_requirement_progress_days = fields.Integer(
+        related="company_id.delivery_requirement_progress_days", readonly=False
+    )

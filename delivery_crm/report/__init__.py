@@ -3,3 +3,4 @@ from . import delivery_staff_kpi_report
 from . import delivery_customer_risk_report
 from . import delivery_satisfaction_trend_report
 from . import delivery_customer_mix_report
+from . import delivery_department_kpi_report

@@ -51,3 +51,7 @@ from . import test_delivery_tier_benefit
 from . import test_delivery_appreciation
 from . import test_delivery_prospect
 from . import test_delivery_segment
+
+# task req (issue 17 items 1, 2)
+from . import test_delivery_requirement
+from . import test_delivery_department

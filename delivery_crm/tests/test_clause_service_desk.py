@@ -154,7 +154,14 @@ class TestClauseServiceDesk(DeliveryCrmCommon):
         self.assertFalse(self._mails_to_customer(requirement, answer))
         with freeze_time(received + timedelta(hours=2)):
             mine.write(
-                {"feasibility": "not_feasible", "feasibility_reason": "No refrigerated vans"}
+                {
+                    "feasibility": "not_feasible",
+                    "feasibility_reason": "No refrigerated vans",
+                    # task req: the gaps, and the follow-up plan (001 §六.3)
+                    "requirement_gap": "No cold chain at all",
+                    "requirement_alternative": "Our partner's cold-chain service",
+                    "requirement_followup_date": date(2026, 4, 1),
+                }
             )
             mine.action_resolve()
         self.assertEqual(requirement.state, "resolved")

@@ -356,8 +356,26 @@ class TestComplaintWorkflow(DeliveryComplaintCommon):
         with self.assertRaisesRegex(ValidationError, "feasible"):
             req.action_resolve()
         req.write({"feasibility": "feasible", "feasibility_reason": "Two refrigerated vans free"})
-        req.action_resolve()
-        self.assertEqual(req.state, "resolved")
+        # task req: a feasible requirement is carried out with an action plan (001 §六.3)
+        with self.assertRaisesRegex(ValidationError, "gaps.*action plan"):
+            req.action_resolve()
+        req.write(
+            {
+                "requirement_gap": "No cold-chain route",
+                "requirement_effort_days": 5.0,
+                "requirement_task_ids": [
+                    Command.create(
+                        {
+                            "name": "Lease vans",
+                            "owner_id": self.env.user.id,
+                            "deadline": fields.Date.today(),
+                        }
+                    )
+                ],
+            }
+        )
+        req.action_resolving()
+        self.assertEqual(req.state, "resolving")
 
     def test_acknowledge_needs_someone_to_answer(self):
         complaint = self._complaint(contact_id=False, channel="onsite")

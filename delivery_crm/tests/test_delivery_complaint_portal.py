@@ -67,6 +67,13 @@ PORTAL_COMPLAINT_FIELDS = PORTAL_MIXIN_FIELDS | {
     "access_warning",
     "rating_count",
     "rating_percentage_satisfaction",
+    # task req (issue 17 item 1): a requirement's progress and the confirmation of its
+    # delivery, shown on the portal page (counts of tasks, not the tasks)
+    "requirement_task_open_count",
+    "requirement_task_done_count",
+    "requirement_progress_next_date",
+    "delivery_confirmed_date",
+    "awaits_delivery_confirmation",
 }
 PORTAL_SHIPMENT_FIELDS = PORTAL_MIXIN_FIELDS | {
     "name",
