@@ -88,6 +88,13 @@
         "views/portal_benefit_templates.xml",
         "views/delivery_appreciation_views.xml",
         "views/delivery_appreciation_templates.xml",
+        # task inq (issue 17 items 4, 5)
+        "data/delivery_inquiry_topic_data.xml",
+        "data/delivery_emergency_plan_data.xml",
+        "wizard/delivery_emergency_activate_wizard_views.xml",
+        "views/delivery_inquiry_summary_views.xml",
+        "views/delivery_emergency_plan_views.xml",
+        "report/delivery_inquiry_summary_report.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

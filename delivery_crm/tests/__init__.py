@@ -51,3 +51,7 @@ from . import test_delivery_tier_benefit
 from . import test_delivery_appreciation
 from . import test_delivery_prospect
 from . import test_delivery_segment
+
+# task inq (issue 17 items 4, 5)
+from . import test_delivery_inquiry_summary
+from . import test_delivery_emergency_plan
