@@ -57,6 +57,7 @@ from . import delivery_points_move
 from . import delivery_benefit_grant
 from . import delivery_appreciation_event
 from . import delivery_appreciation_guest
+
 # task inq (issue 17 items 4, 5): quarterly inquiry summary, emergency plans
 from . import delivery_inquiry_topic
 from . import delivery_inquiry_summary

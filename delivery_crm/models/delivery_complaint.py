@@ -1706,4 +1706,3 @@ class DeliveryComplaint(models.Model):
         string="Emergency plans activated",
         groups=CRM_READ,
     )
-

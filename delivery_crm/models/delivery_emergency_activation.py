@@ -12,7 +12,7 @@ class DeliveryEmergencyActivation(models.Model):
     _check_company_auto = True
 
     plan_id = fields.Many2one(
-        "delivery.emergency.plan", string="Plan", required=True, ondelete="restrict", index=True
+        "delivery.emergency.plan", required=True, ondelete="restrict", index=True
     )
     complaint_id = fields.Many2one(
         "delivery.complaint", string="Request", ondelete="cascade", index="btree_not_null"

@@ -37,9 +37,7 @@ class DeliveryEmergencyPlan(models.Model):
         string="Offered for requests of type",
         help="Offered first on requests of this type; leave empty for every request.",
     )
-    step_ids = fields.One2many(
-        "delivery.emergency.plan.step", "plan_id", string="Steps", copy=True
-    )
+    step_ids = fields.One2many("delivery.emergency.plan.step", "plan_id", string="Steps", copy=True)
     step_count = fields.Integer(compute="_compute_step_count")
     activation_ids = fields.One2many(
         "delivery.emergency.activation", "plan_id", string="Activations", readonly=True
@@ -112,7 +110,9 @@ class DeliveryEmergencyPlan(models.Model):
             }
         )
         body = Markup("<p>%s</p>") % self.env._(
-            "Emergency plan %(plan)s activated by %(user)s.", plan=self.name, user=self.env.user.name
+            "Emergency plan %(plan)s activated by %(user)s.",
+            plan=self.name,
+            user=self.env.user.name,
         )
         if note:
             body += Markup("<p>%s</p>") % note

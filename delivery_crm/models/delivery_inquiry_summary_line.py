@@ -22,7 +22,7 @@ class DeliveryInquirySummaryLine(models.Model):
     )
     company_id = fields.Many2one(related="summary_id.company_id", store=True)
     kind = fields.Selection(LINE_KINDS, required=True)
-    topic_id = fields.Many2one("delivery.inquiry.topic", string="Topic")
+    topic_id = fields.Many2one("delivery.inquiry.topic")
     partner_id = fields.Many2one("res.partner", string="Customer")
     complaint_id = fields.Many2one("delivery.complaint", string="Inquiry", ondelete="set null")
     inquiry_count = fields.Integer(string="Inquiries")

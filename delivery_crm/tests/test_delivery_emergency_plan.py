@@ -34,8 +34,10 @@ class TestEmergencyPlan(DeliveryComplaintCommon):
     def _activate(self, user, plan, record, note="Parcel WB-1 missing since yesterday"):
         """Press *Emergency plan* on the form of ``record`` as ``user``, choose ``plan``
         and *Activate*."""
-        field = "default_complaint_id" if record._name == "delivery.complaint" else (
-            "default_exception_id"
+        field = (
+            "default_complaint_id"
+            if record._name == "delivery.complaint"
+            else ("default_exception_id")
         )
         wizard = (
             self.Wizard.with_user(user)
@@ -93,9 +95,7 @@ class TestEmergencyPlan(DeliveryComplaintCommon):
         customer_side = self.customer | self.contact
         self.assertFalse(new.notified_partner_ids & customer_side)
         self.assertFalse(new.partner_ids & customer_side)
-        self.assertFalse(
-            self.env["mail.mail"].search([("recipient_ids", "in", customer_side.ids)])
-        )
+        self.assertFalse(self.env["mail.mail"].search([("recipient_ids", "in", customer_side.ids)]))
         # the log is the system's
         with self.assertRaises(AccessError):
             log.with_user(self.user_manager).write({"note": "forged"})
@@ -170,7 +170,9 @@ class TestEmergencyPlan(DeliveryComplaintCommon):
         self.assertEqual(len(activities), 3)
         self.assertEqual(activities[2].user_id, self.user_account_manager)  # account manager
         self.assertEqual(activities[1].user_id, self.head)
-        log = self.env["delivery.emergency.activation"].search([("exception_id", "=", exception.id)])
+        log = self.env["delivery.emergency.activation"].search(
+            [("exception_id", "=", exception.id)]
+        )
         self.assertEqual((log.plan_id, log.complaint_id.id), (plan, False))
         self.assertIn("activated by", str(exception.message_ids[0].body))
 
@@ -203,16 +205,21 @@ class TestEmergencyPlan(DeliveryComplaintCommon):
         for missing in ("role", "action"):
             values = {"plan_id": empty.id, "action": "Call", "role": "head"}
             del values[missing]
-            with self.subTest(missing=missing), mute_logger("odoo.sql_db"):
-                with self.assertRaises(IntegrityError), self.env.cr.savepoint():
-                    self.env["delivery.emergency.plan.step"].with_user(self.user_manager).create(
-                        values
-                    )
-        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
-            with self.env.cr.savepoint():
-                self.env["delivery.emergency.plan.step"].with_user(self.user_manager).create(
-                    {"plan_id": empty.id, "action": "Call", "role": "head", "deadline_hours": -1}
-                )
+            with (
+                self.subTest(missing=missing),
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(IntegrityError),
+                self.env.cr.savepoint(),
+            ):
+                self.env["delivery.emergency.plan.step"].with_user(self.user_manager).create(values)
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.env["delivery.emergency.plan.step"].with_user(self.user_manager).create(
+                {"plan_id": empty.id, "action": "Call", "role": "head", "deadline_hours": -1}
+            )
         self.assertFalse(empty.step_ids)
         archived = self.plan_loss.copy({"name": "Old loss plan"})
         archived.action_archive()

@@ -24,7 +24,9 @@ class TestInquirySummary(DeliveryComplaintCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.head = new_user(cls.env, "manager", "dcrm_head", "Centre Head", email="head@example.com")
+        cls.head = new_user(
+            cls.env, "manager", "dcrm_head", "Centre Head", email="head@example.com"
+        )
         cls.company.delivery_complaint_manager_id = cls.head
         cls.tracking = cls.env.ref("delivery_crm.delivery_inquiry_topic_tracking")
         cls.price = cls.env.ref("delivery_crm.delivery_inquiry_topic_price")
@@ -62,11 +64,15 @@ class TestInquirySummary(DeliveryComplaintCommon):
         """Q1 2026: three tracking questions (two of the same customer), a price one,
         one without topic; two answered, three unanswered. Around it: an inquiry of the
         previous quarter and a complaint, not counted."""
-        answered = self._inquiry("2026-02-02 01:00:00", self.tracking, answer_at="2026-02-02 03:00:00")
+        answered = self._inquiry(
+            "2026-02-02 01:00:00", self.tracking, answer_at="2026-02-02 03:00:00"
+        )
         answered |= self._inquiry(
             "2026-02-03 01:00:00", self.tracking, answer_at="2026-02-03 07:00:00"
         )
-        unanswered = self._inquiry("2026-03-30 02:00:00", self.tracking, customer=self.other_customer)
+        unanswered = self._inquiry(
+            "2026-03-30 02:00:00", self.tracking, customer=self.other_customer
+        )
         unanswered |= self._inquiry("2026-03-02 02:00:00", self.price)
         unanswered |= self._inquiry("2026-03-03 02:00:00")
         self._inquiry("2025-12-30 02:00:00", self.tracking)
@@ -191,8 +197,22 @@ class TestInquirySummary(DeliveryComplaintCommon):
             {"id": 1, "topic": 7, "partner": 3, "answered": True, "late": False, "hours": 1.0},
             {"id": 2, "topic": 7, "partner": 3, "answered": True, "late": True, "hours": 9.0},
             {"id": 3, "topic": 7, "partner": 4, "answered": True, "late": False, "hours": 2.0},
-            {"id": 4, "topic": 8, "partner": False, "answered": False, "late": False, "hours": None},
-            {"id": 5, "topic": 8, "partner": False, "answered": False, "late": False, "hours": None},
+            {
+                "id": 4,
+                "topic": 8,
+                "partner": False,
+                "answered": False,
+                "late": False,
+                "hours": None,
+            },
+            {
+                "id": 5,
+                "topic": 8,
+                "partner": False,
+                "answered": False,
+                "late": False,
+                "hours": None,
+            },
         ]
         totals, lines = summarise(rows)
         self.assertEqual(

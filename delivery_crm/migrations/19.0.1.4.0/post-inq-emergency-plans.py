@@ -34,8 +34,7 @@ def migrate(cr, version):
         plan.message_post(
             body=Markup("<p>%s</p>")
             % env._(
-                "Made from the canned answer %(name)s: write its steps before it can be "
-                "activated.",
+                "Made from the canned answer %(name)s: write its steps before it can be activated.",
                 name=answer.name,
             ),
             subtype_xmlid="mail.mt_note",
