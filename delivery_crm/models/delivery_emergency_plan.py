@@ -38,7 +38,7 @@ class DeliveryEmergencyPlan(models.Model):
         help="Offered first on requests of this type; leave empty for every request.",
     )
     step_ids = fields.One2many("delivery.emergency.plan.step", "plan_id", string="Steps", copy=True)
-    step_count = fields.Integer(compute="_compute_step_count")
+    step_count = fields.Integer(string="Number of steps", compute="_compute_step_count")
     activation_ids = fields.One2many(
         "delivery.emergency.activation", "plan_id", string="Activations", readonly=True
     )

@@ -109,7 +109,9 @@ class DeliveryInquirySummary(models.Model):
     head_id = fields.Many2one(
         related="company_id.delivery_complaint_manager_id", string="Service-centre head"
     )
-    line_ids = fields.One2many("delivery.inquiry.summary.line", "summary_id", readonly=True)
+    line_ids = fields.One2many(
+        "delivery.inquiry.summary.line", "summary_id", string="Lines", readonly=True
+    )
     topic_line_ids = fields.One2many(
         "delivery.inquiry.summary.line",
         "summary_id",
