@@ -16,7 +16,9 @@ class DeliveryEmergencyActivateWizard(models.TransientModel):
         "delivery.emergency.plan",
         string="Emergency plan",
         required=True,
-        domain="[('request_type', 'in', [request_type, False])]",
+        # on a request: the plans of its type and the general ones (of its type first,
+        # see the plan's _order); on a delivery exception: every plan
+        domain="[('request_type', 'in', [request_type, False])] if complaint_id else []",
     )
     trigger = fields.Text(related="plan_id.trigger")
     step_ids = fields.One2many(related="plan_id.step_ids")
