@@ -92,6 +92,13 @@
         "views/delivery_requirement_task_views.xml",
         "views/delivery_requirement_portal_templates.xml",
         "report/delivery_department_kpi_report_views.xml",
+        # task inq (issue 17 items 4, 5)
+        "data/delivery_inquiry_topic_data.xml",
+        "data/delivery_emergency_plan_data.xml",
+        "wizard/delivery_emergency_activate_wizard_views.xml",
+        "views/delivery_inquiry_summary_views.xml",
+        "views/delivery_emergency_plan_views.xml",
+        "report/delivery_inquiry_summary_report.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

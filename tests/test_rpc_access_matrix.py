@@ -132,6 +132,17 @@ delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r
 # task req (issue 17 items 1, 2): requirement tasks as the request's actions; department KPIs
 delivery.requirement.task            rwcue rwcue rwcue rwcue r---e ----- ----- -----
 delivery.department.kpi.report       r---e r---e r---e r---e r---e ----- ----- r---e
+# task inq (issue 17 items 4, 5): inquiry topics and emergency plans are configuration;
+# the quarterly inquiry summaries are made by the cron (managers write the bulletin),
+# their lines and the activations of emergency plans are the system's; the activation
+# wizard works on a request the user may change
+delivery.inquiry.topic               r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.inquiry.summary             r---e r---e rw--e rw--e r---e ----- ----- r---e
+delivery.inquiry.summary.line        r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.emergency.plan              r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.emergency.plan.step         r---e r---e rwcue rwcue r---e ----- ----- r---e
+delivery.emergency.activation        r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.emergency.activate.wizard   c     c     c     c     -     -     -     -
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -833,6 +844,61 @@ class DepartmentKpiReport(Report):
     key, read = "delivery.department.kpi.report", "month"
 
 
+# task inq (issue 17 items 4, 5)
+class InquiryTopic(Configuration):
+    key = "delivery.inquiry.topic"
+
+
+class InquirySummary(Case):
+    key, read = "delivery.inquiry.summary", "bulletin"
+
+    def target(self, w, role):
+        return w.ids["inquiry_summary"]
+
+    def values(self, w, role):
+        return {"company_id": w.ids["company"], "date_from": "2002-01-01", "date_to": "2002-03-31"}
+
+
+class InquirySummaryLine(Case):
+    key, read = "delivery.inquiry.summary.line", "inquiry_count"
+
+    def target(self, w, role):
+        return w.ids["inquiry_summary_line"]
+
+    def values(self, w, role):
+        return {"summary_id": w.ids["inquiry_summary"], "kind": "topic", "inquiry_count": 1}
+
+
+class EmergencyPlan(Configuration):
+    key = "delivery.emergency.plan"
+
+
+class EmergencyPlanStep(Configuration):
+    key, read = "delivery.emergency.plan.step", "action"
+
+    def values(self, w, role):
+        return {"plan_id": w.ids["emergency_plan"], "action": f"{MARK} {w.next()}", "role": "head"}
+
+
+class EmergencyActivation(HomeRecord):
+    key, read, setup = "delivery.emergency.activation", "note", "emergency_activation"
+
+    def values(self, w, role):
+        return {
+            "plan_id": w.ids["emergency_plan"],
+            "complaint_id": w.home_complaint(role),
+            "user_id": w.uids["staff"],
+            "date": _now(),
+        }
+
+
+class EmergencyActivateWizard(Wizard):
+    key = "delivery.emergency.activate.wizard"
+
+    def values(self, w, role):
+        return {"complaint_id": w.home_complaint(role), "plan_id": w.ids["emergency_plan"]}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -1118,6 +1184,27 @@ for key, partner, owner in (("c1", c1, li), ("c9", c9, zhang)):
     )
 # the customers at risk are a table their hourly job rewrites: as the job would have
 env["delivery.customer.risk.report"]._refresh()
+# task inq (issue 17 items 4, 5): a draft inquiry summary with a line; an activation of
+# the shipped emergency plan on each home request
+out["inquiry_summary"] = one(
+    "delivery.inquiry.summary",
+    [("company_id", "=", company.id), ("date_from", "=", date(2001, 1, 1))],
+    {"company_id": company.id, "date_from": date(2001, 1, 1), "date_to": date(2001, 3, 31)},
+)
+out["inquiry_summary_line"] = one(
+    "delivery.inquiry.summary.line",
+    [("summary_id", "=", out["inquiry_summary"])],
+    {"summary_id": out["inquiry_summary"], "kind": "topic", "inquiry_count": 1},
+)
+out["emergency_plan"] = ref("delivery_crm.delivery_emergency_plan_loss").id
+for key, owner in (("c1", li), ("c9", zhang)):
+    out["emergency_activation_" + key] = one(
+        "delivery.emergency.activation",
+        [("note", "=", MARK), ("complaint_id", "=", out["complaint_" + key])],
+        {"plan_id": out["emergency_plan"], "complaint_id": out["complaint_" + key],
+         "company_id": company.id, "user_id": owner.id, "date": fields.Datetime.now(),
+         "note": MARK},
+    )
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

@@ -395,6 +395,25 @@ def _guest(c, **values):
     return {"event_id": event, "partner_id": c.ids["c1"], **values}
 
 
+LOSS_PLAN = "delivery_crm.delivery_emergency_plan_loss"
+
+
+def _emergency_wizard(empty_plan=False):
+    """task inq: li.wei's activation wizard on his request (of a plan without steps that a
+    manager just wrote); its action is the call."""
+
+    def args(c):
+        plan = _xmlid(c.admin, LOSS_PLAN)
+        if empty_plan:
+            plan = c.session("wang.fang").call(
+                "delivery.emergency.plan", "create", {"name": "Bad input: no steps"}
+            )
+        wizard = {"complaint_id": c.ids["complaint1"], "plan_id": plan}
+        return [[c.session("li.wei").call("delivery.emergency.activate.wizard", "create", wizard)]]
+
+    return args
+
+
 # fmt: off
 CASES = [
     # --- requests: wrong types, unknown ids, missing and out-of-range values
@@ -862,6 +881,26 @@ CASES = [
          USER, "kept by the system",
          watch=lambda c: ("delivery.complaint", [c.ids["complaint1"]],
                           ["delivery_confirmed_date"])),
+    # --- task inq (issue 17 items 4, 5): emergency plans are activated with steps, each
+    # with a role; nobody makes an inquiry summary by hand
+    Case("emergency-plan-without-steps-activated", "li.wei", "delivery.emergency.activate.wizard",
+         "action_activate", _emergency_wizard(empty_plan=True), USER, "has no steps",
+         counted=["delivery.emergency.activation", "mail.activity"]),
+    Case("emergency-plan-activated-on-nothing", "li.wei", "delivery.emergency.activate.wizard",
+         "create", lambda c: [{"plan_id": _xmlid(c.admin, LOSS_PLAN)}], USER,
+         "one request or one delivery exception"),
+    Case("emergency-step-without-role", "wang.fang", "delivery.emergency.plan.step", "create",
+         lambda c: [{"plan_id": _xmlid(c.admin, LOSS_PLAN), "action": "Bad input"}],
+         VALIDATION, "role"),
+    Case("emergency-step-due-before-activation", "wang.fang", "delivery.emergency.plan.step",
+         "create", lambda c: [{"plan_id": _xmlid(c.admin, LOSS_PLAN), "action": "Bad input",
+                               "role": "head", "deadline_hours": -2}],
+         VALIDATION, "cannot be due before"),
+    Case("emergency-plan-written-by-staff", "zhang.min", "delivery.emergency.plan", "create",
+         lambda c: [{"name": "Bad input"}], ACCESS),
+    Case("inquiry-summary-made-by-hand", "wang.fang", "delivery.inquiry.summary", "create",
+         lambda c: [{"company_id": 1, "date_from": "2099-01-01", "date_to": "2099-03-31"}],
+         ACCESS),
 ]
 # fmt: on
 

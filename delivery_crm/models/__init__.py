@@ -62,3 +62,11 @@ from . import delivery_appreciation_guest
 
 # task req (issue 17 items 1, 2): requirements carried out, departments that act
 from . import delivery_requirement_task
+
+# task inq (issue 17 items 4, 5): quarterly inquiry summary, emergency plans
+from . import delivery_inquiry_topic
+from . import delivery_inquiry_summary
+from . import delivery_inquiry_summary_line
+from . import delivery_emergency_plan
+from . import delivery_emergency_plan_step
+from . import delivery_emergency_activation

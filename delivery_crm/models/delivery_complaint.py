@@ -2021,3 +2021,16 @@ class DeliveryComplaint(models.Model):
             )
             if complaint._customer_recipient():
                 complaint._notify_customer("delivery_crm.mail_template_requirement_progress")
+
+    # ------------------------------------------------------------------ task inq (issue 17)
+    # what an inquiry is about: the quarterly inquiry summary counts by it (咨询服务 四)
+    inquiry_topic_id = fields.Many2one(
+        "delivery.inquiry.topic", string="Inquiry topic", tracking=True, groups=CRM_READ
+    )
+    # the emergency plans activated on the request (002 §三.2.3), never shown to customers
+    emergency_activation_ids = fields.One2many(
+        "delivery.emergency.activation",
+        "complaint_id",
+        string="Emergency plans activated",
+        groups=CRM_READ,
+    )

@@ -55,3 +55,7 @@ from . import test_delivery_segment
 # task req (issue 17 items 1, 2)
 from . import test_delivery_requirement
 from . import test_delivery_department
+
+# task inq (issue 17 items 4, 5)
+from . import test_delivery_inquiry_summary
+from . import test_delivery_emergency_plan

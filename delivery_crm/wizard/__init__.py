@@ -9,3 +9,6 @@ from . import delivery_news_mailing_wizard
 from . import delivery_xlsx_export_wizard
 from . import base_partner_merge
 from . import delivery_points_wizard
+
+# task inq (issue 17 item 5)
+from . import delivery_emergency_activate_wizard

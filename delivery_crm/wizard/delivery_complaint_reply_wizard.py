@@ -2,8 +2,9 @@ from odoo import api, fields, models
 
 
 class DeliveryComplaintReplyWizard(models.TransientModel):
-    """Answer the customer, starting from a canned answer or an emergency plan of the
-    library (002 §三.2.3)."""
+    """Answer the customer, starting from a canned answer of the library (002 §三.2.3):
+    the answers of the request's type first (for a complaint, of its complaint type
+    first), then the general ones. Emergency plans are internal and never offered here."""
 
     _name = "delivery.complaint.reply.wizard"
     _description = "Answer a customer request"
