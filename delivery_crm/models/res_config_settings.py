@@ -134,3 +134,7 @@ class ResConfigSettings(models.TransientModel):
     delivery_segment_win_back_days = fields.Integer(
         related="company_id.delivery_segment_win_back_days", readonly=False
     )
+    # task fix16 (issue 16 review)
+    delivery_points_catch_up_days = fields.Integer(
+        related="company_id.delivery_points_catch_up_days", readonly=False
+    )

@@ -242,9 +242,7 @@ class TestDeliveryAppreciation(DeliveryCrmCommon):
         self.assertIn("Hangzhou", str(wang_notice.body_html))
         self.assertIn("Change", wang_notice.subject)
         self.assertEqual(len(REPLY_LINK.findall(str(wang_notice.body_html))), 2)
-        self.assertEqual(
-            set(cares.mapped("date")), {fields.Date.context_today(event, new_start)}
-        )
+        self.assertEqual(set(cares.mapped("date")), {fields.Date.context_today(event, new_start)})
         self.assertIn("Hangzhou", " ".join(cares.message_ids.mapped("body")))
         # the replies are kept; a guest may answer again through the links
         self.assertEqual(self._guest(event, self.zhao).state, "declined")

@@ -94,6 +94,7 @@ class TestDeliverySegment(DeliveryCrmCommon):
         ordinary = self._customer("Ordinary 一般", satisfaction=50.0)
         self._deliver(ordinary, "2026-05-20")
         unmeasured = self._customer("Unmeasured 未测")
+        self._deliver(unmeasured, "2026-05-21")  # none at all for 90 days would be lost
         lost = self._customer("Lost 流失", satisfaction=95.0)
         self._deliver(lost, "2025-12-01", "2026-02-01")
         prospect = self._new_customer("Prospect 潜在")
@@ -172,7 +173,11 @@ class TestDeliverySegment(DeliveryCrmCommon):
         developer = new_user(self.env, "staff", "dcrm_seg_developer", "Developer")
         head = new_user(self.env, "manager", "dcrm_seg_head", "Service Centre Head")
         customers = {}
-        for name, developer_id in (("Dev 开发", developer.id), ("Head 主管", False), ("Managers", False)):
+        for name, developer_id in (
+            ("Dev 开发", developer.id),
+            ("Head 主管", False),
+            ("Managers", False),
+        ):
             customer = self._customer(name, start="2025-01-01")
             customer.write({"account_manager_id": False, "developer_id": developer_id})
             self._deliver(customer, "2025-06-01")
@@ -194,7 +199,7 @@ class TestDeliverySegment(DeliveryCrmCommon):
                     self.assertEqual(activities.user_id, expected[name])
                     self.assertEqual(visits.user_id, expected[name])
                 else:
-                    managers = self.env.ref("delivery_crm.group_delivery_crm_manager").user_ids
+                    managers = self.env.ref("delivery_crm.group_delivery_crm_manager").all_user_ids
                     self.assertTrue(activities)
                     self.assertLessEqual(activities.user_id, managers)
                     self.assertIn(visits.user_id, managers)

@@ -277,7 +277,9 @@ class TestDeliveryVisitGeo(DeliveryCrmCommon):
         with self.assertRaisesRegex(UserError, "accurate to 1500 m only"):
             uncertain.with_user(self.user_manager).action_use_check_in_position()
         self.customer.invalidate_recordset()
-        self.assertEqual((self.customer.partner_latitude, self.customer.partner_longitude), (31.0, 121.0))
+        self.assertEqual(
+            (self.customer.partner_latitude, self.customer.partner_longitude), (31.0, 121.0)
+        )
         self.assertEqual(uncertain.location_status, "uncertain")
         self.assertFalse(
             self.env["delivery.audit.log"].search(
@@ -295,7 +297,10 @@ class TestDeliveryVisitGeo(DeliveryCrmCommon):
         (AMap says so with its level; Odoo's base_geolocalize would also ask again with
         the city alone): no position is stored, the customer is marked tried."""
         unknown = self._new_customer(
-            "Unknown Street Co", street="Nonexistent lane 9", city="Shanghai", country_id=self.china.id
+            "Unknown Street Co",
+            street="Nonexistent lane 9",
+            city="Shanghai",
+            country_id=self.china.id,
         )
         with self.assertRaisesRegex(UserError, "No position found"):
             unknown.with_user(self.user_account_manager).action_delivery_geolocate()
