@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import run_odoo, xmlid_to_id
+from conftest import RpcError, run_odoo, xmlid_to_id
 
 TRANSPORT_GROUP = "delivery_crm.group_delivery_crm_transport"
 
@@ -255,3 +255,87 @@ def test_password_instead_of_key_refused(world):
     )
     assert response.status_code == 401, response.text
     assert not shipments(world, "WB-PASSWORD")
+
+
+# task fix16 (issue 16 finding 4): the tier-benefit flags the transport system prices with
+def test_benefit_flags_over_json2(world):
+    admin, run = world["admin"], world["run"]
+    ref = f"FLAGS-{run}"
+    customer = admin.call(
+        "res.partner",
+        "create",
+        {
+            "name": f"Benefit flags {run}",
+            "ref": ref,
+            "is_company": True,
+            "is_delivery_customer": True,
+            "customer_state": "active",
+            "account_manager_id": admin.uid,
+        },
+    )
+    fields = [
+        "ref",
+        "benefit_first_order",
+        "benefit_first_order_percent",
+        "benefit_discount_percent",
+        "benefit_free_delivery",
+        "benefit_priority",
+    ]
+
+    def give_tier(xmlid):
+        wizard = admin.call(
+            "delivery.tier.override.wizard",
+            "create",
+            {
+                "partner_id": customer,
+                "tier_id": xmlid_to_id(admin, xmlid),
+                "reason": "Transport flags test",
+                "expiry": "2099-12-31",
+            },
+        )
+        admin.call("delivery.tier.override.wizard", "action_confirm", [wizard])
+
+    def flags():
+        [values] = world["transport"].call("res.partner", "read", ids=[customer], fields=fields)
+        return values
+
+    try:
+        give_tier("delivery_crm.delivery_tier_new")
+        new = flags()
+        assert new["ref"] == ref
+        assert new["benefit_first_order"] is True and new["benefit_first_order_percent"] > 0
+        assert (new["benefit_discount_percent"], new["benefit_free_delivery"]) == (0.0, False)
+        delivered = row(
+            world,
+            "WB-FIRST",
+            customer_ref=ref,
+            status="delivered",
+            delivered_datetime="2026-11-21 07:40:00",
+        )
+        result = world["transport"].call("delivery.shipment", "transport_upsert", rows=[delivered])
+        assert result["created"] == 1, result
+        assert flags()["benefit_first_order"] is False
+        give_tier("delivery_crm.delivery_tier_gold")
+        gold = flags()
+        assert gold["benefit_free_delivery"] is True and gold["benefit_priority"] is True
+        assert gold["benefit_discount_percent"] > 0  # the Regular tier's member prices
+        # an employee outside the CRM and the transport system is refused the flags
+        response = world["employee"].post("res.partner", "read", ids=[customer], fields=fields)
+        assert response.status_code == 403, response.text
+        assert response.json()["name"] == "odoo.exceptions.AccessError"
+        # a terminated customer has no benefits left
+        admin.call(
+            "res.partner",
+            "write",
+            [customer],
+            {"customer_state": "terminated", "state_reason": "Contract ended"},
+        )
+        ended = flags()
+        assert (ended["benefit_free_delivery"], ended["benefit_discount_percent"]) == (False, 0.0)
+    finally:
+        shipments_ = admin.call("delivery.shipment", "search", [("partner_id", "=", customer)])
+        admin.call("delivery.shipment", "unlink", shipments_)
+        try:
+            admin.call("res.partner", "unlink", [customer])
+        except RpcError:  # its tier history is kept: archived instead
+            admin.call("res.partner", "write", [customer], {"active": False})

@@ -15,6 +15,9 @@ AMAP_GEOCODE_URL = "https://restapi.amap.com/v3/geocode/geo"
 AMAP_URL_PARAM = "delivery_crm.amap_geocode_url"
 AMAP_KEY_PARAM = "delivery_crm.amap_api_key"
 AMAP_TIMEOUT = 10
+# the levels of an AMap answer that place an address no closer than its district (AMap
+# answers them for a street it does not know): no customer position (task fix16)
+AMAP_COARSE_LEVELS = frozenset({"国家", "省", "市", "区县", "开发区", "乡镇"})
 
 
 class BaseGeocoder(models.AbstractModel):
@@ -29,7 +32,7 @@ class BaseGeocoder(models.AbstractModel):
     @api.model
     def _call_amap(self, addr, **kw):
         """``(latitude, longitude)`` in WGS-84 of ``addr``, or None when AMap finds
-        nothing."""
+        nothing, or places it only in its city or district (``level``)."""
         if not addr:
             return None
         # sudo: the system parameters are for administrators; the key is sent to AMap
@@ -58,7 +61,11 @@ class BaseGeocoder(models.AbstractModel):
             raise UserError(
                 self.env._("AMap refused the request: %(info)s", info=result.get("info") or "-")
             )
-        geocodes = result.get("geocodes") or []
+        geocodes = [
+            geocode
+            for geocode in result.get("geocodes") or []
+            if isinstance(geocode, dict) and geocode.get("level") not in AMAP_COARSE_LEVELS
+        ]
         if not geocodes or not geocodes[0].get("location"):
             _logger.info("AMap found no position for an address")
             return None

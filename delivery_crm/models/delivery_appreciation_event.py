@@ -1,5 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_datetime
+
+# a change of these after the invitations is told to the guests (task fix16)
+MOVING_FIELDS = {"date_begin", "location"}
 
 
 class DeliveryAppreciationEvent(models.Model):
@@ -76,7 +80,39 @@ class DeliveryAppreciationEvent(models.Model):
             raise AccessError(
                 self.env._("An event's status follows its buttons; it is not written directly.")
             )
-        return super().write(vals)
+        before = {event: (event.date_begin, event.location) for event in self}
+        result = super().write(vals)
+        if MOVING_FIELDS & vals.keys():
+            moved = self.filtered(
+                lambda e: e.state == "invited" and (e.date_begin, e.location) != before[e]
+            )
+            moved._tell_guests_of_the_change()
+        return result
+
+    def _tell_guests_of_the_change(self):
+        """The event moved after its invitations (task fix16): each invited guest gets
+        a notice with the new date and place and the reply links (their reply is kept;
+        they may answer again), and the guest customers' care events move to the new
+        day."""
+        template = self.env.ref("delivery_crm.mail_template_appreciation_change")
+        for event in self:
+            guests = event.guest_ids.filtered(lambda g: g.state != "to_invite")
+            for guest in guests:
+                template.send_mail(guest.id, email_layout_xmlid="mail.mail_notification_light")
+            # sudo: the care events mirror the guest list of an event the caller may
+            # change (the write passed its access checks)
+            cares = guests.care_event_id.sudo().filtered(lambda c: c.state == "planned")
+            cares.write({"date": fields.Date.context_today(self, event.date_begin)})
+            when = format_datetime(self.env, event.date_begin, dt_format="medium")
+            for care in cares:
+                care._message_log(
+                    body=self.env._(
+                        "%(event)s moved: %(when)s, %(place)s; the invited guests were told.",
+                        event=event.name,
+                        when=when,
+                        place=event.location or "-",
+                    )
+                )
 
     def _set_state(self, state):
         self.check_access("write")

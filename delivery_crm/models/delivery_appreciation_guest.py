@@ -3,6 +3,8 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .delivery_constants import GROUP_MANAGER
+
 # what the invitation, the replies and the attendance record: written by the module's
 # actions only (once the caller's write access is checked), never directly
 GUEST_SYSTEM_FIELDS = frozenset(
@@ -103,6 +105,22 @@ class DeliveryAppreciationGuest(models.Model):
         # are the action's own (GUEST_SYSTEM_FIELDS)
         return self.sudo().write(vals)
 
+    def _check_inviter(self):
+        """Staff invite the people of the customers assigned to them; managers anyone's
+        (task fix16: the care event of an invitation is for the customer's account
+        manager, made past the caller's care rules)."""
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
+            return
+        foreign = self.partner_id.filtered(lambda p: not p.delivery_assigned)
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "You invite the people of your own customers: %(customers)s is not "
+                    "assigned to you (a manager invites them).",
+                    customers=", ".join(foreign.mapped("display_name")),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -111,6 +129,7 @@ class DeliveryAppreciationGuest(models.Model):
                 name for name, value in vals.items() if value and value != "to_invite"
             )
         guests = super().create(vals_list)
+        guests._check_inviter()
         if any(guest.event_id.state in ("done", "cancelled") for guest in guests):
             raise UserError(self.env._("A held or cancelled event takes no more guests."))
         return guests
@@ -121,7 +140,10 @@ class DeliveryAppreciationGuest(models.Model):
             guest.state != "to_invite" for guest in self
         ):
             raise UserError(self.env._("An invited guest cannot be changed; add another one."))
-        return super().write(vals)
+        result = super().write(vals)
+        if "partner_id" in vals:
+            self._check_inviter()
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_invited(self):

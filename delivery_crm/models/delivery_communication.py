@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import format_datetime
+
+from .delivery_constants import GROUP_MANAGER
 
 CHANNELS = [
     ("phone", "Phone call"),
@@ -10,6 +14,13 @@ CHANNELS = [
     ("sms", "SMS / message"),
     ("other", "Other"),
 ]
+# a phone's clock may run a little ahead: a contact logged up to this much in the
+# future is accepted
+CLOCK_TOLERANCE = timedelta(minutes=5)
+# what a logged contact was (with whom, how, when, logged by whom): kept as logged,
+# corrected by a manager only (task fix16); the plan fulfilled and the figures of the
+# key-account plans follow them
+LOGGED_FIELDS = ("partner_id", "channel", "date", "user_id")
 
 
 class DeliveryCommunication(models.Model):
@@ -108,7 +119,7 @@ class DeliveryCommunication(models.Model):
     def _check_date(self):
         now = fields.Datetime.now()
         for record in self:
-            if record.date and (record.date - now).days >= 1:
+            if record.date and record.date > now + CLOCK_TOLERANCE:
                 raise ValidationError(
                     self.env._(
                         "A communication is logged once it happened: %(date)s is in the future.",
@@ -121,8 +132,46 @@ class DeliveryCommunication(models.Model):
         if self.partner_id.company_id:
             self.company_id = self.partner_id.company_id
 
+    def _check_logged_fields(self, vals_list, creating=False):
+        """Staff log their own contacts, and what a logged contact was stays as logged:
+        a manager (or the system) corrects it."""
+        if self.env.su or self.env.user.has_group(GROUP_MANAGER):
+            return
+        for vals in vals_list:
+            if creating:
+                if vals.get("user_id") and vals["user_id"] != self.env.uid:
+                    raise AccessError(
+                        self.env._(
+                            "You log your own contacts: a contact on behalf of a colleague "
+                            "is logged by them or by a manager."
+                        )
+                    )
+                continue
+            changed = [
+                name
+                for name in LOGGED_FIELDS
+                if name in vals
+                and any(record[name] != record._logged_value(name, vals[name]) for record in self)
+            ]
+            if changed:
+                raise AccessError(
+                    self.env._(
+                        "%(fields)s of a communication are kept as logged: ask a manager "
+                        "to correct them.",
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env) for name in changed
+                        ),
+                    )
+                )
+
+    def _logged_value(self, name, value):
+        """``value`` as written to the field ``name`` reads on this record."""
+        field = self._fields[name]
+        return field.convert_to_record(field.convert_to_cache(value, self), self)
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_logged_fields(vals_list, creating=True)
         records = super().create(vals_list)
         self.env["delivery.communication.plan"]._fulfil(records)
         records._schedule_follow_up()
@@ -131,6 +180,10 @@ class DeliveryCommunication(models.Model):
         for record in records:
             record.partner_id._register_prospect_followup(record._day())
         return records
+
+    def write(self, vals):
+        self._check_logged_fields([vals])
+        return super().write(vals)
 
     def _day(self):
         """The day of the contact, in the user's timezone."""

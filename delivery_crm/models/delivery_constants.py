@@ -66,3 +66,8 @@ PARTNER_AUDITED_FIELDS = (
 # where a contact or customer sits (security review H5): logged when a manager moves a
 # delivery customer or its contacts, on each customer concerned
 REPARENT_AUDITED_FIELDS = ("parent_id", "is_company", "company_id", "commercial_partner_id")
+
+# task fix16: the customers whose tier benefits act (flags the transport system reads,
+# points credited): those in cooperation only. A suspended customer (unpaid invoices,
+# a dispute) gets none until it is active again; a terminated one none at all
+BENEFIT_CUSTOMER_STATES = ("active",)

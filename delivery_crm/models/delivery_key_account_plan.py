@@ -367,21 +367,26 @@ class DeliveryKeyAccountPlan(models.Model):
     def _sync_communication_plans(self):
         """While an approved plan runs, its communication frequency is the customer's
         communication plan: one plan linked to it (created, or its interval updated),
-        for the responsible; the plans of the customer's earlier key-account plans stop."""
+        for the responsible. A plan of the current year (or a past one) stops the plans
+        of the customer's earlier key-account plans; next year's plan, approved before
+        its year, only prepares its own (starting on 1 January): this year's contact
+        rhythm runs to the year end, the yearly cron stops it (``_cron_refresh_measures``)."""
         CommunicationPlan = self.env["delivery.communication.plan"]
+        this_year = fields.Date.context_today(self).year
         for plan in self.filtered(lambda p: p.state == "approved"):
             # sudo: the plan was approved by a manager; the communication plan follows it
             linked = CommunicationPlan.sudo().with_context(active_test=False)
-            older = linked.search(
-                [
-                    ("partner_id", "=", plan.partner_id.id),
-                    ("key_account_plan_id", "!=", False),
-                    ("key_account_plan_id", "!=", plan.id),
-                    ("key_account_plan_id.year", "<", plan.year),
-                    ("active", "=", True),
-                ]
-            )
-            older.action_archive()
+            if plan.year <= this_year:
+                older = linked.search(
+                    [
+                        ("partner_id", "=", plan.partner_id.id),
+                        ("key_account_plan_id", "!=", False),
+                        ("key_account_plan_id", "!=", plan.id),
+                        ("key_account_plan_id.year", "<", plan.year),
+                        ("active", "=", True),
+                    ]
+                )
+                older.action_archive()
             rule = FREQUENCY_RULES.get(plan.communication_frequency)
             mine = linked.search([("key_account_plan_id", "=", plan.id)], limit=1)
             if not rule:

@@ -2,19 +2,21 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, float_round
 
-from .delivery_constants import GROUP_MANAGER, GROUP_STAFF
+from .delivery_constants import BENEFIT_CUSTOMER_STATES, GROUP_MANAGER, GROUP_STAFF
 
 POINTS_ORIGINS = [
     ("delivery", "Delivery"),
     ("redemption", "Redemption"),
     ("adjustment", "Adjustment"),
+    ("reversal", "Delivery correction"),
 ]
-# deliveries delivered this many days ago or less are credited by the points cron: a
-# delivery is credited once, by the first run after it is delivered (a new points
-# benefit does not credit the customer's whole history)
-POINTS_CATCH_UP_DAYS = 30
+# the deliveries delivered this many days ago or less (the company's setting
+# delivery_points_catch_up_days) are credited by the points cron: a delivery is
+# credited once, by the first run after it is delivered (a new points benefit does not
+# credit the customer's whole history)
 
 
 class DeliveryPointsMove(models.Model):
@@ -47,6 +49,13 @@ class DeliveryPointsMove(models.Model):
         "delivery.shipment", string="Delivery", index="btree_not_null", ondelete="restrict"
     )
     user_id = fields.Many2one("res.users", string="Recorded by", readonly=True)
+    revenue = fields.Float(
+        string="Revenue counted",
+        digits=(16, 2),
+        readonly=True,
+        help="The delivery revenue this row credits (or takes back, negative): the "
+        "delivery's credited revenue is the sum of its rows.",
+    )
 
     _shipment_once = models.UniqueIndex(
         "(shipment_id) WHERE origin = 'delivery'",
@@ -132,16 +141,31 @@ class DeliveryPointsMove(models.Model):
 
     @api.model
     def _uncredited_domain(self, tier_ids):
-        since = fields.Datetime.now() - timedelta(days=POINTS_CATCH_UP_DAYS)
+        """The deliveries to credit: delivered lately (each company's number of days) to
+        customers in cooperation whose tier has a points benefit, not credited yet."""
+        now = fields.Datetime.now()
+        # sudo: the companies' catch-up setting, read by the cron for every company
+        companies = self.env["res.company"].sudo().search([("active", "=", True)], order="id")
+        recent = Domain.OR(
+            Domain("company_id", "=", company.id)
+            & Domain(
+                "delivered_datetime",
+                ">=",
+                now - timedelta(days=company.delivery_points_catch_up_days),
+            )
+            for company in companies
+        )
         # sudo: the ids of the deliveries already credited, to leave them out
         credited = self.sudo()._search([("origin", "=", "delivery"), ("shipment_id", "!=", False)])
-        return [
-            ("status", "=", "delivered"),
-            ("delivered_datetime", ">=", since),
-            ("revenue", ">", 0),
-            ("partner_id.tier_id", "in", tier_ids),
-            ("id", "not in", credited.subselect("shipment_id")),
-        ]
+        return recent & Domain(
+            [
+                ("status", "=", "delivered"),
+                ("revenue", ">", 0),
+                ("partner_id.tier_id", "in", tier_ids),
+                ("partner_id.customer_state", "in", list(BENEFIT_CUSTOMER_STATES)),
+                ("id", "not in", credited.subselect("shipment_id")),
+            ]
+        )
 
     @api.model
     def _credit_shipments(self, shipments, rates):
@@ -152,6 +176,7 @@ class DeliveryPointsMove(models.Model):
                     "company_id": shipment.company_id.id,
                     "date": fields.Date.context_today(self, shipment.delivered_datetime),
                     "points": points,
+                    "revenue": shipment.revenue,
                     "origin": "delivery",
                     "reference": shipment.name,
                     "shipment_id": shipment.id,
@@ -167,10 +192,63 @@ class DeliveryPointsMove(models.Model):
         )
 
     @api.model
+    def _correct_credited_shipments(self):
+        """Set-based, idempotent: a credited delivery no longer delivered (cancelled,
+        returned, lost) is taken back whole; one whose revenue changed is adjusted at
+        the rate it was credited at. One ``reversal`` row per delivery and change: after
+        it, the delivery's rows count its current revenue (0 when not delivered) and the
+        next run finds nothing to do.
+
+        :return: the number of rows written"""
+        self.flush_model()
+        self.env["delivery.shipment"].flush_model(["status", "revenue", "name"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT m.shipment_id, s.partner_id, m.company_id, s.name,
+                       SUM(m.points) AS points, SUM(m.revenue) AS counted,
+                       CASE WHEN s.status = 'delivered' THEN s.revenue ELSE 0 END AS due,
+                       (array_agg(m.points / NULLIF(m.revenue, 0))
+                            FILTER (WHERE m.origin = 'delivery'))[1] AS rate
+                  FROM delivery_points_move m
+                  JOIN delivery_shipment s ON s.id = m.shipment_id
+                 WHERE m.shipment_id IS NOT NULL
+                 GROUP BY m.shipment_id, s.partner_id, m.company_id, s.name, s.status,
+                          s.revenue
+                HAVING round(SUM(m.revenue)::numeric, 2) <> round(
+                           (CASE WHEN s.status = 'delivered' THEN s.revenue ELSE 0 END)::numeric,
+                           2)
+                 ORDER BY m.shipment_id
+                """
+            )
+        )
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for shipment_id, partner_id, company_id, name, points, counted, due, rate in rows:
+            change = -points if not due else float_round((due - counted) * (rate or 0.0), 2)
+            if float_round(change, precision_digits=2):
+                vals_list.append(
+                    {
+                        "partner_id": partner_id,
+                        "company_id": company_id,
+                        "date": today,
+                        "points": change,
+                        "revenue": due - counted,
+                        "origin": "reversal",
+                        "reference": name,
+                        "shipment_id": shipment_id,
+                    }
+                )
+        self.create(vals_list)
+        return len(vals_list)
+
+    @api.model
     def _cron_accrue_points(self):
-        """Daily: credit the points of the deliveries delivered lately to customers whose
-        tier has a points benefit, once per delivery (the domain excludes the credited
-        ones and a unique index is the last word), in committed batches."""
+        """Daily: correct the credited deliveries cancelled or re-priced since, then
+        credit the points of the deliveries delivered lately to customers in cooperation
+        whose tier has a points benefit, once per delivery (the domain excludes the
+        credited ones and a unique index is the last word), in committed batches."""
+        self._correct_credited_shipments()
         rates = self._points_rates()
         if not rates:
             return 0
@@ -185,7 +263,7 @@ class DeliveryPointsMove(models.Model):
                 break
             self._credit_shipments(shipments, rates)
             done += len(shipments)
-            domain = [*self._uncredited_domain(list(rates)), ("id", ">", shipments[-1].id)]
+            domain = self._uncredited_domain(list(rates)) & Domain("id", ">", shipments[-1].id)
             remaining = Shipment.search_count(domain, limit=1)
             if not self.env["ir.cron"]._commit_progress(len(shipments), remaining=remaining):
                 break

@@ -3,12 +3,15 @@ from odoo.exceptions import ValidationError
 
 # what a benefit does (004 门店客户分级 §四): one kind each, acted on by
 # delivery.benefit.grant._cron_act_on_benefits (gift, review), read as flags on the
-# customer (discount, free delivery), accrued in delivery.points.move (points)
+# customer (discount, first-order discount, free delivery, priority booking),
+# accrued in delivery.points.move (points)
 BENEFIT_KINDS = [
     ("gift", "Gift"),
     ("review", "Executive review"),
     ("discount", "Discount"),
+    ("first_order", "First-order discount"),
     ("free_delivery", "Free delivery"),
+    ("priority", "Priority booking"),
     ("points", "Points"),
     ("other", "Other (label only)"),
 ]
@@ -30,7 +33,8 @@ class DeliveryTierBenefit(models.Model):
         default="other",
         help="What the benefit does. Gift: a task and a gift record for the account "
         "manager before the occasion. Executive review: a planned review visit every "
-        "period. Discount and free delivery: flags on the customer that the transport "
+        "period. Discount, first-order discount (until the customer's first delivery), "
+        "free delivery and priority booking: flags on the customer that the transport "
         "system reads. Points: points accrue from delivery revenue. Other: a label, "
         "nothing is done.",
     )
@@ -59,7 +63,9 @@ class DeliveryTierBenefit(models.Model):
         for benefit in self:
             if benefit.points_rate < 0 or (benefit.kind == "points" and not benefit.points_rate):
                 raise ValidationError(self.env._("A points benefit needs a positive points rate."))
-            if benefit.kind == "discount" and not 0 < benefit.discount_percent <= 100:
+            if benefit.kind in ("discount", "first_order") and not (
+                0 < benefit.discount_percent <= 100
+            ):
                 raise ValidationError(
                     self.env._("A discount must be more than 0% and at most 100%.")
                 )

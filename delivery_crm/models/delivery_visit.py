@@ -568,6 +568,18 @@ class DeliveryVisit(models.Model):
             raise UserError(
                 self.env._("%(name)s has no check-in position to take.", name=self.name)
             )
+        radius = self.company_id.delivery_visit_radius_km
+        if self.location_status == "uncertain" or self.check_in_accuracy / 1000.0 > radius:
+            raise UserError(
+                self.env._(
+                    "The check-in of %(name)s is accurate to %(accuracy).0f m only (radius: "
+                    "%(radius).1f km): its position cannot be taken as the customer's "
+                    "location. Take a precise check-in, or set the position by hand.",
+                    name=self.name,
+                    accuracy=self.check_in_accuracy,
+                    radius=radius,
+                )
+            )
         self.partner_id.write(
             {
                 "partner_latitude": self.check_in_latitude,

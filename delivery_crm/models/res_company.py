@@ -508,3 +508,26 @@ class ResCompany(models.Model):
         "CHECK (delivery_requirement_progress_days > 0)",
         "The requirement progress reports must be at least one day apart.",
     )
+    # task fix16 (issue 16 review): how far back the points job credits deliveries
+    delivery_points_catch_up_days = fields.Integer(
+        string="Points: credit deliveries of the last (days)",
+        default=30,
+        help="The daily points job credits the deliveries delivered this many days ago or "
+        "less and not credited yet; older ones are never credited (a new points benefit "
+        "does not credit the customer's whole history).",
+    )
+
+    @api.constrains("delivery_points_catch_up_days")
+    def _check_delivery_points_catch_up_days(self):
+        for company in self:
+            if company.delivery_points_catch_up_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: %(setting)s must be at least 1 (not %(value)s).",
+                        company=company.name,
+                        setting=self._fields["delivery_points_catch_up_days"]._description_string(
+                            self.env
+                        ),
+                        value=company.delivery_points_catch_up_days,
+                    )
+                )

@@ -138,3 +138,7 @@ class ResConfigSettings(models.TransientModel):
     delivery_requirement_progress_days = fields.Integer(
         related="company_id.delivery_requirement_progress_days", readonly=False
     )
+    # task fix16 (issue 16 review)
+    delivery_points_catch_up_days = fields.Integer(
+        related="company_id.delivery_points_catch_up_days", readonly=False
+    )

@@ -8,6 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, clean_context
 
 from .delivery_constants import (
+    BENEFIT_CUSTOMER_STATES,
     CRM_READ,
     CRM_SENSITIVE,
     CUSTOMER_CLASSES,
@@ -1391,6 +1392,20 @@ class ResPartner(models.Model):
         return vals
 
     # ------------------------------------------------------------------ geocoding
+    @api.model
+    def _geo_localize(self, street="", zip="", city="", state="", country=""):
+        """The position of the whole address only (task fix16): Odoo's base_geolocalize
+        asks again with the city alone when the street is not found, and would store
+        the city centre as the customer's position (the check-ins would all be "far").
+        Without a street there is no position either."""
+        if not street:
+            return None
+        geocoder = self.env["base.geocoder"]
+        search = geocoder.geo_query_address(
+            street=street, zip=zip, city=city, state=state, country=country
+        )
+        return geocoder.geo_find(search, force_country=country)
+
     def action_delivery_geolocate(self):
         """Find the position of these partners from their address, with the provider
         chosen in Settings (Odoo's ``geo_localize``)."""
@@ -1439,9 +1454,7 @@ class ResPartner(models.Model):
                 ("partner_latitude", "=", 0.0),
                 ("partner_longitude", "=", 0.0),
                 ("delivery_geo_tried_date", "=", False),
-                "|",
                 ("street", "!=", False),
-                ("city", "!=", False),
             ],
             lambda partners: partners._delivery_geocode_batch(),
             batch_size=self._delivery_geocode_batch_size(),
@@ -1471,6 +1484,29 @@ class ResPartner(models.Model):
         help="The customer's tier gives free delivery; the transport system reads it "
         "through the API.",
     )
+    # task fix16: the first-order discount (新客户：首次消费优惠) and priority booking
+    # (优先预约) are flags too; every flag is off unless the customer is in cooperation
+    benefit_first_order = fields.Boolean(
+        compute="_compute_benefit_flags",
+        string="First-order discount due",
+        groups=f"{CRM_READ},delivery_crm.group_delivery_crm_transport",
+        help="The customer's tier gives a first-order discount and the customer has had "
+        "no delivery yet (cancelled ones aside); the transport system reads it through "
+        "the API and applies benefit_first_order_percent to that order.",
+    )
+    benefit_first_order_percent = fields.Float(
+        compute="_compute_benefit_flags",
+        string="First-order discount (%)",
+        digits=(5, 2),
+        groups=f"{CRM_READ},delivery_crm.group_delivery_crm_transport",
+    )
+    benefit_priority = fields.Boolean(
+        compute="_compute_benefit_flags",
+        string="Priority booking",
+        groups=f"{CRM_READ},delivery_crm.group_delivery_crm_transport",
+        help="The customer's tier gives priority booking: the transport system reads it "
+        "through the API and schedules the customer's orders first.",
+    )
     points_rate = fields.Float(
         compute="_compute_benefit_flags",
         string="Points per currency unit",
@@ -1487,16 +1523,44 @@ class ResPartner(models.Model):
         "delivery.benefit.grant", "partner_id", string="Benefits granted", groups=CRM_READ
     )
 
-    @api.depends("tier_id")
+    @api.depends("tier_id", "customer_state")
     def _compute_benefit_flags(self):
+        # sudo: whether the customers have had a delivery (a count, nothing of the
+        # deliveries is shown), for the first-order flag whoever reads it
+        delivered = {
+            partner.id
+            for [partner] in self.env["delivery.shipment"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.ids),
+                    ("outcome", "not in", ["cancelled"]),
+                ],
+                ["partner_id"],
+            )
+        }
         for partner in self:
-            # sudo: the tier's benefits are configuration; the caller may read the flags
-            benefits = partner.sudo().tier_id.all_benefit_ids
-            discounts = benefits.filtered(lambda b: b.kind == "discount")
-            points = benefits.filtered(lambda b: b.kind == "points")
-            partner.benefit_discount_percent = max(discounts.mapped("discount_percent") or [0])
-            partner.benefit_free_delivery = any(b.kind == "free_delivery" for b in benefits)
-            partner.points_rate = max(points.mapped("points_rate") or [0])
+            benefits = self.env["delivery.tier.benefit"]
+            # sudo: the customer's status and its tier's benefits (configuration) make
+            # the flags, which the caller may read (the transport system reads no status)
+            if partner.sudo().customer_state in BENEFIT_CUSTOMER_STATES:
+                benefits = partner.sudo().tier_id.all_benefit_ids
+
+            by_kind = benefits.grouped("kind")
+            empty = benefits.browse()
+            first_order = 0.0
+            if partner.id not in delivered:
+                first_order = max(
+                    by_kind.get("first_order", empty).mapped("discount_percent") or [0.0]
+                )
+            partner.benefit_discount_percent = max(
+                by_kind.get("discount", empty).mapped("discount_percent") or [0.0]
+            )
+            partner.benefit_first_order = bool(first_order)
+            partner.benefit_first_order_percent = first_order
+            partner.benefit_free_delivery = "free_delivery" in by_kind
+            partner.benefit_priority = "priority" in by_kind
+            partner.points_rate = max(by_kind.get("points", empty).mapped("points_rate") or [0.0])
 
     def _compute_points_balance(self):
         balances = self.env["delivery.points.move"]._balances(self)
@@ -1885,8 +1949,9 @@ class ResPartner(models.Model):
     @api.model
     def _behaviour_segment_query(self, ids):
         """The segment each of the customers ``ids`` belongs in today: the one rule of the
-        segments (the cron and every other caller run it). Lost: it had deliveries but
-        none for the company's number of days; loyal: cooperating for at least the
+        segments (the cron and every other caller run it). Lost: no delivery for the
+        company's number of days since its last one, or since the start of the
+        cooperation when it never had one; loyal: cooperating for at least the
         company's months, with deliveries in at least its share of those last months and
         a satisfaction at least its level; satisfied: that satisfaction; else ordinary.
         Only customers in cooperation (active or suspended) have a segment. A customer
@@ -1900,8 +1965,8 @@ class ResPartner(models.Model):
                    CASE
                        WHEN NOT p.is_delivery_customer OR NOT p.active
                             OR p.customer_state NOT IN ('active', 'suspended') THEN NULL
-                       WHEN d.last_at IS NOT NULL
-                            AND d.last_at < %(today)s - co.delivery_segment_lost_days
+                       WHEN COALESCE(d.last_at, p.cooperation_start_date)
+                            < %(today)s - co.delivery_segment_lost_days
                            THEN 'lost'
                        WHEN p.kpi_satisfaction >= co.delivery_segment_satisfaction
                             AND p.cooperation_start_date
@@ -1963,12 +2028,30 @@ class ResPartner(models.Model):
         lost._start_win_back()
         return lost
 
+    def _win_back_user(self):
+        """Who wins this lost customer back: its account manager, else its developer,
+        else the company's service-centre head, else a Delivery CRM manager."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        user = (
+            self.account_manager_id or self.developer_id or company.delivery_complaint_manager_id
+        ).filtered("active")
+        if user:
+            return user
+        managers = self.env.ref(GROUP_MANAGER).all_user_ids.filtered(
+            lambda u: u.active and not u.share and company in u.company_ids
+        )
+        return managers.sorted("id")[:1]
+
     def _start_win_back(self):
-        """A customer just became lost (流失): its account manager gets a win-back
-        activity and a win-back visit proposed in a few days."""
+        """A customer just became lost (流失): the one who looks after it
+        (``_win_back_user``) gets a win-back activity and a win-back visit proposed in a
+        few days."""
         Visit = self.env["delivery.visit"]
-        for partner in self.filtered("account_manager_id"):
-            manager = partner.account_manager_id
+        for partner in self:
+            manager = partner._win_back_user()
+            if not manager:
+                continue
             visit = Visit.with_context(clean_context(self.env.context)).create(
                 {
                     "name": self.env._("Win-back visit"),

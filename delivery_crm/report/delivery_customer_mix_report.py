@@ -26,7 +26,25 @@ class DeliveryCustomerMixReport(models.Model):
     customer_count = fields.Integer(string="Customers with deliveries", readonly=True)
     new_count = fields.Integer(string="New customers", readonly=True)
     returning_count = fields.Integer(string="Returning customers", readonly=True)
-    new_share = fields.Float(string="New customers (%)", readonly=True, aggregator="avg")
+    new_share = fields.Float(
+        string="New customers (%)",
+        readonly=True,
+        aggregator="avg",
+        help="New customers over the customers with deliveries; for several months, the "
+        "new ones over all of them (not the mean of the months' shares).",
+    )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """The share of new customers of a group of months (a quarter, a year, a
+        company) is its new customers over its customers, whatever the aggregate asked
+        (task fix16): the mean of the months' percentages would weigh a month of one
+        customer like a month of a hundred."""
+        if aggregate_spec.split(":")[0] == "new_share":
+            return percent(
+                SQL("SUM(%s)", self._field_to_sql(self._table, "new_count", query)),
+                SQL("SUM(%s)", self._field_to_sql(self._table, "customer_count", query)),
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     @property
     def _table_query(self):

@@ -190,8 +190,62 @@ class TestDeliveryAppreciation(DeliveryCrmCommon):
         event = self._event(self.wang | self.zhao)
         Guest = self.env["delivery.appreciation.guest"].with_user(outsider)
         self.assertFalse(Guest.search([("event_id", "=", event.id)]))
-        own = self._event(self.li, user=outsider)
-        self.assertEqual(Guest.search([("event_id", "=", own.id)]).contact_id, self.li)
+        mine = self.env["res.partner"].create(
+            {
+                "name": "Outsider Guest Co",
+                "is_company": True,
+                "is_delivery_customer": True,
+                "customer_state": "active",
+                "account_manager_id": outsider.id,
+            }
+        )
+        chen = self.env["res.partner"].create({"name": "Chen Jie", "parent_id": mine.id})
+        own = self._event(chen, user=outsider)
+        self.assertEqual(Guest.search([("event_id", "=", own.id)]).contact_id, chen)
+
+    def test_staff_invite_their_own_customers_only(self):
+        """task fix16: staff organising an event invite the people of the customers
+        assigned to them; a manager invites anyone's."""
+        outsider = new_user(self.env, "staff", "dcrm_staff_appreciation2")
+        Event = self.env["delivery.appreciation.event"]
+        before = Event.search_count([])
+        with (
+            self.assertRaisesRegex(AccessError, "not assigned to you"),
+            self.env.cr.savepoint(),
+        ):
+            self._event(self.wang, user=outsider)
+        self.assertEqual(Event.search_count([]), before)
+        event = self._event(self.env["res.partner"], user=outsider)
+        with self.assertRaisesRegex(AccessError, "not assigned to you"), self.env.cr.savepoint():
+            self.env["delivery.appreciation.guest"].with_user(outsider).create(
+                {"event_id": event.id, "partner_id": self.customer.id, "contact_id": self.li.id}
+            )
+        self.assertFalse(event.guest_ids)
+        by_manager = self._event(self.wang | self.zhao, user=self.user_manager)
+        self.assertEqual(len(by_manager.guest_ids), 2)
+
+    def test_new_date_or_place_told_to_the_guests(self):
+        """task fix16: the date or the place changed after the invitations: each invited
+        guest gets a notice and the care events move to the new day."""
+        event = self._event(self.wang | self.zhao)
+        event.action_send_invitations()
+        self._guest(event, self.zhao).action_decline()
+        cares = event.guest_ids.care_event_id
+        invitations = self._invitations(event)
+        event.write({"description": "<p>Menu</p>"})
+        self.assertEqual(self._invitations(event), invitations, "no notice for the programme")
+        new_start = self.start + timedelta(days=2)
+        event.write({"date_begin": new_start, "location": "Hangzhou"})
+        notices = self._invitations(event) - invitations
+        self.assertEqual(len(notices), 2)
+        wang_notice = notices.filtered(lambda m: m.res_id == self._guest(event, self.wang).id)
+        self.assertIn("Hangzhou", str(wang_notice.body_html))
+        self.assertIn("Change", wang_notice.subject)
+        self.assertEqual(len(REPLY_LINK.findall(str(wang_notice.body_html))), 2)
+        self.assertEqual(set(cares.mapped("date")), {fields.Date.context_today(event, new_start)})
+        self.assertIn("Hangzhou", " ".join(cares.message_ids.mapped("body")))
+        # the replies are kept; a guest may answer again through the links
+        self.assertEqual(self._guest(event, self.zhao).state, "declined")
 
 
 @tagged("post_install", "-at_install")

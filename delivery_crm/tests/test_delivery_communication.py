@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -235,6 +235,62 @@ class TestDeliveryCommunication(DeliveryCrmCommon):
             self._log(self.user_account_manager, date=datetime(2026, 3, 9, 9, 0))
         self.assertEqual(Communication.search_count([]), before)
         self.assertEqual(plan_other.next_date, date(2026, 3, 1))
+
+    def test_date_minutes_ahead_only(self):
+        """task fix16: a contact is logged once it happened; a phone's clock a few minutes
+        ahead is tolerated, ten minutes (or hours) ahead are not."""
+        Communication = self.env["delivery.communication"]
+        before = Communication.search_count([])
+        with freeze_time("2026-03-02 08:00:00"):
+            for ahead in (timedelta(minutes=10), timedelta(hours=23)):
+                with (
+                    self.subTest(ahead=ahead),
+                    self.assertRaisesRegex(ValidationError, "in the future"),
+                    self.env.cr.savepoint(),
+                ):
+                    self._log(self.user_account_manager, date=datetime(2026, 3, 2, 8) + ahead)
+            self.assertEqual(Communication.search_count([]), before)
+            self._log(self.user_account_manager, date=datetime(2026, 3, 2, 8, 3))
+
+    def test_logged_contact_kept_as_it_happened(self):
+        """task fix16: who logged it, the customer, the channel and the time are kept
+        once logged (a manager corrects them); staff log their own contacts only."""
+        plan = self._plan()
+        with freeze_time("2026-03-02 08:00:00"):
+            record = self._log(self.user_staff, plan_id=plan.id)
+        as_staff = record.with_user(self.user_staff)
+        for vals in (
+            {"partner_id": self.other.id},
+            {"channel": "wechat"},
+            {"date": datetime(2026, 2, 1, 8)},
+            {"user_id": self.user_account_manager.id},
+        ):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(AccessError, "kept as logged"),
+                self.env.cr.savepoint(),
+            ):
+                as_staff.write(vals)
+        record.invalidate_recordset()
+        self.assertEqual(
+            (record.partner_id, record.channel, record.user_id),
+            (self.customer, "phone", self.user_staff),
+        )
+        # what was said and next steps stay editable
+        as_staff.write({"feedback": "Happy with the new slots"})
+        # logged on behalf of a colleague: refused to staff, a manager's correction
+        with self.assertRaisesRegex(AccessError, "on behalf of"), self.env.cr.savepoint():
+            self._log(self.user_staff, user_id=self.user_account_manager.id)
+        self.assertEqual(
+            self.env["delivery.communication"].search_count(
+                [("user_id", "=", self.user_account_manager.id)]
+            ),
+            0,
+        )
+        record.with_user(self.user_manager).write({"channel": "meeting"})
+        self.assertEqual(record.channel, "meeting")
+        by_manager = self._log(self.user_manager, user_id=self.user_account_manager.id)
+        self.assertEqual(by_manager.user_id, self.user_account_manager)
 
     def test_log_button_opens_the_quick_form(self):
         action = self.customer.with_user(self.user_staff).action_log_communication()

@@ -199,6 +199,23 @@ class TestKeyAccountPlanMeasured(DeliveryCrmCommon):
             self._run_cron(CRON_MEASURES)
         self.assertFalse(contact_plan.active)
 
+    def test_next_years_plan_leaves_this_years_contacts_running(self):
+        """task fix16: next year's plan approved in December makes its own communication
+        plan; this year's keeps running to the year end and stops with the yearly run."""
+        with freeze_time("2026-03-20 08:00:00"):
+            plan = self._plan()
+        current = plan.communication_plan_ids
+        with freeze_time("2026-12-05 08:00:00"):
+            following = self._plan(year=2027, communication_frequency="monthly")
+        self.assertTrue(current.active, "December keeps its contact rhythm")
+        upcoming = following.communication_plan_ids
+        self.assertEqual(len(upcoming), 1)
+        self.assertEqual(upcoming.next_date, date(2027, 1, 1))
+        with freeze_time("2027-01-03 08:00:00"):
+            self._run_cron(CRON_MEASURES)
+        self.assertFalse(current.active)
+        self.assertTrue(upcoming.active)
+
     # ------------------------------------------------------------------ next year
     def test_annual_review_prepares_next_years_draft(self):
         plan = self._plan(

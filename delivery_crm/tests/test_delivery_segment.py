@@ -94,6 +94,7 @@ class TestDeliverySegment(DeliveryCrmCommon):
         ordinary = self._customer("Ordinary 一般", satisfaction=50.0)
         self._deliver(ordinary, "2026-05-20")
         unmeasured = self._customer("Unmeasured 未测")
+        self._deliver(unmeasured, "2026-05-21")  # none at all for 90 days would be lost
         lost = self._customer("Lost 流失", satisfaction=95.0)
         self._deliver(lost, "2025-12-01", "2026-02-01")
         prospect = self._new_customer("Prospect 潜在")
@@ -152,6 +153,56 @@ class TestDeliverySegment(DeliveryCrmCommon):
         with freeze_time("2026-09-11 03:00:00"):
             self._run_cron(CRON)
         self.assertFalse(lost.behaviour_segment)
+
+    def test_never_delivered_customer_becomes_lost(self):
+        """task fix16: a customer in cooperation for 200 days without one delivery is
+        lost (the cooperation's start is the reference), and gets a win-back."""
+        silent = self._customer("Silent 沉默", start="2025-11-13")
+        recent = self._customer("Recent 新签", start="2026-05-01")
+        with freeze_time("2026-06-01 03:00:00"):
+            self._run_cron(CRON)
+        self.assertEqual(silent.behaviour_segment, "lost")
+        self.assertEqual(recent.behaviour_segment, "ordinary")
+        activities, visits = self._win_backs(silent)
+        self.assertEqual((len(activities), len(visits)), (1, 1))
+        self.assertEqual(activities.user_id, self.user_account_manager)
+
+    def test_win_back_without_account_manager(self):
+        """task fix16: a lost customer without an account manager still gets its
+        win-back: the developer's, else the service-centre head's, else the managers'."""
+        developer = new_user(self.env, "staff", "dcrm_seg_developer", "Developer")
+        head = new_user(self.env, "manager", "dcrm_seg_head", "Service Centre Head")
+        customers = {}
+        for name, developer_id in (
+            ("Dev 开发", developer.id),
+            ("Head 主管", False),
+            ("Managers", False),
+        ):
+            customer = self._customer(name, start="2025-01-01")
+            customer.write({"account_manager_id": False, "developer_id": developer_id})
+            self._deliver(customer, "2025-06-01")
+            customers[name] = customer
+        self.company.delivery_complaint_manager_id = head
+        with freeze_time("2026-06-01 03:00:00"):
+            self.env["res.partner"].browse(
+                [customers["Dev 开发"].id, customers["Head 主管"].id]
+            )._refresh_behaviour_segments()
+            self.company.delivery_complaint_manager_id = False
+            customers["Managers"]._refresh_behaviour_segments()
+        expected = {"Dev 开发": developer, "Head 主管": head}
+        for name, customer in customers.items():
+            with self.subTest(name=name):
+                activities, visits = self._win_backs(customer)
+                self.assertEqual(customer.behaviour_segment, "lost")
+                self.assertEqual(len(visits), 1)
+                if name in expected:
+                    self.assertEqual(activities.user_id, expected[name])
+                    self.assertEqual(visits.user_id, expected[name])
+                else:
+                    managers = self.env.ref("delivery_crm.group_delivery_crm_manager").all_user_ids
+                    self.assertTrue(activities)
+                    self.assertLessEqual(activities.user_id, managers)
+                    self.assertIn(visits.user_id, managers)
 
     def test_segment_kept_by_the_module(self):
         """Nobody puts a customer in a segment by hand, and bad rules are refused."""
@@ -212,3 +263,43 @@ class TestDeliverySegment(DeliveryCrmCommon):
             "delivery_crm.delivery_customer_mix_report_action"
         )
         self.assertEqual(action["res_model"], "delivery.customer.mix.report")
+
+    def test_new_share_of_a_quarter_is_a_ratio_of_sums(self):
+        """task fix16: grouped by quarter, the share of new customers is the new ones
+        over all the customers of the quarter's months (1/1 and 1/100: 2/101), not the
+        mean of the months' shares."""
+        Mix = self.env["delivery.customer.mix.report"].with_user(self.user_account_manager)
+        domain = [
+            ("month", ">=", "2018-01-01"),
+            ("month", "<", "2018-04-01"),
+            ("company_id", "=", self.company.id),
+        ]
+        self.env.flush_all()
+        self.assertFalse(Mix.search(domain), "an empty quarter to start from")
+        first, late = self._customer("Quarter First"), self._customer("Quarter Late")
+        self._deliver(first, "2018-01-10", "2018-02-10")
+        self._deliver(late, "2018-02-11")
+        regulars = [self._customer(f"Quarter Regular {i}") for i in range(98)]
+        self.env["delivery.shipment"].create(
+            [
+                {
+                    "name": f"SEG-Q-{customer.id}-{month}",
+                    "partner_id": customer.id,
+                    "date": datetime(year, month, 5, 2),
+                    "revenue": 10.0,
+                }
+                for customer in regulars
+                for year, month in ((2017, 12), (2018, 2))
+            ]
+        )
+        self.env.flush_all()
+        months = Mix.search(domain, order="month")
+        self.assertEqual(
+            months.mapped(lambda m: (m.customer_count, m.new_count, m.new_share)),
+            [(1, 1, 100.0), (100, 1, 1.0)],
+        )
+        [group] = Mix.formatted_read_group(
+            domain, ["month:quarter"], ["new_count:sum", "customer_count:sum", "new_share:avg"]
+        )
+        self.assertEqual((group["new_count:sum"], group["customer_count:sum"]), (2, 101))
+        self.assertEqual(group["new_share:avg"], 1.98)

@@ -60,7 +60,8 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
     # ------------------------------------------------------------------ configuration
     def test_shipped_benefits_have_kinds(self):
         ref = self.env.ref
-        self.assertEqual(ref("delivery_crm.delivery_tier_benefit_member_price").kind, "points")
+        self.assertEqual(ref("delivery_crm.delivery_tier_benefit_member_price").kind, "discount")
+        self.assertEqual(ref("delivery_crm.delivery_tier_benefit_points").kind, "points")
         self.assertEqual(ref("delivery_crm.delivery_tier_benefit_birthday_gift").kind, "gift")
         self.assertEqual(
             ref("delivery_crm.delivery_tier_benefit_annual_gift").gift_occasion, "year_end"
@@ -86,7 +87,7 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
         self.assertEqual(review.kind, "discount")
 
     def test_bad_benefit_values_refused(self):
-        benefit = self.env.ref("delivery_crm.delivery_tier_benefit_member_price").with_user(
+        benefit = self.env.ref("delivery_crm.delivery_tier_benefit_points").with_user(
             self.user_manager
         )
         for vals in (
@@ -273,6 +274,204 @@ class TestDeliveryTierBenefit(DeliveryCrmCommon):
         self.assertEqual(len(grants), 2)
         self.assertEqual(len(grants.visit_id), 2)
 
+    # ------------------------------------------------------------------ task fix16
+    def _transport_user(self):
+        return new_user(
+            self.env,
+            "employee",
+            "dcrm_transport_fix16",
+            extra_groups="delivery_crm.group_delivery_crm_transport",
+        )
+
+    def test_first_order_flag_until_the_first_delivery(self):
+        """新客户：享受首次消费优惠 — the transport system reads a first-order flag (and
+        its percent) until the customer's first delivery that counts."""
+        transport = self._transport_user()
+        self._give_tier(self.customer, self.tier_new)
+        first_order = self.env.ref("delivery_crm.delivery_tier_benefit_first_order")
+        self.assertEqual(first_order.kind, "first_order")
+        as_transport = self.customer.with_user(transport)
+        self.assertTrue(as_transport.benefit_first_order)
+        self.assertEqual(as_transport.benefit_first_order_percent, first_order.discount_percent)
+        self.assertGreater(as_transport.benefit_first_order_percent, 0)
+        # a cancelled order is no first order
+        cancelled = self._deliver("WB-FO0", 50.0)
+        cancelled.write({"status": "cancelled", "outcome": "cancelled"})
+        as_transport.invalidate_recordset()
+        self.assertTrue(as_transport.benefit_first_order)
+        self._deliver("WB-FO1", 80.0)
+        as_transport.invalidate_recordset()
+        self.assertFalse(as_transport.benefit_first_order)
+        self.assertEqual(as_transport.benefit_first_order_percent, 0.0)
+
+    def test_shipped_benefits_act(self):
+        """普通客户：会员价格 is a discount the transport system reads, 积分累计 a points
+        benefit; 优先预约 a priority flag; 专属客服 and 定制服务 say they are labels."""
+        transport = self._transport_user()
+        ref = self.env.ref
+        member = ref("delivery_crm.delivery_tier_benefit_member_price")
+        self.assertEqual(member.kind, "discount")
+        self.assertGreater(member.discount_percent, 0)
+        self.assertEqual(ref("delivery_crm.delivery_tier_benefit_points").kind, "points")
+        self.assertEqual(
+            ref("delivery_crm.delivery_tier_benefit_priority_delivery").kind, "priority"
+        )
+        self._give_tier(self.customer, self.tier_regular)
+        as_transport = self.customer.with_user(transport)
+        self.assertEqual(as_transport.benefit_discount_percent, member.discount_percent)
+        self.assertFalse(as_transport.benefit_priority)
+        self.assertEqual(as_transport.with_user(self.user_account_manager).points_rate, 1.0)
+        self._give_tier(self.customer, self.tier_silver)
+        as_transport.invalidate_recordset()
+        self.assertTrue(as_transport.benefit_priority)
+
+    def test_shipped_benefits_on_existing_databases(self):
+        """The shipped benefits are noupdate data: the 19.0.1.4.0 migration gives an
+        existing database the first-order, member-price, points and priority kinds and
+        links the points benefit to the Regular tier; a manager's choice is kept."""
+        ref = self.env.ref
+        first_order = ref("delivery_crm.delivery_tier_benefit_first_order")
+        member = ref("delivery_crm.delivery_tier_benefit_member_price")
+        points = ref("delivery_crm.delivery_tier_benefit_points")
+        priority = ref("delivery_crm.delivery_tier_benefit_priority_delivery")
+        # as 19.0.1.3.0 shipped them
+        first_order.write({"kind": "other", "discount_percent": 0.0})
+        member.write({"kind": "points", "points_rate": 1.0, "discount_percent": 0.0})
+        priority.write({"kind": "other"})
+        self.tier_regular.benefit_ids = [Command.set(member.ids)]
+        points.unlink()
+        migration = load_script(
+            "delivery_crm/migrations/19.0.1.4.0/post-fix16-benefit-kinds.py",
+            "delivery_crm_post_fix16_benefit_kinds",
+        )
+        migration.migrate(self.env.cr, "19.0.1.3.0")
+        self.env.invalidate_all()
+        self.assertEqual(first_order.kind, "first_order")
+        self.assertEqual(member.kind, "discount")
+        self.assertGreater(member.discount_percent, 0)
+        self.assertEqual(priority.kind, "priority")
+        points = ref("delivery_crm.delivery_tier_benefit_points")
+        self.assertEqual((points.kind, points.points_rate), ("points", 1.0))
+        self.assertEqual(self.tier_regular.benefit_ids, member | points)
+        # run again: nothing changes; a kind a manager chose is left alone
+        priority.write({"kind": "free_delivery"})
+        migration.migrate(self.env.cr, "19.0.1.3.0")
+        self.env.invalidate_all()
+        self.assertEqual(priority.kind, "free_delivery")
+        self.assertEqual(self.tier_regular.benefit_ids, member | points)
+        self.assertEqual(
+            self.env["delivery.tier.benefit"].search_count([("kind", "=", "points")]), 1
+        )
+
+    def test_flags_only_while_in_cooperation(self):
+        """A terminated (or suspended) Gold customer gets no free delivery, no discount
+        and no points any more."""
+        transport = self._transport_user()
+        self._give_tier(self.customer, self.tier_gold)
+        as_transport = self.customer.with_user(transport)
+        self.assertTrue(as_transport.benefit_free_delivery)
+        self.assertTrue(as_transport.benefit_priority)
+        self.customer.with_user(self.user_account_manager).write(
+            {"customer_state": "suspended", "state_reason": "Unpaid invoices"}
+        )
+        as_transport.invalidate_recordset()
+        self.assertFalse(as_transport.benefit_free_delivery)
+        self.assertEqual(as_transport.benefit_discount_percent, 0.0)
+        self._deliver("WB-SUSP", 100.0)
+        self._run_cron(CRON_POINTS)
+        self.assertFalse(self.Move.search([("partner_id", "=", self.customer.id)]))
+        self.customer.with_user(self.user_manager).write(
+            {"customer_state": "terminated", "state_reason": "Contract ended"}
+        )
+        as_transport.invalidate_recordset()
+        self.assertFalse(as_transport.benefit_free_delivery)
+        self.assertFalse(as_transport.benefit_priority)
+        self.assertFalse(as_transport.benefit_first_order)
+
+    def test_points_reversed_when_a_delivery_is_cancelled_or_corrected(self):
+        """A credited delivery cancelled later by the transport system is reversed by the
+        next run, once; a corrected revenue is adjusted."""
+        transport = self._transport_user()
+        self.customer.ref = "FIX16-PTS"
+        self._give_tier(self.customer, self.tier_regular)  # 1 point per unit
+        Shipment = self.env["delivery.shipment"].with_user(transport)
+
+        def upsert(name, **values):
+            row = {
+                "name": name,
+                "customer_ref": "FIX16-PTS",
+                "date": fields.Datetime.to_string(fields.Datetime.now() - timedelta(days=2)),
+                "promised_datetime": fields.Datetime.to_string(fields.Datetime.now()),
+                "revenue": 200.0,
+                "status": "delivered",
+                "delivered_datetime": fields.Datetime.to_string(
+                    fields.Datetime.now() - timedelta(days=1)
+                ),
+                **values,
+            }
+            result = Shipment.transport_upsert([row])
+            self.assertFalse(result["errors"], result)
+
+        upsert("WB-RET")
+        upsert("WB-FIX")
+        self._run_cron(CRON_POINTS)
+        balance = self.customer.with_user(self.user_account_manager)
+        self.assertEqual(balance.points_balance, 400.0)
+        # returned: the transport system cancels it; the revenue of the other is corrected
+        upsert("WB-RET", status="cancelled", outcome="cancelled")
+        upsert("WB-FIX", revenue=150.0)
+        self._run_cron(CRON_POINTS)
+        balance.invalidate_recordset()
+        self.assertEqual(balance.points_balance, 150.0)
+        reversals = self.Move.search(
+            [("partner_id", "=", self.customer.id), ("origin", "=", "reversal")]
+        )
+        self.assertEqual(
+            sorted(reversals.mapped(lambda m: (m.reference, m.points))),
+            [("WB-FIX", -50.0), ("WB-RET", -200.0)],
+        )
+        self._run_cron(CRON_POINTS)
+        self.assertEqual(
+            self.Move.search_count([("partner_id", "=", self.customer.id)]), 4, "nothing more"
+        )
+
+    def test_points_revenue_on_existing_databases(self):
+        """The 19.0.1.4.0 migration gives the credits made before it the revenue they
+        counted; the next run then reverses a credited delivery cancelled since."""
+        self._give_tier(self.customer, self.tier_regular)
+        shipment = self._deliver("WB-MIG", 70.0)
+        self._run_cron(CRON_POINTS)
+        credit = self.Move.search([("shipment_id", "=", shipment.id)])
+        self.env.cr.execute(
+            "UPDATE delivery_points_move SET revenue = NULL WHERE id = %s", [credit.id]
+        )
+        load_script(
+            "delivery_crm/migrations/19.0.1.4.0/post-fix16-points-revenue.py",
+            "delivery_crm_post_fix16_points_revenue",
+        ).migrate(self.env.cr, "19.0.1.3.0")
+        credit.invalidate_recordset()
+        self.assertEqual(credit.revenue, 70.0)
+        shipment.write({"status": "cancelled", "outcome": "cancelled"})
+        self._run_cron(CRON_POINTS)
+        self.assertEqual(self.customer.with_user(self.user_manager).points_balance, 0.0)
+
+    def test_points_catch_up_days_are_a_setting(self):
+        self._give_tier(self.customer, self.tier_regular)
+        self._deliver("WB-OLD", 100.0, when=fields.Datetime.now() - timedelta(days=40))
+        self._run_cron(CRON_POINTS)
+        self.assertFalse(self.Move.search([("partner_id", "=", self.customer.id)]))
+        self.company.delivery_points_catch_up_days = 60
+        self._run_cron(CRON_POINTS)
+        self.assertEqual(
+            self.Move.search([("partner_id", "=", self.customer.id)]).mapped("points"), [100.0]
+        )
+        admin = new_user(self.env, "admin", "dcrm_fix16_admin", extra_groups="base.group_system")
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].with_user(admin).create(
+                {"delivery_points_catch_up_days": 0}
+            ).execute()
+        self.assertEqual(self.company.delivery_points_catch_up_days, 60)
+
 
 @tagged("post_install", "-at_install")
 class TestDeliveryBenefitPortal(HttpCase):
@@ -326,7 +525,7 @@ class TestDeliveryBenefitPortal(HttpCase):
         page = response.text
         self.assertIn("Gold", page)
         self.assertIn("Free delivery", page)
-        self.assertIn("Member prices and points", page)  # a lower tier's benefit
+        self.assertIn("Member prices", page)  # a lower tier's benefit
         self.assertIn("75.00", page)
         self.assertIn("WB-MINE", page)
         self.assertNotIn("WB-THEIRS", page)

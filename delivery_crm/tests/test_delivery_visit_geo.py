@@ -19,6 +19,7 @@ CRON_GEOLOCATE = "delivery_crm.ir_cron_geolocate_customers"
 BUND = (31.2400, 121.4900)
 # what the fake AMap answers for an address (GCJ-02 "lon,lat", as AMap writes it)
 AMAP_POSITIONS = {"Zhongshan East 1st Road": "121.494585,31.238190"}
+SHANGHAI_CENTRE = "121.473701,31.230416"
 
 
 class FakeAmap(BaseHTTPRequestHandler):
@@ -34,12 +35,19 @@ class FakeAmap(BaseHTTPRequestHandler):
         if query.get("key") != ["test-key"]:
             body = {"status": "0", "info": "INVALID_USER_KEY", "infocode": "10001"}
         else:
-            found = [loc for street, loc in AMAP_POSITIONS.items() if street in address]
+            found = [
+                {"location": loc, "level": "门牌号"}
+                for street, loc in AMAP_POSITIONS.items()
+                if street in address
+            ]
+            if not found and "Shanghai" in address:
+                # AMap's answer for an address it only places in the city: the centre
+                found = [{"location": SHANGHAI_CENTRE, "level": "市"}]
             body = {
                 "status": "1",
                 "info": "OK",
                 "count": str(len(found)),
-                "geocodes": [{"location": loc} for loc in found],
+                "geocodes": found,
             }
         payload = json.dumps(body).encode()
         self.send_response(200)
@@ -253,6 +261,60 @@ class TestDeliveryVisitGeo(DeliveryCrmCommon):
         unchecked = self._visit()
         with self.assertRaisesRegex(UserError, "has no check-in position"):
             unchecked.with_user(self.user_manager).action_use_check_in_position()
+
+    def test_uncertain_check_in_position_not_taken(self):
+        """task fix16: a check-in accurate to 5 km is no customer location: refused with
+        a clear error, nothing written (position, audit, check-in)."""
+        vague = self._visit()
+        vague.action_check_in_at(latitude=BUND[0], longitude=BUND[1], accuracy=5000)
+        self.assertEqual(vague.location_status, "no_customer_location")
+        with self.assertRaisesRegex(UserError, "accurate to 5000 m only"):
+            vague.with_user(self.user_manager).action_use_check_in_position()
+        self.customer.write({"partner_latitude": 31.0, "partner_longitude": 121.0})
+        uncertain = self._visit()
+        uncertain.action_check_in_at(latitude=BUND[0], longitude=BUND[1], accuracy=1500)
+        self.assertEqual(uncertain.location_status, "uncertain")
+        with self.assertRaisesRegex(UserError, "accurate to 1500 m only"):
+            uncertain.with_user(self.user_manager).action_use_check_in_position()
+        self.customer.invalidate_recordset()
+        self.assertEqual(
+            (self.customer.partner_latitude, self.customer.partner_longitude), (31.0, 121.0)
+        )
+        self.assertEqual(uncertain.location_status, "uncertain")
+        self.assertFalse(
+            self.env["delivery.audit.log"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", self.customer.id),
+                    ("field_id.name", "=", "partner_latitude"),
+                    ("user_id", "=", self.user_manager.id),
+                ]
+            )
+        )
+
+    def test_city_level_answer_not_stored(self):
+        """task fix16: a street the provider does not know is placed at the city centre
+        (AMap says so with its level; Odoo's base_geolocalize would also ask again with
+        the city alone): no position is stored, the customer is marked tried."""
+        unknown = self._new_customer(
+            "Unknown Street Co",
+            street="Nonexistent lane 9",
+            city="Shanghai",
+            country_id=self.china.id,
+        )
+        with self.assertRaisesRegex(UserError, "No position found"):
+            unknown.with_user(self.user_account_manager).action_delivery_geolocate()
+        self.assertFalse(unknown.partner_latitude)
+        self.assertEqual(len(FakeAmap.requests_seen), 1, "no second, city-only query")
+        FakeAmap.requests_seen.clear()
+        self._run_cron(CRON_GEOLOCATE)
+        self.assertFalse(unknown.partner_latitude or unknown.partner_longitude)
+        self.assertTrue(unknown.delivery_geo_tried_date)
+        # without a street there is nothing to place the customer at
+        city_only = self._new_customer("City Only Co", city="Shanghai", country_id=self.china.id)
+        with self.assertRaisesRegex(UserError, "No position found"):
+            city_only.with_user(self.user_account_manager).action_delivery_geolocate()
+        self.assertFalse(city_only.partner_latitude)
 
     def test_staff_kpi_counts_far_and_uncertain_check_ins(self):
         self.customer.write({"partner_latitude": BUND[0], "partner_longitude": BUND[1]})
