@@ -10,19 +10,22 @@ so each route below is checked to be read-only *and* to log no warning. The real
 replica is proven by the top-level ``tests/test_read_replica.py``."""
 
 import io
+import json
 import os
 import threading
 import unittest
 from datetime import date, timedelta
+from types import SimpleNamespace
 from unittest.mock import patch
 
 import openpyxl
 import psycopg2
 
-from odoo import api, fields
+from odoo import api, fields, http
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.delivery_crm.controllers import report as report_controller
 from odoo.addons.delivery_crm.models.read_replica import read_only_get
 
 from .common import new_user
@@ -132,6 +135,43 @@ class TestReadReplica(HttpCase):
         self.assertEqual(
             (log.res_model, log.record_count, log.export_type), ("res.partner", 1, "pdf")
         )
+
+    def test_report_download_of_the_module_is_read_only(self):
+        """The web client's print button (``/report/download``, read/write in Odoo):
+        this module's reports are rendered on the read-only cursor; Odoo's others
+        keep the read/write one."""
+        self.authenticate("replica_manager", "replica_manager")
+        url = f"/report/pdf/{PROFILE}/{self.customer.id}"
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.url_open(
+                "/report/download",
+                data={
+                    "data": json.dumps([url, "qweb-pdf"]),
+                    "context": "{}",
+                    "token": "dummy",
+                    "csrf_token": http.Request.csrf_token(self),
+                },
+            )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._logs().export_type, "pdf")
+        route = self._route("/report/download", "POST")
+        for data, readonly in (
+            ([url, "qweb-pdf"], True),
+            (["/report/pdf/base.report_irmodulereference/1", "qweb-pdf"], False),
+            (["/report/html/whatever", "qweb-html"], False),
+            ("not json", False),
+        ):
+            with self.subTest(data=data):
+                self._check_download_readonly(route, data, readonly)
+
+    def _check_download_readonly(self, route, data, readonly):
+        values = {"data": data if isinstance(data, str) else json.dumps(data)}
+        with patch.object(
+            report_controller,
+            "request",
+            SimpleNamespace(env=self.env, httprequest=SimpleNamespace(values=values)),
+        ):
+            self.assertIs(route(None, None, {}), readonly)
 
     def test_xlsx_reads_on_the_replica_and_logs_on_the_primary(self):
         """The Excel download reads on the read-only cursor; its one-time key and its
