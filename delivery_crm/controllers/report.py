@@ -36,6 +36,6 @@ def _report_download_readonly(controller, rule, args):
 
 
 class DeliveryReportController(ReportController):
-    @http.route(readonly=_report_download_readonly)
+    @http.route(auth="user", readonly=_report_download_readonly)
     def report_download(self, data, context=None, token=None, readonly=True):
         return super().report_download(data, context=context, token=token, readonly=readonly)
