@@ -73,7 +73,7 @@ def wait_for_server(proc, url, exit_detail, timeout=120, interval=0.5):
         try:
             if requests.get(url, timeout=5).status_code == 200:
                 return True
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # busy: still starting
             pass
         time.sleep(interval)
     return False

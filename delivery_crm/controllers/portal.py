@@ -23,6 +23,7 @@ from odoo.addons.portal.controllers import portal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.delivery_constants import REQUEST_TYPES
+from ..models.read_replica import read_only_get
 
 URGENCIES = ("normal", "urgent")
 # what a customer may send with a request
@@ -118,6 +119,7 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         type="http",
         auth="user",
         website=True,
+        readonly=True,
     )
     def portal_my_complaints(self, page=1, sortby=None, filterby=None, **kw):
         values, complaints = self._portal_list_values(
@@ -492,7 +494,12 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         )
 
     @http.route(
-        ["/my/complaints/new"], type="http", auth="user", website=True, methods=["GET", "POST"]
+        ["/my/complaints/new"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=read_only_get,
     )
     def portal_new_complaint(self, **post):
         refusal = self._complaint_intake_refusal()
@@ -566,6 +573,7 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         type="http",
         auth="user",
         website=True,
+        readonly=True,
     )
     def portal_my_deliveries(self, page=1, sortby=None, filterby=None, **kw):
         values, shipments = self._portal_list_values(
@@ -580,7 +588,9 @@ class DeliveryCustomerPortal(portal.CustomerPortal):
         values.update({"shipments": shipments, "page_name": "shipment"})
         return request.render("delivery_crm.portal_my_deliveries", values)
 
-    @http.route(["/my/deliveries/<int:shipment_id>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/deliveries/<int:shipment_id>"], type="http", auth="user", website=True, readonly=True
+    )
     def portal_my_delivery(self, shipment_id, **kw):
         shipment = request.env["delivery.shipment"].browse(shipment_id).exists()
         try:

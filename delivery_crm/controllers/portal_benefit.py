@@ -27,7 +27,7 @@ class DeliveryBenefitPortal(DeliveryCustomerPortal):
             values["benefit_count"] = len(customer.tier_id.all_benefit_ids) if customer else 0
         return values
 
-    @http.route(["/my/benefits"], type="http", auth="user", website=True)
+    @http.route(["/my/benefits"], type="http", auth="user", website=True, readonly=True)
     def portal_my_benefits(self, **kw):
         customer = self._portal_benefit_customer()
         if not customer:

@@ -16,6 +16,7 @@ from odoo.fields import Datetime
 from odoo.http import request
 
 from ..models.delivery_claim import CLAIM_KINDS, EVIDENCE_KINDS
+from ..models.read_replica import read_only_get
 from .portal import FORM_SHIPMENT_LIMIT, MAX_DESCRIPTION_LENGTH, DeliveryCustomerPortal
 
 # an amount as a customer types it: digits, one decimal separator, two decimals at most
@@ -52,7 +53,11 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
         )
 
     @http.route(
-        ["/my/claims", "/my/claims/page/<int:page>"], type="http", auth="user", website=True
+        ["/my/claims", "/my/claims/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
     )
     def portal_my_claims(self, page=1, sortby=None, filterby=None, **kw):
         values, claims = self._portal_list_values(
@@ -69,7 +74,9 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
         return request.render("delivery_crm.portal_my_claims", values)
 
     # ------------------------------------------------------------------ detail
-    @http.route(["/my/claims/<int:claim_id>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/claims/<int:claim_id>"], type="http", auth="user", website=True, readonly=True
+    )
     def portal_my_claim(self, claim_id, access_token=None, **kw):
         claim = request.env["delivery.claim"].browse(claim_id).exists()
         try:
@@ -217,7 +224,14 @@ class DeliveryClaimPortal(DeliveryCustomerPortal):
         claim_sudo.action_submit()
         return claim_sudo
 
-    @http.route(["/my/claims/new"], type="http", auth="user", website=True, methods=["GET", "POST"])
+    @http.route(
+        ["/my/claims/new"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=read_only_get,
+    )
     def portal_new_claim(self, **post):
         refusal = self._claim_intake_refusal()
         if refusal:

@@ -9,6 +9,7 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers import portal
 
+from ..models.read_replica import read_only_get
 from ..models.res_partner import NOTIFY_CHANNELS, NOTIFY_SCOPES
 
 
@@ -48,7 +49,12 @@ class DeliveryNotificationPortal(portal.CustomerPortal):
         return values
 
     @http.route(
-        ["/my/notifications"], type="http", auth="user", website=True, methods=["GET", "POST"]
+        ["/my/notifications"],
+        type="http",
+        auth="user",
+        website=True,
+        methods=["GET", "POST"],
+        readonly=read_only_get,
     )
     def portal_my_notifications(self, **post):
         partner = request.env.user.partner_id

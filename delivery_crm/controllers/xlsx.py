@@ -5,6 +5,10 @@ the button's POST, so that a GET from another site exports and logs nothing); th
 file is written on the fly into a temporary file, streamed from disk and deleted.
 Nothing is stored: no attachment to clean up, and a download always reflects the data
 of the moment, read with the user's own rights (``auth="user"``, no sudo).
+
+The route is read-only: with a replica (``db_replica_host``) the data are read there;
+the one-time key and the export log are written on the primary
+(:mod:`..models.read_replica`).
 """
 
 import contextlib
@@ -17,9 +21,15 @@ from ..xlsx.writer import XLSX_MIMETYPE
 
 
 class DeliveryXlsxController(http.Controller):
-    @http.route("/delivery_crm/xlsx/<int:wizard_id>", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/delivery_crm/xlsx/<int:wizard_id>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
     def download_xlsx(self, wizard_id, token=None, **kwargs):
-        wizard = request.env["delivery.xlsx.export.wizard"].browse(wizard_id).exists()
+        wizard = request.env["delivery.xlsx.export.wizard"]._browse_download(wizard_id, token)
         if not wizard:
             raise request.not_found()
         # AccessError (403) for a user who may not export

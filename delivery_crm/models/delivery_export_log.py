@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .read_replica import primary_env
+
 # the customer data whose exports are logged (R9), named one by one: the customers, their
 # shared profile and the module's records about them. Not the configuration, the staff
 # data or the aggregates, nor any other model whose name starts with "delivery." (core's
@@ -90,18 +92,22 @@ class DeliveryExportLog(models.Model):
     def _log_export(
         self, model_name, record_count, field_names=(), export_type="export", description=False
     ):
-        """Record that the current user exported ``record_count`` rows of ``model_name``."""
-        # sudo: nobody has write access to the log; the row records the export the user
-        # was just allowed to make, with the user's own id (the env keeps its uid)
-        return self.sudo().create(
-            {
-                "user_id": self.env.uid,
-                "res_model": model_name,
-                "model_id": self.env["ir.model"]._get_id(model_name),
-                "export_type": export_type,
-                "record_count": record_count,
-                "field_names": "\n".join(field_names) or False,
-                "description": description,
-                "company_id": self.env.company.id,
-            }
-        )
+        """Record that the current user exported ``record_count`` rows of ``model_name``.
+
+        An export read on a replica (a read-only cursor) logs on the primary, committed
+        at once: the log row exists as soon as the data have been read."""
+        with primary_env(self.env) as env:
+            # sudo: nobody has write access to the log; the row records the export the
+            # user was just allowed to make, with the user's own id (the env keeps its uid)
+            env[self._name].sudo().create(
+                {
+                    "user_id": env.uid,
+                    "res_model": model_name,
+                    "model_id": env["ir.model"]._get_id(model_name),
+                    "export_type": export_type,
+                    "record_count": record_count,
+                    "field_names": "\n".join(field_names) or False,
+                    "description": description,
+                    "company_id": env.company.id,
+                }
+            )

@@ -59,3 +59,6 @@ from . import test_delivery_department
 # task inq (issue 17 items 4, 5)
 from . import test_delivery_inquiry_summary
 from . import test_delivery_emergency_plan
+
+# task replica (issue 18 item 5)
+from . import test_read_replica

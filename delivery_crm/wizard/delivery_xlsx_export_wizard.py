@@ -12,15 +12,17 @@ import logging
 import os
 import secrets
 import tempfile
+import time
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import consteq, date_utils
+from odoo.tools import SQL, consteq, date_utils
 
 from ..models.delivery_constants import REQUEST_TYPES
 from ..models.delivery_evaluation import PERIOD_TYPES, period_start_of
+from ..models.read_replica import primary_env
 from ..xlsx.complaint_analysis import ComplaintAnalysisExport
 from ..xlsx.evaluation import EvaluationExport
 from ..xlsx.staff_kpi import StaffKpiExport
@@ -29,6 +31,9 @@ from ..xlsx.writer import XlsxBook
 _logger = logging.getLogger(__name__)
 
 TEMP_PREFIX = "delivery_crm_xlsx_"
+# how long a download read on a replica waits for the replica to replay the export
+# button's commit (the wizard and its key, written a moment before on the primary)
+REPLICA_WAIT_SECONDS = 5
 EXPORT_TYPES = [
     ("evaluation", "Evaluation results of a period"),
     ("complaint", "Complaint analysis"),
@@ -131,12 +136,43 @@ class DeliveryXlsxExportWizard(models.TransientModel):
 
     def _use_download_token(self, token):
         """Whether ``token`` is the key of this export's pending download; it is used
-        up (a link downloads once)."""
+        up (a link downloads once). The key is checked and used up on the primary, even
+        when the download reads its data on a replica."""
         self.ensure_one()
-        if not (token and self.download_token and consteq(token, self.download_token)):
+        if not token:
             return False
-        self.download_token = False
+        with primary_env(self.env) as env:
+            wizard = self.with_env(env)
+            if not (wizard.download_token and consteq(token, wizard.download_token)):
+                return False
+            wizard.download_token = False
         return True
+
+    @api.model
+    def _browse_download(self, wizard_id, token):
+        """The wizard of a download, read on the request's cursor. The export button
+        wrote the wizard and its key on the primary a moment ago: on a replica that has
+        not replayed them yet, wait for it (at most ``REPLICA_WAIT_SECONDS``)."""
+        deadline = time.monotonic() + REPLICA_WAIT_SECONDS
+        while True:
+            wizard = self.browse(wizard_id).exists()
+            # sudo: only compared with the key of the link, to know whether to wait
+            pending = wizard.sudo().download_token if wizard else False
+            if (pending and token and consteq(token, pending)) or not self._replica_behind():
+                return wizard
+            if time.monotonic() > deadline:
+                return wizard
+            # a new transaction sees what the replica has replayed since
+            self.env.cr.rollback()
+            time.sleep(0.1)
+
+    @api.model
+    def _replica_behind(self):
+        """Whether the request reads on a replica (a server in recovery)."""
+        if not self.env.cr.readonly:
+            return False
+        self.env.cr.execute(SQL("SELECT pg_is_in_recovery()"))
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------------ export
     def _xlsx_export(self):
