@@ -88,6 +88,8 @@
         "views/portal_benefit_templates.xml",
         "views/delivery_appreciation_views.xml",
         "views/delivery_appreciation_templates.xml",
+        # task duty (issue 17 item 3)
+        "views/delivery_duty_views.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -57,3 +57,10 @@ from . import delivery_points_move
 from . import delivery_benefit_grant
 from . import delivery_appreciation_event
 from . import delivery_appreciation_guest
+
+# task duty (issue 17 item 3): duty roster, shift hand-over, major incidents
+from . import delivery_duty_shift
+from . import delivery_duty_roster
+from . import delivery_duty_handover
+from . import delivery_duty_handover_line
+from . import delivery_major_incident

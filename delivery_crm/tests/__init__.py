@@ -51,3 +51,7 @@ from . import test_delivery_tier_benefit
 from . import test_delivery_appreciation
 from . import test_delivery_prospect
 from . import test_delivery_segment
+
+# task duty (issue 17 item 3)
+from . import test_delivery_duty
+from . import test_delivery_duty_ui
