@@ -462,7 +462,8 @@ class DeliveryDutyHandover(models.Model):
         its shift's end (Settings)."""
         now = fields.Datetime.now()
         self._open_missing(now)
-        companies = self.env["res.company"].search([])
+        waiting = Domain("state", "!=", "acknowledged") & Domain("escalated", "=", False)
+        companies = [company for (company,) in self._read_group(waiting, ["company_id"])]
         late = Domain.OR(
             Domain("company_id", "=", company.id)
             & Domain(
@@ -472,7 +473,7 @@ class DeliveryDutyHandover(models.Model):
             )
             for company in companies
         )
-        domain = Domain("state", "!=", "acknowledged") & Domain("escalated", "=", False) & late
+        domain = waiting & late
         return self._cron_process_batches(domain, lambda handovers: handovers._escalate())
 
     @api.model

@@ -32,7 +32,10 @@ class DeliveryDutyHandoverLine(models.Model):
         "delivery.visit", string="Callback", readonly=True, ondelete="set null"
     )
     exception_id = fields.Many2one(
-        "delivery.shipment.exception", string="Exception", readonly=True, ondelete="set null"
+        "delivery.shipment.exception",
+        string="Delivery exception",
+        readonly=True,
+        ondelete="set null",
     )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     status = fields.Char(readonly=True)

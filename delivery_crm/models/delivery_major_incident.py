@@ -85,6 +85,9 @@ class DeliveryMajorIncident(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # nobody raises one by hand: the access rights say so first (the module raises
+        # them in superuser mode)
+        self.check_access("create")
         model = self._check_system_fields_create(vals_list)
         return super(DeliveryMajorIncident, model).create(vals_list)
 

@@ -124,11 +124,12 @@ class TestDutyRoster(DutyCommon):
 
     def test_same_person_twice_on_a_shift_refused(self):
         Roster = self.env["delivery.duty.roster"].with_user(self.user_manager)
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            with self.env.cr.savepoint():
-                Roster.create(
-                    {"date": DAY, "shift_id": self.morning.id, "user_id": self.user_staff.id}
-                )
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            Roster.create({"date": DAY, "shift_id": self.morning.id, "user_id": self.user_staff.id})
         with (
             self.assertRaisesRegex(ValidationError, "only service-desk users are rostered"),
             self.env.cr.savepoint(),
@@ -243,9 +244,12 @@ class TestShiftHandover(DutyCommon):
                 {"handover_id": handover.id, "kind": "request", "name": "forged"}
             )
         # one record per shift and day
-        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            with self.env.cr.savepoint():
-                self._handover()
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self._handover()
 
     def test_refused_handover_goes_back_to_the_outgoing_shift(self):
         with freeze_time("2026-03-02 15:50:00"):
@@ -420,7 +424,7 @@ class TestMajorIncident(DutyCommon):
         self.assertTrue(self._told(incident, self.head))
 
     def test_nobody_raises_or_forges_an_incident_and_the_manager_closes_it(self):
-        with self.assertRaisesRegex(UserError, "kept by the system"):
+        with self.assertRaises(AccessError):
             self.env["delivery.major.incident"].with_user(self.user_manager).create(
                 {"name": "x", "kind": "sla_breach", "key": "x", "company_id": self.company.id}
             )
