@@ -78,13 +78,12 @@ class DeliveryDutyHandover(models.Model):
     )
     notes = fields.Html(
         string="Duty record",
-        help="What happened and what is left to do: every pending matter, nothing left out "
-        "(交接班 二, 四).",
+        help="What happened and what is left to do: every pending matter, nothing left out.",
     )
     equipment_notes = fields.Text(
         string="Equipment and workplace",
         help="Telephones, computers... checked at the hand-over: anything damaged or missing "
-        "and why (交接班 三).",
+        "and why.",
     )
     incoming_remarks = fields.Text(
         string="Found by the incoming shift",

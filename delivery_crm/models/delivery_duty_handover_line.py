@@ -20,7 +20,12 @@ class DeliveryDutyHandoverLine(models.Model):
     _order = "handover_id, kind, deadline, id"
 
     handover_id = fields.Many2one(
-        "delivery.duty.handover", required=True, index=True, ondelete="cascade", readonly=True
+        "delivery.duty.handover",
+        string="Hand-over",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        readonly=True,
     )
     company_id = fields.Many2one(related="handover_id.company_id", store=True)
     kind = fields.Selection(HANDOVER_ITEM_KINDS, required=True, readonly=True)

@@ -37,7 +37,8 @@ class DeliveryDutyShift(models.Model):
         string="Ends at", required=True, help="Time of day, in the shift's time zone."
     )
     ends_next_day = fields.Boolean(
-        help="A night shift: it ends the day after it starts (e.g. 22:00 to 08:00)."
+        string="Ends the next day",
+        help="A night shift: it ends the day after it starts (e.g. 22:00 to 08:00).",
     )
     tz = fields.Selection(
         _tz_get,

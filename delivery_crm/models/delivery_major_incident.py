@@ -74,7 +74,7 @@ class DeliveryMajorIncident(models.Model):
         "res.users", string="Told", readonly=True, help="The head and the staff on duty."
     )
     resolution = fields.Text(help="What was done about it.")
-    closed_by_id = fields.Many2one("res.users", readonly=True)
+    closed_by_id = fields.Many2one("res.users", string="Closed by", readonly=True)
     closed_date = fields.Datetime(string="Closed on", readonly=True)
 
     _key_unique = models.UniqueIndex("(company_id, key)")
