@@ -99,6 +99,8 @@
         "views/delivery_inquiry_summary_views.xml",
         "views/delivery_emergency_plan_views.xml",
         "report/delivery_inquiry_summary_report.xml",
+        # task duty (issue 17 item 3)
+        "views/delivery_duty_views.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -385,6 +385,41 @@ def _requirement_task(c, **values):
     }
 
 
+def _rostered(c):
+    """task duty: zhang.min on the shift "Bad input" of 2099-01-01 (made once)."""
+    manager = c.session("wang.fang")
+    shifts = manager.call("delivery.duty.shift", "search", [("name", "=", "Bad input")], limit=1)
+    shift = (
+        shifts[0]
+        if shifts
+        else manager.call(
+            "delivery.duty.shift",
+            "create",
+            {"name": "Bad input", "start_hour": 8.0, "end_hour": 16.0, "tz": "UTC"},
+        )
+    )
+    row = {"date": "2099-01-01", "shift_id": shift, "user_id": c.uid["zhang.min"]}
+    if not manager.call("delivery.duty.roster", "search", [(k, "=", v) for k, v in row.items()]):
+        manager.call("delivery.duty.roster", "create", row)
+    return row
+
+
+def _draft_handover(c):
+    """task duty: zhang.min's hand-over of that shift, being written (made once)."""
+    row = _rostered(c)
+    staff = c.session("zhang.min")
+    found = staff.call(
+        "delivery.duty.handover",
+        "search",
+        [("shift_id", "=", row["shift_id"]), ("date", "=", row["date"])],
+    )
+    return found or [
+        staff.call(
+            "delivery.duty.handover", "create", {"shift_id": row["shift_id"], "date": row["date"]}
+        )
+    ]
+
+
 def _guest(c, **values):
     """task ben: a guest of a new appreciation event (made by the administrator)."""
     event = c.admin.call(
@@ -901,6 +936,22 @@ CASES = [
     Case("inquiry-summary-made-by-hand", "wang.fang", "delivery.inquiry.summary", "create",
          lambda c: [{"company_id": 1, "date_from": "2099-01-01", "date_to": "2099-03-31"}],
          ACCESS),
+    # --- task duty (issue 17 item 3): shifts, the roster, shift hand-overs, incidents
+    Case("duty-shift-ends-before-it-starts", "wang.fang", "delivery.duty.shift", "create",
+         lambda c: [{"name": "Bad input night", "start_hour": 22.0, "end_hour": 6.0}],
+         VALIDATION, "before it starts"),
+    Case("duty-roster-same-person-twice", "wang.fang", "delivery.duty.roster", "create",
+         lambda c: [_rostered(c)], VALIDATION, "already on duty"),
+    Case("duty-handover-acknowledged-by-hand", "zhang.min", "delivery.duty.handover", "create",
+         lambda c: [{"shift_id": _rostered(c)["shift_id"], "date": "2099-01-02",
+                     "state": "acknowledged", "acknowledged_by_id": c.uid["zhang.min"]}],
+         USER, "kept by the system"),
+    Case("duty-handover-acknowledged-before-handed", "zhang.min", "delivery.duty.handover",
+         "action_acknowledge", lambda c: [_draft_handover(c)], USER,
+         "must be handed over", counted=["delivery.duty.handover.line"],
+         watch=lambda c: ("delivery.duty.handover", _draft_handover(c), ["state"])),
+    Case("duty-incident-raised-by-hand", "wang.fang", "delivery.major.incident", "create",
+         lambda c: [{"name": "Bad input", "kind": "sla_breach", "key": "Bad input"}], ACCESS),
 ]
 # fmt: on
 

@@ -70,3 +70,10 @@ from . import delivery_inquiry_summary_line
 from . import delivery_emergency_plan
 from . import delivery_emergency_plan_step
 from . import delivery_emergency_activation
+
+# task duty (issue 17 item 3): duty roster, shift hand-over, major incidents
+from . import delivery_duty_shift
+from . import delivery_duty_roster
+from . import delivery_duty_handover
+from . import delivery_duty_handover_line
+from . import delivery_major_incident

@@ -795,6 +795,8 @@ class DeliveryComplaint(models.Model):
             recipient = complaint._customer_recipient()
             if recipient:
                 complaint.message_subscribe(partner_ids=recipient.ids)
+        # task duty (issue 17 item 3): many complaints within an hour, a major incident
+        self.env["delivery.major.incident"]._check_complaint_burst(complaints)
         return complaints
 
     def _prepare_intake(self, vals):

@@ -279,3 +279,5 @@ class DeliveryComplaintSla(models.Model):
             elif clock in warned:
                 clock.complaint_id._sla_notify(clock, breach=False)
                 clock.write({"status": "at_risk", "escalation": "warning"})
+        # task duty (issue 17 item 3): a key account's breach is a major incident, at once
+        self.env["delivery.major.incident"]._raise_sla_breaches(breached)

@@ -214,6 +214,8 @@ class DeliveryShipmentException(models.Model):
         created = self._insert_rows(kind, shipments.ids, now or fields.Datetime.now())
         if created:
             created._plan_activities()
+            # task duty (issue 17 item 3): a key account's lost or damaged delivery
+            self.env["delivery.major.incident"]._raise_key_exceptions(created)
             if self.env.context.get("delivery_crm_defer_notices"):
                 created._defer_notices()
             else:

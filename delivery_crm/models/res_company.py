@@ -531,3 +531,46 @@ class ResCompany(models.Model):
                         value=company.delivery_points_catch_up_days,
                     )
                 )
+
+    # task duty (issue 17 item 3): shift hand-overs and major incidents (004 客户服务部
+    # 值班管理规定 二, 交接班管理规定)
+    delivery_handover_escalation_minutes = fields.Integer(
+        string="Hand-over acknowledged within (minutes)",
+        default=30,
+        help="A shift hand-over not acknowledged this long after the shift's end goes to "
+        "the service-centre head.",
+    )
+    delivery_incident_key_sla_breach = fields.Boolean(
+        string="Key account's SLA breach is a major incident",
+        default=True,
+        help="A breached first-response or resolution deadline of a key account's request "
+        "goes at once to the service-centre head and the staff on duty.",
+    )
+    delivery_incident_complaints_per_hour = fields.Integer(
+        string="Complaints within an hour for a major incident",
+        default=5,
+        help="This many complaints received within an hour (company-wide) are a major "
+        "incident; 0 turns the rule off.",
+    )
+    delivery_incident_key_exception = fields.Boolean(
+        string="Key account's lost or damaged delivery is a major incident",
+        default=True,
+    )
+
+    @api.constrains("delivery_handover_escalation_minutes", "delivery_incident_complaints_per_hour")
+    def _check_delivery_duty_settings(self):
+        for company in self:
+            for field, floor in (
+                ("delivery_handover_escalation_minutes", 1),
+                ("delivery_incident_complaints_per_hour", 0),
+            ):
+                if company[field] < floor:
+                    raise ValidationError(
+                        self.env._(
+                            "%(company)s: %(setting)s must be at least %(floor)s (not %(value)s).",
+                            company=company.name,
+                            setting=self._fields[field]._description_string(self.env),
+                            floor=floor,
+                            value=company[field],
+                        )
+                    )

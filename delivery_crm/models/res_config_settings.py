@@ -142,3 +142,16 @@ class ResConfigSettings(models.TransientModel):
     delivery_points_catch_up_days = fields.Integer(
         related="company_id.delivery_points_catch_up_days", readonly=False
     )
+    # task duty (issue 17 item 3): shift hand-overs and major incidents
+    delivery_handover_escalation_minutes = fields.Integer(
+        related="company_id.delivery_handover_escalation_minutes", readonly=False
+    )
+    delivery_incident_key_sla_breach = fields.Boolean(
+        related="company_id.delivery_incident_key_sla_breach", readonly=False
+    )
+    delivery_incident_complaints_per_hour = fields.Integer(
+        related="company_id.delivery_incident_complaints_per_hour", readonly=False
+    )
+    delivery_incident_key_exception = fields.Boolean(
+        related="company_id.delivery_incident_key_exception", readonly=False
+    )

@@ -62,3 +62,7 @@ from . import test_delivery_emergency_plan
 
 # task replica (issue 18 item 5)
 from . import test_read_replica
+
+# task duty (issue 17 item 3)
+from . import test_delivery_duty
+from . import test_delivery_duty_ui
