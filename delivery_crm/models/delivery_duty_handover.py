@@ -12,7 +12,7 @@ from .delivery_constants import GROUP_MANAGER
 HANDOVER_STATES = [
     ("draft", "Being written"),
     ("handed", "Handed over"),
-    ("acknowledged", "Acknowledged"),
+    ("acknowledged", "Taken over"),
 ]
 # what the outgoing shift signed: frozen once handed over (refused back to draft to change)
 OUTGOING_FIELDS = {"shift_id", "date", "company_id", "notes", "equipment_notes"}
