@@ -57,3 +57,7 @@ from . import delivery_points_move
 from . import delivery_benefit_grant
 from . import delivery_appreciation_event
 from . import delivery_appreciation_guest
+
+# task train (issue 17 item 6): training plans, awards and sanctions
+from . import delivery_training_plan
+from . import delivery_staff_recognition

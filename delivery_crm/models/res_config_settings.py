@@ -134,3 +134,7 @@ class ResConfigSettings(models.TransientModel):
     delivery_segment_win_back_days = fields.Integer(
         related="company_id.delivery_segment_win_back_days", readonly=False
     )
+    # task train (issue 17 item 6)
+    delivery_retraining_days = fields.Integer(
+        related="company_id.delivery_retraining_days", readonly=False
+    )

@@ -51,3 +51,5 @@ from . import test_delivery_tier_benefit
 from . import test_delivery_appreciation
 from . import test_delivery_prospect
 from . import test_delivery_segment
+from . import test_delivery_training
+from . import test_delivery_staff_recognition
