@@ -129,6 +129,11 @@ delivery.appreciation.event          rwc-e rwc-e rwcue rwcue r---e ----- ----- r
 delivery.appreciation.guest          rwcue rwcue rwcue rwcue r---e ----- ----- -----
 # task pros (issue 16 item 8): the new-vs-returning customer mix, an aggregate per month
 delivery.customer.mix.report         r---e r---e r---e r---e r---e ----- ----- r---e
+# task train (issue 17 item 6): training plans (configuration), compliance (own row, the
+# managers' and auditors' all), awards and sanctions (own, granted by managers)
+delivery.training.plan               r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.training.compliance         r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.staff.recognition           r---e r---e rwcue rwcue r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -807,6 +812,41 @@ class CustomerMixReport(Report):
     key, read = "delivery.customer.mix.report", "month"
 
 
+# task train (issue 17 item 6)
+class TrainingPlan(Configuration):
+    key = "delivery.training.plan"
+
+    def values(self, w, role):
+        return {
+            "name": w.name(self.model),
+            "role_ids": [(6, 0, [w.ids["group_staff"]])],
+            "active": False,
+        }
+
+
+class TrainingCompliance(Report):
+    key, read = "delivery.training.compliance", "status"
+
+    def target(self, w, role):
+        """The role's own row, zhang.min's for the roles without one."""
+        for user in (w.uids[role], w.uids["staff"]):
+            found = w.admin.call(self.model, "search", [("user_id", "=", user)], limit=1)
+            if found:
+                return found[0]
+        raise AssertionError("no training compliance row")
+
+
+class StaffRecognition(Case):
+    key, read = "delivery.staff.recognition", "name"
+
+    def target(self, w, role):
+        """Their own for the account manager (li.wei), zhang.min's for the others."""
+        return w.ids["recognition_c1" if role == "account_manager" else "recognition_c9"]
+
+    def values(self, w, role):
+        return {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"], "kind": "commendation"}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -1065,6 +1105,14 @@ for key, partner in (("c1", c1), ("c9", c9)):
         [("event_id", "=", out["appreciation_event"]), ("contact_id", "=", partner.id)],
         {"event_id": out["appreciation_event"], "partner_id": partner.id,
          "contact_id": partner.id, "note": MARK},
+    )
+# task train (issue 17 item 6): an award of each home customer's owner
+out["group_staff"] = ref("delivery_crm.group_delivery_crm_user").id
+for key, owner in (("c1", li), ("c9", zhang)):
+    out["recognition_" + key] = one(
+        "delivery.staff.recognition",
+        [("name", "=", MARK), ("user_id", "=", owner.id)],
+        {"name": MARK, "user_id": owner.id, "kind": "commendation"},
     )
 env.cr.commit()
 print("RESULT" + json.dumps(out))
