@@ -1,5 +1,7 @@
+import os
 from datetime import datetime, time, timedelta
 
+import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -57,6 +59,32 @@ class TestStaffRecognition(DeliveryCrmCommon):
         own = self.env["delivery.staff.recognition"].with_user(self.user_staff).search([])
         self.assertEqual(own.user_id, self.user_staff)
         self.assertEqual(len(own), 3)
+
+    def test_excel_staff_kpis_count_them(self):
+        """The Excel staff KPIs (the other place staff performance is shown) count the
+        awards and sanctions of the month and of the range."""
+        self._grant()
+        self._grant(kind="criticism", reason="complaints", name="Rude on the phone")
+        wizard = (
+            self.env["delivery.xlsx.export.wizard"]
+            .with_user(self.user_manager)
+            .create({"export_type": "staff_kpi", "date_from": self.month, "date_to": self.today})
+        )
+        path, _filename = wizard._export_xlsx()
+        try:
+            book = openpyxl.load_workbook(path)
+        finally:
+            os.unlink(path)
+        for title in ("Staff KPIs", "By staff member"):
+            sheet = book[title]
+            header = [cell.value for cell in sheet[1]]
+            rows = [
+                dict(zip(header, row, strict=True))
+                for row in sheet.iter_rows(min_row=2, values_only=True)
+            ]
+            [mine] = [row for row in rows if row["Staff member"] == self.user_staff.name]
+            self.assertEqual(mine["Awards and commendations"], 1, title)
+            self.assertEqual(mine["Criticisms and penalties"], 1, title)
 
     def test_award_by_non_manager_refused(self):
         """Service staff and account managers cannot grant, change or forge the granter;

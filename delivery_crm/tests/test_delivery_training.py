@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import DeliveryCrmCommon, new_user
 
@@ -203,21 +203,18 @@ class TestDeliveryTraining(DeliveryCrmCommon):
         the company's delay, with a to-do for the person; saving the exam again does not
         propose a second one, a passed exam proposes none."""
         self.company.delivery_retraining_days = 10
-        exam = (
-            self.env["delivery.staff.training"]
-            .with_user(self.user_manager)
-            .create(
-                {
-                    "name": "Complaint handling exam",
-                    "kind": "exam",
-                    "topic": "complaint",
-                    "user_id": self.user_staff.id,
-                    "state": "planned",
-                    "pass_mark": 60.0,
-                }
-            )
+        form = Form(self.env["delivery.staff.training"].with_user(self.user_manager))
+        form.name = "Complaint handling exam"
+        form.kind = "exam"
+        form.topic = "complaint"
+        form.user_id = self.user_staff
+        form.pass_mark = 60.0
+        exam = form.save()
+        self.assertFalse(
+            self.env["delivery.staff.training"].search([("source_training_id", "=", exam.id)])
         )
-        exam.write({"score": 45.0})
+        with Form(exam) as form:
+            form.score = 45.0
         exam.action_done()
         retraining = self.env["delivery.staff.training"].search(
             [("source_training_id", "=", exam.id)]
