@@ -38,6 +38,7 @@
         "data/delivery_claim_data.xml",
         "data/delivery_geo_data.xml",
         "data/utm_source_data.xml",
+        "data/delivery_training_plan_data.xml",  # task train
         "wizard/delivery_customer_state_wizard_views.xml",
         "wizard/delivery_tier_override_wizard_views.xml",
         "wizard/delivery_evaluation_wizard_views.xml",
@@ -101,6 +102,9 @@
         "report/delivery_inquiry_summary_report.xml",
         # task duty (issue 17 item 3)
         "views/delivery_duty_views.xml",
+        # task train (issue 17 item 6)
+        "views/delivery_training_plan_views.xml",
+        "views/delivery_staff_recognition_views.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

@@ -151,6 +151,11 @@ delivery.duty.roster                 r---e r---e rwcue rwcue r---e ----- ----- r
 delivery.duty.handover               rwc-e rwc-e rwc-e rwc-e r---e ----- ----- rwc-e
 delivery.duty.handover.line          r---e r---e r---e r---e r---e ----- ----- r---e
 delivery.major.incident              r---e r---e rw--e rw--e r---e ----- ----- r---e
+# task train (issue 17 item 6): training plans (configuration), compliance (own row, the
+# managers' and auditors' all), awards and sanctions (own, granted by managers)
+delivery.training.plan               r---e r---e rwc-e rwcue r---e ----- ----- r---e
+delivery.training.compliance         r---e r---e r---e r---e r---e ----- ----- r---e
+delivery.staff.recognition           r---e r---e rwcue rwcue r---e ----- ----- -----
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -968,6 +973,41 @@ class MajorIncident(Case):
         return {"name": MARK, "kind": "complaint_burst", "key": f"{MARK} {w.next()}"}
 
 
+# task train (issue 17 item 6)
+class TrainingPlan(Configuration):
+    key = "delivery.training.plan"
+
+    def values(self, w, role):
+        return {
+            "name": w.name(self.model),
+            "role_ids": [(6, 0, [w.ids["group_staff"]])],
+            "active": False,
+        }
+
+
+class TrainingCompliance(Report):
+    key, read = "delivery.training.compliance", "status"
+
+    def target(self, w, role):
+        """The role's own row, zhang.min's for the roles without one."""
+        for user in (w.uids[role], w.uids["staff"]):
+            found = w.admin.call(self.model, "search", [("user_id", "=", user)], limit=1)
+            if found:
+                return found[0]
+        raise AssertionError("no training compliance row")
+
+
+class StaffRecognition(Case):
+    key, read = "delivery.staff.recognition", "name"
+
+    def target(self, w, role):
+        """Their own for the account manager (li.wei), zhang.min's for the others."""
+        return w.ids["recognition_c1" if role == "account_manager" else "recognition_c9"]
+
+    def values(self, w, role):
+        return {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"], "kind": "commendation"}
+
+
 # the reports (SQL views): their rows are looked up at each cell
 REPORTS = {key for key, case in CASES.items() if isinstance(case, Report)}
 # the customer data whose exports leave a row in the export log (R9): not the
@@ -1304,6 +1344,14 @@ out["major_incident"] = (
 ).id
 # the customers at risk are a table their hourly job rewrites: as the job would have
 env["delivery.customer.risk.report"]._refresh()
+# task train (issue 17 item 6): an award of each home customer's owner
+out["group_staff"] = ref("delivery_crm.group_delivery_crm_user").id
+for key, owner in (("c1", li), ("c9", zhang)):
+    out["recognition_" + key] = one(
+        "delivery.staff.recognition",
+        [("name", "=", MARK), ("user_id", "=", owner.id)],
+        {"name": MARK, "user_id": owner.id, "kind": "commendation"},
+    )
 env.cr.commit()
 print("RESULT" + json.dumps(out))
 """

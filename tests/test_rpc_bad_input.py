@@ -449,6 +449,8 @@ def _emergency_wizard(empty_plan=False):
     return args
 
 
+STAFF_GROUP = "delivery_crm.group_delivery_crm_user"  # task train
+
 # fmt: off
 CASES = [
     # --- requests: wrong types, unknown ids, missing and out-of-range values
@@ -952,6 +954,22 @@ CASES = [
          watch=lambda c: ("delivery.duty.handover", _draft_handover(c), ["state"])),
     Case("duty-incident-raised-by-hand", "wang.fang", "delivery.major.incident", "create",
          lambda c: [{"name": "Bad input", "kind": "sla_breach", "key": "Bad input"}], ACCESS),
+    # --- issue 17 item 6 (train): a training plan repeats every month at least; only a
+    # manager grants an award; a re-training proposal is the system's
+    Case("training-plan-every-0-months", "wang.fang", "delivery.training.plan", "create",
+         lambda c: [{"name": "Bad input", "recurrence": "periodic", "interval_months": 0,
+                     "role_ids": [(6, 0, [_xmlid(c.admin, STAFF_GROUP)])]}],
+         VALIDATION, "every month at least"),
+    Case("award-granted-by-staff", "zhang.min", "delivery.staff.recognition", "create",
+         lambda c: [{"name": "Bad input", "user_id": c.uid["zhang.min"], "kind": "award"}],
+         ACCESS),
+    Case("award-granted-by-account-manager", "li.wei", "delivery.staff.recognition", "create",
+         lambda c: [{"name": "Bad input", "user_id": c.uid["zhang.min"], "kind": "award"}],
+         ACCESS, "Only Delivery CRM managers"),
+    Case("training-kpi-month-forged", "wang.fang", "delivery.staff.training", "create",
+         lambda c: [{"name": "Bad input", "user_id": c.uid["zhang.min"],
+                     "kpi_month": "2026-01-01", "origin": "kpi"}],
+         USER, "kept by the system"),
 ]
 # fmt: on
 

@@ -77,3 +77,7 @@ from . import delivery_duty_roster
 from . import delivery_duty_handover
 from . import delivery_duty_handover_line
 from . import delivery_major_incident
+
+# task train (issue 17 item 6): training plans, awards and sanctions
+from . import delivery_training_plan
+from . import delivery_staff_recognition

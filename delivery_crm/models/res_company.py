@@ -574,3 +574,21 @@ class ResCompany(models.Model):
                             value=company[field],
                         )
                     )
+
+    # task train (issue 17 item 6): how soon a failed exam is re-trained
+    delivery_retraining_days = fields.Integer(
+        string="Re-train a failed exam within (days)",
+        default=14,
+        help="A failed exam proposes a re-training of its topic this many days later.",
+    )
+
+    @api.constrains("delivery_retraining_days")
+    def _check_delivery_retraining_days(self):
+        for company in self:
+            if company.delivery_retraining_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the days to re-train a failed exam cannot be negative.",
+                        company=company.name,
+                    )
+                )

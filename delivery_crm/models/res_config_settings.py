@@ -155,3 +155,7 @@ class ResConfigSettings(models.TransientModel):
     delivery_incident_key_exception = fields.Boolean(
         related="company_id.delivery_incident_key_exception", readonly=False
     )
+    # task train (issue 17 item 6)
+    delivery_retraining_days = fields.Integer(
+        related="company_id.delivery_retraining_days", readonly=False
+    )

@@ -13,6 +13,7 @@ from .delivery_satisfaction_trend_report import (
     SATISFACTION_ANSWER_DEPENDS,
     satisfaction_answers,
 )
+from .delivery_training_compliance_report import training_compliance_query
 
 
 def merged_depends(*depends):
@@ -83,6 +84,9 @@ class DeliveryStaffKpiReport(models.Model):
         "delivery.staff.training": ["user_id", "date", "state", "kind", "hours", "score"],
         "delivery.service.team": ["leader_id", "member_ids", "active"],
         "res.users": ["company_id"],
+        # task train: awards and sanctions, training compliance
+        "delivery.staff.recognition": ["user_id", "date", "positive"],
+        "delivery.training.plan": ["active", "role_ids", "interval_months", "due_soon_days"],
         "res.company": [
             "active",
             "partner_id",
@@ -144,6 +148,27 @@ class DeliveryStaffKpiReport(models.Model):
     satisfaction_below_target = fields.Boolean(string="Satisfaction below target", readonly=True)
     response_over_target = fields.Boolean(string="First response over target", readonly=True)
     resolution_over_target = fields.Boolean(string="Solution over target", readonly=True)
+    # task train (issue 17 item 6): recognition and training compliance
+    awards_count = fields.Integer(
+        string="Awards and commendations",
+        readonly=True,
+        help="Awards, commendations and customer praise granted in the month.",
+    )
+    sanctions_count = fields.Integer(
+        string="Criticisms and penalties", readonly=True, help="Given in the month."
+    )
+    trainings_overdue = fields.Integer(
+        string="Trainings overdue",
+        readonly=True,
+        aggregator="max",
+        help="The training plans the person is overdue on today, repeated on each of their rows.",
+    )
+    award_candidate = fields.Boolean(
+        string="Award candidate",
+        readonly=True,
+        help="The month's satisfaction reached the target, and no complaint was attributed "
+        "to the person nor any request reopened (000 §七(一)2).",
+    )
 
     @property
     def _table_query(self):
@@ -216,6 +241,23 @@ class DeliveryStaffKpiReport(models.Model):
                        0, 0, 0, 0, NULL, 0
                   FROM delivery_visit v
                  WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
+                UNION ALL
+                -- task train: awards and sanctions; their month has a row, counted in
+                -- recognitions below
+                SELECT r.user_id, NULL, r.date, 0, 0, 0, 0, NULL, NULL, 0, 0,
+                       0, 0, 0, 0, NULL, 0
+                  FROM delivery_staff_recognition r
+            ), recognitions AS (
+                SELECT r.user_id, date_trunc('month', r.date)::date AS month,
+                       count(*) FILTER (WHERE r.positive) AS awards,
+                       count(*) FILTER (WHERE NOT r.positive) AS sanctions
+                  FROM delivery_staff_recognition r
+                 GROUP BY 1, 2
+            ), overdue AS (
+                SELECT user_id, count(*) AS plans
+                  FROM (%(training_compliance)s) compliance
+                 WHERE status = 'overdue'
+                 GROUP BY 1
             ), checkins AS (
                 -- check-ins far from the customer or with an uncertain position, in the
                 -- month of the check-in (the staff member's company time zone)
@@ -289,15 +331,24 @@ class DeliveryStaffKpiReport(models.Model):
                    coalesce(m.first_response > co.delivery_target_first_response_hours,
                             FALSE) AS response_over_target,
                    coalesce(m.resolution > co.delivery_target_resolution_hours,
-                            FALSE) AS resolution_over_target
+                            FALSE) AS resolution_over_target,
+                   coalesce(recognitions.awards, 0) AS awards_count,
+                   coalesce(recognitions.sanctions, 0) AS sanctions_count,
+                   coalesce(overdue.plans, 0) AS trainings_overdue,
+                   coalesce(NOT %(below_satisfaction)s AND m.attributed = 0
+                            AND m.reopened = 0, FALSE) AS award_candidate
               FROM monthly m
               JOIN res_users u ON u.id = m.user_id
               JOIN res_company co ON co.id = u.company_id
               LEFT JOIN managed ON managed.user_id = m.user_id
               LEFT JOIN team ON team.user_id = m.user_id
               LEFT JOIN checkins ON checkins.user_id = m.user_id AND checkins.month = m.month
+              LEFT JOIN recognitions
+                ON recognitions.user_id = m.user_id AND recognitions.month = m.month
+              LEFT JOIN overdue ON overdue.user_id = m.user_id
             """,
             zones=company_time_zones(self.env.user.tz),
+            training_compliance=training_compliance_query(fields.Date.context_today(self)),
             answers=satisfaction_answers(self.env),
             counted_complaint=counted_complaint("c"),
             conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),
@@ -309,3 +360,20 @@ class DeliveryStaffKpiReport(models.Model):
                 SQL("m.satisfied"), SQL("m.answers"), SQL("co.delivery_target_satisfaction")
             ),
         )
+
+    def action_grant_recognition(self):
+        """A manager grants an award to the person of a performance row (the
+        recognition's own checks refuse anyone else)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "delivery.staff.recognition",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_user_id": self.user_id.id,
+                "default_kind": "award",
+                "default_reason": "satisfaction",
+                "default_date": self.month,
+            },
+        }

@@ -66,3 +66,5 @@ from . import test_read_replica
 # task duty (issue 17 item 3)
 from . import test_delivery_duty
 from . import test_delivery_duty_ui
+from . import test_delivery_training
+from . import test_delivery_staff_recognition

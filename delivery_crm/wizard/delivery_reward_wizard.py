@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..models.delivery_constants import GROUP_MANAGER
@@ -24,6 +24,23 @@ class DeliveryRewardWizard(models.TransientModel):
     currency_id = fields.Many2one(related="company_id.currency_id")
     value = fields.Monetary(currency_field="currency_id")
     note = fields.Html(string="Details")
+    # task train (issue 17 item 6): an excellent customer commends its account manager
+    # (000 §七(一)3: 优秀客户维护奖)
+    commend_user_id = fields.Many2one(
+        "res.users",
+        string="Commend the account manager",
+        compute="_compute_commend_user_id",
+        store=True,
+        readonly=False,
+        domain=[("share", "=", False)],
+        help="Recorded as a commendation for customer relationship maintenance on the "
+        "staff member's performance. Leave empty to reward the customer only.",
+    )
+
+    @api.depends("partner_id")
+    def _compute_commend_user_id(self):
+        for wizard in self:
+            wizard.commend_user_id = wizard.partner_id.account_manager_id
 
     def action_confirm(self):
         self.ensure_one()
@@ -46,5 +63,21 @@ class DeliveryRewardWizard(models.TransientModel):
                 "state": "done",
             }
         )
+        if self.commend_user_id:
+            self.env["delivery.staff.recognition"].create(
+                {
+                    "user_id": self.commend_user_id.id,
+                    "kind": "commendation",
+                    "reason": "maintenance",
+                    "partner_id": self.partner_id.id,
+                    "date": self.date,
+                    "company_id": self.company_id.id,
+                    "name": self.env._(
+                        "Excellent customer: %(customer)s (%(reward)s)",
+                        customer=self.partner_id.display_name,
+                        reward=description,
+                    ),
+                }
+            )
         self.partner_id._clear_reward_candidate()
         return {"type": "ir.actions.act_window_close"}

@@ -29,6 +29,8 @@ KPI_SUMS = (
     "visits_done",
     "trainings_done",
     "training_hours",
+    "awards_count",  # task train
+    "sanctions_count",
 )
 KPI_PERCENT = ("satisfaction", "sla_compliance", "satisfaction_target")
 KPI_HOURS = (
@@ -69,7 +71,7 @@ class StaffKpiExport(DateRangeExport):
         names += ["requests_reopened"]
         names += ["sla_met", "sla_total", "sla_compliance", "first_response_hours"]
         names += ["resolution_hours", "visits_planned", "visits_done", "trainings_done"]
-        names += ["training_hours"]
+        names += ["training_hours", "awards_count", "sanctions_count"]  # task train
         if per_month:
             names.append("exam_score")
             names += [target for target, _missed in KPI_TARGETS.values()]
