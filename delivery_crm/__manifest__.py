@@ -19,6 +19,7 @@
         "base_geolocalize",
         "calendar",
         "utm",
+        "digest",
     ],
     "data": [
         "security/delivery_crm_security.xml",
@@ -88,6 +89,7 @@
         "views/portal_benefit_templates.xml",
         "views/delivery_appreciation_views.xml",
         "views/delivery_appreciation_templates.xml",
+        "data/digest_data.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [
