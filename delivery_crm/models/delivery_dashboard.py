@@ -451,9 +451,17 @@ class DeliveryDashboard(models.AbstractModel):
         return [
             ("is_delivery_customer", "=", True),
             ("customer_state", "=", "active"),
-            ("company_id", "in", [self.env.company.id, False]),
+            *self._customer_company_domain(),
             *([("delivery_assigned", "=", True)] if self._scoped() else []),
         ]
+
+    def _customer_company_domain(self, path="company_id"):
+        """The customers of the current company: a customer shared by every company
+        (no company) counts in the first one, as in the customers-at-risk report."""
+        company = self.env.company
+        # sudo: only the id of the first active company, to place the shared customers
+        first = self.env["res.company"].sudo().search([], order="id", limit=1)
+        return [(path, "in", [company.id, False] if company == first else [company.id])]
 
     def _sla_by_team(self, teams, start, end):
         """SLA compliance (both clocks met ÷ requests resolved in the period) by team."""
@@ -483,12 +491,9 @@ class DeliveryDashboard(models.AbstractModel):
 
     def _customers_at_risk(self):
         Risk = self.env["delivery.customer.risk.report"]
-        domain = [
-            ("company_id", "in", [self.env.company.id, False]),
-            *self._scope_domain(),
-        ]
+        domain = [*self._customer_company_domain(), *self._scope_domain()]
         rows = Risk.search_fetch(domain, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
-        count = Risk.search_count(domain) if len(rows) == RISK_LIST_SIZE else len(rows)
+        count = Risk.search_count(domain)
         # sudo: the names of the customers at risk the user reads (the report's rules)
         partners = rows.partner_id.sudo()
         names = {partner.id: partner.display_name for partner in partners}
