@@ -57,6 +57,7 @@ from . import delivery_points_move
 from . import delivery_benefit_grant
 from . import delivery_appreciation_event
 from . import delivery_appreciation_guest
+
 # task dash (issue 18 item 1): the manager's dashboard and its weekly digest
 from . import delivery_dashboard
 from . import digest_digest

@@ -60,11 +60,14 @@ class DeliveryDashboard(models.AbstractModel):
         tz = self._dashboard_tz()
         today = pytz.utc.localize(fields.Datetime.now()).astimezone(pytz.timezone(tz)).date()
         start_day = date_utils.start_of(today, period)
-        end_day = start_day + {
-            "month": relativedelta(months=1),
-            "quarter": relativedelta(months=3),
-            "year": relativedelta(years=1),
-        }[period]
+        end_day = (
+            start_day
+            + {
+                "month": relativedelta(months=1),
+                "quarter": relativedelta(months=3),
+                "year": relativedelta(years=1),
+            }[period]
+        )
         trend_start_day = date_utils.start_of(today, "month") - relativedelta(
             months=TREND_MONTHS - 1
         )
@@ -219,10 +222,18 @@ class DeliveryDashboard(models.AbstractModel):
         ):
             add(month, complaints=complaints)
         # requests resolved: times and SLA compliance (as in Staff performance)
-        for month, team_id, resolved, met, responses, response_sum, solutions, solution_sum in (
-            self.env.execute_query(
-                SQL(
-                    """
+        for (
+            month,
+            team_id,
+            resolved,
+            met,
+            responses,
+            response_sum,
+            solutions,
+            solution_sum,
+        ) in self.env.execute_query(
+            SQL(
+                """
                     SELECT %(bucket)s, c.team_id, count(*),
                            count(*) FILTER (WHERE %(met)s),
                            count(c.first_response_time), sum(c.first_response_time),
@@ -232,13 +243,12 @@ class DeliveryDashboard(models.AbstractModel):
                        AND c.resolved_date < %(end)s AND c.active AND %(scope)s
                      GROUP BY 1, 2
                     """,
-                    bucket=bucket(SQL("c.resolved_date")),
-                    met=sla_met("c"),
-                    company=company_id,
-                    start=start,
-                    end=end,
-                    scope=self._scope_sql(SQL("c.partner_id")),
-                )
+                bucket=bucket(SQL("c.resolved_date")),
+                met=sla_met("c"),
+                company=company_id,
+                start=start,
+                end=end,
+                scope=self._scope_sql(SQL("c.partner_id")),
             )
         ):
             add(

@@ -32,17 +32,13 @@ class DigestDigest(models.Model):
         compute="_compute_kpi_delivery_first_response_value"
     )
     kpi_delivery_resolution = fields.Boolean(string="Delivery: solution time (h)")
-    kpi_delivery_resolution_value = fields.Float(
-        compute="_compute_kpi_delivery_resolution_value"
-    )
+    kpi_delivery_resolution_value = fields.Float(compute="_compute_kpi_delivery_resolution_value")
     kpi_delivery_on_time_rate = fields.Boolean(string="Delivery: on-time rate (%)")
     kpi_delivery_on_time_rate_value = fields.Float(
         compute="_compute_kpi_delivery_on_time_rate_value"
     )
     kpi_delivery_damage_rate = fields.Boolean(string="Delivery: damage/loss rate (%)")
-    kpi_delivery_damage_rate_value = fields.Float(
-        compute="_compute_kpi_delivery_damage_rate_value"
-    )
+    kpi_delivery_damage_rate_value = fields.Float(compute="_compute_kpi_delivery_damage_rate_value")
 
     def _compute_kpi_delivery_satisfaction_value(self):
         self._compute_delivery_kpi("satisfaction")
@@ -74,9 +70,7 @@ class DigestDigest(models.Model):
         start, end, __ = self._get_kpi_compute_parameters()
         for digest in self:
             company = digest.company_id or self.env.company
-            values = (
-                self.env["delivery.dashboard"].with_company(company)._kpi_values(start, end)
-            )
+            values = self.env["delivery.dashboard"].with_company(company)._kpi_values(start, end)
             digest[f"kpi_delivery_{suffix}_value"] = values[suffix]["value"] or 0.0
 
     def _delivery_subscribe_managers(self):

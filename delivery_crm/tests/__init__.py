@@ -51,6 +51,7 @@ from . import test_delivery_tier_benefit
 from . import test_delivery_appreciation
 from . import test_delivery_prospect
 from . import test_delivery_segment
+
 # task dash (issue 18 item 1): the dashboard and its digest
 from . import test_delivery_dashboard
 from . import test_delivery_dashboard_ui

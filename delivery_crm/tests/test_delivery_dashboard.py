@@ -394,9 +394,7 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
             )
             for key in self._kpis_keys():
                 with self.subTest(user=user.login, kpi=key):
-                    self.assertEqual(
-                        digest[f"kpi_delivery_{key}_value"], kpis[key]["value"] or 0.0
-                    )
+                    self.assertEqual(digest[f"kpi_delivery_{key}_value"], kpis[key]["value"] or 0.0)
                     digest.invalidate_model([f"kpi_delivery_{key}_value"])
 
     def test_digest_mail_sent_by_the_cron_path(self):
