@@ -851,6 +851,9 @@ COUNTED = sorted({key.split("/")[0] for key in EXPECTED} - WIZARDS - REPORTS)
 ALL = {"active_test": False}
 # the models of the module that are not in the matrix: the abstract mixins only
 NOT_IN_MATRIX = {"delivery.cron.mixin", "delivery.system.log.mixin", "delivery.system.field.mixin"}
+# task dash (issue 18 item 1): the dashboard's data method, an abstract model without
+# records (its access: tests/test_rpc_dashboard.py)
+NOT_IN_MATRIX |= {"delivery.dashboard"}
 
 
 def _cells():
