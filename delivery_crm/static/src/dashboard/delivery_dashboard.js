@@ -101,14 +101,18 @@ export class DeliveryDashboard extends Component {
         const step = SPARK_WIDTH / Math.max(trend.values.length - 1, 1);
         const y = (value) => (SPARK_HEIGHT - (value / max) * SPARK_HEIGHT).toFixed(1);
         const points = [];
+        const dots = [];
         trend.values.forEach((value, index) => {
             if (value !== null) {
-                points.push(`${(index * step).toFixed(1)},${y(value)}`);
+                const x = (index * step).toFixed(1);
+                points.push(`${x},${y(value)}`);
+                dots.push({ key: index, x, y: y(value) });
             }
         });
         const last = trend.values[trend.values.length - 1];
         return {
             points: points.join(" "),
+            dots,
             targetY: y(trend.target || 0),
             width: SPARK_WIDTH,
             height: SPARK_HEIGHT,
