@@ -19,6 +19,7 @@
         "base_geolocalize",
         "calendar",
         "utm",
+        "digest",
     ],
     "data": [
         "security/delivery_crm_security.xml",
@@ -105,6 +106,7 @@
         # task train (issue 17 item 6)
         "views/delivery_training_plan_views.xml",
         "views/delivery_staff_recognition_views.xml",
+        "data/digest_data.xml",
         "views/delivery_crm_menus.xml",
     ],
     "demo": [

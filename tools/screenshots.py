@@ -99,8 +99,8 @@ SCREENS = [
     Screen(
         "dashboard",
         "admin",
-        "/odoo/action-delivery_crm.res_partner_action_tier_distribution",
-        ready=".o_graph_renderer canvas",
+        "/odoo/action-delivery_crm.delivery_dashboard_action",
+        ready=".o_delivery_dashboard .o_delivery_kpi",
     ),
     Screen(
         "customers",

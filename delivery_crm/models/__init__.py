@@ -81,3 +81,7 @@ from . import delivery_major_incident
 # task train (issue 17 item 6): training plans, awards and sanctions
 from . import delivery_training_plan
 from . import delivery_staff_recognition
+
+# task dash (issue 18 item 1): the manager's dashboard and its weekly digest
+from . import delivery_dashboard
+from . import digest_digest

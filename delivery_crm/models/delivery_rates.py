@@ -52,6 +52,16 @@ def counted_complaint(alias):
     )
 
 
+def sla_met(alias):
+    """A request of ``alias`` (a ``delivery_complaint`` row) that met both SLA clocks,
+    first response and resolution (SLA compliance = met ÷ requests resolved)."""
+    return SQL(
+        "(%s.sla_response_status = 'met' AND %s.sla_resolution_status = 'met')",
+        SQL.identifier(alias),
+        SQL.identifier(alias),
+    )
+
+
 def company_time_zones(fallback):
     """A ``(company_id, tz)`` table: each company's time zone (its address's), else
     ``fallback`` (the user's, as the evaluation does), else UTC."""
@@ -78,6 +88,12 @@ def local_date(column, tz):
 def percent(part, whole):
     """``part`` in percent of ``whole``, NULL ("no data") without a ``whole``."""
     return SQL("CASE WHEN %s > 0 THEN round(%s * 100.0 / %s, 2) END", whole, part, whole)
+
+
+def percent_value(part, whole):
+    """:func:`percent` in Python, for counts summed from SQL rows (the dashboard's
+    periods are sums of its months): ``None`` ("no data") without a ``whole``."""
+    return round(part * 100.0 / whole, 2) if whole else None
 
 
 def misses_at_least(part, whole, target):

@@ -7,6 +7,7 @@ from ..models.delivery_rates import (
     local_date,
     misses_at_least,
     percent,
+    sla_met,
 )
 from ..models.res_partner import CONVERSION_CREDIT_DEPENDS
 from .delivery_satisfaction_trend_report import (
@@ -198,8 +199,7 @@ class DeliveryStaffKpiReport(models.Model):
                 UNION ALL
                 -- requests owned and resolved: SLA compliance and times
                 SELECT c.user_id, c.resolved_date, NULL, 0, 0, 1,
-                       (c.sla_response_status = 'met'
-                        AND c.sla_resolution_status = 'met')::int,
+                       %(sla_met)s::int,
                        c.first_response_time, c.resolution_time,
                        0, 0, 0, 0, 0, 0, NULL, 0
                   FROM delivery_complaint c
@@ -351,6 +351,7 @@ class DeliveryStaffKpiReport(models.Model):
             training_compliance=training_compliance_query(fields.Date.context_today(self)),
             answers=satisfaction_answers(self.env),
             counted_complaint=counted_complaint("c"),
+            sla_met=sla_met("c"),
             conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),
             local_day=local_date(SQL("e.at"), SQL("z.tz")),
             check_in_day=local_date(SQL("v.check_in_date"), SQL("z.tz")),

@@ -68,3 +68,7 @@ from . import test_delivery_duty
 from . import test_delivery_duty_ui
 from . import test_delivery_training
 from . import test_delivery_staff_recognition
+
+# task dash (issue 18 item 1): the dashboard and its digest
+from . import test_delivery_dashboard
+from . import test_delivery_dashboard_ui

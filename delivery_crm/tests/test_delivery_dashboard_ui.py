@@ -1,0 +1,64 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import new_user
+
+
+class DashboardTourMixin:
+    """A manager opens the dashboard and drills from the on-time card into the
+    deliveries it counts."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "Dashboard Tour Co"})
+        cls.user = new_user(cls.env, "manager", "dash_tour", "Dash Tour", cls.company)
+        customer = cls.env["res.partner"].create(
+            {
+                "name": "Tour Dashboard Customer",
+                "is_company": True,
+                "is_delivery_customer": True,
+                "customer_state": "active",
+                "company_id": cls.company.id,
+            }
+        )
+        # this month: 4 finished deliveries, 1 late (75 % on time, below the 90 % target)
+        now = fields.Datetime.now()
+        start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        cls.env["delivery.shipment"].create(
+            [
+                {
+                    "name": f"TOUR-DASH-{i}",
+                    "partner_id": customer.id,
+                    "company_id": cls.company.id,
+                    "date": max(start + timedelta(hours=12), now - timedelta(hours=1 + i)),
+                    "outcome": outcome,
+                }
+                for i, outcome in enumerate(("delivered", "delivered", "delivered", "late"))
+            ]
+        )
+        cls.company.partner_id.tz = "UTC"
+
+    def _run(self):
+        self.start_tour(
+            "/odoo/action-delivery_crm.delivery_dashboard_action",
+            "delivery_crm_dashboard",
+            login="dash_tour",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardUiDesktop(DashboardTourMixin, HttpCase):
+    def test_dashboard_desktop(self):
+        self._run()
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardUiPhone(DashboardTourMixin, HttpCase):
+    browser_size = "375x812"
+    touch_enabled = True
+
+    def test_dashboard_phone(self):
+        self._run()
