@@ -294,6 +294,17 @@ def report_sees_the_write(scene):
     return scene.new_name in scene.get(scene.manager.http, path).text
 
 
+def dashboard_complaints(scene):
+    """The complaints of the month on the manager's dashboard (its complaint-rate card)."""
+    data = scene.manager.call("delivery.dashboard", "get_dashboard_data", "month")
+    [card] = [kpi for kpi in data["kpis"] if kpi["key"] == "complaint_rate"]
+    return card["part"]
+
+
+def dashboard_sees_the_write(scene):
+    return dashboard_complaints(scene) > scene.dashboard_complaints_before
+
+
 def portal_list_sees_the_write(scene):
     return scene.marker in scene.get(scene.portal, "/my/complaints").text
 
@@ -303,10 +314,7 @@ READ_PATHS = {
     "xlsx export": xlsx_sees_the_write,
     "report": report_sees_the_write,
     "portal list": portal_list_sees_the_write,
-    # the dashboard (task dash): one line, e.g.
-    # "dashboard": lambda scene: <the complaint count of
-    #     scene.manager.call("delivery.dashboard", "get_dashboard_data", "month")
-    #     is above the one read before the write>,
+    "dashboard": dashboard_sees_the_write,
 }
 
 
@@ -321,6 +329,8 @@ def test_reads_answer_from_the_replica(replica, replica_server):
         manager_uid,
     )
 
+    # what the dashboard counts before the write (read on the caught-up replica)
+    scene.dashboard_complaints_before = dashboard_complaints(scene)
     replica.pause()
     try:
         scene.write()

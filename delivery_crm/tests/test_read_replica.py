@@ -32,9 +32,11 @@ from .common import new_user
 
 PROFILE = "delivery_crm.report_customer_profile"
 # The module's @api.readonly methods of data (model, method, args): each runs as the
-# manager on a read-only cursor. The dashboard (task dash) adds its line here:
-#     ("delivery.dashboard", "get_dashboard_data", ["month"]),
-READ_METHODS = []
+# manager on a read-only cursor.
+READ_METHODS = [
+    ("delivery.dashboard", "get_dashboard_data", ["month"]),
+    ("delivery.dashboard", "get_dashboard_data", ["year"]),
+]
 
 
 @tagged("post_install", "-at_install")
