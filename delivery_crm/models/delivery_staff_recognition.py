@@ -92,12 +92,19 @@ class DeliveryStaffRecognition(models.Model):
     def create(self, vals_list):
         self._check_granted_by_manager()
         model = self._check_system_fields_create(vals_list)
-        return super(DeliveryStaffRecognition, model).create(vals_list)
+        records = super(DeliveryStaffRecognition, model).create(vals_list)
+        # after the defaults: the error rolls the creation back
+        records._check_not_for_oneself()
+        return records
 
     def write(self, vals):
         self._check_granted_by_manager()
+        self._check_not_for_oneself()
         self._check_system_fields(vals)
-        return super().write(vals)
+        result = super().write(vals)
+        if "user_id" in vals:
+            self._check_not_for_oneself()
+        return result
 
     def _check_granted_by_manager(self):
         """Only a manager grants or changes an award or a sanction, whatever the path
@@ -105,4 +112,16 @@ class DeliveryStaffRecognition(models.Model):
         if not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only Delivery CRM managers grant awards and sanctions to staff.")
+            )
+
+    def _check_not_for_oneself(self):
+        """Nobody grants, changes or receives through a change an award or a sanction of
+        their own (it counts on their own staff performance, 000 §七), an administrator
+        neither: another manager records it."""
+        if self.env.user in self.user_id:
+            raise AccessError(
+                self.env._(
+                    "You cannot grant or change an award or a sanction of your own: "
+                    "another manager records it."
+                )
             )

@@ -10,8 +10,9 @@ COMPLIANCE_STATUSES = [
 
 def training_compliance_query(today):
     """The one definition of training compliance: a row per training plan and person it
-    concerns (an active internal user of the plan's company holding one of the plan's
-    roles, directly or through a role implying it), with the last time the person
+    concerns (an active internal user allowed in the plan's company, whatever their
+    default company, holding one of the plan's roles, directly or through a role
+    implying it), with the last time the person
     completed it, when it is next due and the status on ``today``.
 
     A training completes a plan when it is done and passed (an exam plan takes an exam)
@@ -32,8 +33,8 @@ def training_compliance_query(today):
               FROM delivery_training_plan p
               JOIN delivery_training_plan_role_rel pr ON pr.plan_id = p.id
               JOIN holders h ON h.gid = pr.group_id
+              JOIN res_company_users_rel cu ON cu.cid = p.company_id AND cu.user_id = h.uid
               JOIN res_users u ON u.id = h.uid AND u.active AND NOT u.share
-                             AND u.company_id = p.company_id
              WHERE p.active
         ), progress AS (
             SELECT c.plan_id, c.user_id, c.company_id, c.started,
@@ -105,7 +106,7 @@ class DeliveryTrainingCompliance(models.Model):
             "passed",
             "date",
         ],
-        "res.users": ["active", "share", "company_id", "create_date"],
+        "res.users": ["active", "share", "company_ids", "create_date"],
     }
 
     plan_id = fields.Many2one("delivery.training.plan", string="Training plan", readonly=True)

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.module import load_script
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
+from odoo.tools.sql import column_exists
 
 from .common import new_user
 from .test_delivery_complaint import DeliveryComplaintCommon
@@ -320,6 +321,8 @@ class TestEmergencyPlan(DeliveryComplaintCommon):
             self.env.cr, "19.0.1.3.0"
         )
         self.env.invalidate_all()
+        # the removed field's column is dropped once used (Odoo never drops it)
+        self.assertFalse(column_exists(self.env.cr, "delivery_canned_response", "kind"))
         self.assertFalse(shipped.active)
         self.assertFalse(own.active)
         self.assertTrue(faq.active)

@@ -8,7 +8,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import DeliveryCrmCommon
+from .common import DeliveryCrmCommon, new_user
 
 
 @tagged("post_install", "-at_install")
@@ -106,6 +106,37 @@ class TestStaffRecognition(DeliveryCrmCommon):
         self.assertFalse(
             Recognition.with_user(self.user_account_manager).search([("id", "=", award.id)])
         )
+
+    def test_manager_cannot_grant_themselves(self):
+        """A manager cannot record an award or a sanction for themselves, nor move one
+        onto themselves, nor change one granted to them (it would feed their own staff
+        KPI, 000 §七): another manager records it; nothing is written. An administrator
+        is no exception."""
+        Recognition = self.env["delivery.staff.recognition"]
+        before = Recognition.search_count([])
+        admin = new_user(self.env, "admin", "dcrm_rec_admin", "CRM Administrator")
+        self.assertTrue(admin.has_group("delivery_crm.group_delivery_crm_manager"))
+        for user in (self.user_manager, admin):
+            for kind in ("award", "penalty"):
+                with self.subTest(user=user.login, kind=kind), self.assertRaises(AccessError):
+                    self._grant(user=user, user_id=user.id, kind=kind)
+        # nor through a default (the grant action's context)
+        with self.assertRaises(AccessError):
+            Recognition.with_user(self.user_manager).with_context(
+                default_user_id=self.user_manager.id
+            ).create({"kind": "award", "name": "Mine"})
+        self.assertEqual(Recognition.search_count([]), before)
+        other_manager = new_user(self.env, "manager", "dcrm_rec_manager", "Other Manager")
+        award = self._grant(user=other_manager, user_id=self.user_manager.id, amount=100)
+        with self.assertRaises(AccessError):
+            award.with_user(self.user_manager).write({"amount": 5000})
+        theirs = self._grant()
+        with self.assertRaises(AccessError):
+            theirs.with_user(self.user_manager).write({"user_id": self.user_manager.id})
+        self.env.invalidate_all()
+        self.assertEqual(award.amount, 100)
+        self.assertEqual(theirs.user_id, self.user_staff)
+        self.assertEqual(Recognition.search_count([]), before + 2)
 
     def test_grant_from_the_performance_report(self):
         """A month meeting the satisfaction target without complaints is an award

@@ -197,6 +197,50 @@ class TestDeliveryTraining(DeliveryCrmCommon):
         planned.with_user(self.user_manager).action_done()
         self.assertEqual(self._compliance(self.other).status, "compliant")
 
+    def test_staff_of_an_allowed_company_are_concerned(self):
+        """A staff member allowed in company B (their default company A) is concerned by
+        B's plans: a compliance row for B, and the cron plans their training in B (the
+        plan's company follows the user's allowed companies, not their default one)."""
+        south = self.env["res.company"].create({"name": "Delivery South training"})
+        self.other.write({"company_ids": [Command.link(south.id)]})
+        self.user_manager.write({"company_ids": [Command.link(south.id)]})
+        self.assertEqual(self.other.company_id, self.company)
+        plan_b = (
+            self.env["delivery.training.plan"]
+            .with_user(self.user_manager)
+            .with_context(allowed_company_ids=[south.id, self.company.id])
+            .create(
+                {
+                    "name": "South depot safety",
+                    "company_id": south.id,
+                    "topic": "product",
+                    "role_ids": [Command.set(self.staff_group.ids)],
+                    "recurrence": "periodic",
+                    "interval_months": 6,
+                    "date_start": self.today - timedelta(days=400),
+                }
+            )
+        )
+        self.env.flush_all()
+        self.env["delivery.training.compliance"].invalidate_model()
+        row = (
+            self.env["delivery.training.compliance"]
+            .with_user(self.user_manager)
+            .with_context(allowed_company_ids=[south.id, self.company.id])
+            .search([("user_id", "=", self.other.id), ("plan_id", "=", plan_b.id)])
+        )
+        self.assertEqual(len(row), 1)
+        self.assertEqual(row.company_id, south)
+        self.assertEqual(row.next_due, self.other.create_date.date())  # started today
+        self.assertEqual(row.status, "due_soon")
+        # a staff member of A only is not concerned by B's plan
+        self.assertFalse(self._compliance(self.user_staff, plan_b))
+        self._run_cron(CRON)
+        planned = self._planned(self.other, plan_b)
+        self.assertEqual(len(planned), 1)
+        self.assertEqual(planned.company_id, south)
+        self.assertFalse(self._planned(self.user_staff, plan_b))
+
     # ------------------------------------------------------------------ failed exam
     def test_failed_exam_proposes_retraining_once(self):
         """A manager records a failed exam: a re-training of its topic is planned within

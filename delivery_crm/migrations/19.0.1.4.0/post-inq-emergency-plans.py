@@ -6,7 +6,8 @@ they are never offered in the reply wizard again: the shipped one ("Emergency pl
 shipment") is replaced by the shipped plan *Lost shipment* (its xml id stays, on the
 archived record); any other becomes an emergency plan of the same name whose trigger
 keeps the text, without steps until a manager writes them (a plan without steps cannot
-be activated). The ``kind`` column is dropped by the upgrade afterwards."""
+be activated). The ``kind`` column, used here, is then dropped (Odoo never drops the
+column of a removed field)."""
 
 from markupsafe import Markup
 
@@ -40,3 +41,5 @@ def migrate(cr, version):
             subtype_xmlid="mail.mt_note",
         )
     canned.write({"active": False})
+    env.flush_all()
+    cr.execute(SQL("ALTER TABLE delivery_canned_response DROP COLUMN IF EXISTS kind"))
