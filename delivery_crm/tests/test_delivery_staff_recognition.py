@@ -198,6 +198,30 @@ class TestStaffRecognition(DeliveryCrmCommon):
         self.assertFalse(customer.reward_candidate)
         self.assertEqual(self._kpi(self.user_account_manager).awards_count, 1)
 
+    def test_manager_rewarding_their_own_customer_rewards_the_customer_only(self):
+        """A manager who is the customer's own account manager gives the reward without
+        commending themselves (nobody records their own award)."""
+        customer = self._new_customer(
+            "Own Excellent Customer", account_manager_id=self.user_manager.id
+        )
+        wizard = Form(
+            self.env["delivery.reward.wizard"]
+            .with_user(self.user_manager)
+            .with_context(default_partner_id=customer.id)
+        )
+        wizard.description = "Certificate"
+        wizard = wizard.save()
+        self.assertFalse(wizard.commend_user_id)
+        wizard.action_confirm()
+        self.assertTrue(
+            self.env["delivery.care.event"].search(
+                [("partner_id", "=", customer.id), ("kind", "=", "reward")]
+            )
+        )
+        self.assertFalse(
+            self.env["delivery.staff.recognition"].search([("partner_id", "=", customer.id)])
+        )
+
     def test_kpi_shows_overdue_trainings(self):
         """The performance rows show how many training plans the person is overdue on."""
         plan = (

@@ -39,8 +39,11 @@ class DeliveryRewardWizard(models.TransientModel):
 
     @api.depends("partner_id")
     def _compute_commend_user_id(self):
+        # nobody commends themselves: a manager who is the customer's own account manager
+        # rewards the customer only (another manager may record the commendation)
         for wizard in self:
-            wizard.commend_user_id = wizard.partner_id.account_manager_id
+            manager = wizard.partner_id.account_manager_id
+            wizard.commend_user_id = manager if manager != self.env.user else False
 
     def action_confirm(self):
         self.ensure_one()
