@@ -238,6 +238,7 @@ class DeliveryComplaint(models.Model):
             "delivery_confirmed_date",
             "delivery_confirmed_partner_id",
             "delivery_confirmed_uid",
+            "delivery_confirmation_chased_date",
         }
     )
 
@@ -497,7 +498,11 @@ class DeliveryComplaint(models.Model):
         groups=CRM_READ,
     )
     requirement_task_ids = fields.One2many(
-        "delivery.requirement.task", "complaint_id", string="Action plan", groups=CRM_READ
+        "delivery.requirement.task",
+        "complaint_id",
+        string="Action plan",
+        help="The customer sees the task names in the plan and progress reports mailed to them.",
+        groups=CRM_READ,
     )
     requirement_task_open_count = fields.Integer(
         string="Tasks open", compute="_compute_requirement_task_counts", compute_sudo=True
@@ -519,6 +524,13 @@ class DeliveryComplaint(models.Model):
     )
     delivery_confirmed_uid = fields.Many2one(
         "res.users", string="Confirmation recorded by", readonly=True, copy=False, groups=CRM_READ
+    )
+    delivery_confirmation_chased_date = fields.Date(
+        string="Delivery confirmation chased on",
+        readonly=True,
+        copy=False,
+        help="When the owner was asked to get the delivery confirmed by the customer.",
+        groups=CRM_READ,
     )
     delivery_confirmation_note = fields.Text(
         string="How the customer confirmed",
@@ -1759,7 +1771,38 @@ class DeliveryComplaint(models.Model):
                 domain,
                 lambda batch: batch.write({"state": "closed"}),
             )
+            # a requirement delivered and not confirmed: its owner gets it confirmed, once
+            chase = [
+                ("company_id", "=", company.id),
+                ("request_type", "=", "requirement"),
+                ("state", "=", "resolved"),
+                ("resolved_date", "<=", limit),
+                ("requirement_task_ids", "!=", False),
+                ("delivery_confirmed_date", "=", False),
+                ("delivery_confirmation_chased_date", "=", False),
+            ]
+            done += self._cron_process_batches(
+                chase, lambda batch: batch._chase_delivery_confirmation()
+            )
         return done
+
+    def _chase_delivery_confirmation(self):
+        for complaint in self:
+            complaint.activity_schedule(
+                "delivery_crm.mail_activity_type_requirement_task",
+                user_id=complaint._requirement_owner().id,
+                summary=self.env._(
+                    "Get the delivery confirmed: %(name)s", name=complaint.display_name
+                ),
+                note=self.env._(
+                    "%(name)s was delivered and the customer has not confirmed it: ask them "
+                    "to confirm the delivery, then record how.",
+                    name=complaint.display_name,
+                ),
+            )
+            complaint._write_system(
+                {"delivery_confirmation_chased_date": fields.Date.context_today(complaint)}
+            )
 
     # ------------------------------------------------------------------ evaluation feeds
     @api.model
@@ -1897,7 +1940,12 @@ class DeliveryComplaint(models.Model):
             return True
         if new_state == "resolved" and self._is_carried_out():
             self._sla_mark_resolved(now)
-            self._write_system({"requirement_progress_next_date": False})
+            self._write_system(
+                {
+                    "requirement_progress_next_date": False,
+                    "delivery_confirmation_chased_date": False,
+                }
+            )
             self._notify_customer("delivery_crm.mail_template_requirement_delivered")
             return True
         if new_state == "resolved":

@@ -39,7 +39,12 @@ class DeliveryRequirementTask(models.Model):
         domain=[("request_type", "=", "requirement")],
     )
     company_id = fields.Many2one(related="complaint_id.company_id", store=True, index=True)
-    name = fields.Text(string="Task", required=True)
+    name = fields.Text(
+        string="Task",
+        required=True,
+        help="The customer sees the task names in the plan and progress reports mailed "
+        "to them: write them for the customer.",
+    )
     department_id = fields.Many2one("delivery.department", index=True, check_company=True)
     owner_id = fields.Many2one(
         "res.users", required=True, domain=[("share", "=", False)], check_company=True
@@ -121,8 +126,16 @@ class DeliveryRequirementTask(models.Model):
         self._check_system_fields(vals)
         if "complaint_id" in vals and any(t.complaint_id.id != vals["complaint_id"] for t in self):
             raise UserError(self.env._("A task stays with its requirement."))
-        if {"name", "owner_id", "deadline", "department_id"} & vals.keys():
+        if {"name", "owner_id", "deadline", "department_id", "state", "done_note"} & vals.keys():
             self._check_plan_open()
+        self._check_reassign(vals)
+        moved = self.browse()
+        if "deadline" in vals:
+            deadline = fields.Date.to_date(vals["deadline"])
+            moved = self.filtered(lambda t: t.deadline != deadline)
+            if moved and deadline and deadline < fields.Date.context_today(self):
+                raise UserError(self.env._("A task's deadline cannot be in the past."))
+        old_deadlines = {task.id: task.deadline for task in moved}
         if "state" in vals:
             vals["done_date"] = (
                 fields.Date.context_today(self) if vals["state"] == "done" else False
@@ -130,6 +143,10 @@ class DeliveryRequirementTask(models.Model):
         before = {task.id: task.department_id for task in self}
         finished = self.filtered("activity_id") if vals.get("state") == "done" else self.browse()
         result = super().write(vals)
+        if moved:
+            # a new deadline: the task is escalated again if it misses it too
+            moved.filtered("escalated")._write_system({"escalated": False})
+            moved._note_deadline_moved(old_deadlines)
         for task in finished:
             task._finish_activity()
         if {"state", "owner_id", "deadline", "name"} & vals.keys():
@@ -150,6 +167,55 @@ class DeliveryRequirementTask(models.Model):
         # sudo: the tasks' own activities go with them (see _sync_activity)
         self.activity_id.sudo().unlink()
         return super().unlink()
+
+    def _check_reassign(self, vals):
+        """Only the requirement's owner, the department's head or a manager give a task
+        to someone else or move its deadline; the members and the task's owner change
+        its state and note."""
+        if not {"owner_id", "deadline"} & vals.keys() or self.env.su:
+            return
+        if self.env.user.has_group("delivery_crm.group_delivery_crm_manager"):
+            return
+        user = self.env.user
+        for task in self:
+            changes = ("owner_id" in vals and task.owner_id.id != vals["owner_id"]) or (
+                "deadline" in vals and task.deadline != fields.Date.to_date(vals["deadline"])
+            )
+            if not changes:
+                continue
+            # sudo: reads who owns the requirement and heads the department, to decide
+            # whether the user may change the task; nothing is returned
+            owners = task.complaint_id.sudo()._requirement_owner() | (
+                task.sudo().department_id.manager_id
+            )
+            if user not in owners:
+                raise UserError(
+                    self.env._(
+                        "Only the requirement's owner, the department's head or a manager "
+                        "can change the owner or the deadline of the task %(task)s.",
+                        task=task.name,
+                    )
+                )
+
+    def _note_deadline_moved(self, old_deadlines):
+        """A moved deadline is noted on the requirement, for its owner."""
+        for task in self:
+            # sudo: the note on the requirement of a task the user may reschedule (the
+            # department's head may only read the requirement), to its owner
+            complaint = task.complaint_id.sudo()
+            owner = complaint._requirement_owner()
+            complaint.message_post(
+                body=self.env._(
+                    "The deadline of the task %(task)s moved from %(old)s to %(new)s "
+                    "(by %(user)s).",
+                    task=task.name,
+                    old=old_deadlines.get(task.id) or "-",
+                    new=task.deadline,
+                    user=self.env.user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+                partner_ids=owner.partner_id.ids,
+            )
 
     def _check_plan_open(self):
         for task in self:

@@ -84,7 +84,8 @@ class TestDeliveryDepartment(RequirementCase, DeliveryCrmCommon):
             )
         task = mine.requirement_task_ids
         self.assertEqual(len(self._notices(mine, self.finance)), 1)
-        task.with_user(self.desk).write({"deadline": date(2026, 3, 11)})
+        with freeze_time(RECEIVED + timedelta(hours=3)):
+            task.with_user(self.desk).write({"deadline": date(2026, 3, 11)})
         self.assertEqual(len(self._notices(mine, self.finance)), 1)
         task.with_user(self.desk).write({"department_id": self.department.id})
         self.assertEqual(len(self._notices(mine, self.department)), 1)

@@ -103,6 +103,31 @@ class RequirementCase:
             yield
         self.assertRegex(str(caught.exception), pattern)
 
+    def _delivered(self):
+        requirement = self._requirement()
+        mine = self._analysed(requirement)
+        with freeze_time(RECEIVED + timedelta(hours=2)):
+            mine.write(
+                {
+                    "requirement_task_ids": [
+                        Command.create(
+                            {
+                                "name": "Open the route",
+                                "department_id": self.department.id,
+                                "owner_id": self.member.id,
+                                "deadline": date(2026, 3, 12),
+                            }
+                        )
+                    ]
+                }
+            )
+            mine.action_resolving()
+            mine.requirement_task_ids.write({"state": "done", "done_note": "Route open"})
+            mine.write({"resolution": "<p>The route runs.</p>"})
+            mine.action_resolve()
+        self.assertEqual(requirement.state, "resolved")
+        return requirement
+
     def _mails_to_customer(self, request, text):
         return request.message_ids.filtered(
             lambda m: self.contact in m.partner_ids and text in str(m.body)
@@ -367,6 +392,116 @@ class TestRequirementCarriedOut(RequirementCase, DeliveryCrmCommon):
         self.assertEqual(new.user_id, self.desk)
         self.assertIn("feedback", new.summary)
 
+    # ------------------------------------------------------------------ issue 17 review (fixreq)
+    def test_task_deadline_not_moved_into_the_past(self):
+        """Review 1: the owner cannot move a task's deadline into the past by a write
+        (as create refuses it); nothing is written."""
+        mine = self._analysed(self._requirement())
+        vans = self._plan(mine).filtered("department_id")
+        with freeze_time(datetime(2026, 3, 5, 2, 0)), self._refused(UserError, "in the past"):
+            vans.with_user(self.desk).write({"deadline": date(2026, 3, 4)})
+        self.assertEqual(vans.deadline, date(2026, 3, 12))
+
+    def test_task_not_reopened_once_the_requirement_is_closed(self):
+        """Review 2: once the requirement is closed, a member cannot reopen its task nor
+        rewrite what was done."""
+        requirement = self._delivered()
+        mine = requirement.with_user(self.desk)
+        mine.write({"delivery_confirmation_note": "Confirmed by phone"})
+        mine.action_confirm_delivery()
+        self.assertEqual(requirement.state, "closed")
+        task = requirement.requirement_task_ids.with_user(self.member)
+        with self._refused(UserError, "no longer being carried out"):
+            task.write({"state": "open"})
+        with self._refused(UserError, "no longer being carried out"):
+            task.write({"done_note": "Something else"})
+        self.assertEqual(task.state, "done")
+        self.assertEqual(task.done_note, "Route open")
+
+    def test_delivered_requirement_confirmation_chased_once(self):
+        """Review 5: a delivered requirement the customer has not confirmed after the
+        company's no-answer days gives its owner one activity to get it confirmed."""
+        requirement = self._delivered()
+        days = requirement.company_id.delivery_complaint_no_answer_days
+        activity_type = self.env.ref(TASK_ACTIVITY)
+
+        def chases():
+            return requirement.activity_ids.filtered(
+                lambda a: a.activity_type_id == activity_type and "confirmed" in a.summary
+            )
+
+        with freeze_time(RECEIVED + timedelta(days=days - 1)):
+            self._run_cron(CRON_NO_ANSWER)
+        self.assertFalse(chases())
+        with freeze_time(RECEIVED + timedelta(days=days + 1)):
+            self._run_cron(CRON_NO_ANSWER)
+        self.assertEqual(len(chases()), 1)
+        self.assertEqual(chases().user_id, self.desk)
+        with freeze_time(RECEIVED + timedelta(days=days + 3)):
+            self._run_cron(CRON_NO_ANSWER)
+        self.assertEqual(len(chases()), 1)
+        self.assertEqual(requirement.state, "resolved")
+
+    def test_escalated_task_escalated_again_after_its_deadline_moves(self):
+        """Review 8: an overdue task escalated, then given a new deadline, is escalated
+        again when it misses that one too."""
+        requirement = self._requirement()
+        mine = self._analysed(requirement)
+        vans = self._plan(mine).filtered("department_id")
+        with freeze_time(RECEIVED + timedelta(hours=3)):
+            mine.action_resolving()
+        with freeze_time(datetime(2026, 3, 13, 2, 0)):
+            self._run_cron(CRON_ESCALATE)
+        self.assertTrue(vans.escalated)
+        with freeze_time(datetime(2026, 3, 13, 3, 0)):
+            vans.with_user(self.head).write({"deadline": date(2026, 3, 18)})
+        self.assertFalse(vans.escalated)
+        with freeze_time(datetime(2026, 3, 19, 2, 0)):
+            self._run_cron(CRON_ESCALATE)
+        self.assertTrue(vans.escalated)
+        escalations = requirement.activity_ids.filtered(
+            lambda a: a.user_id == self.head and a.activity_type_id == self.env.ref(ESCALATION)
+        )
+        self.assertEqual(len(escalations), 2)
+
+    def test_only_owner_head_or_manager_reassign_or_reschedule_a_task(self):
+        """Review 9: a plain member of the department changes the task's state and
+        note, not its owner nor its deadline; the department's head may, and a moved
+        deadline is noted on the requirement for its owner."""
+        requirement = self._requirement()
+        mine = self._analysed(requirement)
+        vans = self._plan(mine).filtered("department_id")
+        theirs = vans.with_user(self.member)
+        with freeze_time(datetime(2026, 3, 5, 2, 0)):
+            with self._refused(UserError, "owner.*head.*manager"):
+                theirs.write({"owner_id": self.head.id})
+            with self._refused(UserError, "owner.*head.*manager"):
+                theirs.write({"deadline": date(2026, 3, 30)})
+        self.assertEqual(vans.owner_id, self.member)
+        self.assertEqual(vans.deadline, date(2026, 3, 12))
+        theirs.write({"done_note": "Two vans found"})
+        before = requirement.message_ids
+        with freeze_time(datetime(2026, 3, 5, 2, 0)):
+            vans.with_user(self.head).write({"deadline": date(2026, 3, 16)})
+        self.assertEqual(vans.deadline, date(2026, 3, 16))
+        notes = (requirement.message_ids - before).filtered(
+            lambda m: "Lease two refrigerated vans" in str(m.body)
+        )
+        self.assertEqual(len(notes), 1)
+        self.assertIn(self.desk.partner_id, notes.partner_ids)
+        with freeze_time(datetime(2026, 3, 5, 2, 0)):
+            vans.with_user(self.desk).write({"owner_id": self.head.id})
+            vans.with_user(self.user_manager).write({"deadline": date(2026, 3, 17)})
+        self.assertEqual(vans.owner_id, self.head)
+
+    def test_task_name_help_says_the_customer_sees_it(self):
+        """Review 13: the task name is in the customer's progress reports; the form says so."""
+        Task = self.env["delivery.requirement.task"]
+        self.assertIn("customer", Task._fields["name"].help or "")
+        self.assertIn(
+            "customer", self.env["delivery.complaint"]._fields["requirement_task_ids"].help or ""
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestRequirementPortalConfirmation(RequirementCase, HttpCase):
@@ -396,31 +531,6 @@ class TestRequirementPortalConfirmation(RequirementCase, HttpCase):
             password="req_portal_other-pw",
             partner_id=other_contact.id,
         )
-
-    def _delivered(self):
-        requirement = self._requirement()
-        mine = self._analysed(requirement)
-        with freeze_time(RECEIVED + timedelta(hours=2)):
-            mine.write(
-                {
-                    "requirement_task_ids": [
-                        Command.create(
-                            {
-                                "name": "Open the route",
-                                "department_id": self.department.id,
-                                "owner_id": self.member.id,
-                                "deadline": date(2026, 3, 12),
-                            }
-                        )
-                    ]
-                }
-            )
-            mine.action_resolving()
-            mine.requirement_task_ids.write({"state": "done", "done_note": "Route open"})
-            mine.write({"resolution": "<p>The route runs.</p>"})
-            mine.action_resolve()
-        self.assertEqual(requirement.state, "resolved")
-        return requirement
 
     def _confirm_form(self, requirement, login):
         self.authenticate(login, f"{login}-pw")
