@@ -225,6 +225,7 @@ class DeliveryDutyHandover(models.Model):
             horizon = (handover.end_datetime or fields.Datetime.now()) + CALLBACK_HORIZON
             vals = []
             requests = (
+                # sudo: the open requests of its company, whoever writes the hand-over
                 self.env["delivery.complaint"]
                 .sudo()
                 .search(
@@ -253,6 +254,7 @@ class DeliveryDutyHandover(models.Model):
                     }
                 )
             visits = (
+                # sudo: the callbacks due of its company, whoever writes the hand-over
                 self.env["delivery.visit"]
                 .sudo()
                 .search(
@@ -279,6 +281,7 @@ class DeliveryDutyHandover(models.Model):
                     }
                 )
             exceptions = (
+                # sudo: the hand-over copies the open exceptions of its company whoever writes it
                 self.env["delivery.shipment.exception"]
                 .sudo()
                 .search(

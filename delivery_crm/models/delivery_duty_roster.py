@@ -109,6 +109,7 @@ class DeliveryDutyRoster(models.Model):
         )
         if ended:
             handovers = (
+                # sudo: who is on duty reads every hand-over of the company, whoever asks
                 self.env["delivery.duty.handover"]
                 .sudo()
                 .search(

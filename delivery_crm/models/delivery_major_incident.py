@@ -163,6 +163,7 @@ class DeliveryMajorIncident(models.Model):
             )
             incident.write({"notified_user_ids": [fields.Command.set(users.ids)]})
             if incident.complaint_id:
+                # sudo: the note on the request tells its followers; the incident is the module's
                 incident.complaint_id.sudo().message_post(
                     body=self.env._(
                         "Major incident: %(name)s. The service-centre head and the staff on "
@@ -191,6 +192,7 @@ class DeliveryMajorIncident(models.Model):
                 f"sla-{clock.id}-{fields.Datetime.to_string(clock.deadline)}",
                 self.env._(
                     "SLA breached for key account %(customer)s: %(request)s",
+                    # sudo: the customer's name for the incident's title
                     customer=complaint.sudo().partner_id.display_name,
                     request=complaint.name,
                 ),
@@ -198,6 +200,7 @@ class DeliveryMajorIncident(models.Model):
                     "%(request)s of key account %(customer)s missed its %(what)s deadline "
                     "(%(deadline)s UTC).",
                     request=complaint.name,
+                    # sudo: the customer's name for the incident's text, whoever saw the breach
                     customer=complaint.sudo().partner_id.display_name,
                     what=what,
                     deadline=fields.Datetime.to_string(clock.deadline),
