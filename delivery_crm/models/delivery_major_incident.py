@@ -236,10 +236,12 @@ class DeliveryMajorIncident(models.Model):
                 limit=1,
             ):
                 continue
+            # the key is the hour (UTC): two transactions filing complaints at the same
+            # time, neither seeing the other's incident, raise it once (the unique index)
             self._raise(
                 company,
                 "complaint_burst",
-                f"burst-{now:%Y-%m-%d %H:%M:%S}",
+                f"burst-{now:%Y-%m-%d %H}",
                 self.env._("%(count)s complaints within an hour", count=count),
                 self.env._(
                     "%(count)s complaints were received in the hour before %(now)s UTC "
