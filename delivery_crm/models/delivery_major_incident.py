@@ -163,6 +163,7 @@ class DeliveryMajorIncident(models.Model):
             )
             incident.write({"notified_user_ids": [fields.Command.set(users.ids)]})
             if incident.complaint_id:
+                # sudo: the module's note on the request (raised from the portal or a job)
                 incident.complaint_id.sudo().message_post(
                     body=self.env._(
                         "Major incident: %(name)s. The service-centre head and the staff on "
@@ -185,20 +186,23 @@ class DeliveryMajorIncident(models.Model):
             if complaint.sudo().partner_id.customer_class != "key":
                 continue
             what = dict(clock._fields["clock"]._description_selection(self.env))[clock.clock]
+            # sudo: the incident names the key account for the head and the staff on duty,
+            # whoever runs the job
+            customer = complaint.sudo().partner_id.display_name
             self._raise(
                 company,
                 "sla_breach",
                 f"sla-{clock.id}-{fields.Datetime.to_string(clock.deadline)}",
                 self.env._(
                     "SLA breached for key account %(customer)s: %(request)s",
-                    customer=complaint.sudo().partner_id.display_name,
+                    customer=customer,
                     request=complaint.name,
                 ),
                 self.env._(
                     "%(request)s of key account %(customer)s missed its %(what)s deadline "
                     "(%(deadline)s UTC).",
                     request=complaint.name,
-                    customer=complaint.sudo().partner_id.display_name,
+                    customer=customer,
                     what=what,
                     deadline=fields.Datetime.to_string(clock.deadline),
                 ),

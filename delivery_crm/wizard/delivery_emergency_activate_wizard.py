@@ -12,7 +12,9 @@ class DeliveryEmergencyActivateWizard(models.TransientModel):
 
     complaint_id = fields.Many2one("delivery.complaint", ondelete="cascade")
     exception_id = fields.Many2one("delivery.shipment.exception", ondelete="cascade")
-    incident_id = fields.Many2one("delivery.major.incident", ondelete="cascade")
+    incident_id = fields.Many2one(
+        "delivery.major.incident", string="Major incident", ondelete="cascade"
+    )
     request_type = fields.Selection(related="complaint_id.request_type")
     plan_id = fields.Many2one(
         "delivery.emergency.plan",
