@@ -946,11 +946,18 @@ class DutyHandover(Case):
         return w.ids["duty_handover"]
 
     def values(self, w, role):
-        return {
-            "date": (date(2100, 1, 1) + timedelta(days=w.next())).isoformat(),
-            "shift_id": w.ids["duty_shift"],
-            "incoming_remarks": MARK,
-        }
+        # task fixduty: the staff open the record of their own shift once it ended (or
+        # within the hour before its end): a past day they are rostered on
+        day = (date(2000, 1, 1) + timedelta(days=w.next())).isoformat()
+        if role in ("staff", "account_manager", "staff_unassigned"):
+            row = {"date": day, "shift_id": w.ids["duty_shift"], "user_id": w.uids[role]}
+            found = w.admin.call(
+                "delivery.duty.roster", "search", [(k, "=", v) for k, v in row.items()]
+            )
+            if not found:
+                created = w.admin.call("delivery.duty.roster", "create", row)
+                w.keep("delivery.duty.roster", created)
+        return {"date": day, "shift_id": w.ids["duty_shift"], "incoming_remarks": MARK}
 
 
 class DutyHandoverLine(Case):

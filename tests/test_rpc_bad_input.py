@@ -386,7 +386,7 @@ def _requirement_task(c, **values):
 
 
 def _rostered(c):
-    """task duty: zhang.min on the shift "Bad input" of 2099-01-01 (made once)."""
+    """task duty: zhang.min on the shift "Bad input" of 2001-01-01 (made once)."""
     manager = c.session("wang.fang")
     shifts = manager.call("delivery.duty.shift", "search", [("name", "=", "Bad input")], limit=1)
     shift = (
@@ -398,7 +398,8 @@ def _rostered(c):
             {"name": "Bad input", "start_hour": 8.0, "end_hour": 16.0, "tz": "UTC"},
         )
     )
-    row = {"date": "2099-01-01", "shift_id": shift, "user_id": c.uid["zhang.min"]}
+    # task fixduty: a past day (the staff open the hand-over of a shift that ended)
+    row = {"date": "2001-01-01", "shift_id": shift, "user_id": c.uid["zhang.min"]}
     if not manager.call("delivery.duty.roster", "search", [(k, "=", v) for k, v in row.items()]):
         manager.call("delivery.duty.roster", "create", row)
     return row

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -18,6 +18,9 @@ HANDOVER_STATES = [
 OUTGOING_FIELDS = {"shift_id", "date", "company_id", "notes", "equipment_notes"}
 # callbacks due within this time after the shift's end are handed over
 CALLBACK_HORIZON = timedelta(days=1)
+# the staff open the record of their shift this long before its end at the earliest
+# (task fixduty: not days ahead, which would take the shift's one record)
+OPEN_BEFORE_END = timedelta(hours=1)
 
 
 class DeliveryDutyHandover(models.Model):
@@ -52,6 +55,7 @@ class DeliveryDutyHandover(models.Model):
             "acknowledged_by_id",
             "acknowledged_date",
             "escalated",
+            "left_out_count",
         }
     )
 
@@ -107,6 +111,12 @@ class DeliveryDutyHandover(models.Model):
     request_count = fields.Integer(string="Open requests", compute="_compute_counts")
     callback_count = fields.Integer(string="Callbacks due", compute="_compute_counts")
     exception_count = fields.Integer(string="Open exceptions", compute="_compute_counts")
+    left_out_count = fields.Integer(
+        string="Open matters not listed",
+        readonly=True,
+        help="The open matters beyond the most urgent ones listed (Settings: items of a "
+        "hand-over).",
+    )
 
     _shift_day_unique = models.UniqueIndex(
         "(company_id, shift_id, date)",
@@ -140,6 +150,10 @@ class DeliveryDutyHandover(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         model = self._check_system_fields_create(vals_list)
+        if not self.env.su and not self._is_manager():
+            # the access rights say so first (the auditors read only)
+            self.check_access("create")
+            self._check_staff_may_open(vals_list)
         handovers = super(DeliveryDutyHandover, model).create(vals_list).with_env(self.env)
         handovers._set_bounds()
         handovers._collect_items()
@@ -170,6 +184,54 @@ class DeliveryDutyHandover(models.Model):
         if {"shift_id", "date"} & set(vals):
             self._set_bounds()
         return result
+
+    @api.model
+    def _check_staff_may_open(self, vals_list):
+        """The staff open the record of their own shift (on its roster that day), within
+        the hour before its end or after it (task fixduty): checked before anything is
+        written."""
+        latest_end = fields.Datetime.now() + OPEN_BEFORE_END
+        Shift = self.env["delivery.duty.shift"]
+        for vals in vals_list:
+            shift = Shift.browse(vals.get("shift_id"))
+            if not shift:
+                continue  # the shift is required: the create refuses it
+            day = fields.Date.to_date(vals.get("date")) or fields.Date.context_today(self)
+            company_id = vals.get("company_id") or self.env.company.id
+            # sudo: the roster is the desk's common knowledge (who is on duty when)
+            rostered = (
+                self.env["delivery.duty.roster"]
+                .sudo()
+                .search_count(
+                    [
+                        ("company_id", "=", company_id),
+                        ("shift_id", "=", shift.id),
+                        ("date", "=", day),
+                        ("user_id", "=", self.env.uid),
+                    ],
+                    limit=1,
+                )
+            )
+            if not rostered:
+                raise UserError(
+                    self.env._(
+                        "You are not on the roster of %(shift)s on %(date)s: its staff, or a "
+                        "manager, open its hand-over record.",
+                        shift=shift.name,
+                        date=day,
+                    )
+                )
+            end = shift._bounds(day)[1]
+            if end and end > latest_end:
+                raise UserError(
+                    self.env._(
+                        "%(shift)s of %(date)s ends at %(end)s UTC: its staff open the hand-over "
+                        "record within the hour before its end or after it.",
+                        shift=shift.name,
+                        date=day,
+                        end=fields.Datetime.to_string(end),
+                    )
+                )
 
     def _set_bounds(self):
         for handover in self:
@@ -213,8 +275,11 @@ class DeliveryDutyHandover(models.Model):
         )
 
     def _collect_items(self):
-        """The open matters of the company, listed on the record (made again at each
-        call while the record is being written)."""
+        """The open matters of the company listed on the record (made again at each
+        call while the record is being written): the most urgent first — the requests
+        by their SLA deadline, then the callbacks due, then the open delivery
+        exceptions — at most the company's number of items; how many were left out
+        is kept on the record (task fixduty: bounded, whatever the open matters)."""
         # sudo: the hand-over lists the company's open matters for the whole desk,
         # whoever writes it; the lines copy no content (number, customer, state, owner,
         # deadline), and only the module writes them
@@ -222,25 +287,30 @@ class DeliveryDutyHandover(models.Model):
         for handover in self.sudo():
             handover.line_ids.unlink()
             company = handover.company_id
+            cap = company.delivery_handover_max_items
             horizon = (handover.end_datetime or fields.Datetime.now()) + CALLBACK_HORIZON
-            vals = []
-            requests = (
-                # sudo: the open requests of its company, whoever writes the hand-over
-                self.env["delivery.complaint"]
-                .sudo()
-                .search(
-                    [("company_id", "=", company.id), ("state", "not in", ["resolved", "closed"])],
-                    order="received_date, id",
-                )
+            requests, left_requests = handover._urgent_requests(cap)
+            visits, left_visits = handover._fetch_capped(
+                "delivery.visit",
+                Domain("company_id", "=", company.id)
+                & Domain("visit_type", "=", "return")
+                & Domain("state", "=", "planned")
+                & Domain("planned_date", "<", horizon),
+                ["name", "partner_id", "user_id", "planned_date"],
+                "planned_date, id",
+                cap - len(requests),
             )
+            exceptions, left_exceptions = handover._fetch_capped(
+                "delivery.shipment.exception",
+                Domain("company_id", "=", company.id) & Domain("state", "!=", "resolved"),
+                ["shipment_id", "kind", "partner_id", "state", "user_id", "deadline"],
+                "detected_date, id",
+                cap - len(requests) - len(visits),
+            )
+            vals = []
             states = dict(requests._fields["state"]._description_selection(self.env))
             types = dict(requests._fields["request_type"]._description_selection(self.env))
             for request in requests:
-                deadline = (
-                    request.sla_resolution_deadline
-                    if request.first_response_date
-                    else request.sla_response_deadline
-                )
                 vals.append(
                     {
                         "handover_id": handover.id,
@@ -250,23 +320,9 @@ class DeliveryDutyHandover(models.Model):
                         "partner_id": request.partner_id.id,
                         "status": states.get(request.state),
                         "user_id": request.user_id.id,
-                        "deadline": deadline,
+                        "deadline": self._request_deadline(request),
                     }
                 )
-            visits = (
-                # sudo: the callbacks due of its company, whoever writes the hand-over
-                self.env["delivery.visit"]
-                .sudo()
-                .search(
-                    [
-                        ("company_id", "=", company.id),
-                        ("visit_type", "=", "return"),
-                        ("state", "=", "planned"),
-                        ("planned_date", "<", horizon),
-                    ],
-                    order="planned_date, id",
-                )
-            )
             for visit in visits:
                 vals.append(
                     {
@@ -280,16 +336,8 @@ class DeliveryDutyHandover(models.Model):
                         "deadline": visit.planned_date,
                     }
                 )
-            exceptions = (
-                # sudo: the hand-over copies the open exceptions of its company whoever writes it
-                self.env["delivery.shipment.exception"]
-                .sudo()
-                .search(
-                    [("company_id", "=", company.id), ("state", "!=", "resolved")],
-                    order="detected_date, id",
-                )
-            )
             kinds = dict(exceptions._fields["kind"]._description_selection(self.env))
+            exception_states = dict(exceptions._fields["state"]._description_selection(self.env))
             for exception in exceptions:
                 vals.append(
                     {
@@ -298,14 +346,94 @@ class DeliveryDutyHandover(models.Model):
                         "exception_id": exception.id,
                         "name": f"{exception.shipment_id.name} ({kinds.get(exception.kind)})",
                         "partner_id": exception.partner_id.id,
-                        "status": dict(
-                            exceptions._fields["state"]._description_selection(self.env)
-                        ).get(exception.state),
+                        "status": exception_states.get(exception.state),
                         "user_id": exception.user_id.id,
                         "deadline": exception.deadline,
                     }
                 )
             Line.create(vals)
+            left_out = left_requests + left_visits + left_exceptions
+            if handover.left_out_count != left_out:
+                handover._write_system({"left_out_count": left_out})
+
+    @api.model
+    def _request_deadline(self, request):
+        """The deadline a request is now held to: its first response, once responded
+        its resolution."""
+        if request.first_response_date:
+            return request.sla_resolution_deadline
+        return request.sla_response_deadline
+
+    def _open_requests_domain(self):
+        self.ensure_one()
+        return [
+            ("company_id", "=", self.company_id.id),
+            ("state", "not in", ["resolved", "closed"]),
+        ]
+
+    def _urgent_requests(self, limit):
+        """The ``limit`` open requests nearest to their deadline, and how many others
+        are open: at most ``limit`` of those not responded yet (by first-response
+        deadline) and of those responded (by resolution deadline), merged."""
+        self.ensure_one()
+        fnames = [
+            "name",
+            "request_type",
+            "partner_id",
+            "state",
+            "user_id",
+            "first_response_date",
+            "sla_response_deadline",
+            "sla_resolution_deadline",
+        ]
+        domain = Domain(self._open_requests_domain())
+        waiting, _left = self._fetch_capped(
+            "delivery.complaint",
+            domain & Domain("first_response_date", "=", False),
+            fnames,
+            "sla_response_deadline, id",
+            limit,
+        )
+        responded, _left = self._fetch_capped(
+            "delivery.complaint",
+            domain & Domain("first_response_date", "!=", False),
+            fnames,
+            "sla_resolution_deadline, id",
+            limit,
+        )
+
+        def urgency(request):
+            deadline = self._request_deadline(request)
+            return (not deadline, deadline or datetime.min, request.id)
+
+        requests = (waiting | responded).sorted(urgency)[:limit]
+        # sudo: see _collect_items (the company's open matters, listed for the desk)
+        total = self.env["delivery.complaint"].sudo().search_count(domain)
+        return requests, total - len(requests)
+
+    def _fetch_capped(self, model, domain, fnames, order, limit):
+        """At most ``limit`` records of ``domain`` (their fields read at once), and
+        how many of them are left out."""
+        # sudo: see _collect_items (the company's open matters, listed for the desk)
+        Model = self.env[model].sudo()
+        records = Model.browse()
+        if limit > 0:
+            records = Model.search_fetch(domain, fnames, order=order, limit=limit)
+            if len(records) < limit:
+                return records, 0
+        return records, Model.search_count(domain) - len(records)
+
+    def action_open_left_out(self):
+        """The open requests (the list the hand-over does not show in full)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open requests"),
+            "res_model": "delivery.complaint",
+            "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
+            "domain": self._open_requests_domain(),
+        }
 
     # ------------------------------------------------------------------ sign-offs
     def _is_manager(self):
@@ -376,6 +504,15 @@ class DeliveryDutyHandover(models.Model):
                     self.env._(
                         "%(name)s must be handed over by the outgoing shift before it is "
                         "acknowledged.",
+                        name=handover.display_name,
+                    )
+                )
+            if user == handover.handed_by_id:
+                # 交接班 五: both parties sign, the outgoing one cannot sign for the other
+                raise UserError(
+                    self.env._(
+                        "You handed %(name)s over: someone else of the next shift, or another "
+                        "manager, takes it over.",
                         name=handover.display_name,
                     )
                 )

@@ -108,6 +108,7 @@ class DeliveryDutyRoster(models.Model):
             ]
         )
         if ended:
+            # sudo: only whether each hand-over was acknowledged (the desk's common knowledge)
             handovers = (
                 # sudo: who is on duty reads every hand-over of the company, whoever asks
                 self.env["delivery.duty.handover"]

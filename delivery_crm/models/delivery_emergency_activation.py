@@ -3,7 +3,8 @@ from odoo import fields, models
 
 class DeliveryEmergencyActivation(models.Model):
     """The log of the emergency plans activated (002 §三.2.3): which plan, on which
-    request or delivery exception, by whom and when. Written by the activation only."""
+    request, delivery exception or major incident, by whom and when. Written by the
+    activation only."""
 
     _name = "delivery.emergency.activation"
     _inherit = ["delivery.system.log.mixin"]
@@ -20,6 +21,12 @@ class DeliveryEmergencyActivation(models.Model):
     exception_id = fields.Many2one(
         "delivery.shipment.exception",
         string="Delivery exception",
+        ondelete="cascade",
+        index="btree_not_null",
+    )
+    incident_id = fields.Many2one(
+        "delivery.major.incident",
+        string="Major incident",
         ondelete="cascade",
         index="btree_not_null",
     )

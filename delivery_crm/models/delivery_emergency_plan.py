@@ -50,8 +50,8 @@ class DeliveryEmergencyPlan(models.Model):
 
     # ------------------------------------------------------------------ activation
     def _activate(self, record, note=None):
-        """Activate the plan on ``record`` (a request or a delivery exception the user
-        may change): one activity per step for the user of the step's role, the
+        """Activate the plan on ``record`` (a request, a delivery exception or a major
+        incident the user may change): one activity per step for the user of the step's role, the
         activation logged on the record and in the activation log. Nothing is sent to
         the customer."""
         self.ensure_one()
@@ -65,13 +65,16 @@ class DeliveryEmergencyPlan(models.Model):
                 )
             )
         record.check_access("write")
-        if record._name == "delivery.complaint" and record.state == "closed":
+        if (
+            record._name in ("delivery.complaint", "delivery.major.incident")
+            and record.state == "closed"
+        ):
             raise UserError(self.env._("%(name)s is closed.", name=record.display_name))
         today = fields.Date.context_today(self)
         activities = self.env["mail.activity"]
         lines = []
         for step in self.step_ids:
-            user, missing = step._assignee(record)
+            users, missing = step._assignees(record)
             note_html = Markup("<p>%s</p>") % step.action
             if step.contact_line():
                 note_html += Markup("<p>%s</p>") % self.env._(
@@ -79,17 +82,19 @@ class DeliveryEmergencyPlan(models.Model):
                 )
             if missing:
                 note_html += Markup("<p>%s</p>") % missing
-            activities |= record.activity_schedule(
-                "delivery_crm.mail_activity_type_emergency_step",
-                date_deadline=today + timedelta(days=(step.deadline_hours or 0) // 24),
-                summary=self.env._(
-                    "%(plan)s, step %(step)s", plan=self.name, step=step.sequence_number
-                ),
-                note=note_html,
-                user_id=user.id,
-            )
+            for user in users:
+                activities |= record.activity_schedule(
+                    "delivery_crm.mail_activity_type_emergency_step",
+                    date_deadline=today + timedelta(days=(step.deadline_hours or 0) // 24),
+                    summary=self.env._(
+                        "%(plan)s, step %(step)s", plan=self.name, step=step.sequence_number
+                    ),
+                    note=note_html,
+                    user_id=user.id,
+                )
             lines.append(
-                Markup("<li>%s: %s (%s)</li>") % (step.role_label(), step.action, user.name)
+                Markup("<li>%s: %s (%s)</li>")
+                % (step.role_label(), step.action, ", ".join(users.mapped("name")))
             )
         # sudo: the activation log is written by this method only (a system log); who
         # and when are set here, never from the caller's context
@@ -102,6 +107,7 @@ class DeliveryEmergencyPlan(models.Model):
                 "exception_id": (
                     record.id if record._name == "delivery.shipment.exception" else False
                 ),
+                "incident_id": record.id if record._name == "delivery.major.incident" else False,
                 "company_id": record.company_id.id,
                 "user_id": self.env.uid,
                 "date": fields.Datetime.now(),

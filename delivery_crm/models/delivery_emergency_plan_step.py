@@ -86,18 +86,27 @@ class DeliveryEmergencyPlanStep(models.Model):
             parts.append(f"{partner.name} ({partner.phone})" if partner.phone else partner.name)
         return ", ".join(parts)
 
-    def _assignee(self, record):
-        """The user of the step's role on ``record`` (a request or a delivery
-        exception), and a note when the role has nobody there: the step then goes to the
-        service-centre head, else to whoever activates the plan."""
+    def _assignees(self, record):
+        """The users of the step's role on ``record`` (a request, a delivery exception
+        or a major incident), and a note when the role has nobody there: the step then
+        goes to the service-centre head, else to whoever activates the plan. On a major
+        incident (task fixduty) the roles are read on its request (or delivery
+        exception) and the service staff's step goes to the staff on duty; without a
+        request, the owner's and the team leader's steps go to the head."""
         self.ensure_one()
         company = record.company_id
+        incident = record._name == "delivery.major.incident"
+        source = (record.complaint_id or record.exception_id) if incident else record
         department = self.department_id
-        if not department and "department_id" in record._fields:
-            department = record.department_id
+        if not department and "department_id" in source._fields:
+            department = source.department_id
+        staff = source.user_id
+        if incident:
+            # the desk on duty handles a major incident (值班管理规定 二)
+            staff = self.env["delivery.duty.roster"]._on_duty_users(company=company) or staff
         users = {
-            "staff": record.user_id,
-            "team_leader": record.team_id.leader_id,
+            "staff": staff,
+            "team_leader": source.team_id.leader_id,
             "head": company.delivery_complaint_manager_id,
             "account_manager": record.partner_id.account_manager_id,
             "department": department.manager_id,

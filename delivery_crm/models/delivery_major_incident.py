@@ -163,7 +163,7 @@ class DeliveryMajorIncident(models.Model):
             )
             incident.write({"notified_user_ids": [fields.Command.set(users.ids)]})
             if incident.complaint_id:
-                # sudo: the note on the request tells its followers; the incident is the module's
+                # sudo: the module's note on the request (raised from the portal or a job)
                 incident.complaint_id.sudo().message_post(
                     body=self.env._(
                         "Major incident: %(name)s. The service-centre head and the staff on "
@@ -186,22 +186,23 @@ class DeliveryMajorIncident(models.Model):
             if complaint.sudo().partner_id.customer_class != "key":
                 continue
             what = dict(clock._fields["clock"]._description_selection(self.env))[clock.clock]
+            # sudo: the incident names the key account for the head and the staff on duty,
+            # whoever runs the job
+            customer = complaint.sudo().partner_id.display_name
             self._raise(
                 company,
                 "sla_breach",
                 f"sla-{clock.id}-{fields.Datetime.to_string(clock.deadline)}",
                 self.env._(
                     "SLA breached for key account %(customer)s: %(request)s",
-                    # sudo: the customer's name for the incident's title
-                    customer=complaint.sudo().partner_id.display_name,
+                    customer=customer,
                     request=complaint.name,
                 ),
                 self.env._(
                     "%(request)s of key account %(customer)s missed its %(what)s deadline "
                     "(%(deadline)s UTC).",
                     request=complaint.name,
-                    # sudo: the customer's name for the incident's text, whoever saw the breach
-                    customer=complaint.sudo().partner_id.display_name,
+                    customer=customer,
                     what=what,
                     deadline=fields.Datetime.to_string(clock.deadline),
                 ),
@@ -239,10 +240,12 @@ class DeliveryMajorIncident(models.Model):
                 limit=1,
             ):
                 continue
+            # the key is the hour (UTC): two transactions filing complaints at the same
+            # time, neither seeing the other's incident, raise it once (the unique index)
             self._raise(
                 company,
                 "complaint_burst",
-                f"burst-{now:%Y-%m-%d %H:%M:%S}",
+                f"burst-{now:%Y-%m-%d %H}",
                 self.env._("%(count)s complaints within an hour", count=count),
                 self.env._(
                     "%(count)s complaints were received in the hour before %(now)s UTC "

@@ -556,13 +556,25 @@ class ResCompany(models.Model):
         string="Key account's lost or damaged delivery is a major incident",
         default=True,
     )
+    # task fixduty: the hand-over lists the most urgent open matters, this many at most
+    delivery_handover_max_items = fields.Integer(
+        string="Items of a shift hand-over",
+        default=100,
+        help="A shift hand-over lists this many open matters at most, the most urgent "
+        "first; it says how many more are open.",
+    )
 
-    @api.constrains("delivery_handover_escalation_minutes", "delivery_incident_complaints_per_hour")
+    @api.constrains(
+        "delivery_handover_escalation_minutes",
+        "delivery_incident_complaints_per_hour",
+        "delivery_handover_max_items",
+    )
     def _check_delivery_duty_settings(self):
         for company in self:
             for field, floor in (
                 ("delivery_handover_escalation_minutes", 1),
                 ("delivery_incident_complaints_per_hour", 0),
+                ("delivery_handover_max_items", 1),
             ):
                 if company[field] < floor:
                     raise ValidationError(

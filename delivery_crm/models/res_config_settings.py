@@ -146,6 +146,9 @@ class ResConfigSettings(models.TransientModel):
     delivery_handover_escalation_minutes = fields.Integer(
         related="company_id.delivery_handover_escalation_minutes", readonly=False
     )
+    delivery_handover_max_items = fields.Integer(
+        related="company_id.delivery_handover_max_items", readonly=False
+    )
     delivery_incident_key_sla_breach = fields.Boolean(
         related="company_id.delivery_incident_key_sla_breach", readonly=False
     )

@@ -4,6 +4,7 @@ matters and acknowledged by the next shift, its escalation by the job, and the m
 incidents told at once to the service-centre head and the staff on duty."""
 
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
@@ -19,6 +20,7 @@ from .test_delivery_complaint import DeliveryComplaintCommon
 CRON_HANDOVERS = "delivery_crm.ir_cron_shift_handovers"
 CRON_ESCALATE = "delivery_crm.ir_cron_complaint_sla_escalation"
 DAY = date(2026, 3, 2)
+STEP_TYPE = "delivery_crm.mail_activity_type_emergency_step"
 
 
 class DutyCommon(DeliveryComplaintCommon):
@@ -310,6 +312,121 @@ class TestShiftHandover(DutyCommon):
                 1,
             )
 
+    def test_outgoing_person_cannot_take_over_their_own_handover(self):
+        """Finding 3 (交接班 五: both parties sign): a user rostered on the morning and
+        the evening hands the morning over and cannot take it over themself."""
+        self.env["delivery.duty.roster"].with_user(self.user_manager).create(
+            {"date": DAY, "shift_id": self.evening.id, "user_id": self.user_staff.id}
+        )
+        with freeze_time("2026-03-02 15:50:00"):
+            handover = self._handover(notes="<p>All calm</p>")
+            handover.action_hand_over()
+            self.assertIn(self.user_staff, handover.incoming_user_ids)
+        with freeze_time("2026-03-02 16:02:00"):
+            with self.assertRaisesRegex(UserError, "someone else of the next shift"):
+                handover.with_user(self.user_staff).action_acknowledge()
+            self.assertEqual(handover.state, "handed")
+            self.assertFalse(handover.acknowledged_by_id)
+            self.assertFalse(handover.line_ids.taken_over_by_id)
+            # another person of the next shift takes it over
+            handover.with_user(self.user_evening).action_acknowledge()
+            self.assertEqual(handover.acknowledged_by_id, self.user_evening)
+        # a manager who handed a shift over does not take it over either
+        with freeze_time("2026-03-03 15:50:00"):
+            other = self._handover(user=self.head, date=DAY + timedelta(days=1), notes="<p>x</p>")
+            other.with_user(self.head).action_hand_over()
+            with self.assertRaisesRegex(UserError, "another manager"):
+                other.with_user(self.head).action_acknowledge()
+            self.assertEqual(other.state, "handed")
+
+    def test_staff_cannot_open_a_handover_ahead(self):
+        """Finding 10: the staff open the record of their own shift, near its end or
+        after it; not 30 days ahead (it would take the shift's one record)."""
+        Handover = self.env["delivery.duty.handover"]
+        ahead = DAY + timedelta(days=30)
+        self.env["delivery.duty.roster"].with_user(self.user_manager).create(
+            {"date": ahead, "shift_id": self.morning.id, "user_id": self.user_staff.id}
+        )
+        before = Handover.search_count([])
+        with freeze_time("2026-03-02 10:00:00"):
+            with self.assertRaisesRegex(UserError, "within the hour before its end"):
+                self._handover(date=ahead)
+            # the morning of today ends at 16:00: not yet
+            with self.assertRaisesRegex(UserError, "within the hour before its end"):
+                self._handover()
+            # not on the shift's roster
+            with self.assertRaisesRegex(UserError, "not on the roster"):
+                self._handover(user=self.user_evening)
+        self.assertEqual(Handover.search_count([]), before)
+        with freeze_time("2026-03-02 15:10:00"):
+            self.assertTrue(self._handover())
+        # a manager opens any
+        with freeze_time("2026-03-02 10:00:00"):
+            self.assertTrue(self._handover(user=self.user_manager, date=ahead))
+
+    def test_handover_list_is_capped_most_urgent_first(self):
+        """Finding 4: at most the company's number of items, the requests nearest to
+        their SLA deadline first, and the number left out; collecting does not cost
+        more queries with more open requests."""
+        self.company.delivery_handover_max_items = 3
+        with freeze_time("2026-03-02 15:00:00"):
+            for _i in range(4):
+                self._complaint()
+        with freeze_time("2026-03-02 15:45:00"):
+            handover = self._handover()
+            Complaint = self.env["delivery.complaint"]
+            open_requests = Complaint.search(
+                [("company_id", "=", self.company.id), ("state", "not in", ["resolved", "closed"])]
+            )
+            self.assertGreater(len(open_requests), 3)
+
+            def urgency(request):
+                deadline = (
+                    request.sla_resolution_deadline
+                    if request.first_response_date
+                    else request.sla_response_deadline
+                )
+                return (not deadline, deadline or datetime.min, request.id)
+
+            self.assertEqual(len(handover.line_ids), 3)
+            self.assertEqual(handover.line_ids.complaint_id, open_requests.sorted(urgency)[:3])
+            callbacks = self.env["delivery.visit"].search_count(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("visit_type", "=", "return"),
+                    ("state", "=", "planned"),
+                    ("planned_date", "<", handover.end_datetime + timedelta(days=1)),
+                ]
+            )
+            exceptions = self.env["delivery.shipment.exception"].search_count(
+                [("company_id", "=", self.company.id), ("state", "!=", "resolved")]
+            )
+            self.assertEqual(
+                handover.left_out_count, len(open_requests) + callbacks + exceptions - 3
+            )
+            action = handover.action_open_left_out()
+            self.assertEqual(Complaint.search(action["domain"]), open_requests)
+            # the number of queries does not grow with the open requests
+            self.env.invalidate_all()
+            self.env.flush_all()
+            count0 = self.cr.sql_log_count
+            handover.with_user(self.user_staff).action_refresh_items()
+            self.env.flush_all()
+            queries = self.cr.sql_log_count - count0
+        with freeze_time("2026-03-02 15:00:00"):
+            for _i in range(5):
+                self._complaint()
+        with freeze_time("2026-03-02 15:46:00"):
+            self.env.invalidate_all()
+            with self.assertQueryCount(queries):
+                handover.with_user(self.user_staff).action_refresh_items()
+            self.assertEqual(len(handover.line_ids), 3)
+            self.assertEqual(
+                handover.left_out_count, len(open_requests) + 5 + callbacks + exceptions - 3
+            )
+        with self.assertRaisesRegex(ValidationError, "at least 1"), self.env.cr.savepoint():
+            self.company.delivery_handover_max_items = 0
+
     def test_bad_escalation_setting_refused(self):
         with self.assertRaisesRegex(ValidationError, "must be at least 1"), self.env.cr.savepoint():
             self.company.delivery_handover_escalation_minutes = 0
@@ -348,7 +465,9 @@ class TestMajorIncident(DutyCommon):
     def setUp(self):
         super().setUp()
         # the incidents of the database before the test (demo requests, other runs)
-        self.floor = self.env["delivery.major.incident"].search([], order="id desc", limit=1).id
+        self.floor = (
+            self.env["delivery.major.incident"].search([], order="id desc", limit=1).id or 0
+        )
 
     def _incidents(self, kind=None):
         """The incidents raised by this test: of its key account (the escalation job
@@ -450,3 +569,70 @@ class TestMajorIncident(DutyCommon):
             incident.resolution = "Extra staff on the hotline"
             incident.action_close()
             self.assertEqual((incident.state, incident.closed_by_id), ("closed", self.user_manager))
+
+    def test_simultaneous_bursts_raise_one_incident(self):
+        """Finding 11: two transactions checking the burst in the same hour, neither
+        seeing the other's incident: the unique key (the hour) keeps one."""
+        with freeze_time("2030-01-07 10:00:05"):
+            self.company.delivery_incident_complaints_per_hour = 1
+            complaint = self._complaint()
+            incident = self._incidents("complaint_burst")
+            self.assertEqual(len(incident), 1)
+        Incident = self.env["delivery.major.incident"]
+        # the other transaction does not see the first incident (not committed yet)
+        with (
+            freeze_time("2030-01-07 10:40:00"),
+            patch.object(type(Incident), "search_count", return_value=0),
+            mute_logger("odoo.sql_db"),
+        ):
+            Incident._check_complaint_burst(complaint)
+        self.assertEqual(self._incidents("complaint_burst"), incident)
+
+    def test_emergency_plan_activated_on_an_incident(self):
+        """Finding 6 (Deliver 5: a plan activated on a request or an incident): the head
+        activates a plan on a burst incident; each step has its activity, the staff on
+        duty get the service staff's step, the activation is linked to the incident,
+        nothing goes to a customer."""
+        with freeze_time("2030-01-07 10:00:00"):
+            self.company.delivery_incident_complaints_per_hour = 1
+            self._complaint()
+        incident = self._incidents("complaint_burst")
+        plan = self.env.ref("delivery_crm.delivery_emergency_plan_loss")
+        Wizard = self.env["delivery.emergency.activate.wizard"]
+        # the service staff do not activate a plan on an incident
+        with self.assertRaises(AccessError):
+            Wizard.with_user(self.user_staff).with_context(default_incident_id=incident.id).create(
+                {"plan_id": plan.id}
+            )
+        mails_before = self.env["mail.mail"].search([]).ids
+        wizard = (
+            Wizard.with_user(self.head)
+            .with_context(default_incident_id=incident.id)
+            .create({"plan_id": plan.id, "note": "Hotline flooded"})
+        )
+        wizard.action_activate()
+        activities = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "delivery.major.incident"),
+                ("res_id", "=", incident.id),
+                ("activity_type_id", "=", self.env.ref(STEP_TYPE).id),
+            ]
+        )
+        self.assertEqual(len(activities), len(plan.step_ids))
+        roles = {step.role for step in plan.step_ids}
+        self.assertIn("staff", roles)
+        staff_steps = plan.step_ids.filtered(lambda s: s.role == "staff")
+        staff_activities = activities.filtered(
+            lambda a: any(str(s.action) in str(a.note) for s in staff_steps)
+        )
+        self.assertEqual(staff_activities.user_id, self.user_evening)  # on duty
+        # no request: the owner's, team leader's roles go to the head
+        self.assertEqual((activities - staff_activities).user_id, self.head)
+        log = self.env["delivery.emergency.activation"].search([("incident_id", "=", incident.id)])
+        self.assertEqual(len(log), 1)
+        self.assertEqual((log.plan_id, log.user_id), (plan, self.head))
+        self.assertEqual(log.activity_count, len(plan.step_ids))
+        new_mails = self.env["mail.mail"].search([("id", "not in", mails_before)])
+        customer_side = self.customer | self.contact
+        self.assertFalse(new_mails.recipient_ids & customer_side)
+        self.assertFalse(incident.message_ids.partner_ids & customer_side)
