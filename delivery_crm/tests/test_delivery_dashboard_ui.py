@@ -47,6 +47,16 @@ class DashboardTourMixin:
             "delivery_crm_dashboard",
             login="dash_tour",
         )
+        # the card the tour read and drilled into is the server's figure for the user
+        data = (
+            self.env["delivery.dashboard"]
+            .with_user(self.user)
+            .with_company(self.company)
+            .get_dashboard_data("year")
+        )
+        [card] = [kpi for kpi in data["kpis"] if kpi["key"] == "on_time_rate"]
+        self.assertEqual((card["value"], card["part"], card["whole"]), (75.0, 3, 4))
+        self.assertEqual(card["status"], "miss")
 
 
 @tagged("post_install", "-at_install")
