@@ -95,13 +95,14 @@ def generate_complaints(env, first_id, customers, complaints):
                     first_response_date, resolved_date, closed_date, close_reason,
                     sla_response_deadline, sla_resolution_deadline,
                     sla_response_status, sla_resolution_status, sla_status, reopen_count,
-                    sla_paused_hours, create_date, write_date, create_uid, write_uid)
+                    sla_paused_hours, counts_as_complaint, resolution_time,
+                    create_date, write_date, create_uid, write_uid)
             SELECT 'BENCH/' || g, 'Bench complaint ' || g, 'complaint', TRUE, %(company)s,
                    c.partner_id, c.partner_id, 'hotline', c.at, %(type)s, 'normal', 'normal',
                    '0', 'closed', c.at + interval '1 hour', c.at + interval '20 hours',
                    c.at + interval '2 days', 'rated', c.at + interval '2 hours',
                    c.at + interval '24 hours', 'met', 'met', 'met', 0,
-                   0, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+                   0, TRUE, 20, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
               FROM generate_series(1, %(c)s) AS g
              CROSS JOIN LATERAL (
                    SELECT %(first)s + (g * 7 %% %(n)s) AS partner_id,

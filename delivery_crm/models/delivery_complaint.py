@@ -121,13 +121,17 @@ COUNTED_RATING_DEPENDS = {
 }
 
 
-def counted_ratings():
+def counted_ratings(partner_ids=None):
     """The ratings of requests the satisfaction counts (security review H1): one per
     request, its latest rating given by a contact of its customer (a rating of a
     resolution closes or reopens the request; the last one is the customer's verdict).
     Rows: ``rating_id``, ``complaint_id``, ``partner_id`` (the request's customer),
     ``rating``, ``rated_on``. Every query of the ratings of requests (evaluation,
-    satisfaction trend, staff KPIs) reads them from here."""
+    satisfaction trend, staff KPIs) reads them from here.
+
+    :param partner_ids: only the requests of these customers (a list of ids): the
+        filter must be inside, PostgreSQL cannot push it below the ``DISTINCT ON``, and
+        a batch of the evaluation would read every rating of the database otherwise"""
     return SQL(
         """
         SELECT DISTINCT ON (r.res_id)
@@ -139,8 +143,10 @@ def counted_ratings():
          WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
            AND r.rated_on IS NOT NULL
            AND author.commercial_partner_id = c.partner_id
+           AND %s
          ORDER BY r.res_id, r.rated_on DESC, r.id DESC
-        """
+        """,
+        SQL("TRUE") if partner_ids is None else SQL("c.partner_id = ANY(%s)", list(partner_ids)),
     )
 
 
@@ -1822,7 +1828,7 @@ class DeliveryComplaint(models.Model):
                  GROUP BY r.partner_id
                 """,
                 satisfied=RATING_LIMIT_SATISFIED,
-                ratings=counted_ratings(),
+                ratings=counted_ratings(partner_ids),
                 partners=list(partner_ids),
                 start=start,
                 end=end,

@@ -213,6 +213,9 @@ class DeliveryEvaluation(models.Model):
         "UNIQUE(partner_id, period_type, period_start)",
         lambda env, diag=None: env._("A customer has one evaluation per period."),
     )
+    # the run's batches find the customers it has not evaluated yet after the last
+    # batch (``delivery.evaluation.run._todo_domain``): this run's rows only, from there
+    _run_pass_partner_idx = models.Index("(run_id, run_pass, partner_id)")
 
     # ------------------------------------------------------------------ indicators
     @api.model
@@ -825,15 +828,17 @@ class DeliveryEvaluation(models.Model):
         return delta.years * 12 + delta.months
 
     @api.model
-    def _score_raw(self, scheme, raw, period_type, indicators=None):
+    def _score_raw(self, scheme, raw, period_type, indicators=None, figures=None):
         """Scores, effective weights, total and the indicators that had data (those
-        of the period's kind)."""
+        of the period's kind); ``figures``: the scheme's ``_figures()``, when the caller
+        has them."""
         indicators = indicators or self._indicators()
-        scores = scheme._score(raw, indicators)
+        figures = figures or scheme._figures()
+        scores = scheme._score(raw, indicators, figures)
         available = [
             i.key for i in self._indicators_of(period_type, indicators) if scores[i.key] is not None
         ]
-        weights = scheme._weights(available)
+        weights = scheme._weights(available, figures)
         total = sum(scores[name] * weights[name] for name in available) / 100.0
         return scores, weights, available, (round(total, 2) if available else None)
 

@@ -100,8 +100,10 @@ class Indicator:
         {name: value}}`` for the whole batch with a fixed number of queries (``raw``:
         the values of the providers before it). Indicators share providers: each runs
         once per batch.
-    :param score: the ``delivery.evaluation.scheme`` method ``score(raw, indicator)``
-        returning 0-100, or None when there is no data
+    :param score: the ``delivery.evaluation.scheme`` method ``score(raw, indicator,
+        figures)`` returning 0-100, or None when there is no data (``figures``: the
+        scheme's weights, floors and targets as a dict, ``scheme._figures()``, read once
+        per batch: read them there rather than on the record)
     :param scales: the scheme's parameters, as :class:`Scale`
     :param periods: the kinds of period it is evaluated in
     """

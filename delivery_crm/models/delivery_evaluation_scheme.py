@@ -259,19 +259,32 @@ class DeliveryEvaluationScheme(models.Model):
             result.setdefault(scheme.customer_class, scheme)
         return result
 
-    def _score(self, raw, indicators=None):
-        """``{key: score}`` of every indicator (0-100, None when there is no data)."""
+    def _figures(self):
+        """The scheme's figures (weights, floors, targets, thresholds) as a plain dict:
+        a run scores thousands of customers with one scheme, and a field read of the
+        ORM costs many times a dict lookup (the runs read them once per batch)."""
+        self.ensure_one()
+        return {
+            name: self[name]
+            for name, field in self._fields.items()
+            if field.type in ("float", "integer", "monetary")
+        }
+
+    def _score(self, raw, indicators=None, figures=None):
+        """``{key: score}`` of every indicator (0-100, None when there is no data);
+        ``figures``: the scheme's :meth:`_figures`, when the caller has them."""
         self.ensure_one()
         indicators = indicators or self._indicators()
-        return {i.key: getattr(self, i.score)(raw, i) for i in indicators}
+        figures = figures or self._figures()
+        return {i.key: getattr(self, i.score)(raw, i, figures) for i in indicators}
 
     # ------------------------------------------------------------------ indicator scores
-    # score(raw, indicator): 0-100, or None when there is no data.
-    def _score_linear(self, raw, indicator):
+    # score(raw, indicator, figures): 0-100, or None when there is no data.
+    def _score_linear(self, raw, indicator, figures):
         """The indicator's scales, each linear from its floor (0) to its target (100),
         combined by their shares (``Scale.share``, documented in the README): a scale
         without data leaves its share to the others."""
-        scored = [(self._scale_score(raw, scale), scale) for scale in indicator.scales]
+        scored = [(self._scale_score(raw, scale, figures), scale) for scale in indicator.scales]
         if not any(
             score is not None and not scale.zero_alone_is_no_data for score, scale in scored
         ):
@@ -283,19 +296,20 @@ class DeliveryEvaluationScheme(models.Model):
             ]
         return combine(*((score, scale.share) for score, scale in scored))
 
-    def _scale_score(self, raw, scale):
+    def _scale_score(self, raw, scale, figures):
         """The raw value of ``scale`` on the scheme's floor → target (a target ``per``
         a raw value multiplied by it, or by 1 when it is 0)."""
-        floor = self[scale.floor] if scale.floor else 0.0
-        target = self[scale.target]
+        floor = figures[scale.floor] if scale.floor else 0.0
+        target = figures[scale.target]
         if scale.per:
             target *= raw[scale.per] or 1
         return linear_score(raw[scale.value], floor, target)
 
-    def _weights(self, indicators):
+    def _weights(self, indicators, figures=None):
         """The weights of ``indicators`` (those with data), scaled to sum to 100."""
         self.ensure_one()
-        weights = {name: self[f"weight_{name}"] for name in indicators}
+        figures = figures or self._figures()
+        weights = {name: figures[f"weight_{name}"] for name in indicators}
         total = sum(weights.values())
         if not total:
             return {name: 0.0 for name in indicators}

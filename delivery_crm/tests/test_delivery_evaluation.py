@@ -272,6 +272,60 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         prospect = self._new_customer("Prospect")
         self.assertFalse(self._evaluation(prospect))
 
+    def test_followup_activity_as_orm(self):
+        """The run writes its follow-up activities in one INSERT: each row is what
+        ``mail.activity.create`` writes from the same values (every stored column), its
+        assignee follows the customer, and the account manager sees it in the activity
+        menu (``web_search_read`` of the web client, as that user)."""
+        self.user_account_manager.partner_id.tz = "Asia/Shanghai"
+        self._run_quarter()
+        plan = self._activities(self.cust_a, "delivery_crm.mail_activity_type_improvement_plan")
+        self.assertEqual(len(plan), 1)
+        orm = (
+            self.env["mail.activity"]
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                {
+                    "res_model_id": plan.res_model_id.id,
+                    "res_id": plan.res_id,
+                    "activity_type_id": plan.activity_type_id.id,
+                    "user_id": plan.user_id.id,
+                    "summary": plan.summary,
+                    "date_deadline": plan.date_deadline,
+                }
+            )
+        )
+        self.env.flush_all()
+        ignored = {"id", "create_date", "write_date"}
+        columns = [
+            name
+            for name, field in self.env["mail.activity"]._fields.items()
+            if field.store and field.column_type and name not in ignored
+        ]
+        self.assertIn("user_tz", columns)
+        rows = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT id, to_jsonb(a) - %s::text[] FROM mail_activity a WHERE id IN %s",
+                    sorted(ignored),
+                    (plan.id, orm.id),
+                )
+            )
+        )
+        self.assertEqual(rows[plan.id], rows[orm.id])
+        self.assertEqual(rows[plan.id]["user_tz"], "Asia/Shanghai")
+        self.assertEqual(rows[plan.id]["res_name"], self.cust_a.display_name)
+        self.assertIn(self.user_account_manager.partner_id, self.cust_a.message_partner_ids)
+        seen = (
+            self.env["mail.activity"]
+            .with_user(self.user_account_manager)
+            .web_search_read([("id", "=", plan.id)], {"summary": {}, "res_name": {}})
+        )
+        self.assertEqual(
+            [(r["summary"], r["res_name"]) for r in seen["records"]],
+            [(plan.summary, self.cust_a.display_name)],
+        )
+
     def test_run_twice_changes_nothing_more(self):
         self._run_quarter()
         evaluations = self.env["delivery.evaluation"].search([("period_start", "=", Q3)])

@@ -303,7 +303,7 @@ class TestEvaluationIndicatorRegistry(DeliveryCrmCommon):
             patch.object(
                 scheme_class,
                 "_score_test_punctuality",
-                lambda self, raw, indicator: raw["on_time_rate"] - 50.0,
+                lambda self, raw, indicator, figures: raw["on_time_rate"] - 50.0,
                 create=True,
             ),
         ):
