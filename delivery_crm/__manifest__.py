@@ -2,7 +2,7 @@
     "name": "Delivery CRM",
     "summary": "Customer management for delivery companies: profiles, tiers, "
     "evaluations, visits, care, complaints with SLA, satisfaction and KPIs",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Sales/CRM",
     "license": "LGPL-3",
     "author": "delivery_crm developers",

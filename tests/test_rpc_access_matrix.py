@@ -156,6 +156,9 @@ delivery.major.incident              r---e r---e rw--e rw--e r---e ----- ----- r
 delivery.training.plan               r---e r---e rwc-e rwcue r---e ----- ----- r---e
 delivery.training.compliance         r---e r---e r---e r---e r---e ----- ----- r---e
 delivery.staff.recognition           r---e r---e rwcue rwcue r---e ----- ----- -----
+# task rate (issue 18 item 2): the deliveries counted per company and quarter hour for the
+# complaint-rate report, rewritten by its job: read as the report, written by nobody
+delivery.shipment.rollup             r---e r---e r---e r---e r---e ----- ----- r---e
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -1013,6 +1016,18 @@ class StaffRecognition(Case):
 
     def values(self, w, role):
         return {"name": f"{MARK} {w.next()}", "user_id": w.uids["staff"], "kind": "commendation"}
+
+
+# task rate (issue 18 item 2)
+class ShipmentRollup(Report):
+    key, read = "delivery.shipment.rollup", "slot"
+
+    def target(self, w, role):
+        """The latest row, after the complaint-rate list's Refresh button: the table
+        follows the deliveries only when its job (or the button) rewrites it, and
+        earlier cells add and remove deliveries."""
+        w.admin.call("delivery.complaint.rate.report", "action_refresh", [])
+        return Configuration.target(self, w, role)
 
 
 # the reports (SQL views): their rows are looked up at each cell

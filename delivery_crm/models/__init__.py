@@ -85,3 +85,6 @@ from . import delivery_staff_recognition
 # task dash (issue 18 item 1): the manager's dashboard and its weekly digest
 from . import delivery_dashboard
 from . import digest_digest
+
+# task rate (issue 18 item 2): the counted deliveries per company and quarter hour
+from . import delivery_shipment_rollup

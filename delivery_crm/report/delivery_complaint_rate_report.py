@@ -1,10 +1,11 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..models.delivery_constants import GROUP_STAFF
 from ..models.delivery_rates import (
     company_time_zones,
     counted_complaint,
-    counted_delivery,
     local_month,
     misses_below,
     percent,
@@ -15,7 +16,13 @@ class DeliveryComplaintRateReport(models.Model):
     """Complaints per delivery, per month (of the company's time zone) and company,
     against the company's complaint-rate target. The rate is the evaluation's:
     complaints ÷ deliveries not cancelled (:mod:`.delivery_rates`); a month without
-    deliveries has no rate ("no data"), neither 0 % nor above the target."""
+    deliveries has no rate ("no data"), neither 0 % nor above the target.
+
+    The deliveries are read from their rollup per company and UTC quarter hour
+    (``delivery.shipment.rollup``, refreshed hourly and by the list's "Refresh"
+    button), summed by month of the company's time zone: counting every delivery on
+    each read took 0.7 s at 100,000 customers. The complaints (about one a customer)
+    are counted live."""
 
     _name = "delivery.complaint.rate.report"
     _description = "Complaint rate by month"
@@ -24,7 +31,7 @@ class DeliveryComplaintRateReport(models.Model):
     _rec_name = "month"
     _depends = {
         "delivery.complaint": ["received_date", "company_id", "counts_as_complaint", "active"],
-        "delivery.shipment": ["date", "company_id", "outcome"],
+        "delivery.shipment.rollup": ["slot", "company_id", "delivery_count"],
         "res.company": ["partner_id", "delivery_target_complaint_rate"],
         "res.partner": ["tz"],
     }
@@ -36,6 +43,11 @@ class DeliveryComplaintRateReport(models.Model):
     complaint_rate = fields.Float(string="Complaint rate (%)", readonly=True, aggregator="avg")
     target_rate = fields.Float(string="Target (%)", readonly=True, aggregator="max")
     above_target = fields.Boolean(string="Above target", readonly=True)
+    refreshed_at = fields.Datetime(
+        string="Figures of",
+        compute="_compute_refreshed_at",
+        help="When the deliveries were last counted (every hour, or with Refresh).",
+    )
 
     @property
     def _table_query(self):
@@ -49,10 +61,9 @@ class DeliveryComplaintRateReport(models.Model):
                  WHERE %(counted_complaint)s
                  GROUP BY 1, 2
             ), deliveries AS (
-                SELECT %(delivery_month)s AS month, s.company_id, count(*) AS n
-                  FROM delivery_shipment s
-                  JOIN zones z ON z.company_id = s.company_id
-                 WHERE %(counted_delivery)s
+                SELECT %(delivery_month)s AS month, r.company_id, sum(r.delivery_count) AS n
+                  FROM delivery_shipment_rollup r
+                  JOIN zones z ON z.company_id = r.company_id
                  GROUP BY 1, 2
             ), months AS (
                 SELECT m.month, m.company_id,
@@ -74,11 +85,24 @@ class DeliveryComplaintRateReport(models.Model):
             """,
             zones=company_time_zones(self.env.user.tz),
             complaint_month=local_month(SQL("c.received_date"), SQL("z.tz")),
-            delivery_month=local_month(SQL("s.date"), SQL("z.tz")),
+            delivery_month=local_month(SQL("r.slot"), SQL("z.tz")),
             counted_complaint=counted_complaint("c"),
-            counted_delivery=counted_delivery("s"),
             rate=percent(SQL("m.complaints"), SQL("m.deliveries")),
             above=misses_below(
                 SQL("m.complaints"), SQL("m.deliveries"), SQL("co.delivery_target_complaint_rate")
             ),
         )
+
+    def _compute_refreshed_at(self):
+        self.refreshed_at = self.env["delivery.shipment.rollup"]._refreshed_at()
+
+    def action_refresh(self):
+        """The list's "Refresh" button, for the module's staff: count the deliveries
+        now rather than at the next hourly refresh (the figures are the same for
+        everyone, the record rules choose the rows each one reads)."""
+        if not self.env.user.has_group(GROUP_STAFF):
+            raise AccessError(self.env._("Only Delivery CRM staff refresh the complaint rate."))
+        # sudo: the refresh rewrites the whole rollup from the deliveries, whoever
+        # presses it; it reads and writes nothing the caller chooses
+        self.env["delivery.shipment.rollup"].sudo()._refresh()
+        return {"type": "ir.actions.client", "tag": "soft_reload"}

@@ -72,3 +72,6 @@ from . import test_delivery_staff_recognition
 # task dash (issue 18 item 1): the dashboard and its digest
 from . import test_delivery_dashboard
 from . import test_delivery_dashboard_ui
+
+# task rate (issue 18 item 2): the complaint-rate report reads a rollup of the deliveries
+from . import test_delivery_shipment_rollup
