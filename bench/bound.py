@@ -27,6 +27,7 @@ from odoo.tools import SQL
 
 from odoo.addons.delivery_crm.models.delivery_complaint import counted_ratings
 from odoo.addons.delivery_crm.models.delivery_rates import counted_complaint
+from odoo.addons.rating.models.rating_data import RATING_LIMIT_SATISFIED
 
 FOLLOWUP_TYPES = (
     "delivery_crm.mail_activity_type_improvement_plan",
@@ -241,13 +242,14 @@ def bound_steps(env, run, scope, period, reason):
                 """
                 CREATE TEMP TABLE bound_ratings ON COMMIT DROP AS
                 SELECT r.partner_id, count(*) AS answers,
-                       count(*) FILTER (WHERE r.rating >= 4) AS satisfied
+                       count(*) FILTER (WHERE r.rating >= %(satisfied)s) AS satisfied
                   FROM (%(ratings)s) r
                  WHERE r.partner_id IN %(scope)s
                    AND r.rated_on >= %(start)s AND r.rated_on < %(end)s
                  GROUP BY r.partner_id
                 """,
                 ratings=counted_ratings(),
+                satisfied=RATING_LIMIT_SATISFIED,
                 scope=scope,
                 start=period["start"],
                 end=period["end"],
