@@ -264,7 +264,7 @@ def bound_steps(env, run, scope, period, reason):
             ),
         ),
         (
-            "KPIs on the customers",
+            "KPIs and reward flags",
             SQL(
                 """
                 UPDATE res_partner p SET
@@ -274,7 +274,8 @@ def bound_steps(env, run, scope, period, reason):
                        kpi_complaint_rate = CASE WHEN e.has_complaint THEN e.complaint_rate END,
                        kpi_on_time_rate = CASE WHEN e.has_on_time THEN e.on_time_rate END,
                        kpi_volume = e.revenue,
-                       kpi_damage_rate = CASE WHEN e.has_damage THEN e.damage_rate END
+                       kpi_damage_rate = CASE WHEN e.has_damage THEN e.damage_rate END,
+                       reward_candidate = e.recommended_action = 'reward'
                   FROM delivery_evaluation e
                  WHERE %(in_run)s AND p.id = e.partner_id
                 """,
@@ -347,18 +348,6 @@ def bound_steps(env, run, scope, period, reason):
             ),
         ),
         (
-            "reward flags",
-            SQL(
-                """
-                UPDATE res_partner p SET reward_candidate = TRUE
-                  FROM delivery_evaluation e
-                 WHERE %(in_run)s AND e.recommended_action = 'reward'
-                   AND p.id = e.partner_id AND NOT COALESCE(p.reward_candidate, FALSE)
-                """,
-                in_run=in_run,
-            ),
-        ),
-        (
             "follow-up activities (insert)",
             SQL(
                 "INSERT INTO mail_activity (%(columns)s)"
@@ -408,7 +397,7 @@ class EngineTimer:
         ("delivery.evaluation", "_raw_satisfaction", "aggregates: satisfaction"),
         ("delivery.evaluation.run", "_previous_actions", "previous actions"),
         ("delivery.evaluation.run", "_upsert_evaluations", "evaluations (upsert)"),
-        ("delivery.evaluation.run", "_update_kpis", "KPIs on the customers"),
+        ("delivery.evaluation.run", "_update_kpis", "KPIs and reward flags"),
         ("delivery.tier.change", "_move_tiers", "tiers, their log, audit, notices"),
         ("delivery.audit.log", "_log_tier_changes", "  of which audit rows"),
         ("delivery.evaluation.run", "_apply_consequences", "consequences (all of them)"),
@@ -463,7 +452,7 @@ class EngineTimer:
             "aggregates: satisfaction",
             "previous actions",
             "evaluations (upsert)",
-            "KPIs on the customers",
+            "KPIs and reward flags",
         )
         rows = [(label, s[label]) for label in direct]
         tiers = s["tiers, their log, audit, notices"]
@@ -472,7 +461,7 @@ class EngineTimer:
             ("audit rows", s["  of which audit rows"]),
             ("follow-up activities", s["follow-up activities"]),
             (
-                "reward flags, graded marks",
+                "consequences' own statements",
                 s["consequences (all of them)"] - tiers - s["follow-up activities"],
             ),
         ]

@@ -398,7 +398,7 @@ class DeliveryEvaluationRun(models.Model):
         if not rows:
             return
         evaluation_ids, pending_ids, graded = self._upsert_evaluations(rows, indicators)
-        self._update_kpis(evaluation_ids)
+        self._update_kpis(evaluation_ids, pending_ids)
         if pending_ids:
             self._apply_consequences(pending_ids, graded)
 
@@ -548,10 +548,12 @@ class DeliveryEvaluationRun(models.Model):
             ],
         )
 
-    def _update_kpis(self, evaluation_ids):
-        """Copy the results into the customers' latest KPIs (one statement). Every
-        evaluated customer row is written, which also keeps a concurrent worker from
-        evaluating it again (see ``_process``)."""
+    def _update_kpis(self, evaluation_ids, pending_ids=()):
+        """Copy the results into the customers' latest KPIs and flag the reward
+        candidates among the evaluations whose result is new (``pending_ids``: a re-run
+        with the same result flags nothing again), in one statement. Every evaluated
+        customer row is written, which also keeps a concurrent worker from evaluating it
+        again (see ``_process``)."""
         full = self.period_type != "monthly"
         self.env.execute_query(
             SQL(
@@ -570,7 +572,10 @@ class DeliveryEvaluationRun(models.Model):
                     kpi_volume = CASE WHEN %(newer)s AND %(full)s
                                       THEN e.revenue ELSE p.kpi_volume END,
                     kpi_damage_rate = CASE WHEN %(newer)s AND e.has_damage AND %(full)s
-                                           THEN e.damage_rate ELSE p.kpi_damage_rate END
+                                           THEN e.damage_rate ELSE p.kpi_damage_rate END,
+                    reward_candidate = CASE WHEN e.recommended_action = 'reward'
+                                             AND e.id = ANY(%(pending)s)
+                                            THEN TRUE ELSE p.reward_candidate END
                   FROM delivery_evaluation e
                  WHERE e.id IN %(ids)s AND p.id = e.partner_id
                 """,
@@ -578,28 +583,17 @@ class DeliveryEvaluationRun(models.Model):
                 newer=SQL("(p.kpi_date IS NULL OR p.kpi_date <= e.period_end)"),
                 full=full,
                 ids=evaluation_ids,
+                pending=list(pending_ids),
             )
         )
-        self.env["res.partner"].invalidate_model(KPI_FIELDS)
+        self.env["res.partner"].invalidate_model([*KPI_FIELDS, "reward_candidate"])
 
     def _apply_consequences(self, evaluation_ids, graded):
-        """Tier changes, reward flags and follow-up activities of the evaluations whose
-        result is new (a re-run with the same result applies nothing twice), in
-        set-based statements; ``graded`` are the tier moves of those that grade their
-        customer (``_upsert_evaluations``)."""
+        """Tier changes and follow-up activities of the evaluations whose result is new
+        (a re-run with the same result applies nothing twice), in set-based statements
+        (their reward flags are set with the KPIs, ``_update_kpis``); ``graded`` are the
+        tier moves of those that grade their customer (``_upsert_evaluations``)."""
         self._apply_evaluated_tiers(graded)
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE res_partner p SET reward_candidate = TRUE
-                  FROM delivery_evaluation e
-                 WHERE e.id IN %s AND e.recommended_action = 'reward'
-                   AND p.id = e.partner_id AND NOT COALESCE(p.reward_candidate, FALSE)
-                """,
-                evaluation_ids,
-            )
-        )
-        self.env["res.partner"].invalidate_model(["reward_candidate"])
         self._schedule_followups(evaluation_ids)
 
     def _apply_evaluated_tiers(self, graded):
