@@ -62,6 +62,14 @@ def reset(env, entry_tier_id, since, keep_run=False):
     env.execute_query(
         SQL("DELETE FROM mail_activity WHERE activity_type_id IN %s", followup_type_ids(env))
     )
+    # the followers the follow-up activities made (the generator's customers have none
+    # of their own): a first run subscribes the assignees, and so must every timed run
+    env.execute_query(
+        SQL(
+            "DELETE FROM mail_followers f USING res_partner p WHERE f.res_model = 'res.partner'"
+            " AND f.res_id = p.id AND p.is_delivery_customer"
+        )
+    )
     env.execute_query(
         SQL(
             "UPDATE res_partner SET tier_id = %s, evaluated_tier_id = %s, kpi_date = NULL,"
@@ -93,7 +101,7 @@ def vacuum(
         cr._cnx.autocommit = False
 
 
-def outcome(env, run_id, since):
+def outcome(env, run_id):
     """What a run wrote, to compare the engine's and the bound's."""
     [[evaluations, graded, score]] = env.execute_query(
         SQL(
@@ -102,19 +110,48 @@ def outcome(env, run_id, since):
             run_id,
         )
     )
-    [[changes]] = env.execute_query(
+    [[changes, changes_md5]] = env.execute_query(
         SQL(
-            "SELECT count(*) FROM delivery_tier_change c JOIN delivery_evaluation e"
-            " ON e.id = c.evaluation_id WHERE e.run_id = %s",
+            """
+            SELECT count(*), md5(string_agg(concat_ws(':', c.partner_id, c.old_tier_id,
+                                                      c.new_tier_id, c.direction, c.origin,
+                                                      c.reason, c.user_id, c.company_id),
+                                            ',' ORDER BY c.partner_id))
+              FROM delivery_tier_change c JOIN delivery_evaluation e ON e.id = c.evaluation_id
+             WHERE e.run_id = %s
+            """,
             run_id,
         )
     )
-    [[audit]] = env.execute_query(
+    # the audit rows of the run's tier changes (stamped with the change's date)
+    [[audit, audit_md5]] = env.execute_query(
         SQL(
-            "SELECT count(*) FROM delivery_audit_log WHERE res_model = 'res.partner'"
-            " AND field_id = %s AND create_date >= %s",
+            """
+            SELECT count(*), md5(string_agg(concat_ws(':', a.res_id, a.partner_id,
+                                                      a.record_name, a.operation,
+                                                      a.old_value, a.new_value, a.user_id,
+                                                      a.company_id),
+                                            ',' ORDER BY a.res_id))
+              FROM delivery_audit_log a
+              JOIN delivery_tier_change c ON c.partner_id = a.res_id AND c.date = a.create_date
+              JOIN delivery_evaluation e ON e.id = c.evaluation_id
+             WHERE e.run_id = %s AND a.res_model = 'res.partner' AND a.field_id = %s
+            """,
+            run_id,
             tier_field_id(env),
-            since,
+        )
+    )
+    [[followers_md5]] = env.execute_query(
+        SQL(
+            """
+            SELECT md5(string_agg(f.res_id || ':' || f.partner_id || ':' || (
+                       SELECT string_agg(r.mail_message_subtype_id::text, '/'
+                                         ORDER BY r.mail_message_subtype_id)
+                         FROM mail_followers_mail_message_subtype_rel r
+                        WHERE r.mail_followers_id = f.id), ',' ORDER BY f.res_id, f.partner_id))
+              FROM mail_followers f JOIN res_partner p ON p.id = f.res_id
+             WHERE f.res_model = 'res.partner' AND p.is_delivery_customer
+            """
         )
     )
     [[activities]] = env.execute_query(
@@ -145,7 +182,10 @@ def outcome(env, run_id, since):
         "graded": graded,
         "score_sum": score,
         "tier_changes": changes,
+        "tier_changes_md5": changes_md5,
         "audit_rows": audit,
+        "audit_md5": audit_md5,
+        "followers_md5": followers_md5,
         "activities": activities,
         "reward_flags": rewards,
         "tiers": tiers,
@@ -201,21 +241,21 @@ def bound_steps(env, run, scope, period, reason):
         (
             "aggregates: shipments",
             SQL(
-                "CREATE TEMP TABLE bound_shipments ON COMMIT DROP AS %s",
+                "CREATE TEMP TABLE bound_shipments AS %s",
                 evaluation._shipment_aggregate_query(scope, period),
             ),
         ),
         (
             "aggregates: referrals",
             SQL(
-                "CREATE TEMP TABLE bound_referrals ON COMMIT DROP AS %s",
+                "CREATE TEMP TABLE bound_referrals AS %s",
                 evaluation._referral_query(scope, period),
             ),
         ),
         (
             "aggregates: claims",
             SQL(
-                "CREATE TEMP TABLE bound_claims ON COMMIT DROP AS %s",
+                "CREATE TEMP TABLE bound_claims AS %s",
                 evaluation._claim_query(scope, period),
             ),
         ),
@@ -223,7 +263,7 @@ def bound_steps(env, run, scope, period, reason):
             "aggregates: complaints",
             SQL(
                 """
-                CREATE TEMP TABLE bound_complaints ON COMMIT DROP AS
+                CREATE TEMP TABLE bound_complaints AS
                 SELECT c.partner_id, count(*) AS complaint_count
                   FROM delivery_complaint c
                  WHERE c.partner_id IN %(scope)s AND c.active AND %(counted)s
@@ -240,7 +280,7 @@ def bound_steps(env, run, scope, period, reason):
             "aggregates: ratings",
             SQL(
                 """
-                CREATE TEMP TABLE bound_ratings ON COMMIT DROP AS
+                CREATE TEMP TABLE bound_ratings AS
                 SELECT r.partner_id, count(*) AS answers,
                        count(*) FILTER (WHERE r.rating >= %(satisfied)s) AS satisfied
                   FROM (%(ratings)s) r
@@ -359,14 +399,57 @@ def bound_steps(env, run, scope, period, reason):
             "their followers",
             SQL(
                 """
-                INSERT INTO mail_followers (res_model, res_id, partner_id)
-                SELECT DISTINCT a.res_model, a.res_id, u.partner_id
-                  FROM bench_engine_activity a JOIN res_users u ON u.id = a.user_id
-                ON CONFLICT DO NOTHING
-                """
+                WITH follower AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT DISTINCT a.res_model, a.res_id, u.partner_id
+                      FROM bench_engine_activity a JOIN res_users u ON u.id = a.user_id
+                    ON CONFLICT DO NOTHING
+                    RETURNING id
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                       (mail_followers_id, mail_message_subtype_id)
+                SELECT f.id, s.id FROM follower f CROSS JOIN unnest(%s::int4[]) AS s(id)
+                """,
+                list(env["mail.message.subtype"]._default_subtypes("res.partner")[0]),
             ),
         ),
     ]
+
+
+def aggregate_differences(env):
+    """Customers whose aggregates, as the bound computed them, differ from the raw values
+    the engine wrote (``bench_engine_evaluation``): 0 when both read the same rows."""
+    [[differences]] = env.execute_query(
+        SQL(
+            """
+            SELECT count(*)
+              FROM bench_engine_evaluation e
+              LEFT JOIN bound_shipments s ON s.partner_id = e.partner_id
+              LEFT JOIN bound_referrals r ON r.referred_by_id = e.partner_id
+              LEFT JOIN bound_claims c ON c.partner_id = e.partner_id
+              LEFT JOIN bound_complaints k ON k.partner_id = e.partner_id
+              LEFT JOIN bound_ratings g ON g.partner_id = e.partner_id
+             WHERE (e.revenue, e.revenue_previous, e.delivery_count, e.delivery_count_previous,
+                    e.on_time_count, e.finished_count, e.damaged_count, e.active_months,
+                    e.referrals, e.claim_count, e.complaint_count, e.satisfaction_count)
+                   IS DISTINCT FROM
+                   (coalesce(s.revenue, 0), coalesce(s.revenue_previous, 0),
+                    coalesce(s.delivery_count, 0)::int4,
+                    coalesce(s.delivery_count_previous, 0)::int4,
+                    coalesce(s.on_time_count, 0)::int4, coalesce(s.finished_count, 0)::int4,
+                    coalesce(s.damaged_count, 0)::int4, coalesce(s.active_months, 0)::int4,
+                    coalesce(r.referrals, 0)::int4, coalesce(c.claim_count, 0)::int4,
+                    coalesce(k.complaint_count, 0)::int4, coalesce(g.answers, 0)::int4)
+            """
+        )
+    )
+    env.execute_query(
+        SQL(
+            "DROP TABLE bound_shipments, bound_referrals, bound_claims, bound_complaints,"
+            " bound_ratings"
+        )
+    )
+    return differences
 
 
 def run_bound(env, steps):

@@ -83,8 +83,9 @@ class DeliveryEvaluation(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    # indexed by _run_pass_partner_idx (run first)
     run_id = fields.Many2one(
-        "delivery.evaluation.run", string="Evaluation run", index=True, ondelete="set null"
+        "delivery.evaluation.run", string="Evaluation run", ondelete="set null"
     )
     run_pass = fields.Integer(help="The pass of the run that computed this evaluation.")
     computation_count = fields.Integer(

@@ -491,6 +491,7 @@ class DeliveryEvaluationRun(models.Model):
         # action or tier. The sub-selects of RETURNING read the rows as they were before
         # this statement (PostgreSQL's statement snapshot), which tells which rows need
         # them; action_done is set here, in the same transaction as the consequences.
+        # an evaluation the ORM wrote stores an unset boolean as NULL: not applied
         unchanged = SQL(
             """delivery_evaluation.action_done
                AND delivery_evaluation.recommended_action
@@ -508,7 +509,8 @@ class DeliveryEvaluationRun(models.Model):
                 ON CONFLICT (partner_id, period_type, period_start) DO UPDATE SET
                     %(updates)s,
                     tier_graded = delivery_evaluation.tier_graded
-                                  OR (EXCLUDED.tier_graded AND NOT (%(unchanged)s)),
+                                  OR (EXCLUDED.tier_graded
+                                      AND NOT COALESCE(%(unchanged)s, FALSE)),
                     write_uid = EXCLUDED.write_uid,
                     write_date = EXCLUDED.write_date,
                     computation_count = delivery_evaluation.computation_count + 1,
@@ -720,7 +722,7 @@ class DeliveryEvaluationRun(models.Model):
                 rows=payload,
             )
         )
-        self.env["res.partner"].invalidate_model(["activity_ids"])
+        self.env["res.partner"].browse(vals["res_id"] for vals in activities).invalidate_recordset()
         by_user = defaultdict(list)
         for vals in activities:
             by_user[vals["user_id"]].append(vals["res_id"])

@@ -49,7 +49,8 @@ class DeliveryShipmentRollup(models.Model):
     delivery_count = fields.Integer(string="Deliveries", readonly=True)
 
     _company_slot_unique = models.Constraint(
-        "UNIQUE (company_id, slot)", "One row per company and quarter hour."
+        "UNIQUE (company_id, slot)",
+        lambda env, diag=None: env._("One row per company and quarter hour."),
     )
 
     def _rollup_query(self):

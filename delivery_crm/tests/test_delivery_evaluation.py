@@ -281,6 +281,7 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self._run_quarter()
         plan = self._activities(self.cust_a, "delivery_crm.mail_activity_type_improvement_plan")
         self.assertEqual(len(plan), 1)
+        self.assertIn(self.user_account_manager.partner_id, self.cust_a.message_partner_ids)
         orm = (
             self.env["mail.activity"]
             .with_context(mail_activity_quick_update=True)
@@ -315,7 +316,6 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
         self.assertEqual(rows[plan.id], rows[orm.id])
         self.assertEqual(rows[plan.id]["user_tz"], "Asia/Shanghai")
         self.assertEqual(rows[plan.id]["res_name"], self.cust_a.display_name)
-        self.assertIn(self.user_account_manager.partner_id, self.cust_a.message_partner_ids)
         seen = (
             self.env["mail.activity"]
             .with_user(self.user_account_manager)
@@ -380,6 +380,35 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             self.env["delivery.evaluation.wizard"].with_user(self.user_account_manager).create(
                 {"period_type": "quarterly", "date": date(2026, 8, 15)}
             )
+
+    def test_rerun_applies_an_evaluation_left_unapplied(self):
+        """An evaluation whose consequences were never applied (unset booleans, NULL in
+        the table, as the ORM stores a False boolean: an import, a restore) is applied by
+        the next pass: the customer is graded, and the evaluation marked as grading."""
+        self._run_quarter()
+        evaluation = self._evaluation(self.cust_a)
+        self.assertTrue(evaluation.tier_graded)
+        self.assertEqual(self.cust_a.tier_id, self.tier_new)
+        self.env.execute_query(
+            SQL(
+                "UPDATE delivery_evaluation SET action_done = NULL, tier_graded = NULL"
+                " WHERE id = %s",
+                evaluation.id,
+            )
+        )
+        self.env["delivery.tier.change"]._move_tiers(
+            [(self.cust_a.id, self.tier_silver.id)], "manual", graded=True
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.cust_a.tier_id, self.tier_silver)
+        self.env["delivery.evaluation.wizard"].with_user(self.user_manager).create(
+            {"period_type": "quarterly", "date": date(2026, 8, 15)}
+        ).action_run()
+        self._run_quarter()
+        self.env.invalidate_all()
+        self.assertEqual(self.cust_a.tier_id, self.tier_new)
+        self.assertTrue(evaluation.action_done)
+        self.assertTrue(evaluation.tier_graded)
 
     def test_override_survives_evaluation(self):
         self._override_tier(
