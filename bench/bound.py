@@ -543,10 +543,6 @@ class EngineTimer:
             ("tiers, their log, notices", tiers - s["  of which audit rows"]),
             ("audit rows", s["  of which audit rows"]),
             ("follow-up activities", s["follow-up activities"]),
-            (
-                "consequences' own statements",
-                s["consequences (all of them)"] - tiers - s["follow-up activities"],
-            ),
         ]
         called = sum(s[label] for label in direct) + s["consequences (all of them)"]
         rows.append(("scoring, tier rules, rows in Python", s["batch (all of it)"] - called))
