@@ -121,7 +121,7 @@ COUNTED_RATING_DEPENDS = {
 }
 
 
-def counted_ratings(partner_ids=None):
+def counted_ratings(partner_ids=None, owned=False):
     """The ratings of requests the satisfaction counts (security review H1): one per
     request, its latest rating given by a contact of its customer (a rating of a
     resolution closes or reopens the request; the last one is the customer's verdict).
@@ -131,7 +131,9 @@ def counted_ratings(partner_ids=None):
 
     :param partner_ids: only the requests of these customers (a list of ids): the
         filter must be inside, PostgreSQL cannot push it below the ``DISTINCT ON``, and
-        a batch of the evaluation would read every rating of the database otherwise"""
+        a batch of the evaluation would read every rating of the database otherwise
+    :param owned: only the requests someone owns (the staff KPIs credit a rating to the
+        request's owner), filtered inside for the same reason"""
     return SQL(
         """
         SELECT DISTINCT ON (r.res_id)
@@ -143,10 +145,11 @@ def counted_ratings(partner_ids=None):
          WHERE r.res_model = 'delivery.complaint' AND r.consumed AND r.rating > 0
            AND r.rated_on IS NOT NULL
            AND author.commercial_partner_id = c.partner_id
-           AND %s
+           AND %s AND %s
          ORDER BY r.res_id, r.rated_on DESC, r.id DESC
         """,
         SQL("TRUE") if partner_ids is None else SQL("c.partner_id = ANY(%s)", list(partner_ids)),
+        SQL("c.user_id IS NOT NULL") if owned else SQL("TRUE"),
     )
 
 

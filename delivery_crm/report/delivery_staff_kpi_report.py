@@ -177,8 +177,10 @@ class DeliveryStaffKpiReport(models.Model):
             """
             WITH zones AS (%(zones)s),
             answers AS (%(answers)s),
-            events AS (
-                -- each event at a UTC time (at) or on a day (day)
+            events AS MATERIALIZED (
+                -- each event at a UTC time (at) or on a day (day); computed once: inlined,
+                -- PostgreSQL under-estimated the answers and read every event again for
+                -- each staff member (task lists)
                 -- customers developed: conversions credited to the developer
                 SELECT p.converted_by_id AS user_id, NULL::timestamp AS at,
                        p.conversion_date AS day,
@@ -349,7 +351,7 @@ class DeliveryStaffKpiReport(models.Model):
             """,
             zones=company_time_zones(self.env.user.tz),
             training_compliance=training_compliance_query(fields.Date.context_today(self)),
-            answers=satisfaction_answers(self.env),
+            answers=satisfaction_answers(self.env, credited=True),
             counted_complaint=counted_complaint("c"),
             sla_met=sla_met("c"),
             conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),

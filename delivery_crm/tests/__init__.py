@@ -75,3 +75,6 @@ from . import test_delivery_dashboard_ui
 
 # task rate (issue 18 item 2): the complaint-rate report reads a rollup of the deliveries
 from . import test_delivery_shipment_rollup
+
+# task lists (issue 18 item 2): the staff KPI pivot, the account manager's lists
+from . import test_lists_latency
