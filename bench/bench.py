@@ -82,12 +82,13 @@ def main():
             generate_complaints(env, first.id, args.customers, args.customers)
             env.execute_query(SQL("DROP TABLE IF EXISTS bench_complaint"))
             cr.commit()
-        # a database generated before the generator set the complaint flag (the
-        # complaint-rate indicator and report count flagged complaints only)
+        # a database generated before the generator set the complaint flag and the
+        # owner (the complaint rate counts flagged complaints; the staff KPIs credit
+        # the owner)
         env.execute_query(
             SQL(
-                "UPDATE delivery_complaint SET counts_as_complaint = TRUE, resolution_time = 20"
-                " WHERE name LIKE 'BENCH/%%' AND counts_as_complaint IS NOT TRUE"
+                "UPDATE delivery_complaint SET counts_as_complaint = TRUE, resolution_time = 20,"
+                " user_id = 2 WHERE name LIKE 'BENCH/%%' AND user_id IS NULL"
             )
         )
         cr.commit()

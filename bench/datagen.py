@@ -80,7 +80,9 @@ def generate(env, customers, deliveries_per_customer, complaints=0):
 def generate_complaints(env, first_id, customers, complaints):
     """``complaints`` closed complaints spread over the customers from ``first_id`` and
     over April-September 2026, every other one rated by the customer (1 in 4 of the
-    ratings unhappy): the evaluation counts them and averages the ratings."""
+    ratings unhappy): the evaluation counts them and averages the ratings. Each is owned
+    by the administrator (a request is handled by someone: the staff KPIs credit its
+    owner)."""
     company = env.company
     complaint_type = env.ref("delivery_crm.delivery_complaint_type_delay")
     first_complaint = env.execute_query(
@@ -95,14 +97,14 @@ def generate_complaints(env, first_id, customers, complaints):
                     first_response_date, resolved_date, closed_date, close_reason,
                     sla_response_deadline, sla_resolution_deadline,
                     sla_response_status, sla_resolution_status, sla_status, reopen_count,
-                    sla_paused_hours, counts_as_complaint, resolution_time,
+                    sla_paused_hours, counts_as_complaint, resolution_time, user_id,
                     create_date, write_date, create_uid, write_uid)
             SELECT 'BENCH/' || g, 'Bench complaint ' || g, 'complaint', TRUE, %(company)s,
                    c.partner_id, c.partner_id, 'hotline', c.at, %(type)s, 'normal', 'normal',
                    '0', 'closed', c.at + interval '1 hour', c.at + interval '20 hours',
                    c.at + interval '2 days', 'rated', c.at + interval '2 hours',
                    c.at + interval '24 hours', 'met', 'met', 'met', 0,
-                   0, TRUE, 20, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
+                   0, TRUE, 20, 2, now() at time zone 'UTC', now() at time zone 'UTC', 1, 1
               FROM generate_series(1, %(c)s) AS g
              CROSS JOIN LATERAL (
                    SELECT %(first)s + (g * 7 %% %(n)s) AS partner_id,
