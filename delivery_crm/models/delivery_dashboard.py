@@ -11,7 +11,15 @@ answers of the reports (``satisfaction_answers``); the digest's KPIs
 Scope: managers and auditors see every customer of the current company; account
 managers and service staff the customers assigned to them (account manager,
 developer, their service team: ``res.partner.delivery_assigned``), as their record
-rules give them. Each figure carries the action opening the records it counts."""
+rules give them. Each figure carries the action opening the records it counts.
+
+Speed (100,000 customers, 2 million deliveries): the company-wide delivery figures
+are summed from the hourly rollup per company and quarter hour
+(``delivery.shipment.rollup``: up to an hour behind, as the complaint-rate report);
+a scoped user's figures are counted live on their own customers, whose ids are read
+once and given to every query as an array (a subquery on the assignment, an ``OR``
+of three columns, is estimated at half the customers, and PostgreSQL then reads
+every delivery rather than the customers' through their index)."""
 
 from datetime import datetime, time
 
@@ -37,6 +45,7 @@ from .delivery_rates import (
     percent_value,
     sla_met,
 )
+from .delivery_shipment_rollup import SLOT_MINUTES
 
 PERIODS = ("month", "quarter", "year")
 TREND_MONTHS = 12
@@ -73,9 +82,13 @@ class DeliveryDashboard(models.AbstractModel):
         )
         trend_end_day = date_utils.start_of(today, "month") + relativedelta(months=1)
         start, end = self._utc(start_day, tz), self._utc(end_day, tz)
+        partner_ids = self._scope_partner_ids()
         # the trend's months always cover the period: one set of queries gives both
         by_month = self._kpi_counts(
-            self._utc(trend_start_day, tz), self._utc(max(end_day, trend_end_day), tz), tz
+            self._utc(trend_start_day, tz),
+            self._utc(max(end_day, trend_end_day), tz),
+            tz,
+            partner_ids=partner_ids,
         )
         months = [trend_start_day + relativedelta(months=i) for i in range(TREND_MONTHS)]
         in_period = [m for m in by_month if m and start_day <= m < end_day]
@@ -92,16 +105,16 @@ class DeliveryDashboard(models.AbstractModel):
                 {"key": "year", "label": self.env._("This year")},
             ],
             "company": company.name,
-            "scope": "assigned" if self._scoped() else "all",
+            "scope": "all" if partner_ids is None else "assigned",
             "start": fields.Date.to_string(start_day),
             "end": fields.Date.to_string(end_day - relativedelta(days=1)),
             "kpis": kpis,
             "trends": self._trends(by_month, months, company),
-            "tiers": self._tier_distribution(),
+            "tiers": self._tier_distribution(partner_ids),
             "sla_teams": self._sla_by_team(period_counts["teams"], start, end),
-            "risk": self._customers_at_risk(),
-            "overdue_visits": self._overdue_visits(),
-            "overdue_actions": self._overdue_actions(),
+            "risk": self._customers_at_risk(partner_ids),
+            "overdue_visits": self._overdue_visits(partner_ids),
+            "overdue_actions": self._overdue_actions(partner_ids),
         }
 
     @api.model
@@ -111,7 +124,11 @@ class DeliveryDashboard(models.AbstractModel):
         the same range."""
         self._check_dashboard_access()
         start, end = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)
-        counts = self._sum_counts(self._kpi_counts(start, end, self._dashboard_tz(), False))
+        counts = self._sum_counts(
+            self._kpi_counts(
+                start, end, self._dashboard_tz(), False, partner_ids=self._scope_partner_ids()
+            )
+        )
         return {kpi["key"]: kpi for kpi in self._kpis_from_counts(counts["totals"])}
 
     # ------------------------------------------------------------------ access, scope
@@ -135,16 +152,30 @@ class DeliveryDashboard(models.AbstractModel):
         """The drill-down domain's part that keeps the records of the user's scope."""
         return [(f"{path}.delivery_assigned", "=", True)] if self._scoped() else []
 
-    def _scope_sql(self, column):
-        """``column`` (a customer id) is in the user's scope, as SQL."""
+    def _scope_partner_ids(self):
+        """The ids of the customers of the user's scope (their record rules apply), or
+        ``None`` for a user who sees every customer of the company. One query."""
         if not self._scoped():
-            return SQL("TRUE")
+            return None
         assigned = (
             self.env["res.partner"]
             .with_context(active_test=False)
-            ._search([("delivery_assigned", "=", True)])
+            ._search([("delivery_assigned", "=", True)], order="id")
         )
-        return SQL("%s IN %s", column, assigned.subselect())
+        return list(assigned)
+
+    @staticmethod
+    def _scope_sql(column, partner_ids):
+        """``column`` (a customer id) is one of ``partner_ids`` (all for ``None``), as
+        SQL: an array, whose size PostgreSQL knows when it plans the query."""
+        if partner_ids is None:
+            return SQL("TRUE")
+        return SQL("%s = ANY(%s)", column, partner_ids)
+
+    @staticmethod
+    def _scope_ids_domain(partner_ids, path="partner_id"):
+        """The counting domain's part that keeps the records of ``partner_ids``."""
+        return [] if partner_ids is None else [(path, "in", partner_ids)]
 
     # ------------------------------------------------------------------ periods
     def _dashboard_tz(self):
@@ -159,11 +190,16 @@ class DeliveryDashboard(models.AbstractModel):
         return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     # ------------------------------------------------------------------ counting
-    def _kpi_counts(self, start, end, tz, by_month=True):
+    def _kpi_counts(self, start, end, tz, by_month=True, partner_ids=None):
         """The counts behind the KPIs between ``start`` and ``end`` (naive UTC), by
-        month of ``tz`` (else under ``None``): ``{month: {name: count}}`` and, for SLA
+        month of ``tz`` (else under ``None``), of the customers ``partner_ids`` (every
+        customer of the company for ``None``): ``{month: {name: count}}`` and, for SLA
         compliance, ``{month: {team_id: (met, resolved)}}`` under ``"teams"``. Four
-        queries, whatever the data."""
+        queries, whatever the data.
+
+        The company's deliveries are summed from their rollup per quarter hour when
+        both bounds are quarter hours (a local midnight always is); a user's
+        customers' deliveries are counted one by one."""
         company_id = self.env.company.id
         self.env.flush_all()
 
@@ -179,7 +215,9 @@ class DeliveryDashboard(models.AbstractModel):
 
         # deliveries: counted, finished, on time, damaged or lost
         for month, counted, finished, on_time, damaged in self.env.execute_query(
-            SQL(
+            self._rollup_deliveries_query(start, end, bucket(SQL("r.slot")))
+            if partner_ids is None and self._on_slots(start) and self._on_slots(end)
+            else SQL(
                 """
                 SELECT %(bucket)s, count(*) FILTER (WHERE %(counted)s),
                        count(*) FILTER (WHERE %(finished)s),
@@ -198,7 +236,7 @@ class DeliveryDashboard(models.AbstractModel):
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("s.partner_id")),
+                scope=self._scope_sql(SQL("s.partner_id"), partner_ids),
             )
         ):
             add(month, deliveries=counted, finished=finished, on_time=on_time, damaged=damaged)
@@ -217,7 +255,7 @@ class DeliveryDashboard(models.AbstractModel):
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("c.partner_id")),
+                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
             )
         ):
             add(month, complaints=complaints)
@@ -248,7 +286,7 @@ class DeliveryDashboard(models.AbstractModel):
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("c.partner_id")),
+                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
             )
         ):
             add(
@@ -274,15 +312,38 @@ class DeliveryDashboard(models.AbstractModel):
                  GROUP BY 1
                 """,
                 bucket=bucket(SQL("a.answered_at")),
-                answers=satisfaction_answers(self.env),
+                answers=satisfaction_answers(self.env, partner_ids),
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("a.partner_id")),
+                scope=self._scope_sql(SQL("a.partner_id"), partner_ids),
             )
         ):
             add(month, answers=answers, satisfied=satisfied)
         return result
+
+    @staticmethod
+    def _on_slots(moment):
+        """Whether the naive UTC datetime ``moment`` starts a quarter hour of the
+        deliveries' rollup."""
+        return not (moment.minute % SLOT_MINUTES or moment.second or moment.microsecond)
+
+    def _rollup_deliveries_query(self, start, end, bucket):
+        """The company's deliveries between ``start`` and ``end`` (quarter hours) from
+        their rollup: the rows of the live count, as of the last hourly refresh."""
+        return SQL(
+            """
+            SELECT %(bucket)s, sum(r.delivery_count), sum(r.finished_count),
+                   sum(r.on_time_count), sum(r.damaged_count)
+              FROM delivery_shipment_rollup r
+             WHERE r.company_id = %(company)s AND r.slot >= %(start)s AND r.slot < %(end)s
+             GROUP BY 1
+            """,
+            bucket=bucket,
+            company=self.env.company.id,
+            start=start,
+            end=end,
+        )
 
     @staticmethod
     def _sum_counts(by_month, months=None):
@@ -436,10 +497,14 @@ class DeliveryDashboard(models.AbstractModel):
         ]
 
     # ------------------------------------------------------------------ lists
-    def _tier_distribution(self):
+    def _tier_distribution(self, partner_ids=None):
         """The customers in cooperation by tier (record rules apply)."""
-        domain = self._active_customers_domain()
-        groups = self.env["res.partner"]._read_group(domain, ["tier_id"], ["__count"])
+        active = self._active_customers_domain()
+        # the drill-down keeps the assignment (the ids counted are only this call's)
+        domain = active if partner_ids is None else [*active, ("delivery_assigned", "=", True)]
+        groups = self.env["res.partner"]._read_group(
+            [*active, *self._scope_ids_domain(partner_ids, "id")], ["tier_id"], ["__count"]
+        )
         total = sum(count for __, count in groups) or 1
         return [
             {
@@ -462,7 +527,6 @@ class DeliveryDashboard(models.AbstractModel):
             ("is_delivery_customer", "=", True),
             ("customer_state", "=", "active"),
             *self._customer_company_domain(),
-            *([("delivery_assigned", "=", True)] if self._scoped() else []),
         ]
 
     def _customer_company_domain(self, path="company_id"):
@@ -499,11 +563,13 @@ class DeliveryDashboard(models.AbstractModel):
             )
         return sorted(rows, key=lambda row: (row["value"] is None, row["value"] or 0))
 
-    def _customers_at_risk(self):
+    def _customers_at_risk(self, partner_ids=None):
         Risk = self.env["delivery.customer.risk.report"]
-        domain = [*self._customer_company_domain(), *self._scope_domain()]
-        rows = Risk.search_fetch(domain, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
-        count = Risk.search_count(domain)
+        company = self._customer_company_domain()
+        domain = [*company, *self._scope_domain()]
+        counted = [*company, *self._scope_ids_domain(partner_ids)]
+        rows = Risk.search_fetch(counted, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
+        count = Risk.search_count(counted)
         # sudo: the names of the customers at risk the user reads (the report's rules)
         partners = rows.partner_id.sudo()
         names = {partner.id: partner.display_name for partner in partners}
@@ -525,28 +591,29 @@ class DeliveryDashboard(models.AbstractModel):
             ),
         }
 
-    def _overdue_visits(self):
-        domain = [
+    def _overdue_visits(self, partner_ids=None):
+        overdue = [
             ("state", "=", "planned"),
             ("planned_date", "<", fields.Datetime.to_string(fields.Datetime.now())),
             ("company_id", "=", self.env.company.id),
-            *self._scope_domain(),
         ]
+        domain = [*overdue, *self._scope_domain()]
         return {
-            "count": self.env["delivery.visit"].search_count(domain),
+            "count": self.env["delivery.visit"].search_count(
+                [*overdue, *self._scope_ids_domain(partner_ids)]
+            ),
             "action": self._act_window(
                 self.env._("Overdue visits"), "delivery.visit", domain, ("list", "form")
             ),
         }
 
-    def _overdue_actions(self):
-        domain = [
-            ("overdue", "=", True),
-            ("company_id", "=", self.env.company.id),
-            *self._scope_domain("complaint_id.partner_id"),
-        ]
+    def _overdue_actions(self, partner_ids=None):
+        overdue = [("overdue", "=", True), ("company_id", "=", self.env.company.id)]
+        domain = [*overdue, *self._scope_domain("complaint_id.partner_id")]
         return {
-            "count": self.env["delivery.complaint.action"].search_count(domain),
+            "count": self.env["delivery.complaint.action"].search_count(
+                [*overdue, *self._scope_ids_domain(partner_ids, "complaint_id.partner_id")]
+            ),
             "action": self._act_window(
                 self.env._("Overdue actions"),
                 "delivery.complaint.action",

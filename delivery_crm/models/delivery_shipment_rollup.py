@@ -1,7 +1,12 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .delivery_rates import counted_delivery
+from .delivery_rates import (
+    counted_delivery,
+    damaged_delivery,
+    finished_delivery,
+    on_time_delivery,
+)
 
 # serialises the refreshes (the cron, a user's Refresh button, the upgrade): one at a
 # time, so that two of them never upsert the same rows in different orders
@@ -26,9 +31,11 @@ def shipment_slot(column):
 
 class DeliveryShipmentRollup(models.Model):
     """The deliveries that count (:func:`.delivery_rates.counted_delivery`) per company
-    and UTC quarter hour, for the reports that need only their number per month: the
-    complaint-rate report sums these rows by month of each company's time zone instead
-    of counting every delivery on each read (2 million at 100,000 customers).
+    and UTC quarter hour, and how many of them are finished, on time, damaged or lost
+    (the rates' definitions), for the screens that need only their numbers per month:
+    the complaint-rate report and the manager's dashboard sum these rows by month of
+    each company's time zone instead of counting every delivery on each read (2 million
+    at 100,000 customers).
 
     Written only by ``_refresh`` (hourly by its cron, at once with the report's
     Refresh button), never through the ORM: the users read it, nobody writes it."""
@@ -47,22 +54,37 @@ class DeliveryShipmentRollup(models.Model):
         help="The start of the quarter hour (UTC) of the deliveries counted.",
     )
     delivery_count = fields.Integer(string="Deliveries", readonly=True)
+    finished_count = fields.Integer(
+        string="Finished deliveries",
+        readonly=True,
+        help="Delivered (on time or late), damaged or lost: the on-time and damage/loss"
+        " rates' denominator.",
+    )
+    on_time_count = fields.Integer(string="On-time deliveries", readonly=True)
+    damaged_count = fields.Integer(string="Damaged or lost deliveries", readonly=True)
 
     _company_slot_unique = models.Constraint(
         "UNIQUE (company_id, slot)", "One row per company and quarter hour."
     )
 
     def _rollup_query(self):
-        """The rows as they should be: the counted deliveries per company and slot."""
+        """The rows as they should be: the counted deliveries per company and slot,
+        with their finished, on-time and damaged ones (none of them is cancelled)."""
         return SQL(
             """
-            SELECT s.company_id, %(slot)s AS slot, count(*) AS delivery_count
+            SELECT s.company_id, %(slot)s AS slot, count(*) AS delivery_count,
+                   count(*) FILTER (WHERE %(finished)s) AS finished_count,
+                   count(*) FILTER (WHERE %(on_time)s) AS on_time_count,
+                   count(*) FILTER (WHERE %(damaged)s) AS damaged_count
               FROM delivery_shipment s
              WHERE %(counted)s
              GROUP BY 1, 2
             """,
             slot=shipment_slot(SQL("s.date")),
             counted=counted_delivery("s"),
+            finished=finished_delivery("s"),
+            on_time=on_time_delivery("s"),
+            damaged=damaged_delivery("s"),
         )
 
     def _refresh(self):
@@ -77,12 +99,21 @@ class DeliveryShipmentRollup(models.Model):
                 """
                 WITH fresh AS (%(query)s),
                 upserted AS (
-                    INSERT INTO %(table)s AS r (company_id, slot, delivery_count)
-                    SELECT company_id, slot, delivery_count FROM fresh
+                    INSERT INTO %(table)s AS r (company_id, slot, delivery_count,
+                                                finished_count, on_time_count, damaged_count)
+                    SELECT company_id, slot, delivery_count, finished_count, on_time_count,
+                           damaged_count
+                      FROM fresh
                     ON CONFLICT (company_id, slot) DO UPDATE
-                       SET delivery_count = excluded.delivery_count
+                       SET delivery_count = excluded.delivery_count,
+                           finished_count = excluded.finished_count,
+                           on_time_count = excluded.on_time_count,
+                           damaged_count = excluded.damaged_count
                      -- an unchanged row is not rewritten
-                     WHERE r.delivery_count IS DISTINCT FROM excluded.delivery_count
+                     WHERE (r.delivery_count, r.finished_count, r.on_time_count,
+                            r.damaged_count)
+                           IS DISTINCT FROM (excluded.delivery_count, excluded.finished_count,
+                                             excluded.on_time_count, excluded.damaged_count)
                 )
                 DELETE FROM %(table)s r
                  WHERE NOT EXISTS (

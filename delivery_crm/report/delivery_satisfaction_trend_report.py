@@ -35,7 +35,7 @@ SATISFACTION_ANSWER_DEPENDS = {
 }
 
 
-def satisfaction_answers(env):
+def satisfaction_answers(env, partner_ids=None):
     """Every satisfaction answer, as the evaluation's satisfaction indicator counts
     them (``delivery.evaluation._get_satisfaction_data``): the ratings of requests
     (one per request, see ``delivery_complaint.counted_ratings``)
@@ -47,7 +47,10 @@ def satisfaction_answers(env):
     staff member it is credited to: the request's owner, the visitor, the customer's
     account manager for a survey), ``answered_at`` (naive UTC) and ``satisfied``.
     A survey of a customer shared by every company counts in the first company, as
-    the evaluation does."""
+    the evaluation does.
+
+    :param partner_ids: only the ratings of these customers' requests (see
+        ``counted_ratings``); the caller filters the other answers on ``partner_id``"""
     Invitation = env["delivery.survey.invitation"]
     return SQL(
         """
@@ -76,7 +79,7 @@ def satisfaction_answers(env):
                   ui.end_datetime
         """,
         rating_satisfied=RATING_LIMIT_SATISFIED,
-        ratings=counted_ratings(),
+        ratings=counted_ratings(partner_ids),
         visit_satisfied=VISIT_SATISFIED_SCORE,
         survey_satisfied=SURVEY_SATISFIED_SCORE,
         rated=Invitation._rated_lines_condition(),
