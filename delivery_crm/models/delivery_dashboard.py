@@ -84,14 +84,16 @@ class DeliveryDashboard(models.AbstractModel):
         start, end = self._utc(start_day, tz), self._utc(end_day, tz)
         partner_ids = self._scope_partner_ids()
         # the trend's months always cover the period: one set of queries gives both
+        # (the requests resolved, of the period only, are under None)
         by_month = self._kpi_counts(
             self._utc(trend_start_day, tz),
             self._utc(max(end_day, trend_end_day), tz),
             tz,
             partner_ids=partner_ids,
+            resolved=(start, end),
         )
         months = [trend_start_day + relativedelta(months=i) for i in range(TREND_MONTHS)]
-        in_period = [m for m in by_month if m and start_day <= m < end_day]
+        in_period = [None, *(m for m in by_month if m and start_day <= m < end_day)]
         period_counts = self._sum_counts(by_month, in_period)
         kpis = self._kpis_from_counts(period_counts["totals"], company)
         actions = self._kpi_actions(start, end, start_day, end_day)
@@ -112,7 +114,7 @@ class DeliveryDashboard(models.AbstractModel):
             "trends": self._trends(by_month, months, company),
             "tiers": self._tier_distribution(partner_ids),
             "sla_teams": self._sla_by_team(period_counts["teams"], start, end),
-            "risk": self._customers_at_risk(partner_ids),
+            "risk": self._customers_at_risk(),
             "overdue_visits": self._overdue_visits(partner_ids),
             "overdue_actions": self._overdue_actions(partner_ids),
         }
@@ -190,16 +192,18 @@ class DeliveryDashboard(models.AbstractModel):
         return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     # ------------------------------------------------------------------ counting
-    def _kpi_counts(self, start, end, tz, by_month=True, partner_ids=None):
+    def _kpi_counts(self, start, end, tz, by_month=True, partner_ids=None, resolved=None):
         """The counts behind the KPIs between ``start`` and ``end`` (naive UTC), by
         month of ``tz`` (else under ``None``), of the customers ``partner_ids`` (every
-        customer of the company for ``None``): ``{month: {name: count}}`` and, for SLA
-        compliance, ``{month: {team_id: (met, resolved)}}`` under ``"teams"``. Four
-        queries, whatever the data.
+        customer of the company for ``None``): ``{month: {name: count}}``; the
+        requests resolved between the bounds ``resolved`` (``(start, end)`` by
+        default) under ``None``, with SLA compliance by team ``{team_id: (met,
+        resolved)}`` under ``"teams"``. Three or four queries, whatever the data.
 
-        The company's deliveries are summed from their rollup per quarter hour when
-        both bounds are quarter hours (a local midnight always is); a user's
-        customers' deliveries are counted one by one."""
+        The company's deliveries, complaints and satisfaction answers are summed from
+        their rollups per quarter hour when both bounds are quarter hours (a local
+        midnight always is): as of the last hourly refresh. A user's customers' are
+        counted one by one, as the requests resolved."""
         company_id = self.env.company.id
         self.env.flush_all()
 
@@ -213,11 +217,67 @@ class DeliveryDashboard(models.AbstractModel):
             for name, value in values.items():
                 row[name] = row.get(name, 0) + (value or 0)
 
+        if partner_ids is None and self._on_slots(start) and self._on_slots(end):
+            for month, counted, finished, on_time, damaged in self.env.execute_query(
+                self._rollup_query("delivery.shipment.rollup", start, end, bucket(SQL("r.slot")))
+            ):
+                add(month, deliveries=counted, finished=finished, on_time=on_time, damaged=damaged)
+            for month, complaints, answers, satisfied in self.env.execute_query(
+                self._rollup_query("delivery.service.rollup", start, end, bucket(SQL("r.slot")))
+            ):
+                add(month, complaints=complaints, answers=answers, satisfied=satisfied)
+        else:
+            self._live_counts(start, end, bucket, add, partner_ids)
+        # requests resolved: times and SLA compliance (as in Staff performance)
+        resolved_start, resolved_end = resolved or (start, end)
+        for (
+            team_id,
+            count,
+            met,
+            responses,
+            response_sum,
+            solutions,
+            solution_sum,
+        ) in self.env.execute_query(
+            SQL(
+                """
+                    SELECT c.team_id, count(*),
+                           count(*) FILTER (WHERE %(met)s),
+                           count(c.first_response_time), sum(c.first_response_time),
+                           count(c.resolution_time), sum(c.resolution_time)
+                      FROM delivery_complaint c
+                     WHERE c.company_id = %(company)s AND c.resolved_date >= %(start)s
+                       AND c.resolved_date < %(end)s AND c.active AND %(scope)s
+                     GROUP BY 1
+                    """,
+                met=sla_met("c"),
+                company=company_id,
+                start=resolved_start,
+                end=resolved_end,
+                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
+            )
+        ):
+            add(
+                None,
+                resolved=count,
+                met=met,
+                responses=responses,
+                response_sum=response_sum,
+                solutions=solutions,
+                solution_sum=solution_sum,
+            )
+            teams = result[None]["teams"]
+            team_met, team_resolved = teams.get(team_id, (0, 0))
+            teams[team_id] = (team_met + met, team_resolved + count)
+        return result
+
+    def _live_counts(self, start, end, bucket, add, partner_ids):
+        """The deliveries, complaints and satisfaction answers of ``partner_ids``
+        (every customer of the company for ``None``), counted one by one."""
+        company_id = self.env.company.id
         # deliveries: counted, finished, on time, damaged or lost
         for month, counted, finished, on_time, damaged in self.env.execute_query(
-            self._rollup_deliveries_query(start, end, bucket(SQL("r.slot")))
-            if partner_ids is None and self._on_slots(start) and self._on_slots(end)
-            else SQL(
+            SQL(
                 """
                 SELECT %(bucket)s, count(*) FILTER (WHERE %(counted)s),
                        count(*) FILTER (WHERE %(finished)s),
@@ -259,48 +319,6 @@ class DeliveryDashboard(models.AbstractModel):
             )
         ):
             add(month, complaints=complaints)
-        # requests resolved: times and SLA compliance (as in Staff performance)
-        for (
-            month,
-            team_id,
-            resolved,
-            met,
-            responses,
-            response_sum,
-            solutions,
-            solution_sum,
-        ) in self.env.execute_query(
-            SQL(
-                """
-                    SELECT %(bucket)s, c.team_id, count(*),
-                           count(*) FILTER (WHERE %(met)s),
-                           count(c.first_response_time), sum(c.first_response_time),
-                           count(c.resolution_time), sum(c.resolution_time)
-                      FROM delivery_complaint c
-                     WHERE c.company_id = %(company)s AND c.resolved_date >= %(start)s
-                       AND c.resolved_date < %(end)s AND c.active AND %(scope)s
-                     GROUP BY 1, 2
-                    """,
-                bucket=bucket(SQL("c.resolved_date")),
-                met=sla_met("c"),
-                company=company_id,
-                start=start,
-                end=end,
-                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
-            )
-        ):
-            add(
-                month,
-                resolved=resolved,
-                met=met,
-                responses=responses,
-                response_sum=response_sum,
-                solutions=solutions,
-                solution_sum=solution_sum,
-            )
-            teams = result[month]["teams"]
-            team_met, team_resolved = teams.get(team_id, (0, 0))
-            teams[team_id] = (team_met + met, team_resolved + resolved)
         # satisfaction answers, as the evaluation and the satisfaction trend count them
         for month, answers, satisfied in self.env.execute_query(
             SQL(
@@ -320,7 +338,6 @@ class DeliveryDashboard(models.AbstractModel):
             )
         ):
             add(month, answers=answers, satisfied=satisfied)
-        return result
 
     @staticmethod
     def _on_slots(moment):
@@ -328,18 +345,23 @@ class DeliveryDashboard(models.AbstractModel):
         deliveries' rollup."""
         return not (moment.minute % SLOT_MINUTES or moment.second or moment.microsecond)
 
-    def _rollup_deliveries_query(self, start, end, bucket):
-        """The company's deliveries between ``start`` and ``end`` (quarter hours) from
-        their rollup: the rows of the live count, as of the last hourly refresh."""
+    def _rollup_query(self, model, start, end, bucket):
+        """The company's rows of the rollup ``model`` between ``start`` and ``end``
+        (quarter hours), summed by ``bucket``: the counts of the live queries, as of the
+        last hourly refresh."""
+        Rollup = self.env[model]
         return SQL(
             """
-            SELECT %(bucket)s, sum(r.delivery_count), sum(r.finished_count),
-                   sum(r.on_time_count), sum(r.damaged_count)
-              FROM delivery_shipment_rollup r
+            SELECT %(bucket)s, %(sums)s
+              FROM %(table)s r
              WHERE r.company_id = %(company)s AND r.slot >= %(start)s AND r.slot < %(end)s
              GROUP BY 1
             """,
             bucket=bucket,
+            sums=SQL(", ").join(
+                SQL("sum(%s)", SQL.identifier("r", name)) for name in Rollup._rollup_counts
+            ),
+            table=SQL.identifier(Rollup._table),
             company=self.env.company.id,
             start=start,
             end=end,
@@ -563,13 +585,13 @@ class DeliveryDashboard(models.AbstractModel):
             )
         return sorted(rows, key=lambda row: (row["value"] is None, row["value"] or 0))
 
-    def _customers_at_risk(self, partner_ids=None):
+    def _customers_at_risk(self):
+        # the assignment as a subquery, not the ids: the report's record rules join the
+        # customer, and a nested loop would compare each row with every id
         Risk = self.env["delivery.customer.risk.report"]
-        company = self._customer_company_domain()
-        domain = [*company, *self._scope_domain()]
-        counted = [*company, *self._scope_ids_domain(partner_ids)]
-        rows = Risk.search_fetch(counted, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
-        count = Risk.search_count(counted)
+        domain = [*self._customer_company_domain(), *self._scope_domain()]
+        rows = Risk.search_fetch(domain, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
+        count = Risk.search_count(domain)
         # sudo: the names of the customers at risk the user reads (the report's rules)
         partners = rows.partner_id.sudo()
         names = {partner.id: partner.display_name for partner in partners}

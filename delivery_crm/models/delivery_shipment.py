@@ -149,7 +149,8 @@ class DeliveryShipment(models.Model):
             "This customer already has a delivery record with this reference."
         ),
     )
-    _partner_date_idx = models.Index("(partner_id, date)")
+    # covering: a user's dashboard counts their customers' deliveries from the index alone
+    _partner_date_idx = models.Index("(partner_id, date) INCLUDE (company_id, outcome)")
     # the notice job's queue: few rows at a time, found without a scan
     _status_push_pending_idx = models.Index("(id) WHERE status_push_pending")
 

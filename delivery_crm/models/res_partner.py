@@ -314,6 +314,7 @@ class ResPartner(models.Model):
         tracking=True,
         domain=[("share", "=", False)],
         groups=CRM_READ,
+        index="btree_not_null",  # the assignment rules (delivery_assigned) search on it
         help="Who develops the prospect; credited with the conversion.",
     )
     referred_by_id = fields.Many2one(

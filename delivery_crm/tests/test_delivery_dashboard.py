@@ -12,12 +12,12 @@ from .common import DeliveryCrmCommon, new_user
 
 # "now" of the tests: the dashboard's month is March 2026 (company time zone UTC)
 NOW = datetime(2026, 3, 31, 12, 0)
-# the queries of one call of the dashboard's data method, whatever the data: the four
-# aggregates, the tier distribution, the customers at risk (list and count), the
-# overdue visits and actions, the names shown and the first company
-QUERIES = 12
-# an account manager's: the same, his running access grants (his record rules) and the
-# ids of his customers
+# the queries of one call of the manager's dashboard, whatever the data: the two rollups
+# and the requests resolved, the tier distribution, the customers at risk (list and
+# count), the overdue visits and actions, the names shown and the first company
+QUERIES = 11
+# an account manager's: the four live aggregates instead of the three, his running
+# access grants (his record rules) and the ids of his customers
 AM_QUERIES = 14
 
 
@@ -171,7 +171,8 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
                 for partner, user in ((self.mine, self.dash_am), (self.other, self.dash_manager))
             ]
         )
-        self.env.flush_all()
+        # the manager's figures are those the hourly job counted
+        self.env["delivery.shipment.rollup"]._refresh()
         return complaint
 
     def _data(self, user, period="month"):
@@ -327,6 +328,53 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
         # the account manager's: Mine's 11 of March (the damaged one is February's)
         on_time = self._kpis(self._data(self.dash_am))["on_time_rate"]
         self.assertEqual((on_time["part"], on_time["whole"]), (8, 11))
+
+    def test_manager_service_figures_are_the_hourly_rollup(self):
+        """The manager's complaints and satisfaction answers are summed from their
+        hourly rollup (``delivery.service.rollup``): the numbers of the live reports,
+        months of the company's time zone included (in Kolkata, 18:29 UTC on 31 March
+        is still March, 18:30 is April); the account manager's are counted live."""
+        self.dash_company.partner_id.tz = "Asia/Kolkata"
+        self._service_records()
+        complaint_type = self.env.ref("delivery_crm.delivery_complaint_type_delay").id
+        for when in (datetime(2026, 3, 31, 18, 29), datetime(2026, 3, 31, 18, 30)):
+            self.env["delivery.complaint"].with_user(self.dash_am).create(
+                {
+                    "subject": "Damaged box",
+                    "contact_id": self.mine_contact.id,
+                    "type_id": complaint_type,
+                    "received_date": when,
+                }
+            )
+        base = datetime(2026, 3, 28, 2, 0)
+        self._inquiry(base, base + timedelta(hours=1), rate=1)
+        # before the next refresh: the manager's figures of the last one (the set-up's
+        # complaint, the rating 5 and the return visit scored 2), the account
+        # manager's live (Mine's: two complaints of March, ratings 5 and 1)
+        kpis = self._kpis(self._data(self.dash_manager))
+        self.assertEqual(kpis["complaint_rate"]["part"], 1)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 2))
+        kpis = self._kpis(self._data(self.dash_am))
+        self.assertEqual(kpis["complaint_rate"]["part"], 2)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 2))
+        self._run_cron("delivery_crm.ir_cron_shipment_rollup_refresh")
+        kpis = self._kpis(self._data(self.dash_manager))
+        self.assertEqual(kpis["complaint_rate"]["part"], 2)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 3))
+        # the live reports of March (their months are Kolkata's too)
+        domain = [("month", "=", date(2026, 3, 1)), ("company_id", "=", self.dash_company.id)]
+        rate_row = self.env["delivery.complaint.rate.report"].search(domain)
+        self.assertEqual(rate_row.complaint_count, kpis["complaint_rate"]["part"])
+        self.assertEqual(rate_row.complaint_rate, kpis["complaint_rate"]["value"])
+        trend_row = self.env["delivery.satisfaction.trend.report"].search(domain)
+        self.assertEqual(
+            (trend_row.satisfied_count, trend_row.answer_count, trend_row.satisfaction),
+            (1, 3, kpis["satisfaction"]["value"]),
+        )
+        april = [("month", "=", date(2026, 4, 1)), ("company_id", "=", self.dash_company.id)]
+        self.assertEqual(
+            self.env["delivery.complaint.rate.report"].search(april).complaint_count, 1
+        )
 
     def test_staff_without_customers_sees_no_data(self):
         self._service_records()
