@@ -13,13 +13,14 @@ managers and service staff the customers assigned to them (account manager,
 developer, their service team: ``res.partner.delivery_assigned``), as their record
 rules give them. Each figure carries the action opening the records it counts.
 
-Speed (100,000 customers, 2 million deliveries): the company-wide delivery figures
-are summed from the hourly rollup per company and quarter hour
-(``delivery.shipment.rollup``: up to an hour behind, as the complaint-rate report);
-a scoped user's figures are counted live on their own customers, whose ids are read
-once and given to every query as an array (a subquery on the assignment, an ``OR``
-of three columns, is estimated at half the customers, and PostgreSQL then reads
-every delivery rather than the customers' through their index)."""
+Speed (100,000 customers, 2 million deliveries): the company-wide deliveries,
+complaints and satisfaction answers are summed from their hourly rollups per company
+and quarter hour (``delivery.shipment.rollup``, ``delivery.service.rollup``: up to an
+hour behind, as the complaint-rate report); the requests resolved are counted live,
+for the period only. A scoped user's figures are counted live on their own customers,
+whose ids are read once and given to the aggregates as an array (a subquery on the
+assignment, an ``OR`` of three columns, is estimated at half the customers, and
+PostgreSQL then read every delivery rather than the customers' through their index)."""
 
 from datetime import datetime, time
 
