@@ -159,6 +159,9 @@ delivery.staff.recognition           r---e r---e rwcue rwcue r---e ----- ----- -
 # task rate (issue 18 item 2): the deliveries counted per company and quarter hour for the
 # complaint-rate report, rewritten by its job: read as the report, written by nobody
 delivery.shipment.rollup             r---e r---e r---e r---e r---e ----- ----- r---e
+# task dash (issue 18 item 2): the complaints and satisfaction answers counted per company
+# and quarter hour for the manager's dashboard, rewritten with the deliveries' rollup
+delivery.service.rollup              r---e r---e r---e r---e r---e ----- ----- r---e
 """
 EXPECTED = {
     line.split()[0]: tuple(line.split()[1:])
@@ -1028,6 +1031,13 @@ class ShipmentRollup(Report):
         earlier cells add and remove deliveries."""
         w.admin.call("delivery.complaint.rate.report", "action_refresh", [])
         return Configuration.target(self, w, role)
+
+
+# task dash (issue 18 item 2)
+class ServiceRollup(ShipmentRollup):
+    """Its latest row, after the same Refresh button (it rewrites both rollups)."""
+
+    key, read = "delivery.service.rollup", "slot"
 
 
 # the reports (SQL views): their rows are looked up at each cell

@@ -11,7 +11,16 @@ answers of the reports (``satisfaction_answers``); the digest's KPIs
 Scope: managers and auditors see every customer of the current company; account
 managers and service staff the customers assigned to them (account manager,
 developer, their service team: ``res.partner.delivery_assigned``), as their record
-rules give them. Each figure carries the action opening the records it counts."""
+rules give them. Each figure carries the action opening the records it counts.
+
+Speed (100,000 customers, 2 million deliveries): the company-wide deliveries,
+complaints and satisfaction answers are summed from their hourly rollups per company
+and quarter hour (``delivery.shipment.rollup``, ``delivery.service.rollup``: up to an
+hour behind, as the complaint-rate report); the requests resolved are counted live,
+for the period only. A scoped user's figures are counted live on their own customers,
+whose ids are read once and given to the aggregates as an array (a subquery on the
+assignment, an ``OR`` of three columns, is estimated at half the customers, and
+PostgreSQL then read every delivery rather than the customers' through their index)."""
 
 from datetime import datetime, time
 
@@ -37,6 +46,7 @@ from .delivery_rates import (
     percent_value,
     sla_met,
 )
+from .delivery_shipment_rollup import SLOT_MINUTES
 
 PERIODS = ("month", "quarter", "year")
 TREND_MONTHS = 12
@@ -73,12 +83,18 @@ class DeliveryDashboard(models.AbstractModel):
         )
         trend_end_day = date_utils.start_of(today, "month") + relativedelta(months=1)
         start, end = self._utc(start_day, tz), self._utc(end_day, tz)
+        partner_ids = self._scope_partner_ids()
         # the trend's months always cover the period: one set of queries gives both
+        # (the requests resolved, of the period only, are under None)
         by_month = self._kpi_counts(
-            self._utc(trend_start_day, tz), self._utc(max(end_day, trend_end_day), tz), tz
+            self._utc(trend_start_day, tz),
+            self._utc(max(end_day, trend_end_day), tz),
+            tz,
+            partner_ids=partner_ids,
+            resolved=(start, end),
         )
         months = [trend_start_day + relativedelta(months=i) for i in range(TREND_MONTHS)]
-        in_period = [m for m in by_month if m and start_day <= m < end_day]
+        in_period = [None, *(m for m in by_month if m and start_day <= m < end_day)]
         period_counts = self._sum_counts(by_month, in_period)
         kpis = self._kpis_from_counts(period_counts["totals"], company)
         actions = self._kpi_actions(start, end, start_day, end_day)
@@ -92,16 +108,16 @@ class DeliveryDashboard(models.AbstractModel):
                 {"key": "year", "label": self.env._("This year")},
             ],
             "company": company.name,
-            "scope": "assigned" if self._scoped() else "all",
+            "scope": "all" if partner_ids is None else "assigned",
             "start": fields.Date.to_string(start_day),
             "end": fields.Date.to_string(end_day - relativedelta(days=1)),
             "kpis": kpis,
             "trends": self._trends(by_month, months, company),
-            "tiers": self._tier_distribution(),
+            "tiers": self._tier_distribution(partner_ids),
             "sla_teams": self._sla_by_team(period_counts["teams"], start, end),
             "risk": self._customers_at_risk(),
-            "overdue_visits": self._overdue_visits(),
-            "overdue_actions": self._overdue_actions(),
+            "overdue_visits": self._overdue_visits(partner_ids),
+            "overdue_actions": self._overdue_actions(partner_ids),
         }
 
     @api.model
@@ -111,7 +127,11 @@ class DeliveryDashboard(models.AbstractModel):
         the same range."""
         self._check_dashboard_access()
         start, end = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)
-        counts = self._sum_counts(self._kpi_counts(start, end, self._dashboard_tz(), False))
+        counts = self._sum_counts(
+            self._kpi_counts(
+                start, end, self._dashboard_tz(), False, partner_ids=self._scope_partner_ids()
+            )
+        )
         return {kpi["key"]: kpi for kpi in self._kpis_from_counts(counts["totals"])}
 
     # ------------------------------------------------------------------ access, scope
@@ -135,16 +155,30 @@ class DeliveryDashboard(models.AbstractModel):
         """The drill-down domain's part that keeps the records of the user's scope."""
         return [(f"{path}.delivery_assigned", "=", True)] if self._scoped() else []
 
-    def _scope_sql(self, column):
-        """``column`` (a customer id) is in the user's scope, as SQL."""
+    def _scope_partner_ids(self):
+        """The ids of the customers of the user's scope (their record rules apply), or
+        ``None`` for a user who sees every customer of the company. One query."""
         if not self._scoped():
-            return SQL("TRUE")
+            return None
         assigned = (
             self.env["res.partner"]
             .with_context(active_test=False)
-            ._search([("delivery_assigned", "=", True)])
+            ._search([("delivery_assigned", "=", True)], order="id")
         )
-        return SQL("%s IN %s", column, assigned.subselect())
+        return list(assigned)
+
+    @staticmethod
+    def _scope_sql(column, partner_ids):
+        """``column`` (a customer id) is one of ``partner_ids`` (all for ``None``), as
+        SQL: an array, whose size PostgreSQL knows when it plans the query."""
+        if partner_ids is None:
+            return SQL("TRUE")
+        return SQL("%s = ANY(%s)", column, partner_ids)
+
+    @staticmethod
+    def _scope_ids_domain(partner_ids, path="partner_id"):
+        """The counting domain's part that keeps the records of ``partner_ids``."""
+        return [] if partner_ids is None else [(path, "in", partner_ids)]
 
     # ------------------------------------------------------------------ periods
     def _dashboard_tz(self):
@@ -159,11 +193,18 @@ class DeliveryDashboard(models.AbstractModel):
         return local.astimezone(pytz.utc).replace(tzinfo=None)
 
     # ------------------------------------------------------------------ counting
-    def _kpi_counts(self, start, end, tz, by_month=True):
+    def _kpi_counts(self, start, end, tz, by_month=True, partner_ids=None, resolved=None):
         """The counts behind the KPIs between ``start`` and ``end`` (naive UTC), by
-        month of ``tz`` (else under ``None``): ``{month: {name: count}}`` and, for SLA
-        compliance, ``{month: {team_id: (met, resolved)}}`` under ``"teams"``. Four
-        queries, whatever the data."""
+        month of ``tz`` (else under ``None``), of the customers ``partner_ids`` (every
+        customer of the company for ``None``): ``{month: {name: count}}``; the
+        requests resolved between the bounds ``resolved`` (``(start, end)`` by
+        default) under ``None``, with SLA compliance by team ``{team_id: (met,
+        resolved)}`` under ``"teams"``. Three or four queries, whatever the data.
+
+        The company's deliveries, complaints and satisfaction answers are summed from
+        their rollups per quarter hour when both bounds are quarter hours (a local
+        midnight always is): as of the last hourly refresh. A user's customers' are
+        counted one by one, as the requests resolved."""
         company_id = self.env.company.id
         self.env.flush_all()
 
@@ -177,6 +218,64 @@ class DeliveryDashboard(models.AbstractModel):
             for name, value in values.items():
                 row[name] = row.get(name, 0) + (value or 0)
 
+        if partner_ids is None and self._on_slots(start) and self._on_slots(end):
+            for month, counted, finished, on_time, damaged in self.env.execute_query(
+                self._rollup_query("delivery.shipment.rollup", start, end, bucket(SQL("r.slot")))
+            ):
+                add(month, deliveries=counted, finished=finished, on_time=on_time, damaged=damaged)
+            for month, complaints, answers, satisfied in self.env.execute_query(
+                self._rollup_query("delivery.service.rollup", start, end, bucket(SQL("r.slot")))
+            ):
+                add(month, complaints=complaints, answers=answers, satisfied=satisfied)
+        else:
+            self._live_counts(start, end, bucket, add, partner_ids)
+        # requests resolved: times and SLA compliance (as in Staff performance)
+        resolved_start, resolved_end = resolved or (start, end)
+        for (
+            team_id,
+            count,
+            met,
+            responses,
+            response_sum,
+            solutions,
+            solution_sum,
+        ) in self.env.execute_query(
+            SQL(
+                """
+                    SELECT c.team_id, count(*),
+                           count(*) FILTER (WHERE %(met)s),
+                           count(c.first_response_time), sum(c.first_response_time),
+                           count(c.resolution_time), sum(c.resolution_time)
+                      FROM delivery_complaint c
+                     WHERE c.company_id = %(company)s AND c.resolved_date >= %(start)s
+                       AND c.resolved_date < %(end)s AND c.active AND %(scope)s
+                     GROUP BY 1
+                    """,
+                met=sla_met("c"),
+                company=company_id,
+                start=resolved_start,
+                end=resolved_end,
+                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
+            )
+        ):
+            add(
+                None,
+                resolved=count,
+                met=met,
+                responses=responses,
+                response_sum=response_sum,
+                solutions=solutions,
+                solution_sum=solution_sum,
+            )
+            teams = result[None]["teams"]
+            team_met, team_resolved = teams.get(team_id, (0, 0))
+            teams[team_id] = (team_met + met, team_resolved + count)
+        return result
+
+    def _live_counts(self, start, end, bucket, add, partner_ids):
+        """The deliveries, complaints and satisfaction answers of ``partner_ids``
+        (every customer of the company for ``None``), counted one by one."""
+        company_id = self.env.company.id
         # deliveries: counted, finished, on time, damaged or lost
         for month, counted, finished, on_time, damaged in self.env.execute_query(
             SQL(
@@ -198,7 +297,7 @@ class DeliveryDashboard(models.AbstractModel):
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("s.partner_id")),
+                scope=self._scope_sql(SQL("s.partner_id"), partner_ids),
             )
         ):
             add(month, deliveries=counted, finished=finished, on_time=on_time, damaged=damaged)
@@ -217,52 +316,10 @@ class DeliveryDashboard(models.AbstractModel):
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("c.partner_id")),
+                scope=self._scope_sql(SQL("c.partner_id"), partner_ids),
             )
         ):
             add(month, complaints=complaints)
-        # requests resolved: times and SLA compliance (as in Staff performance)
-        for (
-            month,
-            team_id,
-            resolved,
-            met,
-            responses,
-            response_sum,
-            solutions,
-            solution_sum,
-        ) in self.env.execute_query(
-            SQL(
-                """
-                    SELECT %(bucket)s, c.team_id, count(*),
-                           count(*) FILTER (WHERE %(met)s),
-                           count(c.first_response_time), sum(c.first_response_time),
-                           count(c.resolution_time), sum(c.resolution_time)
-                      FROM delivery_complaint c
-                     WHERE c.company_id = %(company)s AND c.resolved_date >= %(start)s
-                       AND c.resolved_date < %(end)s AND c.active AND %(scope)s
-                     GROUP BY 1, 2
-                    """,
-                bucket=bucket(SQL("c.resolved_date")),
-                met=sla_met("c"),
-                company=company_id,
-                start=start,
-                end=end,
-                scope=self._scope_sql(SQL("c.partner_id")),
-            )
-        ):
-            add(
-                month,
-                resolved=resolved,
-                met=met,
-                responses=responses,
-                response_sum=response_sum,
-                solutions=solutions,
-                solution_sum=solution_sum,
-            )
-            teams = result[month]["teams"]
-            team_met, team_resolved = teams.get(team_id, (0, 0))
-            teams[team_id] = (team_met + met, team_resolved + resolved)
         # satisfaction answers, as the evaluation and the satisfaction trend count them
         for month, answers, satisfied in self.env.execute_query(
             SQL(
@@ -274,15 +331,42 @@ class DeliveryDashboard(models.AbstractModel):
                  GROUP BY 1
                 """,
                 bucket=bucket(SQL("a.answered_at")),
-                answers=satisfaction_answers(self.env),
+                answers=satisfaction_answers(self.env, partner_ids=partner_ids),
                 company=company_id,
                 start=start,
                 end=end,
-                scope=self._scope_sql(SQL("a.partner_id")),
+                scope=self._scope_sql(SQL("a.partner_id"), partner_ids),
             )
         ):
             add(month, answers=answers, satisfied=satisfied)
-        return result
+
+    @staticmethod
+    def _on_slots(moment):
+        """Whether the naive UTC datetime ``moment`` starts a quarter hour of the
+        deliveries' rollup."""
+        return not (moment.minute % SLOT_MINUTES or moment.second or moment.microsecond)
+
+    def _rollup_query(self, model, start, end, bucket):
+        """The company's rows of the rollup ``model`` between ``start`` and ``end``
+        (quarter hours), summed by ``bucket``: the counts of the live queries, as of the
+        last hourly refresh."""
+        Rollup = self.env[model]
+        return SQL(
+            """
+            SELECT %(bucket)s, %(sums)s
+              FROM %(table)s r
+             WHERE r.company_id = %(company)s AND r.slot >= %(start)s AND r.slot < %(end)s
+             GROUP BY 1
+            """,
+            bucket=bucket,
+            sums=SQL(", ").join(
+                SQL("sum(%s)", SQL.identifier("r", name)) for name in Rollup._rollup_counts
+            ),
+            table=SQL.identifier(Rollup._table),
+            company=self.env.company.id,
+            start=start,
+            end=end,
+        )
 
     @staticmethod
     def _sum_counts(by_month, months=None):
@@ -436,10 +520,14 @@ class DeliveryDashboard(models.AbstractModel):
         ]
 
     # ------------------------------------------------------------------ lists
-    def _tier_distribution(self):
+    def _tier_distribution(self, partner_ids=None):
         """The customers in cooperation by tier (record rules apply)."""
-        domain = self._active_customers_domain()
-        groups = self.env["res.partner"]._read_group(domain, ["tier_id"], ["__count"])
+        active = self._active_customers_domain()
+        # the drill-down keeps the assignment (the ids counted are only this call's)
+        domain = active if partner_ids is None else [*active, ("delivery_assigned", "=", True)]
+        groups = self.env["res.partner"]._read_group(
+            [*active, *self._scope_ids_domain(partner_ids, "id")], ["tier_id"], ["__count"]
+        )
         total = sum(count for __, count in groups) or 1
         return [
             {
@@ -462,7 +550,6 @@ class DeliveryDashboard(models.AbstractModel):
             ("is_delivery_customer", "=", True),
             ("customer_state", "=", "active"),
             *self._customer_company_domain(),
-            *([("delivery_assigned", "=", True)] if self._scoped() else []),
         ]
 
     def _customer_company_domain(self, path="company_id"):
@@ -500,6 +587,8 @@ class DeliveryDashboard(models.AbstractModel):
         return sorted(rows, key=lambda row: (row["value"] is None, row["value"] or 0))
 
     def _customers_at_risk(self):
+        # the assignment as a subquery, not the ids: the report's record rules join the
+        # customer, and a nested loop would compare each row with every id
         Risk = self.env["delivery.customer.risk.report"]
         domain = [*self._customer_company_domain(), *self._scope_domain()]
         rows = Risk.search_fetch(domain, ["partner_id", "risk_count"], limit=RISK_LIST_SIZE)
@@ -525,28 +614,29 @@ class DeliveryDashboard(models.AbstractModel):
             ),
         }
 
-    def _overdue_visits(self):
-        domain = [
+    def _overdue_visits(self, partner_ids=None):
+        overdue = [
             ("state", "=", "planned"),
             ("planned_date", "<", fields.Datetime.to_string(fields.Datetime.now())),
             ("company_id", "=", self.env.company.id),
-            *self._scope_domain(),
         ]
+        domain = [*overdue, *self._scope_domain()]
         return {
-            "count": self.env["delivery.visit"].search_count(domain),
+            "count": self.env["delivery.visit"].search_count(
+                [*overdue, *self._scope_ids_domain(partner_ids)]
+            ),
             "action": self._act_window(
                 self.env._("Overdue visits"), "delivery.visit", domain, ("list", "form")
             ),
         }
 
-    def _overdue_actions(self):
-        domain = [
-            ("overdue", "=", True),
-            ("company_id", "=", self.env.company.id),
-            *self._scope_domain("complaint_id.partner_id"),
-        ]
+    def _overdue_actions(self, partner_ids=None):
+        overdue = [("overdue", "=", True), ("company_id", "=", self.env.company.id)]
+        domain = [*overdue, *self._scope_domain("complaint_id.partner_id")]
         return {
-            "count": self.env["delivery.complaint.action"].search_count(domain),
+            "count": self.env["delivery.complaint.action"].search_count(
+                [*overdue, *self._scope_ids_domain(partner_ids, "complaint_id.partner_id")]
+            ),
             "action": self._act_window(
                 self.env._("Overdue actions"),
                 "delivery.complaint.action",

@@ -149,9 +149,10 @@ class DeliveryShipment(models.Model):
             "This customer already has a delivery record with this reference."
         ),
     )
-    # company_id included: the list of an account manager counts the deliveries of their
-    # customers (the record rules: customer and company) from the index alone (task lists)
-    _partner_date_idx = models.Index("(partner_id, date) INCLUDE (company_id)")
+    # covering: the list of an account manager counts the deliveries of their customers
+    # (the record rules: customer and company), and a user's dashboard counts their
+    # customers' deliveries by outcome, from the index alone
+    _partner_date_idx = models.Index("(partner_id, date) INCLUDE (company_id, outcome)")
     # the notice job's queue: few rows at a time, found without a scan
     _status_push_pending_idx = models.Index("(id) WHERE status_push_pending")
 

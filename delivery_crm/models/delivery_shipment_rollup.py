@@ -1,7 +1,14 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .delivery_rates import counted_delivery
+from ..report.delivery_satisfaction_trend_report import satisfaction_answers
+from .delivery_rates import (
+    counted_complaint,
+    counted_delivery,
+    damaged_delivery,
+    finished_delivery,
+    on_time_delivery,
+)
 
 # serialises the refreshes (the cron, a user's Refresh button, the upgrade): one at a
 # time, so that two of them never upsert the same rows in different orders
@@ -24,11 +31,45 @@ def shipment_slot(column):
     )
 
 
+def upsert_rollup(model):
+    """The statement rewriting the table of ``model`` (a rollup per company and slot)
+    from its ``_rollup_query``: upsert the rows whose counts (``model._rollup_counts``)
+    changed, leave the others untouched, delete the rows of the slots gone."""
+    table = SQL.identifier(model._table)
+    counts = model._rollup_counts
+    return SQL(
+        """
+        WITH fresh AS (%(query)s),
+        upserted AS (
+            INSERT INTO %(table)s AS r (company_id, slot, %(columns)s)
+            SELECT company_id, slot, %(columns)s FROM fresh
+            ON CONFLICT (company_id, slot) DO UPDATE SET %(assign)s
+             -- an unchanged row is not rewritten
+             WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
+        )
+        DELETE FROM %(table)s r
+         WHERE NOT EXISTS (
+               SELECT 1 FROM fresh f WHERE f.company_id = r.company_id AND f.slot = r.slot
+         )
+        """,
+        query=model._rollup_query(),
+        table=table,
+        columns=SQL(", ").join(SQL.identifier(name) for name in counts),
+        assign=SQL(", ").join(
+            SQL("%s = excluded.%s", SQL.identifier(name), SQL.identifier(name)) for name in counts
+        ),
+        old=SQL(", ").join(SQL.identifier("r", name) for name in counts),
+        new=SQL(", ").join(SQL.identifier("excluded", name) for name in counts),
+    )
+
+
 class DeliveryShipmentRollup(models.Model):
     """The deliveries that count (:func:`.delivery_rates.counted_delivery`) per company
-    and UTC quarter hour, for the reports that need only their number per month: the
-    complaint-rate report sums these rows by month of each company's time zone instead
-    of counting every delivery on each read (2 million at 100,000 customers).
+    and UTC quarter hour, and how many of them are finished, on time, damaged or lost
+    (the rates' definitions), for the screens that need only their numbers per month:
+    the complaint-rate report and the manager's dashboard sum these rows by month of
+    each company's time zone instead of counting every delivery on each read (2 million
+    at 100,000 customers).
 
     Written only by ``_refresh`` (hourly by its cron, at once with the report's
     Refresh button), never through the ORM: the users read it, nobody writes it."""
@@ -47,54 +88,51 @@ class DeliveryShipmentRollup(models.Model):
         help="The start of the quarter hour (UTC) of the deliveries counted.",
     )
     delivery_count = fields.Integer(string="Deliveries", readonly=True)
+    finished_count = fields.Integer(
+        string="Finished deliveries",
+        readonly=True,
+        help="Delivered (on time or late), damaged or lost: the on-time and damage/loss"
+        " rates' denominator.",
+    )
+    on_time_count = fields.Integer(string="On-time deliveries", readonly=True)
+    damaged_count = fields.Integer(string="Damaged or lost deliveries", readonly=True)
 
     _company_slot_unique = models.Constraint(
         "UNIQUE (company_id, slot)",
         lambda env, diag=None: env._("One row per company and quarter hour."),
     )
+    _rollup_counts = ("delivery_count", "finished_count", "on_time_count", "damaged_count")
 
     def _rollup_query(self):
-        """The rows as they should be: the counted deliveries per company and slot."""
+        """The rows as they should be: the counted deliveries per company and slot,
+        with their finished, on-time and damaged ones (none of them is cancelled)."""
         return SQL(
             """
-            SELECT s.company_id, %(slot)s AS slot, count(*) AS delivery_count
+            SELECT s.company_id, %(slot)s AS slot, count(*) AS delivery_count,
+                   count(*) FILTER (WHERE %(finished)s) AS finished_count,
+                   count(*) FILTER (WHERE %(on_time)s) AS on_time_count,
+                   count(*) FILTER (WHERE %(damaged)s) AS damaged_count
               FROM delivery_shipment s
              WHERE %(counted)s
              GROUP BY 1, 2
             """,
             slot=shipment_slot(SQL("s.date")),
             counted=counted_delivery("s"),
+            finished=finished_delivery("s"),
+            on_time=on_time_delivery("s"),
+            damaged=damaged_delivery("s"),
         )
 
     def _refresh(self):
         """Rewrite the table from ``_rollup_query`` in one statement: upsert the slots
-        whose count changed, delete the slots left without counted deliveries (all or
-        nothing; running it again writes nothing). Serialised by a transaction-level
-        advisory lock."""
+        whose counts changed, delete the slots left without counted deliveries (all or
+        nothing; running it again writes nothing); then the requests and satisfaction
+        answers of ``delivery.service.rollup`` the same way. Serialised by a
+        transaction-level advisory lock."""
         self.env.flush_all()
         self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", REFRESH_LOCK))
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH fresh AS (%(query)s),
-                upserted AS (
-                    INSERT INTO %(table)s AS r (company_id, slot, delivery_count)
-                    SELECT company_id, slot, delivery_count FROM fresh
-                    ON CONFLICT (company_id, slot) DO UPDATE
-                       SET delivery_count = excluded.delivery_count
-                     -- an unchanged row is not rewritten
-                     WHERE r.delivery_count IS DISTINCT FROM excluded.delivery_count
-                )
-                DELETE FROM %(table)s r
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM fresh f
-                        WHERE f.company_id = r.company_id AND f.slot = r.slot
-                 )
-                """,
-                query=self._rollup_query(),
-                table=SQL.identifier(self._table),
-            )
-        )
+        for model in (self, self.env["delivery.service.rollup"]):
+            self.env.cr.execute(upsert_rollup(model))
         # sudo: the time of the refresh is the module's own bookkeeping
         self.env["ir.config_parameter"].sudo().set_param(
             REFRESHED_AT_PARAM, fields.Datetime.to_string(fields.Datetime.now())
@@ -111,3 +149,65 @@ class DeliveryShipmentRollup(models.Model):
     @api.model
     def _cron_refresh(self):
         self._refresh()
+
+
+class DeliveryServiceRollup(models.Model):
+    """The requests counted as complaints (:func:`.delivery_rates.counted_complaint`,
+    by date received) and the satisfaction answers (``satisfaction_answers``: ratings,
+    return-visit scores, surveys; satisfied or not), per company and UTC quarter hour,
+    for the manager's dashboard: its twelve months of complaint rate and satisfaction
+    are sums of these rows (reading every answer took 0.2 s at 100,000 customers).
+
+    Rewritten with the deliveries' rollup (``delivery.shipment.rollup._refresh``: the
+    hourly job, the complaint-rate report's Refresh button), never through the ORM:
+    the figures are up to an hour old."""
+
+    _name = "delivery.service.rollup"
+    _description = "Complaints and satisfaction answers per quarter hour"
+    _log_access = False
+    _order = "slot desc, company_id"
+    _rec_name = "slot"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
+    slot = fields.Datetime(
+        string="Quarter hour",
+        required=True,
+        readonly=True,
+        help="The start of the quarter hour (UTC) of the complaints and answers counted.",
+    )
+    complaint_count = fields.Integer(string="Complaints", readonly=True)
+    answer_count = fields.Integer(string="Satisfaction answers", readonly=True)
+    satisfied_count = fields.Integer(string="Satisfied answers", readonly=True)
+
+    _company_slot_unique = models.Constraint(
+        "UNIQUE (company_id, slot)", "One row per company and quarter hour."
+    )
+    _rollup_counts = ("complaint_count", "answer_count", "satisfied_count")
+
+    def _rollup_query(self):
+        """The rows as they should be: per company and slot, the complaints received
+        and the satisfaction answers given (a slot without either has no row)."""
+        return SQL(
+            """
+            SELECT company_id, slot, sum(complaints) AS complaint_count,
+                   sum(answers) AS answer_count, sum(satisfied) AS satisfied_count
+              FROM (
+                    SELECT c.company_id, %(complaint_slot)s AS slot, count(*) AS complaints,
+                           0 AS answers, 0 AS satisfied
+                      FROM delivery_complaint c
+                     WHERE %(counted)s AND c.received_date IS NOT NULL
+                     GROUP BY 1, 2
+                    UNION ALL
+                    SELECT a.company_id, %(answer_slot)s, 0, count(*),
+                           count(*) FILTER (WHERE a.satisfied)
+                      FROM (%(answers)s) a
+                     WHERE a.company_id IS NOT NULL
+                     GROUP BY 1, 2
+                   ) u
+             GROUP BY 1, 2
+            """,
+            complaint_slot=shipment_slot(SQL("c.received_date")),
+            counted=counted_complaint("c"),
+            answer_slot=shipment_slot(SQL("a.answered_at")),
+            answers=satisfaction_answers(self.env),
+        )

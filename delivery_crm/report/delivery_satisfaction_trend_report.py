@@ -35,7 +35,7 @@ SATISFACTION_ANSWER_DEPENDS = {
 }
 
 
-def satisfaction_answers(env, credited=False):
+def satisfaction_answers(env, credited=False, partner_ids=None):
     """Every satisfaction answer, as the evaluation's satisfaction indicator counts
     them (``delivery.evaluation._get_satisfaction_data``): the ratings of requests
     (one per request, see ``delivery_complaint.counted_ratings``)
@@ -47,8 +47,12 @@ def satisfaction_answers(env, credited=False):
     staff member it is credited to: the request's owner, the visitor, the customer's
     account manager for a survey), ``answered_at`` (naive UTC) and ``satisfied``.
     A survey of a customer shared by every company counts in the first company, as
-    the evaluation does. ``credited``: only the ratings of requests someone owns (the
-    others are credited to nobody)."""
+    the evaluation does.
+
+    :param credited: only the ratings of requests someone owns (the others are credited
+        to nobody)
+    :param partner_ids: only the ratings of these customers' requests (see
+        ``counted_ratings``); the caller filters the other answers on ``partner_id``"""
     Invitation = env["delivery.survey.invitation"]
     return SQL(
         """
@@ -77,7 +81,7 @@ def satisfaction_answers(env, credited=False):
                   ui.end_datetime
         """,
         rating_satisfied=RATING_LIMIT_SATISFIED,
-        ratings=counted_ratings(owned=credited),
+        ratings=counted_ratings(partner_ids, owned=credited),
         visit_satisfied=VISIT_SATISFIED_SCORE,
         survey_satisfied=SURVEY_SATISFIED_SCORE,
         rated=Invitation._rated_lines_condition(),

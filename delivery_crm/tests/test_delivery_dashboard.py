@@ -5,15 +5,20 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..models.delivery_rates import finished_delivery, local_month, on_time_delivery
 from .common import DeliveryCrmCommon, new_user
 
 # "now" of the tests: the dashboard's month is March 2026 (company time zone UTC)
 NOW = datetime(2026, 3, 31, 12, 0)
-# the queries of one call of the dashboard's data method, whatever the data: the four
-# aggregates, the tier distribution, the customers at risk (list and count), the
-# overdue visits and actions, the names shown and the first company
-QUERIES = 12
+# the queries of one call of the manager's dashboard, whatever the data: the two rollups
+# and the requests resolved, the tier distribution, the customers at risk (list and
+# count), the overdue visits and actions, the names shown and the first company
+QUERIES = 11
+# an account manager's: the four live aggregates instead of the three, his running
+# access grants (his record rules) and the ids of his customers
+AM_QUERIES = 14
 
 
 @tagged("post_install", "-at_install")
@@ -76,6 +81,8 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
             vals_list.append(cls._shipment_vals(cls.other, datetime(2026, 3, 2 + i, 9), outcome))
         vals_list.append(cls._shipment_vals(cls.mine, datetime(2026, 2, 10, 8), "late"))
         cls.env["delivery.shipment"].create(vals_list)
+        # the manager's delivery figures are those the hourly job counted
+        cls.env["delivery.shipment.rollup"]._refresh()
 
     @classmethod
     def _shipment_vals(cls, partner, when, outcome):
@@ -164,7 +171,8 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
                 for partner, user in ((self.mine, self.dash_am), (self.other, self.dash_manager))
             ]
         )
-        self.env.flush_all()
+        # the manager's figures are those the hourly job counted
+        self.env["delivery.shipment.rollup"]._refresh()
         return complaint
 
     def _data(self, user, period="month"):
@@ -252,6 +260,122 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
         self.assertEqual(data["overdue_visits"]["count"], 2)  # Mine's and its return visit
         self.assertEqual([tier["count"] for tier in data["tiers"]], [1])
 
+    def test_manager_deliveries_are_the_hourly_rollup(self):
+        """The manager's delivery figures are summed from the hourly rollup of the
+        deliveries per quarter hour (``delivery.shipment.rollup``): the numbers of
+        counting every delivery, months of the company's time zone included
+        (Asia/Kolkata, UTC+5:30: 18:29 UTC on 28 February is still February there,
+        18:30 is 1 March); a delivery recorded since the last refresh counts from the
+        next one. The account manager's figures are counted live, on his customers."""
+        self.dash_company.partner_id.tz = "Asia/Kolkata"
+        self.env["delivery.shipment"].create(
+            [
+                self._shipment_vals(self.mine, datetime(2026, 2, 28, 18, 29), "damaged"),
+                self._shipment_vals(self.other, datetime(2026, 2, 28, 18, 30), "lost"),
+                self._shipment_vals(self.mine, datetime(2026, 3, 20, 8), "late"),
+                # 23:59 and 00:00 of 1 April in Kolkata: March's last, April's first
+                self._shipment_vals(self.other, datetime(2026, 3, 31, 18, 29), "delivered"),
+                self._shipment_vals(self.other, datetime(2026, 3, 31, 18, 30), "delivered"),
+            ]
+        )
+        # before the next refresh: the manager's figures of the last one, the account
+        # manager's live (Mine's 10 of March and its late one of the 20th)
+        on_time = self._kpis(self._data(self.dash_manager))["on_time_rate"]
+        self.assertEqual((on_time["part"], on_time["whole"]), (12, 15))
+        on_time = self._kpis(self._data(self.dash_am))["on_time_rate"]
+        self.assertEqual((on_time["part"], on_time["whole"]), (8, 11))
+        self._run_cron("delivery_crm.ir_cron_shipment_rollup_refresh")
+        rows = self.env["delivery.shipment.rollup"].search(
+            [("company_id", "=", self.dash_company.id)]
+        )
+        self.assertEqual(sum(rows.mapped("finished_count")), 21)
+        self.assertEqual(sum(rows.mapped("on_time_count")), 14)
+        self.assertEqual(sum(rows.mapped("damaged_count")), 3)
+        # March in Kolkata: the 15 finished of the set-up, the lost one of 1 March 00:00,
+        # the late one of the 20th and the delivery of 31 March 23:59
+        data = self._data(self.dash_manager)
+        kpis = self._kpis(data)
+        on_time, damage = kpis["on_time_rate"], kpis["damage_rate"]
+        self.assertEqual((on_time["part"], on_time["whole"], on_time["value"]), (13, 18, 72.22))
+        self.assertEqual((damage["part"], damage["whole"], damage["value"]), (2, 18, 11.11))
+        self.assertEqual(kpis["complaint_rate"]["whole"], 18)
+        # the same as counting every delivery of the company by month of Kolkata
+        live = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT %(month)s, count(*) FILTER (WHERE %(on_time)s) * 100.0
+                                      / count(*) FILTER (WHERE %(finished)s)
+                      FROM delivery_shipment s
+                     WHERE s.company_id = %(company)s AND %(finished)s
+                     GROUP BY 1
+                    """,
+                    month=local_month(SQL("s.date"), "Asia/Kolkata"),
+                    on_time=on_time_delivery("s"),
+                    finished=finished_delivery("s"),
+                    company=self.dash_company.id,
+                )
+            )
+        )
+        trend = {trend["key"]: trend for trend in data["trends"]}["on_time_rate"]
+        self.assertEqual(trend["months"][-2:], ["2026-02", "2026-03"])
+        self.assertEqual(trend["values"][-2:], [0.0, 72.22])
+        self.assertEqual(
+            trend["values"][-2:],
+            [round(float(live[date(2026, month, 1)]), 2) for month in (2, 3)],
+        )
+        self.assertEqual(round(float(live[date(2026, 4, 1)]), 2), 100.0)  # not on the dashboard
+        # the account manager's: Mine's 11 of March (the damaged one is February's)
+        on_time = self._kpis(self._data(self.dash_am))["on_time_rate"]
+        self.assertEqual((on_time["part"], on_time["whole"]), (8, 11))
+
+    def test_manager_service_figures_are_the_hourly_rollup(self):
+        """The manager's complaints and satisfaction answers are summed from their
+        hourly rollup (``delivery.service.rollup``): the numbers of the live reports,
+        months of the company's time zone included (in Kolkata, 18:29 UTC on 31 March
+        is still March, 18:30 is April); the account manager's are counted live."""
+        self.dash_company.partner_id.tz = "Asia/Kolkata"
+        self._service_records()
+        complaint_type = self.env.ref("delivery_crm.delivery_complaint_type_delay").id
+        for when in (datetime(2026, 3, 31, 18, 29), datetime(2026, 3, 31, 18, 30)):
+            self.env["delivery.complaint"].with_user(self.dash_am).create(
+                {
+                    "subject": "Damaged box",
+                    "contact_id": self.mine_contact.id,
+                    "type_id": complaint_type,
+                    "received_date": when,
+                }
+            )
+        base = datetime(2026, 3, 28, 2, 0)
+        self._inquiry(base, base + timedelta(hours=1), rate=1)
+        # before the next refresh: the manager's figures of the last one (the set-up's
+        # complaint, the rating 5 and the return visit scored 2), the account
+        # manager's live (Mine's: two complaints of March, ratings 5 and 1)
+        kpis = self._kpis(self._data(self.dash_manager))
+        self.assertEqual(kpis["complaint_rate"]["part"], 1)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 2))
+        kpis = self._kpis(self._data(self.dash_am))
+        self.assertEqual(kpis["complaint_rate"]["part"], 2)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 2))
+        self._run_cron("delivery_crm.ir_cron_shipment_rollup_refresh")
+        kpis = self._kpis(self._data(self.dash_manager))
+        self.assertEqual(kpis["complaint_rate"]["part"], 2)
+        self.assertEqual((kpis["satisfaction"]["part"], kpis["satisfaction"]["whole"]), (1, 3))
+        # the live reports of March (their months are Kolkata's too)
+        domain = [("month", "=", date(2026, 3, 1)), ("company_id", "=", self.dash_company.id)]
+        rate_row = self.env["delivery.complaint.rate.report"].search(domain)
+        self.assertEqual(rate_row.complaint_count, kpis["complaint_rate"]["part"])
+        self.assertEqual(rate_row.complaint_rate, kpis["complaint_rate"]["value"])
+        trend_row = self.env["delivery.satisfaction.trend.report"].search(domain)
+        self.assertEqual(
+            (trend_row.satisfied_count, trend_row.answer_count, trend_row.satisfaction),
+            (1, 3, kpis["satisfaction"]["value"]),
+        )
+        april = [("month", "=", date(2026, 4, 1)), ("company_id", "=", self.dash_company.id)]
+        self.assertEqual(
+            self.env["delivery.complaint.rate.report"].search(april).complaint_count, 1
+        )
+
     def test_staff_without_customers_sees_no_data(self):
         self._service_records()
         kpis = self._kpis(self._data(self.dash_staff))
@@ -319,17 +443,22 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
     # ------------------------------------------------------------------ performance
     def test_query_count_does_not_grow_with_customers(self):
         """A fixed handful of queries, the same with 30 more customers and deliveries
-        (each measured after a first call has filled the registry's caches)."""
+        (each measured after a first call has filled the registry's caches), for the
+        manager and for the account manager (the 30 are in his team: his customers'
+        ids are read in one query, whatever their number)."""
         self._service_records()
-        Dashboard = (
-            self.env["delivery.dashboard"]
-            .with_user(self.dash_manager)
-            .with_company(self.dash_company)
-        )
+        dashboards = [
+            (
+                self.env["delivery.dashboard"].with_user(user).with_company(self.dash_company),
+                queries,
+            )
+            for user, queries in ((self.dash_manager, QUERIES), (self.dash_am, AM_QUERIES))
+        ]
         with freeze_time(NOW):
-            Dashboard.get_dashboard_data("month")
-            with self.assertQueryCount(default=QUERIES):
-                Dashboard.get_dashboard_data("month")
+            for dashboard, queries in dashboards:
+                dashboard.get_dashboard_data("month")
+                with self.assertQueryCount(default=queries):
+                    dashboard.get_dashboard_data("month")
         customers = self.env["res.partner"].create(
             [
                 {
@@ -350,12 +479,18 @@ class TestDeliveryDashboard(DeliveryCrmCommon):
                 for customer in customers
             ]
         )
+        self.env["delivery.shipment.rollup"]._refresh()
+        data = {}
         with freeze_time(NOW):
-            Dashboard.get_dashboard_data("month")
-            with self.assertQueryCount(default=QUERIES):
-                data = Dashboard.get_dashboard_data("month")
-        self.assertEqual(self._kpis(data)["on_time_rate"]["whole"], 45)
-        self.assertEqual(sum(tier["count"] for tier in data["tiers"]), 32)
+            for dashboard, queries in dashboards:
+                dashboard.get_dashboard_data("month")
+                with self.assertQueryCount(default=queries):
+                    data[queries] = dashboard.get_dashboard_data("month")
+        self.assertEqual(self._kpis(data[QUERIES])["on_time_rate"]["whole"], 45)
+        self.assertEqual(sum(tier["count"] for tier in data[QUERIES]["tiers"]), 32)
+        # the account manager: Mine's 10 and the 30 of his team
+        self.assertEqual(self._kpis(data[AM_QUERIES])["on_time_rate"]["whole"], 40)
+        self.assertEqual(sum(tier["count"] for tier in data[AM_QUERIES]["tiers"]), 31)
 
     # ------------------------------------------------------------------ digest
     def _digest(self):

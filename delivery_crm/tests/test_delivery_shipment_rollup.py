@@ -3,6 +3,7 @@ import time
 from datetime import date, datetime
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError
@@ -209,6 +210,64 @@ class TestComplaintRateRollup(ComplaintRateRollupCommon):
         changed = {slot for slot in before if after[slot] != before[slot]}
         self.assertEqual(changed, {datetime(2019, 7, 1, 8, 15)})
         self.assertEqual(after[datetime(2019, 7, 1, 8, 15)][0], 2)
+
+    def test_service_rollup_counts_complaints_and_answers(self):
+        """The requests and answers rollup (the manager's dashboard's), rewritten with
+        the deliveries': the complaints per quarter hour received and the satisfaction
+        answers given (a return visit scored 5, one scored 2); a second refresh writes
+        no row; a score changed to 4 rewrites its slot only, at the next refresh."""
+        for when in (
+            datetime(2019, 7, 1, 8, 5),
+            datetime(2019, 7, 1, 8, 14),
+            datetime(2019, 7, 1, 8, 15),
+        ):
+            self._complaint(when)
+        for score, done in (("5", datetime(2019, 7, 1, 8, 20)), ("2", datetime(2019, 7, 3, 1))):
+            visit = self.env["delivery.visit"].create(
+                {
+                    "name": "Return visit",
+                    "partner_id": self.customer.id,
+                    "user_id": self.user_account_manager.id,
+                    "planned_date": done,
+                }
+            )
+            visit.write(
+                {"visit_type": "return", "content": "<p>ok</p>", "satisfaction_score": score}
+            )
+            with freeze_time(done):
+                visit.action_done()
+        self._run_cron(REFRESH_CRON)
+        later = datetime(2019, 7, 3, 1, 0)
+
+        def rows():
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT slot, complaint_count, answer_count, satisfied_count, xmin::text
+                      FROM delivery_service_rollup
+                     WHERE company_id = %s AND slot >= '2019-01-01' AND slot < '2020-01-01'
+                    """,
+                    self.company.id,
+                )
+            )
+            return {slot: tuple(values) for slot, *values in self.env.cr.fetchall()}
+
+        before = rows()
+        self.assertEqual(
+            {slot: values[:3] for slot, values in before.items()},
+            {
+                datetime(2019, 7, 1, 8, 0): (2, 0, 0),
+                datetime(2019, 7, 1, 8, 15): (1, 1, 1),
+                datetime(2019, 7, 3, 1, 0): (0, 1, 0),
+            },
+        )
+        self._run_cron(REFRESH_CRON)
+        self.assertEqual(rows(), before)
+        visit.satisfaction_score = "4"
+        self._run_cron(REFRESH_CRON)
+        after = rows()
+        self.assertEqual({slot for slot in before if after[slot] != before[slot]}, {later})
+        self.assertEqual(after[later][:3], (0, 1, 1))
 
     def test_refresh_button(self):
         """The staff count the deliveries at once with the list's Refresh button (the
