@@ -98,7 +98,7 @@ class TestListsLatency(DeliveryCrmCommon):
                 any(f"res_partner USING btree ({column})" in d for d in definitions), column
             )
         self.assertIn(
-            "(partner_id, date) INCLUDE (company_id)",
+            "(partner_id, date) INCLUDE (company_id, outcome)",
             indexes["delivery_shipment_partner_date_idx"],
         )
 
