@@ -88,3 +88,4 @@ from . import digest_digest
 
 # task rate (issue 18 item 2): the counted deliveries per company and quarter hour
 from . import delivery_shipment_rollup
+from . import delivery_service_rollup

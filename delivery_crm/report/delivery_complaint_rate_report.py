@@ -5,7 +5,6 @@ from odoo.tools import SQL
 from ..models.delivery_constants import GROUP_STAFF
 from ..models.delivery_rates import (
     company_time_zones,
-    counted_complaint,
     local_month,
     misses_below,
     percent,
@@ -21,8 +20,9 @@ class DeliveryComplaintRateReport(models.Model):
     The deliveries are read from their rollup per company and UTC quarter hour
     (``delivery.shipment.rollup``, refreshed hourly and by the list's "Refresh"
     button), summed by month of the company's time zone: counting every delivery on
-    each read took 0.7 s at 100,000 customers. The complaints (about one a customer)
-    are counted live."""
+    each read took 0.7 s at 100,000 customers. The complaints are read the same way
+    from ``delivery.service.rollup`` (refreshed with it): counting them live took 0.8 s
+    at a million customers."""
 
     _name = "delivery.complaint.rate.report"
     _description = "Complaint rate by month"
@@ -30,7 +30,7 @@ class DeliveryComplaintRateReport(models.Model):
     _order = "month desc, company_id"
     _rec_name = "month"
     _depends = {
-        "delivery.complaint": ["received_date", "company_id", "counts_as_complaint", "active"],
+        "delivery.service.rollup": ["slot", "company_id", "complaint_count"],
         "delivery.shipment.rollup": ["slot", "company_id", "delivery_count"],
         "res.company": ["partner_id", "delivery_target_complaint_rate"],
         "res.partner": ["tz"],
@@ -55,10 +55,10 @@ class DeliveryComplaintRateReport(models.Model):
             """
             WITH zones AS (%(zones)s),
             complaints AS (
-                SELECT %(complaint_month)s AS month, c.company_id, count(*) AS n
-                  FROM delivery_complaint c
+                SELECT %(complaint_month)s AS month, c.company_id, sum(c.complaint_count) AS n
+                  FROM delivery_service_rollup c
                   JOIN zones z ON z.company_id = c.company_id
-                 WHERE %(counted_complaint)s
+                 WHERE c.complaint_count > 0
                  GROUP BY 1, 2
             ), deliveries AS (
                 SELECT %(delivery_month)s AS month, r.company_id, sum(r.delivery_count) AS n
@@ -84,9 +84,8 @@ class DeliveryComplaintRateReport(models.Model):
               JOIN res_company co ON co.id = m.company_id
             """,
             zones=company_time_zones(self.env.user.tz),
-            complaint_month=local_month(SQL("c.received_date"), SQL("z.tz")),
+            complaint_month=local_month(SQL("c.slot"), SQL("z.tz")),
             delivery_month=local_month(SQL("r.slot"), SQL("z.tz")),
-            counted_complaint=counted_complaint("c"),
             rate=percent(SQL("m.complaints"), SQL("m.deliveries")),
             above=misses_below(
                 SQL("m.complaints"), SQL("m.deliveries"), SQL("co.delivery_target_complaint_rate")

@@ -267,15 +267,16 @@ class TestComplaintRateRollup(ComplaintRateRollupCommon):
         self.assertEqual(after[later][:3], (0, 1, 1))
 
     def test_refresh_button(self):
-        """The staff count the deliveries at once with the list's Refresh button (the
-        list says when the figures were counted); an auditor only reads them."""
+        """The staff count the deliveries and complaints at once with the list's Refresh
+        button (the list says when the figures were counted); an auditor only reads
+        them."""
         self._ship(datetime(2019, 8, 5, 3, 0))
         self._complaint(datetime(2019, 8, 6, 3, 0))
         Report = self.env["delivery.complaint.rate.report"]
-        self.assertEqual(self._report()[date(2019, 8, 1)][:2], (1, 0))  # not counted yet
+        self.assertNotIn(date(2019, 8, 1), self._report())  # not counted yet
         with self.assertRaises(AccessError):
             Report.with_user(self.user_auditor).action_refresh()
-        self.assertEqual(self._report()[date(2019, 8, 1)][:2], (1, 0))
+        self.assertNotIn(date(2019, 8, 1), self._report())
         for user in (self.user_staff, self.user_manager):
             action = Report.with_user(user).action_refresh()
             self.assertEqual(action["tag"], "soft_reload")
