@@ -337,7 +337,7 @@ def test_reads_answer_from_the_replica(replica, replica_server):
         # the manager's dashboard counts the company's complaints from the hourly rollup:
         # its Refresh (a read/write call, on the primary) counts the new one now
         jsonrpc_execute(
-            server, "wang.fang", "wang.fang", "delivery.complaint.rate.report", "action_refresh"
+            server, "wang.fang", "wang.fang", "delivery.complaint.rate.report", "action_refresh", []
         )
         domain = [("subject", "=", scene.marker)]
         # a read/write call sees the write: the external API runs on the primary
