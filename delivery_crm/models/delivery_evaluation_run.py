@@ -1,6 +1,4 @@
-import json
 import logging
-from collections import defaultdict
 from functools import partial
 
 from dateutil.relativedelta import relativedelta
@@ -15,7 +13,7 @@ from .delivery_constants import PARTNER_KPI_FIELDS
 from .delivery_evaluation import PERIOD_MONTHS, PERIOD_TYPES, period_start_of
 from .delivery_evaluation_indicator import PG_TYPES
 from .delivery_tier_change import OVERRIDE_KEEP
-from .delivery_tools import set_related_counts
+from .delivery_tools import copy_into_temp, set_related_counts
 
 _logger = logging.getLogger(__name__)
 
@@ -452,11 +450,13 @@ class DeliveryEvaluationRun(models.Model):
         ]
 
     def _upsert_evaluations(self, rows, indicators):
-        """Insert or update the evaluations of the batch in one statement, the rows
-        passed as one JSON document (``json_populate_recordset`` types each value by
-        its column: a few parameters whatever the batch size, and no per-value
-        adaptation in Python), and mark those that grade their customer (see
-        ``_apply_evaluated_tiers``) in the same statement.
+        """Insert or update the evaluations of the batch in one statement, and mark
+        those that grade their customer (see ``_apply_evaluated_tiers``) in the same
+        statement. The rows reach PostgreSQL through one COPY into a temporary table
+        typed by the evaluation's columns (``copy_into_temp``): a few statements
+        whatever the batch size, no per-value adaptation, and a fifth of the time of
+        the same rows as a JSON document (built, then parsed by
+        ``json_populate_recordset``).
 
         :return: ``(ids, pending_ids, graded)``: the ids of the evaluations written,
             those whose consequences are to apply, and the ``(partner_id, tier_id,
@@ -464,9 +464,12 @@ class DeliveryEvaluationRun(models.Model):
         """
         columns = self._upsert_columns(indicators)
         names = [name for name, _type, _value in columns]
-        payload = json.dumps(
-            [{name: value(row) for name, _type, value in columns} for row in rows],
-            default=str,
+        copy_into_temp(
+            self.env,
+            "delivery_evaluation_batch",
+            "delivery_evaluation",
+            names,
+            ([value(row) for _name, _type, value in columns] for row in rows),
         )
         now = fields.Datetime.now()
         updates = SQL(", ").join(
@@ -505,7 +508,7 @@ class DeliveryEvaluationRun(models.Model):
                                                  action_done, create_uid, create_date,
                                                  write_uid, write_date)
                 SELECT %(columns)s, %(grades_new)s, 1, TRUE, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM json_populate_recordset(NULL::delivery_evaluation, %(rows)s::json) r
+                  FROM delivery_evaluation_batch r
                 ON CONFLICT (partner_id, period_type, period_start) DO UPDATE SET
                     %(updates)s,
                     tier_graded = delivery_evaluation.tier_graded
@@ -529,7 +532,6 @@ class DeliveryEvaluationRun(models.Model):
                 columns=SQL(", ").join(SQL.identifier(name) for name in names),
                 grades_new=grades("r"),
                 grades_returned=grades("delivery_evaluation"),
-                rows=payload,
                 updates=updates,
                 unchanged=unchanged,
                 reason=self.env._("Evaluation %(period)s: score", period=self.name),
@@ -621,7 +623,7 @@ class DeliveryEvaluationRun(models.Model):
             SQL(
                 """
                 SELECT e.partner_id, e.recommended_action, e.total_score,
-                       p.account_manager_id, t.leader_id
+                       p.account_manager_id, t.leader_id, p.complete_name
                   FROM delivery_evaluation e
                   JOIN res_partner p ON p.id = e.partner_id
                   LEFT JOIN delivery_service_team t ON t.id = p.service_team_id
@@ -648,10 +650,6 @@ class DeliveryEvaluationRun(models.Model):
             "Termination review: still poor after an improvement plan (%(period)s)",
             period=self.name,
         )
-        names = {
-            partner.id: partner.display_name
-            for partner in self.env["res.partner"].browse(row["partner_id"] for row in rows)
-        }
         activities = []
         for row in rows:
             if row["recommended_action"] == "improve":
@@ -665,7 +663,10 @@ class DeliveryEvaluationRun(models.Model):
                     "res_model_id": model_id,
                     "res_model": "res.partner",
                     "res_id": row["partner_id"],
-                    "res_name": names[row["partner_id"]],
+                    # the customer's name as Odoo stores it for display (what
+                    # display_name gives without context); read with the rows, not
+                    # partner by partner
+                    "res_name": row["complete_name"],
                     "activity_type_id": activity_types[row["recommended_action"]].id,
                     "user_id": user or admin,
                     "summary": summary,
@@ -677,9 +678,9 @@ class DeliveryEvaluationRun(models.Model):
 
     def _insert_activities(self, activities):
         """Create the follow-up ``activities`` (``mail.activity`` values, their stored
-        related and computed columns included) in one INSERT, and make each assignee a
-        follower of its customers as ``mail.activity.create`` does (grouped by user,
-        through ``message_subscribe``). A first run creates one activity for several
+        related and computed columns included) in one INSERT (the rows staged by one COPY),
+        and make each assignee a follower of its customers as ``mail.activity.create``
+        does (``_subscribe_assignees``). A first run creates one activity for several
         customers in ten; the ORM's ``create`` took most of the batch's time for them
         (0.3 ms each). What ``create`` does besides is left out on purpose: no
         assignment mail (the run creates them quietly, as ``mail_activity_quick_update``
@@ -699,37 +700,72 @@ class DeliveryEvaluationRun(models.Model):
                 )
             )
         )
-        payload = json.dumps(
-            [
-                {
-                    **vals,
-                    "user_tz": user_tz.get(vals["user_id"]),
-                    "create_uid": self.env.uid,
-                    "create_date": now,
-                    "write_uid": self.env.uid,
-                    "write_date": now,
-                }
-                for vals in activities
-            ],
-            default=str,
-        )
+        logged = {"create_uid": self.env.uid, "create_date": now}
+        logged |= {"write_uid": self.env.uid, "write_date": now}
+
+        def row(vals):
+            row = {**vals, **logged, "user_tz": user_tz.get(vals["user_id"])}
+            return [row[name] for name in columns]
+
         self.env["mail.activity"].flush_model()
+        copy_into_temp(
+            self.env,
+            "delivery_evaluation_activity",
+            "mail_activity",
+            columns,
+            map(row, activities),
+        )
+        names = SQL(", ").join(SQL.identifier(name) for name in columns)
         self.env.execute_query(
             SQL(
-                "INSERT INTO mail_activity (%(columns)s) SELECT %(columns)s"
-                " FROM json_populate_recordset(NULL::mail_activity, %(rows)s::json)",
-                columns=SQL(", ").join(SQL.identifier(name) for name in columns),
-                rows=payload,
+                "INSERT INTO mail_activity (%s) SELECT %s FROM delivery_evaluation_activity",
+                names,
+                names,
             )
         )
+        self._subscribe_assignees(activities)
         self.env["res.partner"].browse(vals["res_id"] for vals in activities).invalidate_recordset()
-        by_user = defaultdict(list)
-        for vals in activities:
-            by_user[vals["user_id"]].append(vals["res_id"])
-        for user in self.env["res.users"].browse(by_user):
-            self.env["res.partner"].browse(by_user[user.id]).message_subscribe(
-                partner_ids=user.partner_id.ids
+
+    def _subscribe_assignees(self, activities):
+        """Make the assignee of each of ``activities`` a follower of its customer, as
+        ``mail.activity.create`` does through ``message_subscribe`` (default subtypes,
+        those of a portal partner for a shared one; an existing follower keeps its
+        subtypes; an archived partner follows nothing), in one statement: the ORM
+        created the followers one by one (1 ms each on a first run, a tenth of the
+        run). ``test_followup_followers_as_orm`` compares them with what
+        ``message_subscribe`` writes."""
+        default, _internal, external = self.env["mail.message.subtype"]._default_subtypes(
+            "res.partner"
+        )
+        pairs = sorted({(vals["res_id"], vals["user_id"]) for vals in activities})
+        self.env["mail.followers"].flush_model()
+        self.env.execute_query(
+            SQL(
+                """
+                WITH follower AS (
+                    INSERT INTO mail_followers (res_model, res_id, partner_id)
+                    SELECT DISTINCT 'res.partner', a.res_id, u.partner_id
+                      FROM unnest(%(res_ids)s::int4[], %(user_ids)s::int4[]) AS a(res_id, user_id)
+                      JOIN res_users u ON u.id = a.user_id
+                      JOIN res_partner p ON p.id = u.partner_id AND p.active
+                    ON CONFLICT (res_model, res_id, partner_id) DO NOTHING
+                    RETURNING id, partner_id
+                )
+                INSERT INTO mail_followers_mail_message_subtype_rel
+                       (mail_followers_id, mail_message_subtype_id)
+                SELECT f.id, s.id
+                  FROM follower f
+                  JOIN res_partner p ON p.id = f.partner_id
+                 CROSS JOIN LATERAL unnest(CASE WHEN p.partner_share THEN %(external)s::int4[]
+                                                ELSE %(default)s::int4[] END) AS s(id)
+                """,
+                res_ids=[res_id for res_id, _user_id in pairs],
+                user_ids=[user_id for _res_id, user_id in pairs],
+                default=list(default),
+                external=list(external),
             )
+        )
+        self.env["mail.followers"].invalidate_model()
 
     # ------------------------------------------------------------------ actions
     def action_view_evaluations(self):

@@ -1,6 +1,11 @@
 """Small helpers shared by the module's models."""
 
+import io
+
+import psycopg2.extensions
+
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 def set_related_counts(records, count_field, model, field):
@@ -45,3 +50,50 @@ def check_value_types(model, vals):
                     value=value,
                 )
             )
+
+
+# what COPY's text format escapes in a value (PostgreSQL, "COPY", "Text Format")
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value):
+    """``value`` as a field of COPY's text format: NULL as ``\\N``, booleans as t/f,
+    strings escaped, the rest (numbers, dates) as ``str`` writes them."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    return str(value)
+
+
+def copy_into_temp(env, table, source, columns, rows):
+    """Create the temporary table ``table`` with the ``columns`` (and their types) of the
+    table ``source``, dropped at the end of the transaction (or replaced by the next
+    call in the same transaction), and fill it with ``rows``
+    (sequences of values in the order of ``columns``) through one COPY: PostgreSQL
+    parses it several times faster than a JSON document or parameters of as many rows,
+    for a set-based statement to read them next. As Odoo's own ``ir.model.data``
+    export does (``models.__ensure_xml_id``), without the cursor's wait callback, which
+    COPY does not support."""
+    names = SQL(", ").join(SQL.identifier(name) for name in columns)
+    env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier("pg_temp", table)))
+    env.execute_query(
+        SQL(
+            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA",
+            SQL.identifier(table),
+            names,
+            SQL.identifier(source),
+        )
+    )
+    buffer = io.StringIO("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+    copy = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), names)
+    callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        env.cr.copy_expert(copy.code, buffer)
+    finally:
+        psycopg2.extensions.set_wait_callback(callback)

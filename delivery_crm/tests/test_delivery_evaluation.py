@@ -326,6 +326,37 @@ class TestDeliveryEvaluation(DeliveryCrmCommon):
             [(plan.summary, self.cust_a.display_name)],
         )
 
+    def test_followup_followers_as_orm(self):
+        """The run makes each assignee a follower of its customer in one statement: the
+        follower has the subtypes ``message_subscribe`` gives the same partner, and a
+        partner who already follows a customer keeps the subtypes they chose."""
+        manager_partner = self.user_account_manager.partner_id
+        note = self.env.ref("mail.mt_note")
+        # the account manager follows their customers from the assignment on: not A
+        self.cust_a.message_unsubscribe(partner_ids=manager_partner.ids)
+        self.assertNotIn(manager_partner, self.cust_a.message_partner_ids)
+        others = self.ours - self.cust_a
+        others.message_subscribe(partner_ids=manager_partner.ids, subtype_ids=note.ids)
+        self._run_quarter()
+        plans = self._activities(self.ours, "delivery_crm.mail_activity_type_improvement_plan")
+        self.assertIn(self.cust_a.id, plans.mapped("res_id"))
+        kept = others.filtered(lambda p: p.id in plans.mapped("res_id"))
+        self.assertTrue(kept, "another customer of the account manager gets a plan")
+
+        def subtypes(partner):
+            follower = partner.message_follower_ids.filtered(
+                lambda f: f.partner_id == manager_partner
+            )
+            self.assertEqual(len(follower), 1)
+            return follower.subtype_ids
+
+        probe = self.env["res.partner"].create({"name": "Probe"})
+        probe.message_subscribe(partner_ids=manager_partner.ids)
+        self.assertTrue(subtypes(probe))
+        self.assertEqual(subtypes(self.cust_a), subtypes(probe))
+        for partner in kept:
+            self.assertEqual(subtypes(partner), note)
+
     def test_run_twice_changes_nothing_more(self):
         self._run_quarter()
         evaluations = self.env["delivery.evaluation"].search([("period_start", "=", Q3)])
