@@ -662,6 +662,10 @@ class DeliveryEvaluation(models.Model):
               FROM delivery_shipment s
               JOIN res_partner p ON p.id = s.partner_id
              WHERE s.partner_id IN %(ids)s AND s.date < %(end)s
+               -- the same customers again on their own table: PostgreSQL does not carry
+               -- a list over a join, and read every customer to hash them (half the
+               -- query's time for a batch of 2,000 among 100,000)
+               AND p.id IN %(ids)s
                AND %(counted)s
              GROUP BY s.partner_id
             """,

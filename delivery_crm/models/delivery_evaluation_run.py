@@ -349,7 +349,7 @@ class DeliveryEvaluationRun(models.Model):
             indicators=indicators,
         )
         previous = self._previous_actions(partners.ids)
-        ladders = {}  # ladder id -> its tiers, best first
+        ladders = {}  # ladder id -> its tiers, best first, and their entry rules
         # the schemes' figures and the new-customer cut-off, read once for the batch
         figures = {scheme.id: scheme._figures() for scheme in schemes.values()}
         new_after = self._new_customer_cutoff()
@@ -375,11 +375,12 @@ class DeliveryEvaluationRun(models.Model):
                     "cooperation_months": raw["cooperation_months"],
                     "credit_level": info["credit_level"],
                 }
-                tiers = ladders.get(info["tier_ladder_id"])
-                if tiers is None:
+                if info["tier_ladder_id"] not in ladders:
                     ladder = self.env["delivery.tier.ladder"].browse(info["tier_ladder_id"])
-                    tiers = ladders[ladder.id] = ladder.tier_ids.sorted("level", reverse=True)
-                tier_id = tiers._first_met(total, raw["revenue"], **criteria).id or None
+                    tiers = ladder.tier_ids.sorted("level", reverse=True)
+                    ladders[ladder.id] = (tiers, [tier._entry_rule() for tier in tiers])
+                tiers, rules = ladders[info["tier_ladder_id"]]
+                tier_id = tiers._first_met(total, raw["revenue"], rules, **criteria).id or None
             rows.append(
                 {
                     "partner": info,
