@@ -117,7 +117,7 @@ SEQUENCE_CODES = {
 COUNTED_RATING_DEPENDS = {
     "rating.rating": ["res_model", "res_id", "partner_id", "rating", "consumed", "rated_on"],
     "res.partner": ["commercial_partner_id"],
-    "delivery.complaint": ["partner_id"],
+    "delivery.complaint": ["partner_id", "company_id", "user_id"],
 }
 
 
@@ -126,8 +126,10 @@ def counted_ratings(partner_ids=None, owned=False):
     request, its latest rating given by a contact of its customer (a rating of a
     resolution closes or reopens the request; the last one is the customer's verdict).
     Rows: ``rating_id``, ``complaint_id``, ``partner_id`` (the request's customer),
-    ``rating``, ``rated_on``. Every query of the ratings of requests (evaluation,
-    satisfaction trend, staff KPIs) reads them from here.
+    ``rating``, ``rated_on``, and the request's ``company_id`` and ``user_id`` (its
+    owner: the reports credit the rating to them without reading the requests again).
+    Every query of the ratings of requests (evaluation, satisfaction trend, staff KPIs)
+    reads them from here.
 
     :param partner_ids: only the requests of these customers (a list of ids): the
         filter must be inside, PostgreSQL cannot push it below the ``DISTINCT ON``, and
@@ -138,7 +140,7 @@ def counted_ratings(partner_ids=None, owned=False):
         """
         SELECT DISTINCT ON (r.res_id)
                r.id AS rating_id, r.res_id AS complaint_id, c.partner_id,
-               r.rating, r.rated_on
+               r.rating, r.rated_on, c.company_id, c.user_id
           FROM rating_rating r
           JOIN delivery_complaint c ON c.id = r.res_id
           JOIN res_partner author ON author.id = r.partner_id
@@ -654,6 +656,10 @@ class DeliveryComplaint(models.Model):
     _name_company_unique = models.Constraint(
         "UNIQUE(name, company_id)", "A request number must be unique per company."
     )
+    # the staff performance reads the requests attributed to a responsible person and
+    # the reopened ones, a few of all, from these rather than from a scan of every request
+    _responsible_idx = models.Index("(responsible_id) WHERE responsible_id IS NOT NULL")
+    _reopened_date_idx = models.Index("(reopened_date) WHERE reopened_date IS NOT NULL")
 
     # ------------------------------------------------------------------ computes
     @api.depends("urgency", "importance")

@@ -146,6 +146,11 @@ class ResPartner(models.Model):
     # refused on create (write has its own check below, which lets a merge write the
     # values back); a first tier only from a manager (see _system_field_names)
     _system_fields = frozenset(SYSTEM_FIELDS)
+    # the staff performance counts each account manager's customers from this index
+    # alone (an index-only scan), not from a scan of every partner
+    _managed_customer_idx = models.Index(
+        "(account_manager_id) WHERE is_delivery_customer AND active"
+    )
 
     is_delivery_customer = fields.Boolean(
         string="Delivery customer", index=True, groups=CRM_READ, copy=False

@@ -56,10 +56,9 @@ def satisfaction_answers(env, credited=False, partner_ids=None):
     Invitation = env["delivery.survey.invitation"]
     return SQL(
         """
-        SELECT c.partner_id, c.company_id, c.user_id, r.rated_on AS answered_at,
+        SELECT r.partner_id, r.company_id, r.user_id, r.rated_on AS answered_at,
                r.rating >= %(rating_satisfied)s AS satisfied
           FROM (%(ratings)s) r
-          JOIN delivery_complaint c ON c.id = r.complaint_id
         UNION ALL
         SELECT v.partner_id, v.company_id, v.user_id, v.visit_date,
                v.satisfaction_score::int >= %(visit_satisfied)s

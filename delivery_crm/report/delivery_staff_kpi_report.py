@@ -4,7 +4,7 @@ from odoo.tools import SQL
 from ..models.delivery_rates import (
     company_time_zones,
     counted_complaint,
-    local_date,
+    local_month,
     misses_at_least,
     percent,
     sla_met,
@@ -176,118 +176,132 @@ class DeliveryStaffKpiReport(models.Model):
         return SQL(
             """
             WITH zones AS (%(zones)s),
+            staff AS (
+                -- each staff member's months are those of their company's time zone
+                SELECT u.id AS user_id, z.tz
+                  FROM res_users u
+                  JOIN zones z ON z.company_id = u.company_id
+            ),
             answers AS (%(answers)s),
-            events AS MATERIALIZED (
-                -- each event at a UTC time (at) or on a day (day); computed once: inlined,
-                -- PostgreSQL under-estimated the answers and read every event again for
-                -- each staff member (task lists)
+            sources AS (
+                -- each source summed per staff member and month before the union (one
+                -- row per source, staff member and month: the averages below are their
+                -- source's); the events one row each (150k at 100k customers) were
+                -- materialised, then read again to be summed
                 -- customers developed: conversions credited to the developer
-                SELECT p.converted_by_id AS user_id, NULL::timestamp AS at,
-                       p.conversion_date AS day,
-                       1 AS developed, 0 AS attributed, 0 AS resolved, 0 AS met,
+                SELECT p.converted_by_id AS user_id,
+                       date_trunc('month', p.conversion_date)::date AS month,
+                       count(*) AS developed, 0 AS attributed, 0 AS resolved, 0 AS met,
                        NULL::float AS first_response, NULL::float AS resolution,
-                       0 AS answers, 0 AS satisfied, 0 AS planned, 0 AS visited,
-                       0 AS trainings, 0::float AS training_hours, NULL::float AS exam,
-                       0 AS reopened
+                       0 AS reopened, 0 AS answers, 0 AS satisfied, 0 AS planned,
+                       0 AS visited, 0 AS far, 0 AS uncertain, 0 AS trainings,
+                       0::float AS hours, NULL::float AS exam, 0 AS awards, 0 AS sanctions
                   FROM res_partner p
+                  JOIN staff s ON s.user_id = p.converted_by_id
                  WHERE p.converted_by_id IS NOT NULL AND p.conversion_date IS NOT NULL
                    AND %(conversion_credited)s
+                 GROUP BY 1, 2
                 UNION ALL
                 -- complaints attributed to their responsible person
-                SELECT c.responsible_id, c.received_date, NULL,
-                       0, 1, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, 0
+                SELECT c.responsible_id, %(received_month)s, 0, count(*), 0, 0, NULL, NULL,
+                       0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0
                   FROM delivery_complaint c
+                  JOIN staff s ON s.user_id = c.responsible_id
                  WHERE c.responsible_id IS NOT NULL AND %(counted_complaint)s
+                 GROUP BY 1, 2
                 UNION ALL
                 -- requests owned and resolved: SLA compliance and times
-                SELECT c.user_id, c.resolved_date, NULL, 0, 0, 1,
-                       %(sla_met)s::int,
-                       c.first_response_time, c.resolution_time,
-                       0, 0, 0, 0, 0, 0, NULL, 0
+                SELECT c.user_id, %(resolved_month)s, 0, 0, count(*), sum(%(sla_met)s::int),
+                       avg(c.first_response_time), avg(c.resolution_time),
+                       0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0
                   FROM delivery_complaint c
+                  JOIN staff s ON s.user_id = c.user_id
                  WHERE c.user_id IS NOT NULL AND c.resolved_date IS NOT NULL AND c.active
+                 GROUP BY 1, 2
                 UNION ALL
                 -- requests the customer sent back, not satisfied (003 §6.1), in the month
                 -- of their last reopening, against their owner
-                SELECT c.user_id, c.reopened_date, NULL, 0, 0, 0, 0, NULL, NULL,
-                       0, 0, 0, 0, 0, 0, NULL, 1
+                SELECT c.user_id, %(reopened_month)s, 0, 0, 0, 0, NULL, NULL, count(*),
+                       0, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0
                   FROM delivery_complaint c
+                  JOIN staff s ON s.user_id = c.user_id
                  WHERE c.user_id IS NOT NULL AND c.reopened_date IS NOT NULL AND c.active
+                 GROUP BY 1, 2
                 UNION ALL
                 -- satisfaction answers credited to them: ratings of the requests they
                 -- own, scores of the visits they made, surveys of their customers
-                SELECT a.user_id, a.answered_at, NULL, 0, 0, 0, 0, NULL, NULL,
-                       1, a.satisfied::int, 0, 0, 0, 0, NULL, 0
+                SELECT a.user_id, %(answer_month)s, 0, 0, 0, 0, NULL, NULL, 0,
+                       count(*), sum(a.satisfied::int), 0, 0, 0, 0, 0, 0, NULL, 0, 0
                   FROM answers a
+                  JOIN staff s ON s.user_id = a.user_id
+                 WHERE a.answered_at IS NOT NULL
+                 GROUP BY 1, 2
                 UNION ALL
                 -- visits planned (not cancelled) in the month of their plan
-                SELECT v.user_id, v.planned_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       1, 0, 0, 0, NULL, 0
+                SELECT v.user_id, %(planned_month)s, 0, 0, 0, 0, NULL, NULL, 0, 0, 0,
+                       count(*), 0, 0, 0, 0, 0, NULL, 0, 0
                   FROM delivery_visit v
-                 WHERE v.state != 'cancelled'
+                  JOIN staff s ON s.user_id = v.user_id
+                 WHERE v.state != 'cancelled' AND v.planned_date IS NOT NULL
+                 GROUP BY 1, 2
                 UNION ALL
                 -- visits done in the month of the visit
-                SELECT v.user_id, v.visit_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       0, 1, 0, 0, NULL, 0
+                SELECT v.user_id, %(visited_month)s, 0, 0, 0, 0, NULL, NULL, 0, 0, 0,
+                       0, count(*), 0, 0, 0, 0, NULL, 0, 0
                   FROM delivery_visit v
-                 WHERE v.state = 'done'
+                  JOIN staff s ON s.user_id = v.user_id
+                 WHERE v.state = 'done' AND v.visit_date IS NOT NULL
+                 GROUP BY 1, 2
+                UNION ALL
+                -- check-ins (issue 16) far from the customer or with an uncertain
+                -- position, in the month of the check-in
+                SELECT v.user_id, %(check_in_month)s, 0, 0, 0, 0, NULL, NULL, 0, 0, 0,
+                       0, 0, count(*) FILTER (WHERE v.location_status = 'far'),
+                       count(*) FILTER (WHERE v.location_status = 'uncertain'),
+                       0, 0, NULL, 0, 0
+                  FROM delivery_visit v
+                  JOIN staff s ON s.user_id = v.user_id
+                 WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
+                 GROUP BY 1, 2
                 UNION ALL
                 -- trainings and exams done
-                SELECT t.user_id, NULL, t.date, 0, 0, 0, 0, NULL, NULL, 0, 0, 0, 0,
-                       1, t.hours, CASE WHEN t.kind = 'exam' THEN t.score END, 0
+                SELECT t.user_id, date_trunc('month', t.date)::date, 0, 0, 0, 0, NULL,
+                       NULL, 0, 0, 0, 0, 0, 0, 0, count(*), sum(t.hours),
+                       avg(CASE WHEN t.kind = 'exam' THEN t.score END), 0, 0
                   FROM delivery_staff_training t
-                 WHERE t.state = 'done'
+                  JOIN staff s ON s.user_id = t.user_id
+                 WHERE t.state = 'done' AND t.date IS NOT NULL
+                 GROUP BY 1, 2
                 UNION ALL
-                -- check-ins (issue 16): their month has a row; counted in checkins below
-                SELECT v.user_id, v.check_in_date, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       0, 0, 0, 0, NULL, 0
-                  FROM delivery_visit v
-                 WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
-                UNION ALL
-                -- task train: awards and sanctions; their month has a row, counted in
-                -- recognitions below
-                SELECT r.user_id, NULL, r.date, 0, 0, 0, 0, NULL, NULL, 0, 0,
-                       0, 0, 0, 0, NULL, 0
+                -- task train: awards and sanctions
+                SELECT r.user_id, date_trunc('month', r.date)::date, 0, 0, 0, 0, NULL,
+                       NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL,
+                       count(*) FILTER (WHERE r.positive),
+                       count(*) FILTER (WHERE NOT r.positive)
                   FROM delivery_staff_recognition r
-            ), recognitions AS (
-                SELECT r.user_id, date_trunc('month', r.date)::date AS month,
-                       count(*) FILTER (WHERE r.positive) AS awards,
-                       count(*) FILTER (WHERE NOT r.positive) AS sanctions
-                  FROM delivery_staff_recognition r
+                  JOIN staff s ON s.user_id = r.user_id
+                 WHERE r.date IS NOT NULL
                  GROUP BY 1, 2
             ), overdue AS (
                 SELECT user_id, count(*) AS plans
                   FROM (%(training_compliance)s) compliance
                  WHERE status = 'overdue'
                  GROUP BY 1
-            ), checkins AS (
-                -- check-ins far from the customer or with an uncertain position, in the
-                -- month of the check-in (the staff member's company time zone)
-                SELECT v.user_id,
-                       date_trunc('month', %(check_in_day)s)::date AS month,
-                       count(*) FILTER (WHERE v.location_status = 'far') AS far,
-                       count(*) FILTER (WHERE v.location_status = 'uncertain') AS uncertain
-                  FROM delivery_visit v
-                  JOIN res_users u ON u.id = v.user_id
-                  JOIN zones z ON z.company_id = u.company_id
-                 WHERE v.check_in_date IS NOT NULL AND v.state != 'cancelled'
-                 GROUP BY 1, 2
             ), monthly AS (
-                -- months of the staff member's company time zone
-                SELECT e.user_id,
-                       date_trunc('month', coalesce(e.day, %(local_day)s))::date AS month,
-                       sum(e.developed) AS developed, sum(e.attributed) AS attributed,
-                       sum(e.resolved) AS resolved, sum(e.met) AS met,
-                       avg(e.first_response) AS first_response,
-                       avg(e.resolution) AS resolution,
-                       sum(e.answers) AS answers, sum(e.satisfied) AS satisfied,
-                       sum(e.planned) AS planned, sum(e.visited) AS visited,
-                       sum(e.trainings) AS trainings, sum(e.training_hours) AS hours,
-                       avg(e.exam) AS exam, sum(e.reopened) AS reopened
-                  FROM events e
-                  JOIN res_users u ON u.id = e.user_id
-                  JOIN zones z ON z.company_id = u.company_id
-                 WHERE e.day IS NOT NULL OR e.at IS NOT NULL
+                -- bigint: the counts' type when they were summed event by event
+                SELECT user_id, month,
+                       sum(developed)::bigint AS developed,
+                       sum(attributed)::bigint AS attributed,
+                       sum(resolved)::bigint AS resolved, sum(met)::bigint AS met,
+                       max(first_response) AS first_response,
+                       max(resolution) AS resolution,
+                       sum(answers)::bigint AS answers, sum(satisfied)::bigint AS satisfied,
+                       sum(planned)::bigint AS planned, sum(visited)::bigint AS visited,
+                       sum(far)::bigint AS far, sum(uncertain)::bigint AS uncertain,
+                       sum(trainings)::bigint AS trainings, sum(hours) AS hours,
+                       max(exam) AS exam, sum(reopened)::bigint AS reopened,
+                       sum(awards)::bigint AS awards, sum(sanctions)::bigint AS sanctions
+                  FROM sources
                  GROUP BY 1, 2
             ), managed AS (
                 SELECT account_manager_id AS user_id, count(*) AS customers
@@ -321,8 +335,8 @@ class DeliveryStaffKpiReport(models.Model):
                    m.resolution AS resolution_hours,
                    m.planned AS visits_planned,
                    m.visited AS visits_done,
-                   coalesce(checkins.far, 0) AS checkins_far,
-                   coalesce(checkins.uncertain, 0) AS checkins_uncertain,
+                   m.far AS checkins_far,
+                   m.uncertain AS checkins_uncertain,
                    m.trainings AS trainings_done,
                    m.hours AS training_hours,
                    coalesce(m.exam, 0) AS exam_score,
@@ -334,8 +348,8 @@ class DeliveryStaffKpiReport(models.Model):
                             FALSE) AS response_over_target,
                    coalesce(m.resolution > co.delivery_target_resolution_hours,
                             FALSE) AS resolution_over_target,
-                   coalesce(recognitions.awards, 0) AS awards_count,
-                   coalesce(recognitions.sanctions, 0) AS sanctions_count,
+                   m.awards AS awards_count,
+                   m.sanctions AS sanctions_count,
                    coalesce(overdue.plans, 0) AS trainings_overdue,
                    coalesce(NOT %(below_satisfaction)s AND m.attributed = 0
                             AND m.reopened = 0, FALSE) AS award_candidate
@@ -344,9 +358,6 @@ class DeliveryStaffKpiReport(models.Model):
               JOIN res_company co ON co.id = u.company_id
               LEFT JOIN managed ON managed.user_id = m.user_id
               LEFT JOIN team ON team.user_id = m.user_id
-              LEFT JOIN checkins ON checkins.user_id = m.user_id AND checkins.month = m.month
-              LEFT JOIN recognitions
-                ON recognitions.user_id = m.user_id AND recognitions.month = m.month
               LEFT JOIN overdue ON overdue.user_id = m.user_id
             """,
             zones=company_time_zones(self.env.user.tz),
@@ -355,8 +366,13 @@ class DeliveryStaffKpiReport(models.Model):
             counted_complaint=counted_complaint("c"),
             sla_met=sla_met("c"),
             conversion_credited=self.env["res.partner"]._conversion_credited_sql("p"),
-            local_day=local_date(SQL("e.at"), SQL("z.tz")),
-            check_in_day=local_date(SQL("v.check_in_date"), SQL("z.tz")),
+            received_month=local_month(SQL("c.received_date"), SQL("s.tz")),
+            resolved_month=local_month(SQL("c.resolved_date"), SQL("s.tz")),
+            reopened_month=local_month(SQL("c.reopened_date"), SQL("s.tz")),
+            planned_month=local_month(SQL("v.planned_date"), SQL("s.tz")),
+            visited_month=local_month(SQL("v.visit_date"), SQL("s.tz")),
+            check_in_month=local_month(SQL("v.check_in_date"), SQL("s.tz")),
+            answer_month=local_month(SQL("a.answered_at"), SQL("s.tz")),
             satisfaction=percent(SQL("m.satisfied"), SQL("m.answers")),
             compliance=percent(SQL("m.met"), SQL("m.resolved")),
             below_satisfaction=misses_at_least(
