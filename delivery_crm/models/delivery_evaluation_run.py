@@ -397,7 +397,7 @@ class DeliveryEvaluationRun(models.Model):
         if not rows:
             return
         evaluation_ids, pending_ids, graded = self._upsert_evaluations(rows, indicators)
-        self._update_kpis(evaluation_ids, pending_ids)
+        self._update_kpis(evaluation_ids, [row["partner"]["id"] for row in rows], pending_ids)
         if pending_ids:
             self._apply_consequences(pending_ids, graded)
 
@@ -553,7 +553,7 @@ class DeliveryEvaluationRun(models.Model):
             ],
         )
 
-    def _update_kpis(self, evaluation_ids, pending_ids=()):
+    def _update_kpis(self, evaluation_ids, partner_ids, pending_ids=()):
         """Copy the results into the customers' latest KPIs and flag the reward
         candidates among the evaluations whose result is new (``pending_ids``: a re-run
         with the same result flags nothing again), in one statement. Every evaluated
@@ -583,11 +583,15 @@ class DeliveryEvaluationRun(models.Model):
                                             THEN TRUE ELSE p.reward_candidate END
                   FROM delivery_evaluation e
                  WHERE e.id IN %(ids)s AND p.id = e.partner_id
+                   -- the customers named too: PostgreSQL does not carry the evaluations'
+                   -- filter over the join, and hashed every customer for each batch
+                   AND p.id IN %(partner_ids)s
                 """,
                 now=fields.Datetime.now(),
                 newer=SQL("(p.kpi_date IS NULL OR p.kpi_date <= e.period_end)"),
                 full=full,
                 ids=evaluation_ids,
+                partner_ids=tuple(partner_ids),
                 pending=list(pending_ids),
             )
         )

@@ -183,6 +183,11 @@ class DeliveryCustomerRiskReport(models.Model):
                 excluded=SQL(", ").join(SQL.identifier("excluded", name) for name in columns),
             )
         )
+        # fresh statistics for the lists that read the table next: after a refresh that
+        # wrote most of it (the first one, a new year's cadences), PostgreSQL planned an
+        # account manager's list from the old ones until autovacuum analysed it, 3.7 s
+        # instead of 0.2 (sampled: a tenth of a second at 100,000 customers)
+        self.env.cr.execute(SQL("ANALYZE %s", table))
         # sudo: the time of the refresh is the module's own bookkeeping
         self.env["ir.config_parameter"].sudo().set_param(
             REFRESHED_AT_PARAM, fields.Datetime.to_string(fields.Datetime.now())
