@@ -402,8 +402,10 @@ class DeliveryEvaluationRun(models.Model):
             self._apply_consequences(pending_ids, graded)
 
     def _upsert_columns(self, indicators):
-        """The evaluation columns the upsert writes: ``[(column, PostgreSQL type,
-        value(row))]``, the indicators' ones derived from their registrations."""
+        """The evaluation columns the upsert writes, and a function giving a batch row's
+        values in their order, both derived from the indicators' registrations (the
+        values in list comprehensions: a function per column and row took a twentieth
+        of the run)."""
         raw_values = self.env["delivery.evaluation"]._raw_values(indicators)
         for value in raw_values:
             if value.pg_type not in PG_TYPES:
@@ -411,44 +413,62 @@ class DeliveryEvaluationRun(models.Model):
                     f"delivery.evaluation: raw value {value.name} has the type "
                     f"{value.pg_type!r}, not one of {sorted(PG_TYPES)}"
                 )
-
-        def raw_value(name):
-            return lambda row: row["raw"][name]
-
-        def raw_has(name):
-            return lambda row: row["raw"][name] is not None
-
-        def has(key):
-            return lambda row: key in row["available"]
-
-        def score(key):
-            return lambda row: row["scores"][key] if key in row["available"] else None
-
-        def weight(key):
-            return lambda row: row["weights"].get(key, 0.0)
-
-        return [
-            ("partner_id", "int4", lambda row: row["partner"]["id"]),
-            ("company_id", "int4", lambda row: self.company_id.id),
-            ("run_id", "int4", lambda row: self.id),
-            ("run_pass", "int4", lambda row: self.pass_no),
-            ("period_type", "varchar", lambda row: self.period_type),
-            ("period_start", "date", lambda row: self.period_start),
-            ("period_end", "date", lambda row: self.period_end),
-            ("scheme_id", "int4", lambda row: row["scheme"].id),
-            ("customer_class", "varchar", lambda row: row["partner"]["customer_class"]),
-            ("account_manager_id", "int4", lambda row: row["partner"]["account_manager_id"]),
-            *((value.name, value.pg_type, raw_value(value.name)) for value in raw_values),
-            *((f"has_{v.name}", "bool", raw_has(v.name)) for v in raw_values if v.flagged),
-            *((f"has_{i.key}", "bool", has(i.key)) for i in indicators),
-            *((f"score_{i.key}", "float8", score(i.key)) for i in indicators),
-            *((f"weight_{i.key}", "float8", weight(i.key)) for i in indicators),
-            ("has_score", "bool", lambda row: row["total"] is not None),
-            ("total_score", "float8", lambda row: row["total"]),
-            ("tier_before_id", "int4", lambda row: row["partner"]["tier_id"]),
-            ("tier_id", "int4", lambda row: row["tier_id"]),
-            ("recommended_action", "varchar", lambda row: row["action"]),
+        raw_names = [value.name for value in raw_values]
+        flagged = [value.name for value in raw_values if value.flagged]
+        keys = [indicator.key for indicator in indicators]
+        names = [
+            "partner_id",
+            "company_id",
+            "run_id",
+            "run_pass",
+            "period_type",
+            "period_start",
+            "period_end",
+            "scheme_id",
+            "customer_class",
+            "account_manager_id",
+            *raw_names,
+            *(f"has_{name}" for name in flagged),
+            *(f"has_{key}" for key in keys),
+            *(f"score_{key}" for key in keys),
+            *(f"weight_{key}" for key in keys),
+            "has_score",
+            "total_score",
+            "tier_before_id",
+            "tier_id",
+            "recommended_action",
         ]
+        run = [
+            self.company_id.id,
+            self.id,
+            self.pass_no,
+            self.period_type,
+            self.period_start,
+            self.period_end,
+        ]
+
+        def values(row):
+            partner, raw, available = row["partner"], row["raw"], row["available"]
+            scores, weights = row["scores"], row["weights"]
+            return [
+                partner["id"],
+                *run,
+                row["scheme"].id,
+                partner["customer_class"],
+                partner["account_manager_id"],
+                *[raw[name] for name in raw_names],
+                *[raw[name] is not None for name in flagged],
+                *[key in available for key in keys],
+                *[scores[key] if key in available else None for key in keys],
+                *[weights.get(key, 0.0) for key in keys],
+                row["total"] is not None,
+                row["total"],
+                partner["tier_id"],
+                row["tier_id"],
+                row["action"],
+            ]
+
+        return names, values
 
     def _upsert_evaluations(self, rows, indicators):
         """Insert or update the evaluations of the batch in one statement, and mark
@@ -463,14 +483,9 @@ class DeliveryEvaluationRun(models.Model):
             those whose consequences are to apply, and the ``(partner_id, tier_id,
             reason, evaluation_id)`` moves of those that grade their customer
         """
-        columns = self._upsert_columns(indicators)
-        names = [name for name, _type, _value in columns]
+        names, values = self._upsert_columns(indicators)
         copy_into_temp(
-            self.env,
-            "delivery_evaluation_batch",
-            "delivery_evaluation",
-            names,
-            ([value(row) for _name, _type, value in columns] for row in rows),
+            self.env, "delivery_evaluation_batch", "delivery_evaluation", names, map(values, rows)
         )
         now = fields.Datetime.now()
         updates = SQL(", ").join(

@@ -56,18 +56,24 @@ def check_value_types(model, vals):
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_text(value):
-    """``value`` as a field of COPY's text format: NULL as ``\\N``, booleans as t/f,
-    strings escaped, the rest (numbers, dates) as ``str`` writes them."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    return str(value)
+def copy_line(values):
+    """``values`` as a line of COPY's text format: NULL as ``\\N``, booleans as t/f,
+    strings escaped, the rest (numbers, dates) as ``str`` writes them (one call per
+    row, not per value: a batch has a hundred thousand values)."""
+    return "\t".join(
+        [
+            "\\N"
+            if value is None
+            else "t"
+            if value is True
+            else "f"
+            if value is False
+            else value.translate(COPY_ESCAPES)
+            if isinstance(value, str)
+            else str(value)
+            for value in values
+        ]
+    )
 
 
 def copy_into_temp(env, table, source, columns, rows):
@@ -89,7 +95,7 @@ def copy_into_temp(env, table, source, columns, rows):
             SQL.identifier(source),
         )
     )
-    buffer = io.StringIO("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+    buffer = io.StringIO("".join(copy_line(row) + "\n" for row in rows))
     copy = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), names)
     callback = psycopg2.extensions.get_wait_callback()
     psycopg2.extensions.set_wait_callback(None)

@@ -7,6 +7,7 @@ from . import test_i18n
 from . import test_delivery_shipment
 from . import test_delivery_damage_rate
 from . import test_delivery_evaluation
+from . import test_delivery_tools
 from . import test_delivery_evaluation_indicator
 from . import test_delivery_complaint
 from . import test_delivery_complaint_sla
