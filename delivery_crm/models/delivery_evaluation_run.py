@@ -333,8 +333,8 @@ class DeliveryEvaluationRun(models.Model):
         """Evaluate ``partners`` (locked by the caller) for this run, with a fixed
         number of queries per batch: the indicators in three aggregate queries, the
         evaluations in one upsert, the KPIs in one update, the consequences in a few
-        set-based statements. Only what happens to a customer (a new tier announced, a
-        follow-up activity) goes through the ORM, for that customer alone."""
+        set-based statements (the tier moves and their notices, the follow-up
+        activities and their followers included)."""
         self.ensure_one()
         evaluation_model = self.env["delivery.evaluation"]
         indicators = evaluation_model._indicators()
@@ -380,7 +380,9 @@ class DeliveryEvaluationRun(models.Model):
                     tiers = ladder.tier_ids.sorted("level", reverse=True)
                     ladders[ladder.id] = (tiers, [tier._entry_rule() for tier in tiers])
                 tiers, rules = ladders[info["tier_ladder_id"]]
-                tier_id = tiers._first_met(total, raw["revenue"], rules, **criteria).id or None
+                tier_id = (
+                    tiers._first_met(total, raw["revenue"], rules=rules, **criteria).id or None
+                )
             rows.append(
                 {
                     "partner": info,
@@ -573,7 +575,12 @@ class DeliveryEvaluationRun(models.Model):
         candidates among the evaluations whose result is new (``pending_ids``: a re-run
         with the same result flags nothing again), in one statement. Every evaluated
         customer row is written, which also keeps a concurrent worker from evaluating it
-        again (see ``_process``)."""
+        again (see ``_process``).
+
+        :param partner_ids: the customers of ``evaluation_ids``, all of them (named on
+            their table for the planner: it does not carry the evaluations' filter over
+            the join); a customer left out gets no KPI
+        """
         full = self.period_type != "monthly"
         self.env.execute_query(
             SQL(
@@ -639,6 +646,10 @@ class DeliveryEvaluationRun(models.Model):
         """Improvement plans for the account manager and termination reviews for the
         manager (the service team's leader), 000 §六(三).3, created in one go without
         notification mails."""
+        self.env["res.partner"].flush_model(
+            ["complete_name", "account_manager_id", "service_team_id"]
+        )
+        self.env["delivery.service.team"].flush_model(["leader_id"])
         rows = self.env.execute_query_dict(
             SQL(
                 """
@@ -759,6 +770,8 @@ class DeliveryEvaluationRun(models.Model):
         )
         pairs = sorted({(vals["res_id"], vals["user_id"]) for vals in activities})
         self.env["mail.followers"].flush_model()
+        self.env["res.partner"].flush_model(["active", "partner_share"])
+        self.env["res.users"].flush_model(["partner_id"])
         self.env.execute_query(
             SQL(
                 """

@@ -331,7 +331,7 @@ class DeliveryTier(models.Model):
         ladder without tiers)."""
         return ladder.tier_ids.sorted("level", reverse=True)._first_met(score, revenue, **criteria)
 
-    def _first_met(self, score, revenue, rules=None, **criteria):
+    def _first_met(self, score, revenue, *, rules=None, **criteria):
         """The tier matching of the module (a new ladder, the evaluation runs): of these
         tiers of one ladder, best first, the first whose entry rule ``score``,
         ``revenue`` and the other ``criteria`` of :meth:`_rule_met` meet, else the

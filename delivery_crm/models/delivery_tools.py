@@ -1,6 +1,9 @@
 """Small helpers shared by the module's models."""
 
 import io
+from datetime import date
+from decimal import Decimal
+from math import isfinite
 
 import psycopg2.extensions
 
@@ -56,10 +59,21 @@ def check_value_types(model, vals):
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+# the values COPY's text format takes here as ``str`` writes them (datetime is a date;
+# freezegun's are subclasses)
+COPY_PLAIN_TYPES = (int, float, Decimal, date)
+
+
+def copy_refused(value):
+    raise ValueError(f"copy_line: {value!r} ({type(value).__name__}) has no COPY text form here")
+
+
 def copy_line(values):
     """``values`` as a line of COPY's text format: NULL as ``\\N``, booleans as t/f,
-    strings escaped, the rest (numbers, dates) as ``str`` writes them (one call per
-    row, not per value: a batch has a hundred thousand values)."""
+    strings escaped, numbers and (naive) dates and times as ``str`` writes them (one
+    call per row, not per value: a batch has a hundred thousand values). Anything else,
+    and a float that is not a number (NaN, infinite), is refused with a ValueError
+    rather than written wrong."""
     return "\t".join(
         [
             "\\N"
@@ -71,6 +85,9 @@ def copy_line(values):
             else value.translate(COPY_ESCAPES)
             if isinstance(value, str)
             else str(value)
+            if isinstance(value, COPY_PLAIN_TYPES)
+            and (not isinstance(value, float) or isfinite(value))
+            else copy_refused(value)
             for value in values
         ]
     )
@@ -84,7 +101,8 @@ def copy_into_temp(env, table, source, columns, rows):
     parses it several times faster than a JSON document or parameters of as many rows,
     for a set-based statement to read them next. As Odoo's own ``ir.model.data``
     export does (``models.__ensure_xml_id``), without the cursor's wait callback, which
-    COPY does not support."""
+    COPY does not support. For a read-write transaction (not on a replica) of a user
+    allowed temporary tables (PostgreSQL's default): the evaluation run's batches."""
     names = SQL(", ").join(SQL.identifier(name) for name in columns)
     env.execute_query(SQL("DROP TABLE IF EXISTS %s", SQL.identifier("pg_temp", table)))
     env.execute_query(

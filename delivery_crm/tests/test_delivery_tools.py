@@ -35,3 +35,19 @@ class TestDeliveryTools(TransactionCase):
         self.assertEqual(
             [list(row) for row in read], [[*row[:1], str(row[1]), *row[2:]] for row in rows]
         )
+
+    def test_copy_refuses_what_it_cannot_write(self):
+        """A value COPY's text form would write wrong (a float that is no number, a
+        Python object) is refused, and nothing is written."""
+        self.env.execute_query(
+            SQL("CREATE TEMPORARY TABLE delivery_tools_floats (id int4, score float8)")
+        )
+        for bad in (float("nan"), float("inf"), b"bytes", [1, 2]):
+            with self.subTest(bad=bad), self.assertRaises(ValueError):
+                copy_into_temp(
+                    self.env,
+                    "delivery_tools_bad",
+                    "delivery_tools_floats",
+                    ["id", "score"],
+                    [[1, bad]],
+                )
